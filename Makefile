@@ -1,0 +1,51 @@
+# iHospital developer entry points. `make run` and `make test` do all set-up.
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+ODOO := $(VENV)/bin/odoo
+DB ?= ihospital
+TEST_DB ?= ihospital_test
+HTTP_PORT ?= 8069
+MODULES := ihospital_base,ihospital_staff,ihospital_public,ihospital_his,ihospital_survey
+PGSOCK = $(shell tools/pg.sh socket)
+ODOO_ARGS = -c $(ROOT)/odoo.conf --addons-path=$(ROOT)/addons --db_host=$(PGSOCK) --data-dir=$(ROOT)/.local/odoo-data
+
+.PHONY: help setup venv pg run test lint stop clean i18n
+
+help:
+	@echo "make run    - set up everything and serve Odoo with the suite and demo data at http://127.0.0.1:$(HTTP_PORT) (admin / admin)"
+	@echo "make test   - set up everything, build a fresh test database and run all tests"
+	@echo "make lint   - ruff and pylint-odoo through pre-commit"
+	@echo "make i18n   - export the .pot files and merge them into zh_CN.po"
+	@echo "make stop   - stop the private PostgreSQL cluster"
+	@echo "make clean  - stop it and remove everything generated (.venv, .local)"
+
+venv:
+	@tools/venv.sh
+
+pg:
+	@tools/pg.sh start
+
+setup: venv pg
+
+run: setup
+	@tools/dev-db.sh "$(DB)" "$(MODULES)"
+	@echo "Serving Odoo at http://127.0.0.1:$(HTTP_PORT) (login admin / admin); Ctrl-C stops it."
+	$(ODOO) $(ODOO_ARGS) -d $(DB) --db-filter='^$(DB)$$' --http-port=$(HTTP_PORT)
+
+test: setup
+	@tools/test.sh "$(TEST_DB)" "$(MODULES)"
+
+lint: venv
+	@PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files
+
+i18n: setup
+	@tools/dev-db.sh "$(DB)" "$(MODULES)"
+	@$(PY) tools/i18n.py --db "$(DB)" --modules "$(MODULES)" -- $(ODOO_ARGS)
+
+stop:
+	@tools/pg.sh stop
+
+clean: stop
+	rm -rf $(VENV) .local .pytest_cache .ruff_cache
