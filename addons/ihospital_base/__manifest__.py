@@ -1,0 +1,40 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "iHospital Base",
+    "summary": "Hospitals, departments, staff, patients and visits of the iHospital suite",
+    "version": "18.0.1.0.0",
+    "category": "Services/Internet Hospital",
+    "website": "https://github.com/ihospital/ihospital",
+    "author": "iHospital developers",
+    "license": "LGPL-3",
+    "depends": ["mail", "hr"],
+    "external_dependencies": {"python": ["python-stdnum", "phonenumbers"]},
+    "data": [
+        "security/ihospital_base_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "views/res_company_views.xml",
+        "views/ihospital_building_views.xml",
+        "views/ihospital_merchant_views.xml",
+        "views/hr_department_views.xml",
+        "views/hr_employee_views.xml",
+        "views/ihospital_patient_views.xml",
+        "views/ihospital_visit_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/ihospital_base_menus.xml",
+    ],
+    "demo": [
+        "demo/res_company_demo.xml",
+        "demo/hr_department_demo.xml",
+        "demo/res_users_demo.xml",
+        "demo/hr_employee_demo.xml",
+        "demo/ihospital_demo_generate.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "ihospital_base/static/tests/tours/*.js",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

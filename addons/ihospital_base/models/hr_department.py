@@ -1,0 +1,80 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+DEPARTMENT_CATEGORIES = [
+    ("internal", "Internal Medicine"),
+    ("surgery", "Surgery"),
+    ("obstetrics", "Obstetrics and Gynecology"),
+    ("pediatrics", "Pediatrics"),
+    ("emergency", "Emergency"),
+    ("five_senses", "Eye, ENT and Stomatology"),
+    ("tcm", "Traditional Chinese Medicine"),
+    ("medical_tech", "Medical Technology"),
+    ("nursing", "Nursing"),
+    ("administration", "Administration"),
+    ("other", "Other"),
+]
+
+
+class HrDepartment(models.Model):
+    """A hospital department (科室). Its head is the department manager."""
+
+    _inherit = "hr.department"
+    _order = "sequence, name"
+    _rec_names_search = ["name", "his_code"]
+
+    sequence = fields.Integer(default=10)
+    is_clinical = fields.Boolean(string="Clinical", help="Clinical departments see patients and can take bookings.")
+    his_code = fields.Char(
+        string="HIS Code",
+        index=True,
+        copy=False,
+        help="The department's code in the hospital's HIS; unique in a hospital.",
+    )
+    ihospital_category = fields.Selection(DEPARTMENT_CATEGORIES, string="Category")
+    building_id = fields.Many2one(
+        "ihospital.building",
+        check_company=True,
+        domain="[('company_id', '=', company_id)]",
+    )
+    floor_id = fields.Many2one(
+        "ihospital.floor",
+        domain="[('building_id', '=', building_id)]",
+    )
+    room = fields.Char(string="Room / Area")
+    phone = fields.Char(string="Department Phone")
+    public_description = fields.Html(translate=True)
+    is_featured = fields.Boolean(string="Featured Department", help="Shown among the hospital's featured departments.")
+    is_published = fields.Boolean(string="Published", help="Visible on the public website.")
+    location_display = fields.Char(string="Location", compute="_compute_location_display")
+
+    _sql_constraints = [
+        (
+            "his_code_company_uniq",
+            "unique(company_id, his_code)",
+            "A department's HIS code must be unique in its hospital.",
+        ),
+    ]
+
+    @api.depends("building_id.name", "floor_id.name", "room")
+    def _compute_location_display(self):
+        for department in self:
+            parts = [department.building_id.name, department.floor_id.name, department.room]
+            department.location_display = " ".join(p for p in parts if p)
+
+    @api.constrains("floor_id", "building_id")
+    def _check_floor_building(self):
+        for department in self:
+            if department.floor_id and department.floor_id.building_id != department.building_id:
+                raise ValidationError(
+                    _(
+                        "Floor %(floor)s is not in building %(building)s.",
+                        floor=department.floor_id.name,
+                        building=department.building_id.name or _("(none)"),
+                    )
+                )
+
+    @api.onchange("building_id")
+    def _onchange_building_id(self):
+        if self.floor_id.building_id != self.building_id:
+            self.floor_id = False

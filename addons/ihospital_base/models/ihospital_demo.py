@@ -1,0 +1,238 @@
+import random
+from datetime import datetime, time, timedelta
+
+from stdnum.cn import ric
+
+from odoo import api, fields, models
+
+SURNAMES = "陈李黄张梁林刘吴何罗郑谢冯邓曾彭苏卢蔡许叶杨周钟潘王赵徐胡朱高郭马"
+GIVEN_MALE = [
+    "志强",
+    "建国",
+    "伟",
+    "俊杰",
+    "家豪",
+    "国华",
+    "锦荣",
+    "振宇",
+    "子轩",
+    "浩然",
+    "文斌",
+    "少华",
+    "永康",
+    "德明",
+]
+GIVEN_FEMALE = [
+    "丽娟",
+    "秀英",
+    "美玲",
+    "婉婷",
+    "嘉欣",
+    "慧敏",
+    "淑芬",
+    "海燕",
+    "颖",
+    "雅琪",
+    "晓雯",
+    "佩珊",
+    "雪梅",
+    "玉兰",
+]
+# Guangzhou districts first, then neighbouring provinces' capitals.
+REGIONS = [
+    "440103",
+    "440104",
+    "440105",
+    "440106",
+    "440111",
+    "440112",
+    "440113",
+    "440114",
+    "440304",
+    "440604",
+    "430102",
+    "450103",
+    "360102",
+    "350102",
+]
+MOBILE_PREFIXES = ["138", "139", "135", "136", "137", "150", "158", "159", "186", "188", "189", "133", "180"]
+STREETS = [
+    "越秀区东风东路",
+    "天河区天河路",
+    "海珠区江南大道中",
+    "荔湾区中山八路",
+    "白云区机场路",
+    "番禺区市桥街大北路",
+    "黄埔区大沙地东",
+    "天河区体育西路",
+]
+DIAGNOSES = {
+    "internal": [
+        "高血压病2级",
+        "冠状动脉粥样硬化性心脏病",
+        "2型糖尿病",
+        "慢性胃炎",
+        "上呼吸道感染",
+        "社区获得性肺炎",
+        "脑梗死恢复期",
+        "甲状腺功能亢进症",
+        "慢性阻塞性肺疾病急性加重",
+    ],
+    "surgery": [
+        "急性阑尾炎",
+        "胆囊结石伴慢性胆囊炎",
+        "腹股沟疝",
+        "腰椎间盘突出症",
+        "膝关节骨性关节炎",
+        "桡骨远端骨折",
+        "甲状腺结节",
+    ],
+    "obstetrics": ["早孕", "妊娠期糖尿病", "子宫肌瘤", "慢性宫颈炎"],
+    "pediatrics": ["小儿急性支气管炎", "小儿腹泻", "手足口病", "儿童哮喘"],
+    "emergency": ["急性胸痛", "急性胃肠炎", "头皮裂伤", "发热待查"],
+    "five_senses": ["年龄相关性白内障", "原发性开角型青光眼", "屈光不正"],
+    "tcm": ["失眠（心脾两虚证）", "颈椎病", "脾胃虚弱"],
+    "other": ["高血压病", "2型糖尿病", "上呼吸道感染", "慢性胃炎"],
+}
+
+
+class IhospitalDemo(models.AbstractModel):
+    """Generates the demo hospitals' patients and visits relative to the
+    install date, deterministically (fixed seed)."""
+
+    _name = "ihospital.demo"
+    _description = "iHospital Demo Data Generator"
+
+    @api.model
+    def _install_chinese(self):
+        """Activate Simplified Chinese with the translations of the modules
+        installed so far (the demo staff use it; modules installed later get
+        theirs at install time)."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        installed = self.env["ir.module.module"].search([("state", "=", "installed")])
+        installed._update_translations(["zh_CN"])
+
+    @api.model
+    def _generate(self, patients_main=200, patients_second=30, days=90):
+        rng = random.Random(2026)
+        main = self.env.ref("base.main_company")
+        second = self.env.ref("ihospital_base.res_company_nanshan_demo")
+        main_patients = self._generate_patients(rng, main, patients_main, "YX")
+        second_patients = self._generate_patients(rng, second, patients_second, "NS")
+        self._link_demo_portal_account(main_patients)
+        self._generate_visits(rng, main, main_patients, days, per_day=(18, 30))
+        self._generate_visits(rng, second, second_patients, days, per_day=(2, 5))
+
+    def _resident_id(self, rng, birth, male, used):
+        while True:
+            sequence = rng.randint(0, 99) * 10 + (rng.choice([1, 3, 5, 7, 9]) if male else rng.choice([0, 2, 4, 6, 8]))
+            body = f"{rng.choice(REGIONS)}{birth:%Y%m%d}{sequence:03d}"
+            number = body + ric.calc_check_digit(body + "0")  # it ignores the last character
+            if number not in used:
+                used.add(number)
+                return number
+
+    def _generate_patients(self, rng, company, count, card_prefix):
+        today = fields.Date.context_today(self)
+        used = set()
+        vals_list = []
+        for index in range(count):
+            male = rng.random() < 0.48
+            # a realistic age mix: children, adults, elderly
+            age_days = rng.choice(
+                [
+                    rng.randint(365, 17 * 365),
+                    rng.randint(18 * 365, 60 * 365),
+                    rng.randint(18 * 365, 60 * 365),
+                    rng.randint(60 * 365, 90 * 365),
+                ]
+            )
+            birth = today - timedelta(days=age_days)
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN_MALE if male else GIVEN_FEMALE)
+            vals = {
+                "name": name,
+                "company_id": company.id,
+                "id_type": "resident_id",
+                "id_number": self._resident_id(rng, birth, male, used),
+                "phone": rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99999999):08d}",
+                "address": f"广州市{rng.choice(STREETS)}{rng.randint(1, 300)}号",
+                "medical_card_number": f"{card_prefix}{company.id:02d}{index + 1:07d}",
+                "his_patient_id": f"P{company.id:02d}{100000 + index}",
+            }
+            if age_days < 18 * 365:
+                vals.update(
+                    {
+                        "guardian_name": rng.choice(SURNAMES) + rng.choice(GIVEN_FEMALE),
+                        "guardian_relation": "parent",
+                        "guardian_phone": rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99999999):08d}",
+                    }
+                )
+            vals_list.append(vals)
+        return self.env["ihospital.patient"].create(vals_list)
+
+    def _link_demo_portal_account(self, patients):
+        user = self.env.ref("ihospital_base.user_patient_demo", raise_if_not_found=False)
+        if not user:
+            return
+        adults = patients.filtered(lambda p: not p.is_minor and p.gender == "female")
+        children = patients.filtered("is_minor")
+        elderly = patients.filtered(lambda p: p.age >= 65)
+        self_patient = adults[0]
+        self_patient.name = user.name
+        links = [(self_patient, "self"), (children[0], "child"), (elderly[0], "parent")]
+        self.env["ihospital.patient.account"].create(
+            [{"patient_id": patient.id, "user_id": user.id, "relation": relation} for patient, relation in links]
+        )
+
+    def _generate_visits(self, rng, company, patients, days, per_day):
+        departments = self.env["hr.department"].search([("company_id", "=", company.id), ("is_clinical", "=", True)])
+        doctors_by_department = {
+            department: self.env["hr.employee"].search(
+                [("department_id", "=", department.id), ("ihospital_role", "=", "doctor")]
+            )
+            for department in departments
+        }
+        adults = patients.filtered(lambda p: not p.is_minor)
+        children = patients.filtered("is_minor")
+        today = fields.Date.context_today(self)
+        vals_list = []
+        for day in range(days, -1, -1):
+            date = today - timedelta(days=day)
+            for _index in range(rng.randint(*per_day)):
+                department = rng.choice(departments)
+                pool = children if department.ihospital_category == "pediatrics" and children else adults
+                patient = rng.choice(pool)
+                kind = (
+                    "emergency"
+                    if department.ihospital_category == "emergency"
+                    else ("inpatient" if rng.random() < 0.08 else "outpatient")
+                )
+                start = datetime.combine(date, time(hour=rng.randint(0, 9), minute=rng.randint(0, 59)))
+                if kind == "inpatient":
+                    end = start + timedelta(days=rng.randint(2, 14), hours=rng.randint(0, 6))
+                    total = rng.randint(5000, 60000)
+                    insured = round(total * rng.uniform(0.5, 0.85), 2)
+                    if end.date() > today:
+                        end = False
+                else:
+                    end = start + timedelta(minutes=rng.randint(10, 40))
+                    total = rng.randint(300, 3000) if kind == "emergency" else rng.randint(50, 900)
+                    insured = round(total * rng.choice([0, 0.3, 0.5, 0.6]), 2)
+                doctors = doctors_by_department[department]
+                vals_list.append(
+                    {
+                        "company_id": company.id,
+                        "patient_id": patient.id,
+                        "department_id": department.id,
+                        "doctor_id": rng.choice(doctors).id if doctors else False,
+                        "visit_type": kind,
+                        "start": start,
+                        "end": end,
+                        "diagnosis": rng.choice(DIAGNOSES.get(department.ihospital_category, DIAGNOSES["other"])),
+                        "total_charges": total,
+                        "insurance_amount": insured,
+                        "source": "his",
+                        "external_ref": f"HIS{company.id:02d}{date:%Y%m%d}{len(vals_list):05d}",
+                    }
+                )
+        self.env["ihospital.visit"].create(vals_list)

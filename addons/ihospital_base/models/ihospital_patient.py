@@ -1,0 +1,288 @@
+import re
+
+import phonenumbers
+from dateutil.relativedelta import relativedelta
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.cn import ric
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+ID_TYPES = [
+    ("resident_id", "Resident ID Card"),
+    ("passport", "Passport"),
+    ("hk_macau_permit", "Hong Kong/Macau Travel Permit"),
+    ("taiwan_permit", "Taiwan Travel Permit"),
+    ("other", "Other"),
+]
+ADULT_AGE = 18
+MAX_AGE = 130
+IDENTITY_GROUP = "ihospital_base.group_patient_identity"
+
+
+def mask_middle(value, keep_start, keep_end):
+    """Hide the middle of a value: '440103199001011234' -> '440***********1234'."""
+    if not value:
+        return False
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    hidden = len(value) - keep_start - keep_end
+    return value[:keep_start] + "*" * hidden + (value[-keep_end:] if keep_end else "")
+
+
+def normalize_phone(number, region="CN"):
+    """Return the E.164 form of a phone number, or raise ValidationError."""
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if not parsed or not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(_("%s is not a valid phone number.", number))
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class IhospitalPatient(models.Model):
+    """A patient (就诊人) of one hospital. One portal account may manage
+    several patients (self, children, parents) through account links."""
+
+    _name = "ihospital.patient"
+    _description = "Patient"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "name, id"
+    _rec_names_search = ["name", "medical_card_number", "his_patient_id"]
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company",
+        string="Hospital",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    id_type = fields.Selection(ID_TYPES, string="ID Type", required=True, default="resident_id")
+    id_number = fields.Char(
+        string="ID Number",
+        index=True,
+        copy=False,
+        tracking=True,
+        groups=IDENTITY_GROUP,
+    )
+    id_number_masked = fields.Char(string="ID Number (masked)", compute="_compute_masked")
+    gender = fields.Selection(
+        [("male", "Male"), ("female", "Female")],
+        compute="_compute_from_id_number",
+        store=True,
+        readonly=False,
+        tracking=True,
+    )
+    birth_date = fields.Date(
+        compute="_compute_from_id_number",
+        store=True,
+        readonly=False,
+        tracking=True,
+    )
+    age = fields.Integer(compute="_compute_age")
+    is_minor = fields.Boolean(string="Minor", compute="_compute_age")
+    phone = fields.Char(tracking=True, groups=IDENTITY_GROUP)
+    phone_masked = fields.Char(string="Phone (masked)", compute="_compute_masked")
+    address = fields.Char()
+    medical_card_number = fields.Char(index=True, copy=False, tracking=True)
+    his_patient_id = fields.Char(string="HIS Patient ID", index=True, copy=False)
+    guardian_name = fields.Char(string="Guardian")
+    guardian_relation = fields.Selection(
+        [("parent", "Parent"), ("grandparent", "Grandparent"), ("sibling", "Sibling"), ("other", "Other")],
+    )
+    guardian_phone = fields.Char(groups=IDENTITY_GROUP)
+    account_ids = fields.One2many("ihospital.patient.account", "patient_id", string="Managing Accounts")
+    visit_ids = fields.One2many("ihospital.visit", "patient_id", string="Visits")
+    visit_count = fields.Integer(compute="_compute_visit_count")
+    note = fields.Text()
+
+    _sql_constraints = [
+        (
+            "id_number_company_uniq",
+            "unique(company_id, id_type, id_number)",
+            "This ID number is already registered in this hospital.",
+        ),
+        (
+            "medical_card_company_uniq",
+            "unique(company_id, medical_card_number)",
+            "This medical card number is already used in this hospital.",
+        ),
+        (
+            "his_patient_company_uniq",
+            "unique(company_id, his_patient_id)",
+            "This HIS patient ID is already used in this hospital.",
+        ),
+    ]
+
+    @api.depends("id_type", "id_number")
+    def _compute_from_id_number(self):
+        for patient in self:
+            number = patient.sudo().id_number
+            if patient.id_type != "resident_id" or not number or not ric.is_valid(number):
+                # other documents do not encode them: keep what was entered
+                patient.birth_date = patient.birth_date
+                patient.gender = patient.gender
+                continue
+            patient.birth_date = ric.get_birth_date(number)
+            # The 17th digit of a resident ID is odd for men, even for women.
+            patient.gender = "male" if int(ric.compact(number)[16]) % 2 else "female"
+
+    @api.depends("birth_date")
+    def _compute_age(self):
+        today = fields.Date.context_today(self)
+        for patient in self:
+            if patient.birth_date:
+                patient.age = relativedelta(today, patient.birth_date).years
+                patient.is_minor = patient.age < ADULT_AGE
+            else:
+                patient.age = 0
+                patient.is_minor = False
+
+    @api.depends("id_number", "phone")
+    def _compute_masked(self):
+        for patient, patient_sudo in zip(self, self.sudo(), strict=True):
+            patient.id_number_masked = mask_middle(patient_sudo.id_number, 3, 4)
+            patient.phone_masked = mask_middle(patient_sudo.phone, 6, 4)
+
+    def _compute_visit_count(self):
+        counts = dict(
+            self.env["ihospital.visit"]._read_group([("patient_id", "in", self.ids)], ["patient_id"], ["__count"])
+        )
+        for patient in self:
+            patient.visit_count = counts.get(patient, 0)
+
+    @api.constrains("id_type", "id_number")
+    def _check_id_number(self):
+        for patient in self.sudo():
+            number = patient.id_number
+            if not number:
+                continue
+            if patient.id_type == "resident_id":
+                try:
+                    ric.validate(number)
+                except stdnum_exceptions.InvalidChecksum as exc:
+                    raise ValidationError(
+                        _("%s is not a valid resident ID number: its check digit is wrong.", number)
+                    ) from exc
+                except stdnum_exceptions.InvalidComponent as exc:
+                    raise ValidationError(
+                        _("%s is not a valid resident ID number: its region or birth date does not exist.", number)
+                    ) from exc
+                except stdnum_exceptions.ValidationError as exc:
+                    raise ValidationError(
+                        _(
+                            "%s is not a valid resident ID number: it must have 18 characters, "
+                            "17 digits and a final digit or X.",
+                            number,
+                        )
+                    ) from exc
+            elif not re.fullmatch(r"[A-Za-z0-9()\-]{5,30}", number):
+                raise ValidationError(_("%s is not a valid document number.", number))
+            patient._check_id_number_available(patient.company_id, patient.id_type, number)
+
+    @api.constrains("birth_date", "id_type", "id_number")
+    def _check_birth_date(self):
+        today = fields.Date.context_today(self)
+        for patient in self.sudo():
+            if not patient.birth_date:
+                continue
+            if patient.birth_date > today:
+                raise ValidationError(_("The birth date of %s is in the future.", patient.name))
+            if patient.birth_date < today - relativedelta(years=MAX_AGE):
+                raise ValidationError(
+                    _(
+                        "The birth date of %(patient)s is more than %(years)d years ago.",
+                        patient=patient.name,
+                        years=MAX_AGE,
+                    )
+                )
+            if (
+                patient.id_type == "resident_id"
+                and patient.id_number
+                and ric.is_valid(patient.id_number)
+                and ric.get_birth_date(patient.id_number) != patient.birth_date
+            ):
+                raise ValidationError(_("The birth date of %s does not match the resident ID number.", patient.name))
+
+    @api.constrains("birth_date", "guardian_name", "guardian_phone")
+    def _check_guardian(self):
+        for patient in self.sudo():
+            if patient.is_minor and not (patient.guardian_name and patient.guardian_phone):
+                raise ValidationError(_("%s is a minor: enter the guardian's name and phone.", patient.name))
+
+    def _check_id_number_available(self, company, id_type, number):
+        """Refuse an ID number already registered for another patient of the
+        hospital, archived ones included. Called before writing so that the
+        user reads this sentence rather than the database's constraint."""
+        duplicate = (
+            self.with_context(active_test=False)
+            .sudo()
+            .search(
+                [
+                    ("id", "not in", self.ids),
+                    ("company_id", "=", company.id),
+                    ("id_type", "=", id_type),
+                    ("id_number", "=", number),
+                ],
+                limit=1,
+            )
+        )
+        if duplicate:
+            raise ValidationError(
+                _(
+                    "ID number %(number)s is already registered in %(hospital)s.",
+                    number=mask_middle(number, 3, 4),
+                    hospital=company.name,
+                )
+            )
+
+    @api.model
+    def _normalize_vals(self, vals):
+        vals = dict(vals)
+        if vals.get("id_number"):
+            number = vals["id_number"].strip().upper()
+            if vals.get("id_type", self[:1].id_type or "resident_id") == "resident_id":
+                number = re.sub(r"[\s-]", "", number)
+            vals["id_number"] = number
+        for field_name in ("phone", "guardian_phone"):
+            if vals.get(field_name):
+                vals[field_name] = normalize_phone(vals[field_name])
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        vals_list = [self._normalize_vals(vals) for vals in vals_list]
+        for vals in vals_list:
+            if vals.get("id_number"):
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                self._check_id_number_available(company, vals.get("id_type", "resident_id"), vals["id_number"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if len(self) > 1 and "id_number" in vals and vals["id_number"]:
+            raise UserError(_("An ID number belongs to one patient: edit patients one by one."))
+        vals = self._normalize_vals(vals)
+        if vals.get("id_number"):
+            for patient in self.sudo():
+                patient._check_id_number_available(
+                    self.env["res.company"].browse(vals.get("company_id")) or patient.company_id,
+                    vals.get("id_type", patient.id_type),
+                    vals["id_number"],
+                )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_visits(self):
+        if self.sudo().visit_ids:
+            raise UserError(_("Patients with visits cannot be deleted; archive them instead."))
+
+    def action_view_visits(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("ihospital_base.ihospital_visit_action")
+        action["domain"] = [("patient_id", "=", self.id)]
+        action["context"] = {"default_patient_id": self.id, "default_company_id": self.company_id.id}
+        return action

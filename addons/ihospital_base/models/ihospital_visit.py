@@ -1,0 +1,137 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class IhospitalVisit(models.Model):
+    """A visit (就诊记录): an outpatient or emergency encounter, or an
+    inpatient stay from admission to discharge. Operations analysis and
+    follow-up read these."""
+
+    _name = "ihospital.visit"
+    _description = "Visit"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "start desc, id desc"
+    _rec_names_search = ["name", "external_ref"]
+
+    name = fields.Char(
+        string="Reference",
+        required=True,
+        copy=False,
+        readonly=True,
+        index=True,
+        default=lambda self: _("New"),
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        string="Hospital",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    patient_id = fields.Many2one(
+        "ihospital.patient",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('company_id', '=', company_id)]",
+    )
+    department_id = fields.Many2one(
+        "hr.department",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('company_id', '=', company_id), ('is_clinical', '=', True)]",
+    )
+    doctor_id = fields.Many2one(
+        "hr.employee",
+        index=True,
+        tracking=True,
+        domain="[('company_id', '=', company_id), ('ihospital_role', '=', 'doctor')]",
+    )
+    visit_type = fields.Selection(
+        [("outpatient", "Outpatient"), ("emergency", "Emergency"), ("inpatient", "Inpatient")],
+        required=True,
+        default="outpatient",
+        tracking=True,
+    )
+    start = fields.Datetime(
+        string="Start / Admission", required=True, default=fields.Datetime.now, index=True, tracking=True
+    )
+    end = fields.Datetime(string="End / Discharge", tracking=True)
+    diagnosis = fields.Text(tracking=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    total_charges = fields.Monetary(tracking=True)
+    insurance_amount = fields.Monetary(string="Insurance Covered", tracking=True)
+    self_paid_amount = fields.Monetary(string="Self-paid", compute="_compute_self_paid_amount", store=True)
+    source = fields.Selection(
+        [("his", "HIS"), ("appointment", "Appointment"), ("manual", "Manual")],
+        required=True,
+        default="manual",
+    )
+    external_ref = fields.Char(string="External Reference", index=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "external_ref_uniq",
+            "unique(company_id, source, external_ref)",
+            "This external reference is already used by another visit of this hospital.",
+        ),
+    ]
+
+    @api.depends("total_charges", "insurance_amount")
+    def _compute_self_paid_amount(self):
+        for visit in self:
+            visit.self_paid_amount = visit.total_charges - visit.insurance_amount
+
+    @api.constrains("company_id", "patient_id", "department_id", "doctor_id")
+    def _check_same_hospital(self):
+        for visit in self:
+            hospital = visit.company_id
+            if visit.patient_id.company_id != hospital:
+                raise ValidationError(
+                    _(
+                        "Patient %(patient)s is registered in %(other)s, not in %(hospital)s.",
+                        patient=visit.patient_id.name,
+                        other=visit.patient_id.company_id.name,
+                        hospital=hospital.name,
+                    )
+                )
+            if visit.department_id.company_id != hospital:
+                raise ValidationError(
+                    _(
+                        "Department %(department)s belongs to %(other)s, not to %(hospital)s.",
+                        department=visit.department_id.name,
+                        other=visit.department_id.company_id.name,
+                        hospital=hospital.name,
+                    )
+                )
+            if visit.doctor_id and visit.doctor_id.company_id != hospital:
+                raise ValidationError(
+                    _(
+                        "Doctor %(doctor)s works at %(other)s, not at %(hospital)s.",
+                        doctor=visit.doctor_id.name,
+                        other=visit.doctor_id.company_id.name,
+                        hospital=hospital.name,
+                    )
+                )
+
+    @api.constrains("start", "end")
+    def _check_dates(self):
+        for visit in self:
+            if visit.end and visit.end < visit.start:
+                raise ValidationError(_("A visit cannot end before it starts."))
+
+    @api.constrains("total_charges", "insurance_amount")
+    def _check_amounts(self):
+        for visit in self:
+            if visit.total_charges < 0 or visit.insurance_amount < 0:
+                raise ValidationError(_("Charges and insurance amounts cannot be negative."))
+            if visit.insurance_amount > visit.total_charges:
+                raise ValidationError(_("The insurance cannot cover more than the total charges."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", _("New")) == _("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("ihospital.visit") or _("New")
+        return super().create(vals_list)

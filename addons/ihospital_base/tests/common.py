@@ -1,0 +1,135 @@
+from contextlib import contextmanager
+
+from odoo.tests.common import TransactionCase, new_test_user
+
+# Valid resident ID numbers (check digit computed with python-stdnum).
+ID_MAN_1985 = "440106198503127612"  # male, born 1985-03-12, Tianhe, Guangzhou
+ID_WOMAN_1990 = "440104199007082621"  # female, born 1990-07-08, Yuexiu
+ID_CHILD_2018 = "440105201805200043"  # female, born 2018-05-20, Haizhu
+
+
+class IhospitalCase(TransactionCase):
+    """Two hospitals with departments, staff of every role and patients,
+    built in the test so that tests do not depend on demo data."""
+
+    @contextmanager
+    def assertRaisesMsg(self, exception, regex):
+        """Like assertRaisesRegex, but through Odoo's assertRaises, which
+        rolls back what the failed operation wrote (so tests can check that
+        nothing was saved)."""
+        with self.assertRaises(exception) as cm:
+            yield cm
+        self.assertRegex(str(cm.exception), regex)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, no_reset_password=True))
+        Company = cls.env["res.company"]
+        cls.hospital = Company.create({"name": "Test General Hospital", "is_hospital": True})
+        cls.hospital_2 = Company.create({"name": "Test Community Hospital", "is_hospital": True})
+        Department = cls.env["hr.department"]
+        cls.cardiology = Department.create(
+            {"name": "Cardiology", "company_id": cls.hospital.id, "is_clinical": True, "his_code": "T-XNK"}
+        )
+        cls.surgery = Department.create(
+            {"name": "Surgery", "company_id": cls.hospital.id, "is_clinical": True, "his_code": "T-WK"}
+        )
+        cls.general_2 = Department.create(
+            {"name": "General Practice", "company_id": cls.hospital_2.id, "is_clinical": True, "his_code": "T-QK"}
+        )
+
+        def user(login, groups, company):
+            return new_test_user(
+                cls.env, login=login, groups=groups, company_id=company.id, company_ids=[company.id], name=login
+            )
+
+        cls.user_nurse = user("t_nurse", "ihospital_base.group_nurse", cls.hospital)
+        cls.user_doctor = user("t_doctor", "ihospital_base.group_doctor", cls.hospital)
+        cls.user_surgeon = user("t_surgeon", "ihospital_base.group_doctor", cls.hospital)
+        cls.user_head = user("t_head", "ihospital_base.group_department_head", cls.hospital)
+        cls.user_quality = user("t_quality", "ihospital_base.group_quality_officer", cls.hospital)
+        cls.user_director = user("t_director", "ihospital_base.group_director", cls.hospital)
+        cls.user_admin = user("t_admin", "ihospital_base.group_admin", cls.hospital)
+        cls.user_doctor_2 = user("t_doctor_2", "ihospital_base.group_doctor", cls.hospital_2)
+        cls.user_portal = user("t_portal", "base.group_portal", cls.hospital)
+        cls.user_portal_other = user("t_portal_other", "base.group_portal", cls.hospital)
+
+        Employee = cls.env["hr.employee"]
+
+        def employee(name, user, department, role, title):
+            return Employee.create(
+                {
+                    "name": name,
+                    "user_id": user.id,
+                    "company_id": department.company_id.id,
+                    "department_id": department.id,
+                    "ihospital_role": role,
+                    "professional_title": title,
+                }
+            )
+
+        cls.emp_nurse = employee("Nurse Huang", cls.user_nurse, cls.cardiology, "nurse", "senior_nurse")
+        cls.emp_doctor = employee("Dr Li", cls.user_doctor, cls.cardiology, "doctor", "attending_physician")
+        cls.emp_surgeon = employee("Dr Zhang", cls.user_surgeon, cls.surgery, "doctor", "chief_physician")
+        cls.emp_head = employee("Dr Chen", cls.user_head, cls.cardiology, "doctor", "chief_physician")
+        cls.emp_doctor_2 = employee("Dr He", cls.user_doctor_2, cls.general_2, "doctor", "attending_physician")
+        cls.cardiology.manager_id = cls.emp_head
+
+        Patient = cls.env["ihospital.patient"]
+        cls.patient_cardio = Patient.create(
+            {
+                "name": "Chen Zhiqiang",
+                "company_id": cls.hospital.id,
+                "id_number": ID_MAN_1985,
+                "phone": "13800138000",
+                "medical_card_number": "T0001",
+            }
+        )
+        cls.patient_surgery = Patient.create(
+            {
+                "name": "Liang Wanting",
+                "company_id": cls.hospital.id,
+                "id_number": ID_WOMAN_1990,
+                "phone": "13912345678",
+                "medical_card_number": "T0002",
+            }
+        )
+        cls.patient_2 = Patient.create(
+            {"name": "He Jiahao", "company_id": cls.hospital_2.id, "id_number": ID_MAN_1985, "phone": "13800138001"}
+        )
+        Visit = cls.env["ihospital.visit"]
+        cls.visit_cardio = Visit.create(
+            {
+                "company_id": cls.hospital.id,
+                "patient_id": cls.patient_cardio.id,
+                "department_id": cls.cardiology.id,
+                "doctor_id": cls.emp_doctor.id,
+                "diagnosis": "Hypertension",
+                "total_charges": 300,
+                "insurance_amount": 120,
+            }
+        )
+        cls.visit_surgery = Visit.create(
+            {
+                "company_id": cls.hospital.id,
+                "patient_id": cls.patient_surgery.id,
+                "department_id": cls.surgery.id,
+                "doctor_id": cls.emp_surgeon.id,
+                "diagnosis": "Appendicitis",
+                "total_charges": 8000,
+                "insurance_amount": 5000,
+            }
+        )
+        cls.visit_2 = Visit.create(
+            {
+                "company_id": cls.hospital_2.id,
+                "patient_id": cls.patient_2.id,
+                "department_id": cls.general_2.id,
+                "doctor_id": cls.emp_doctor_2.id,
+                "total_charges": 80,
+            }
+        )
+        cls.env["ihospital.patient.account"].create(
+            {"patient_id": cls.patient_cardio.id, "user_id": cls.user_portal.id, "relation": "self"}
+        )

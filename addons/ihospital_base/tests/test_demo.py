@@ -1,0 +1,62 @@
+from datetime import timedelta
+
+from stdnum.cn import ric
+
+from odoo import fields
+from odoo.tests import tagged
+from odoo.tests.common import TransactionCase
+
+
+@tagged("post_install", "-at_install")
+class TestDemoData(TransactionCase):
+    """The demo database is what a newcomer sees first: check its promises."""
+
+    def test_two_hospitals(self):
+        hospitals = self.env["res.company"].search([("is_hospital", "=", True)])
+        self.assertEqual(len(hospitals), 2)
+        main = self.env.ref("base.main_company")
+        self.assertEqual(main.name, "广州市越秀中心医院")
+        self.assertEqual(main.hospital_grade, "3a")
+        self.assertEqual(main.currency_id, self.env.ref("base.CNY"))
+
+    def test_departments_and_staff(self):
+        main = self.env.ref("base.main_company")
+        clinical = self.env["hr.department"].search([("company_id", "=", main.id), ("is_clinical", "=", True)])
+        self.assertGreaterEqual(len(clinical), 12)
+        self.assertTrue(clinical.filtered("is_featured"))
+        self.assertTrue(all(d.manager_id for d in clinical))
+        staff = self.env["hr.employee"].search([("ihospital_role", "in", ("doctor", "nurse"))])
+        self.assertGreaterEqual(len(staff), 40)
+        self.assertTrue(all(e.professional_title for e in staff))
+
+    def test_patients_have_valid_resident_ids(self):
+        patients = self.env["ihospital.patient"].search([("company_id", "=", self.env.ref("base.main_company").id)])
+        self.assertGreaterEqual(len(patients), 200)
+        self.assertTrue(all(ric.is_valid(p.id_number) for p in patients))
+        self.assertTrue(patients.filtered("is_minor"))
+
+    def test_visits_cover_last_90_days(self):
+        Visit = self.env["ihospital.visit"]
+        oldest = Visit.search([], order="start asc", limit=1).start
+        self.assertLessEqual(oldest, fields.Datetime.now() - timedelta(days=80))
+        self.assertGreater(Visit.search_count([("insurance_amount", ">", 0)]), 100)
+        self.assertTrue(Visit.search_count([("visit_type", "=", "inpatient")]))
+
+    def test_demo_logins_have_their_roles(self):
+        expected = {
+            "director": "ihospital_base.group_director",
+            "head": "ihospital_base.group_department_head",
+            "doctor": "ihospital_base.group_doctor",
+            "nurse": "ihospital_base.group_nurse",
+            "quality": "ihospital_base.group_quality_officer",
+            "hospadmin": "ihospital_base.group_admin",
+            "doctor2": "ihospital_base.group_doctor",
+            "patient": "base.group_portal",
+        }
+        for login, group in expected.items():
+            user = self.env["res.users"].search([("login", "=", login)])
+            self.assertTrue(user, login)
+            self.assertTrue(user.has_group(group), login)
+        patient_user = self.env.ref("ihospital_base.user_patient_demo")
+        links = self.env["ihospital.patient.account"].search([("user_id", "=", patient_user.id)])
+        self.assertEqual(set(links.mapped("relation")), {"self", "child", "parent"})
