@@ -1,0 +1,12 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "iHospital Follow-up and Surveys",
+    "summary": "Follow-up care messages and satisfaction surveys after visits",
+    "version": "18.0.1.0.0",
+    "category": "Services/Internet Hospital",
+    "website": "https://github.com/ihospital/ihospital",
+    "author": "iHospital developers",
+    "license": "LGPL-3",
+    "depends": ["ihospital_base", "survey"],
+    "installable": True,
+}
