@@ -23,7 +23,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
 fi
 
-want=$(addons_hash)
+want="$(addons_hash)-$(echo "$MODULES" | sha256sum | cut -c1-8)"
 STAMP="$ROOT/.local/$TEMPLATE.stamp"
 if ! db_exists "$TEMPLATE" || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
     echo "Installing $MODULES with demo data into $TEMPLATE ..." >&2
@@ -31,6 +31,13 @@ if ! db_exists "$TEMPLATE" || [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want
     psql_cmd -d postgres -qc "DROP DATABASE IF EXISTS \"$TEMPLATE\" WITH (FORCE)"
     rm -rf "$DATA_DIR/filestore/$TEMPLATE"
     odoo_cmd -d "$TEMPLATE" -i "$MODULES" --stop-after-init --log-level=warn
+    expected=$(tr ',' '\n' <<< "$MODULES" | grep -c .)
+    installed=$(psql_cmd -d "$TEMPLATE" -tAc "SELECT count(*) FROM ir_module_module
+        WHERE state = 'installed' AND name = ANY(string_to_array('$MODULES', ','))")
+    if [ "$installed" != "$expected" ]; then
+        echo "Installing $MODULES failed: only $installed of $expected modules are installed (see the log above)." >&2
+        exit 1
+    fi
     echo "$want" > "$STAMP"
 else
     echo "Reusing $TEMPLATE: the addons did not change since it was installed." >&2
@@ -46,8 +53,9 @@ fi
 
 cd "$ROOT"
 export IHOSPITAL_TEST_DB="$DB" IHOSPITAL_PGSOCK="$PGSOCK" IHOSPITAL_CHROME="$chrome"
+[ $# -gt 0 ] || set -- addons tests   # default: every test of the suite
 exec "$VENV/bin/pytest" -p no:cacheprovider \
     --odoo-config="$ROOT/odoo.conf" --odoo-database="$DB" --odoo-http \
     --odoo-addons-path="$ROOT/addons" --odoo-log-level=warn \
     --odoo-extra test-enable --odoo-extra "db_host=$PGSOCK" --odoo-extra "data-dir=$DATA_DIR" \
-    addons tests "$@"
+    "$@"

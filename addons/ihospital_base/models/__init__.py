@@ -11,3 +11,8 @@ from . import ihospital_patient_account
 from . import ihospital_visit
 from . import res_config_settings
 from . import ihospital_demo
+from . import ihospital_schedule
+from . import ihospital_schedule_template
+from . import ihospital_slot
+from . import ihospital_appointment
+from . import payment_transaction

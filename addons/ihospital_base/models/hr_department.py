@@ -46,6 +46,17 @@ class HrDepartment(models.Model):
     public_description = fields.Html(translate=True)
     is_featured = fields.Boolean(string="Featured Department", help="Shown among the hospital's featured departments.")
     is_published = fields.Boolean(string="Published", help="Visible on the public website.")
+    booking_min_age = fields.Integer(
+        string="Minimum Age", help="Patients younger than this cannot book here (0: no limit)."
+    )
+    booking_max_age = fields.Integer(
+        string="Maximum Age", help="Patients older than this cannot book here (0: no limit)."
+    )
+    booking_gender = fields.Selection(
+        [("female", "Women only"), ("male", "Men only")],
+        string="Gender Restriction",
+        help="e.g. gynecology books women only.",
+    )
     location_display = fields.Char(string="Location", compute="_compute_location_display")
 
     _sql_constraints = [

@@ -98,6 +98,7 @@ class IhospitalPatient(models.Model):
     account_ids = fields.One2many("ihospital.patient.account", "patient_id", string="Managing Accounts")
     visit_ids = fields.One2many("ihospital.visit", "patient_id", string="Visits")
     visit_count = fields.Integer(compute="_compute_visit_count")
+    appointment_ids = fields.One2many("ihospital.appointment", "patient_id", string="Appointments")
     note = fields.Text()
 
     _sql_constraints = [

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.addons.base.models.res_partner import _tz_get
 from odoo.exceptions import ValidationError
 
 HOSPITAL_GRADES = [
@@ -42,6 +43,55 @@ class ResCompany(models.Model):
         help="How many patients (self, children, parents...) one portal account may manage.",
     )
 
+    hospital_tz = fields.Selection(
+        _tz_get,
+        string="Hospital Time Zone",
+        default="Asia/Shanghai",
+        help="Sessions, release times and check-in windows are in this time zone.",
+    )
+    # Booking rules (预约规则), one set per hospital.
+    booking_days_ahead = fields.Integer(
+        default=7,
+        help="Slots are released this many days before the visit day.",
+    )
+    booking_release_time = fields.Float(
+        string="Release Time", default=8.0, help="Time of day (hospital time) at which slots are released."
+    )
+    booking_hold_minutes = fields.Integer(
+        string="Payment Hold (minutes)",
+        default=15,
+        help="An unpaid booking keeps its slot this long, then expires.",
+    )
+    booking_cancel_cutoff_hours = fields.Integer(
+        string="Cancellation Cut-off (hours)",
+        default=2,
+        help="Patients may cancel until this many hours before the slot starts.",
+    )
+    booking_max_per_day = fields.Integer(string="Appointments per Patient per Day", default=3)
+    booking_max_per_department_day = fields.Integer(string="Appointments per Patient per Department per Day", default=1)
+    booking_noshow_limit = fields.Integer(
+        string="No-shows before Suspension",
+        default=3,
+        help="A patient with this many no-shows in the period cannot book online.",
+    )
+    booking_noshow_days = fields.Integer(string="No-show Period (days)", default=90)
+    booking_onsite_share = fields.Integer(
+        string="On-site Share (%)",
+        default=20,
+        help="Share of each schedule's slots kept for booking at the hospital's windows (现场号).",
+    )
+    booking_real_name = fields.Boolean(
+        string="Real-name Booking",
+        default=True,
+        help="Only patients with an identity document number may book.",
+    )
+    booking_checkin_before = fields.Integer(string="Check-in Opens (minutes before)", default=60)
+    booking_checkin_after = fields.Integer(
+        string="Check-in Closes (minutes after)",
+        default=30,
+        help="How late after the slot's start a patient may still check in.",
+    )
+
     @api.constrains("hospital_latitude", "hospital_longitude")
     def _check_hospital_coordinates(self):
         for company in self:
@@ -55,3 +105,24 @@ class ResCompany(models.Model):
         for company in self:
             if company.hospital_max_patients_per_account < 1:
                 raise ValidationError(_("An account must be allowed to manage at least one patient."))
+
+    @api.constrains(
+        "booking_days_ahead",
+        "booking_release_time",
+        "booking_hold_minutes",
+        "booking_onsite_share",
+        "booking_max_per_day",
+        "booking_max_per_department_day",
+    )
+    def _check_booking_rules(self):
+        for company in self:
+            if company.booking_days_ahead < 0 or company.booking_hold_minutes < 1:
+                raise ValidationError(
+                    _("Booking days ahead cannot be negative and a payment hold lasts at least a minute.")
+                )
+            if not 0 <= company.booking_release_time < 24:
+                raise ValidationError(_("The release time must be a time of day between 00:00 and 23:59."))
+            if not 0 <= company.booking_onsite_share <= 100:
+                raise ValidationError(_("The on-site share is a percentage between 0 and 100."))
+            if company.booking_max_per_day < 1 or company.booking_max_per_department_day < 1:
+                raise ValidationError(_("A patient must be allowed at least one appointment a day."))

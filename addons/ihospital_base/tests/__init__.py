@@ -4,3 +4,5 @@ from . import test_hospital
 from . import test_security
 from . import test_demo
 from . import test_ui
+from . import test_booking
+from . import test_booking_concurrency

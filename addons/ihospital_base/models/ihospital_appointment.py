@@ -1,0 +1,592 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+from psycopg2.errors import UniqueViolation
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, mute_logger
+
+from .ihospital_schedule import ACTIVE_APPOINTMENT_STATES
+
+CHANNELS = [("portal", "Online"), ("phone", "Phone"), ("window", "Window"), ("his", "HIS")]
+STATES = [
+    ("held", "Awaiting Payment"),
+    ("booked", "Booked"),
+    ("checked_in", "Checked In"),
+    ("in_consultation", "In Consultation"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+    ("no_show", "No-show"),
+    ("expired", "Expired"),
+]
+
+
+class IhospitalAppointment(models.Model):
+    """An appointment (预约) of a patient on a slot of a schedule.
+
+    Every state change is a method that checks its precondition and says why
+    it refuses; booking is race-safe (see _book)."""
+
+    _name = "ihospital.appointment"
+    _description = "Appointment"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "start desc, id desc"
+
+    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default=lambda self: _("New"))
+    company_id = fields.Many2one("res.company", string="Hospital", required=True, index=True, readonly=True)
+    patient_id = fields.Many2one("ihospital.patient", required=True, index=True, readonly=True, tracking=True)
+    patient_display_name = fields.Char(
+        string="Patient (masked)",
+        compute="_compute_patient_display_name",
+        help="Name as shown on public screens: 陈*强.",
+    )
+    schedule_id = fields.Many2one("ihospital.schedule", required=True, index=True, readonly=True, ondelete="restrict")
+    slot_id = fields.Many2one("ihospital.slot", required=True, index=True, readonly=True, ondelete="restrict")
+    department_id = fields.Many2one(related="schedule_id.department_id", store=True, index=True)
+    doctor_id = fields.Many2one(related="schedule_id.doctor_id", store=True, index=True)
+    date = fields.Date(related="schedule_id.date", store=True, index=True)
+    start = fields.Datetime(related="slot_id.start", store=True)
+    number = fields.Integer(related="slot_id.sequence", string="Number")
+    user_id = fields.Many2one("res.users", string="Booked By", readonly=True, index=True)
+    channel = fields.Selection(CHANNELS, required=True, default="portal", readonly=True)
+    state = fields.Selection(STATES, required=True, default="held", readonly=True, tracking=True, index=True)
+    hold_expires_at = fields.Datetime(readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    fee = fields.Monetary(readonly=True)
+    payment_state = fields.Selection(
+        [
+            ("free", "Free"),
+            ("pending", "To Pay"),
+            ("paid", "Paid"),
+            ("at_window", "Pay at Window"),
+            ("refunded", "Refunded"),
+            ("refund_manual", "Refund by Hand"),
+        ],
+        required=True,
+        default="free",
+        readonly=True,
+        tracking=True,
+    )
+    transaction_ids = fields.Many2many(
+        "payment.transaction",
+        "ihospital_appointment_transaction_rel",
+        "appointment_id",
+        "transaction_id",
+        string="Payments",
+        readonly=True,
+        copy=False,
+    )
+    cancel_reason = fields.Text(readonly=True)
+    cancelled_by = fields.Selection([("patient", "Patient"), ("hospital", "Hospital")], readonly=True)
+    # queue (签到取号 / 叫号)
+    queue_number = fields.Integer(readonly=True, copy=False, index=True)
+    queue_state = fields.Selection(
+        [
+            ("waiting", "Waiting"),
+            ("called", "Called"),
+            ("skipped", "Skipped"),
+            ("in_consultation", "In Consultation"),
+            ("done", "Done"),
+        ],
+        readonly=True,
+        copy=False,
+    )
+    queue_priority = fields.Integer(readonly=True, copy=False, help="Re-queued patients go first.")
+    recall_count = fields.Integer(readonly=True, copy=False)
+    checked_in_at = fields.Datetime(readonly=True, copy=False)
+    called_at = fields.Datetime(readonly=True, copy=False)
+    started_at = fields.Datetime(readonly=True, copy=False)
+    finished_at = fields.Datetime(readonly=True, copy=False)
+    people_ahead = fields.Integer(compute="_compute_wait")
+    estimated_wait_minutes = fields.Integer(compute="_compute_wait")
+    visit_id = fields.Many2one("ihospital.visit", readonly=True, copy=False)
+    turn_near_sent = fields.Boolean(readonly=True, copy=False)
+    reminder_sent = fields.Boolean(readonly=True, copy=False)
+
+    @api.depends("patient_id.name")
+    def _compute_patient_display_name(self):
+        for appointment in self:
+            name = appointment.sudo().patient_id.name or ""
+            appointment.patient_display_name = (
+                name[0] + "*" * (len(name) - 2) + name[-1] if len(name) > 2 else name[:1] + "*" * (len(name) - 1)
+            )
+
+    def _compute_wait(self):
+        for appointment in self:
+            if appointment.queue_state != "waiting":
+                appointment.people_ahead = 0
+                appointment.estimated_wait_minutes = 0
+                continue
+            schedule = appointment.sudo().schedule_id
+            ahead = schedule.appointment_ids.filtered(
+                lambda a, me=appointment: a.queue_state == "waiting"
+                and (
+                    a.queue_priority > me.queue_priority
+                    or (a.queue_priority == me.queue_priority and a.queue_number < me.queue_number)
+                )
+            )
+            # the patient being seen or called counts as one ahead
+            busy = (
+                1 if schedule.appointment_ids.filtered(lambda a: a.queue_state in ("called", "in_consultation")) else 0
+            )
+            appointment.people_ahead = len(ahead) + busy
+            appointment.estimated_wait_minutes = round(appointment.people_ahead * schedule.avg_consultation_minutes)
+
+    # ------------------------------------------------------------------ booking
+    @api.model
+    def _book(self, schedule, patient, channel="portal", user=None, slot=None):
+        """Book `patient` on `schedule` and return the appointment.
+
+        Safe across workers: the patient's row is locked so that per-patient
+        limits are counted once at a time, the slot is taken by an atomic
+        conditional UPDATE (no overbooking), and a unique index forbids a
+        patient twice in a schedule. Every refusal is a UserError a patient
+        or clerk can read."""
+        user = user or self.env.user
+        schedule.ensure_one()
+        patient.ensure_one()
+        if patient.company_id != schedule.company_id:
+            raise UserError(
+                _(
+                    "%(patient)s is not registered at %(hospital)s.",
+                    patient=patient.name,
+                    hospital=schedule.company_id.name,
+                )
+            )
+        schedule._check_bookable(channel)
+        # Serialize the bookings of one patient (limits below are counts).
+        self.env.cr.execute(SQL("SELECT id FROM ihospital_patient WHERE id = %s FOR UPDATE", patient.id))
+        self._check_booking_rules(schedule, patient, channel)
+        onsite_allowed = channel in ("window", "his")
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                slot_id = schedule._reserve_slot(onsite_allowed, slot=slot)
+                if not slot_id:
+                    raise UserError(
+                        _(
+                            "No slot left for %(doctor)s on %(date)s.",
+                            doctor=schedule.doctor_id.name,
+                            date=schedule.date,
+                        )
+                    )
+                held = schedule.fee > 0 and channel == "portal"
+                appointment = self.sudo().create(
+                    {
+                        "company_id": schedule.company_id.id,
+                        "patient_id": patient.id,
+                        "schedule_id": schedule.id,
+                        "slot_id": slot_id,
+                        "user_id": user.id,
+                        "channel": channel,
+                        "fee": schedule.fee,
+                        "state": "held" if held else "booked",
+                        "payment_state": "pending" if held else ("at_window" if schedule.fee else "free"),
+                        "hold_expires_at": (
+                            fields.Datetime.now() + timedelta(minutes=schedule.company_id.booking_hold_minutes)
+                            if held
+                            else False
+                        ),
+                    }
+                )
+                appointment.flush_recordset()
+        except UniqueViolation as exc:
+            raise UserError(
+                _(
+                    "%(patient)s already has an appointment with %(doctor)s on %(date)s.",
+                    patient=patient.name,
+                    doctor=schedule.doctor_id.name,
+                    date=schedule.date,
+                )
+            ) from exc
+        if appointment.state == "booked":
+            appointment._notify("booked")
+        return appointment.with_env(self.env)
+
+    @api.model
+    def _check_booking_rules(self, schedule, patient, channel):
+        company = schedule.company_id
+        department = schedule.department_id
+        patient_sudo = patient.sudo()
+        if not patient_sudo.active:
+            raise UserError(_("%s is archived and cannot book.", patient.name))
+        if company.booking_real_name and not patient_sudo.id_number:
+            raise UserError(_("Real-name booking: add %s's identity document number first.", patient.name))
+        if department.booking_gender and patient_sudo.gender != department.booking_gender:
+            raise UserError(
+                _(
+                    "%(department)s only sees %(who)s.",
+                    department=department.name,
+                    who=_("women") if department.booking_gender == "female" else _("men"),
+                )
+            )
+        age = relativedelta(schedule.date, patient_sudo.birth_date).years if patient_sudo.birth_date else None
+        if department.booking_min_age and (age is None or age < department.booking_min_age):
+            raise UserError(
+                _(
+                    "%(department)s sees patients from %(age)d years old.",
+                    department=department.name,
+                    age=department.booking_min_age,
+                )
+            )
+        if department.booking_max_age and (age is None or age > department.booking_max_age):
+            raise UserError(
+                _(
+                    "%(department)s sees patients up to %(age)d years old.",
+                    department=department.name,
+                    age=department.booking_max_age,
+                )
+            )
+        Appointment = self.sudo()
+        active = [("patient_id", "=", patient.id), ("state", "in", ACTIVE_APPOINTMENT_STATES)]
+        if Appointment.search_count(active + [("schedule_id", "=", schedule.id)]):
+            raise UserError(
+                _(
+                    "%(patient)s already has an appointment with %(doctor)s on %(date)s.",
+                    patient=patient.name,
+                    doctor=schedule.doctor_id.name,
+                    date=schedule.date,
+                )
+            )
+        if Appointment.search_count(active + [("date", "=", schedule.date)]) >= company.booking_max_per_day:
+            raise UserError(
+                _(
+                    "%(patient)s already has %(count)d appointments on %(date)s, the most allowed.",
+                    patient=patient.name,
+                    count=company.booking_max_per_day,
+                    date=schedule.date,
+                )
+            )
+        if (
+            Appointment.search_count(active + [("date", "=", schedule.date), ("department_id", "=", department.id)])
+            >= company.booking_max_per_department_day
+        ):
+            raise UserError(
+                _(
+                    "%(patient)s already has an appointment in %(department)s on %(date)s.",
+                    patient=patient.name,
+                    department=department.name,
+                    date=schedule.date,
+                )
+            )
+        if channel in ("portal", "phone") and company.booking_noshow_limit:
+            since = fields.Datetime.now() - timedelta(days=company.booking_noshow_days)
+            no_shows = Appointment.search_count(
+                [("patient_id", "=", patient.id), ("state", "=", "no_show"), ("start", ">=", since)]
+            )
+            if no_shows >= company.booking_noshow_limit:
+                raise UserError(
+                    _(
+                        "%(patient)s missed %(count)d appointments in the last %(days)d days: online booking is "
+                        "suspended; please book at the hospital's window.",
+                        patient=patient.name,
+                        count=no_shows,
+                        days=company.booking_noshow_days,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", _("New")) == _("New"):
+                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("ihospital.appointment") or _("New")
+        return super().create(vals_list)
+
+    def init(self):
+        # A patient holds at most one live appointment per schedule, even
+        # under concurrent bookings (partial unique index: not expressible
+        # as an _sql_constraints entry).
+        self.env.cr.execute("""
+            CREATE UNIQUE INDEX IF NOT EXISTS ihospital_appointment_patient_schedule_active_uniq
+                ON ihospital_appointment (patient_id, schedule_id)
+             WHERE state IN ('held', 'booked', 'checked_in', 'in_consultation', 'done')
+        """)
+
+    # ------------------------------------------------------------------ payment
+    def _create_payment_transaction(self, provider, payment_method, partner):
+        """A payment transaction for this held appointment's fee."""
+        self.ensure_one()
+        if self.state != "held" or self.payment_state != "pending":
+            raise UserError(_("%s is not waiting for payment.", self.name))
+        return (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": payment_method.id,
+                    "reference": self.env["payment.transaction"]._compute_reference(provider.code, prefix=self.name),
+                    "amount": self.fee,
+                    "currency_id": self.currency_id.id,
+                    "partner_id": partner.id,
+                    "operation": "online_direct",
+                    "ihospital_appointment_ids": [fields.Command.set(self.ids)],
+                }
+            )
+        )
+
+    def _on_payment_done(self):
+        """A payment went through: a held appointment becomes booked; one
+        that expired meanwhile gets its slot back if any is left, else the
+        payment is refunded."""
+        for appointment in self:
+            if appointment.state == "held":
+                appointment.write({"state": "booked", "payment_state": "paid", "hold_expires_at": False})
+                appointment._notify("booked")
+            elif appointment.state == "expired":
+                schedule = appointment.schedule_id
+                slot_id = schedule._reserve_slot(False) if schedule.state == "published" else None
+                if slot_id:
+                    appointment.write({"state": "booked", "payment_state": "paid", "slot_id": slot_id})
+                    appointment._notify("booked")
+                else:
+                    appointment.payment_state = "paid"
+                    appointment.message_post(body=_("Paid after the hold expired and no slot was left: refunding."))
+                    appointment._refund()
+
+    def _refund(self):
+        for appointment in self.filtered(lambda a: a.payment_state == "paid"):
+            paid = appointment.transaction_ids.filtered(lambda t: t.state == "done" and t.operation != "refund")
+            provider = paid.provider_id[:1]
+            if paid and provider.support_refund in ("full_only", "partial"):
+                paid.sudo().action_refund()
+                appointment.payment_state = "refunded"
+                appointment.message_post(body=_("Refunded through %s.", provider.name))
+            else:
+                appointment.payment_state = "refund_manual"
+                appointment.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=_("Refund %s by hand", appointment.name),
+                    note=_("The payment provider cannot refund automatically."),
+                    user_id=self.env.ref("base.user_admin").id,
+                )
+
+    # ------------------------------------------------------------------ transitions
+    def action_cancel(self):
+        """Cancellation asked from the back office on the patient's behalf."""
+        return self._cancel(by="patient")
+
+    def action_cancel_by_hospital(self):
+        return self._cancel(by="hospital", reason=_("Cancelled by the hospital."))
+
+    def _cancel(self, by="patient", reason=None, notify_template="cancelled"):
+        now = fields.Datetime.now()
+        for appointment in self:
+            if by == "patient":
+                if appointment.state not in ("held", "booked"):
+                    raise UserError(
+                        _(
+                            "%(name)s cannot be cancelled: it is %(state)s.",
+                            name=appointment.name,
+                            state=appointment._state_label(),
+                        )
+                    )
+                cutoff = appointment.start - timedelta(hours=appointment.company_id.booking_cancel_cutoff_hours)
+                if now > cutoff:
+                    raise UserError(
+                        _(
+                            "Appointments can be cancelled up to %d hours before their time; "
+                            "please contact the hospital.",
+                            appointment.company_id.booking_cancel_cutoff_hours,
+                        )
+                    )
+            elif appointment.state not in ("held", "booked", "checked_in"):
+                raise UserError(
+                    _(
+                        "%(name)s cannot be cancelled: it is %(state)s.",
+                        name=appointment.name,
+                        state=appointment._state_label(),
+                    )
+                )
+            appointment.slot_id.sudo()._release()
+            appointment.write(
+                {
+                    "state": "cancelled",
+                    "cancelled_by": by,
+                    "cancel_reason": reason or False,
+                    "queue_state": False,
+                    "hold_expires_at": False,
+                }
+            )
+            if appointment.payment_state == "pending":
+                appointment.payment_state = "free"
+            appointment._refund()
+            appointment._notify(notify_template)
+        self.schedule_id._notify_queue()
+        return True
+
+    def _expire(self):
+        for appointment in self:
+            if appointment.state != "held":
+                continue
+            appointment.slot_id.sudo()._release()
+            appointment.write({"state": "expired", "hold_expires_at": False})
+            appointment.message_post(body=_("Not paid in time: the slot was given back."))
+
+    def _mark_no_show(self):
+        for appointment in self:
+            if appointment.state != "booked":
+                raise UserError(_("Only booked appointments can become no-shows."))
+            appointment.state = "no_show"
+
+    def action_check_in(self):
+        """Check in on the visit day (签到取号): take the next number in the
+        doctor-session's queue."""
+        now = fields.Datetime.now()
+        for appointment in self:
+            if appointment.state != "booked":
+                raise UserError(
+                    _(
+                        "%(name)s cannot be checked in: it is %(state)s.",
+                        name=appointment.name,
+                        state=appointment._state_label(),
+                    )
+                )
+            company = appointment.company_id
+            opens = appointment.start - timedelta(minutes=company.booking_checkin_before)
+            closes = appointment.start + timedelta(minutes=company.booking_checkin_after)
+            if now < opens:
+                raise UserError(
+                    _("Check-in opens %d minutes before the appointment time.", company.booking_checkin_before)
+                )
+            if now > closes:
+                raise UserError(
+                    _(
+                        "Check-in closed %d minutes after the appointment time; please see the " "registration desk.",
+                        company.booking_checkin_after,
+                    )
+                )
+            # Atomic counter: two check-ins never get the same number.
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE ihospital_schedule SET queue_last_number = COALESCE(queue_last_number, 0) + 1 "
+                    "WHERE id = %s RETURNING queue_last_number",
+                    appointment.schedule_id.id,
+                )
+            )
+            number = self.env.cr.fetchone()[0]
+            appointment.schedule_id.invalidate_recordset(["queue_last_number"])
+            appointment.write(
+                {"state": "checked_in", "queue_state": "waiting", "queue_number": number, "checked_in_at": now}
+            )
+            appointment.message_post(body=_("Checked in: queue number %d.", number))
+        self.schedule_id._notify_queue()
+        return True
+
+    def action_skip(self):
+        for appointment in self:
+            if appointment.queue_state != "called":
+                raise UserError(_("Only the patient being called can be skipped."))
+            appointment.queue_state = "skipped"
+            if appointment.schedule_id.current_appointment_id == appointment:
+                appointment.schedule_id.current_appointment_id = False
+        self.schedule_id._notify_queue()
+        return True
+
+    def action_requeue(self):
+        """A skipped patient came back: waits again, ahead of the others."""
+        for appointment in self:
+            if appointment.queue_state != "skipped":
+                raise UserError(_("Only skipped patients can be put back in the queue."))
+            appointment.write({"queue_state": "waiting", "queue_priority": 1})
+        self.schedule_id._notify_queue()
+        return True
+
+    def action_start_consultation(self):
+        for appointment in self:
+            if appointment.state != "checked_in" or appointment.queue_state not in ("called", "waiting"):
+                raise UserError(_("%s has not been called in yet.", appointment.patient_id.name))
+            appointment.write(
+                {"state": "in_consultation", "queue_state": "in_consultation", "started_at": fields.Datetime.now()}
+            )
+            appointment.schedule_id.current_appointment_id = appointment
+        self.schedule_id._notify_queue()
+        return True
+
+    def action_finish_consultation(self):
+        """End the consultation and record the visit it was."""
+        for appointment in self:
+            if appointment.state != "in_consultation":
+                raise UserError(_("%s is not in consultation.", appointment.patient_id.name))
+            now = fields.Datetime.now()
+            visit = (
+                self.env["ihospital.visit"]
+                .sudo()
+                .create(
+                    {
+                        "company_id": appointment.company_id.id,
+                        "patient_id": appointment.patient_id.id,
+                        "department_id": appointment.department_id.id,
+                        "doctor_id": appointment.doctor_id.id,
+                        "visit_type": "outpatient",
+                        "start": appointment.started_at,
+                        "end": now,
+                        "total_charges": appointment.fee if appointment.payment_state in ("paid", "at_window") else 0,
+                        "source": "appointment",
+                        "external_ref": appointment.name,
+                    }
+                )
+            )
+            appointment.write({"state": "done", "queue_state": "done", "finished_at": now, "visit_id": visit.id})
+            if appointment.schedule_id.current_appointment_id == appointment:
+                appointment.schedule_id.current_appointment_id = False
+        self.schedule_id._notify_queue()
+        return True
+
+    def _state_label(self):
+        return dict(self._fields["state"]._description_selection(self.env))[self.state]
+
+    # ------------------------------------------------------------------ notifications
+    def _notify(self, kind):
+        """Mail the booking account and text the patient (confirmation,
+        reminder, stop-clinic, cancellation, turn near)."""
+        templates = {
+            "booked": "ihospital_base.mail_template_appointment_booked",
+            "reminder": "ihospital_base.mail_template_appointment_reminder",
+            "stop": "ihospital_base.mail_template_appointment_stopped",
+            "cancelled": "ihospital_base.mail_template_appointment_cancelled",
+            "turn_near": "ihospital_base.mail_template_appointment_turn_near",
+        }
+        sms_templates = {
+            "booked": "ihospital_base.sms_template_appointment_booked",
+            "reminder": "ihospital_base.sms_template_appointment_reminder",
+            "stop": "ihospital_base.sms_template_appointment_stopped",
+            "turn_near": "ihospital_base.sms_template_appointment_turn_near",
+        }
+        template = self.env.ref(templates[kind], raise_if_not_found=False)
+        sms_template = (
+            self.env.ref(sms_templates.get(kind, ""), raise_if_not_found=False) if kind in sms_templates else False
+        )
+        for appointment in self.sudo():
+            if template:
+                appointment.message_post_with_source(
+                    template, partner_ids=appointment.user_id.partner_id.ids, subtype_xmlid="mail.mt_comment"
+                )
+            phone = appointment.patient_id.phone
+            if sms_template and phone:
+                body = sms_template._render_field("body", appointment.ids)[appointment.id]
+                appointment._message_sms(body, sms_numbers=[phone])
+
+    def _notify_turn_near(self, within=3):
+        """Tell the next few waiting patients that their turn is near."""
+        for schedule in self.schedule_id:
+            waiting = schedule.appointment_ids.filtered(lambda a: a.queue_state == "waiting").sorted(
+                lambda a: (-a.queue_priority, a.queue_number)
+            )[:within]
+            for appointment in waiting.filtered(lambda a: not a.turn_near_sent):
+                appointment.turn_near_sent = True
+                appointment._notify("turn_near")
+
+    @api.model
+    def _cron_expire_holds(self):
+        self.search([("state", "=", "held"), ("hold_expires_at", "<", fields.Datetime.now())], limit=1000)._expire()
+
+    @api.model
+    def _cron_send_reminders(self):
+        """Day-before reminders (提醒) for tomorrow's booked appointments."""
+        tomorrow = fields.Date.context_today(self) + timedelta(days=1)
+        for appointment in self.search(
+            [("state", "=", "booked"), ("date", "=", tomorrow), ("reminder_sent", "=", False)], limit=1000
+        ):
+            appointment.reminder_sent = True
+            appointment._notify("reminder")

@@ -1,0 +1,154 @@
+import threading
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, api, fields
+from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
+from odoo.service.model import retrying
+from odoo.tests import tagged
+from odoo.tests.common import BaseCase, get_db_name
+
+
+@tagged("post_install", "-at_install")
+class TestBookingConcurrency(BaseCase):
+    """Concurrent bookings on separate database connections, committed for
+    real, as several Odoo workers would make them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            company = env.ref("base.main_company")
+            company.write({"booking_onsite_share": 0})
+            department = env["hr.department"].create(
+                {"name": "Concurrency Clinic", "company_id": company.id, "is_clinical": True}
+            )
+            doctor = env["hr.employee"].create(
+                {
+                    "name": "Dr Concurrency",
+                    "company_id": company.id,
+                    "department_id": department.id,
+                    "ihospital_role": "doctor",
+                }
+            )
+            patients = env["ihospital.patient"].create(
+                [
+                    {"name": f"Racer {i}", "company_id": company.id, "id_type": "passport", "id_number": f"RACE{i:05d}"}
+                    for i in range(30)
+                ]
+            )
+            cls.ids = {
+                "company": company.id,
+                "department": department.id,
+                "doctor": doctor.id,
+                "patients": patients.ids,
+                "schedules": [],
+            }
+
+    @classmethod
+    def tearDownClass(cls):
+        with cls.registry.cursor() as cr:
+            ids = cls.ids
+            cr.execute("DELETE FROM ihospital_appointment WHERE patient_id = ANY(%s)", (ids["patients"],))
+            cr.execute("DELETE FROM ihospital_schedule WHERE id = ANY(%s)", (ids["schedules"],))
+            cr.execute("DELETE FROM ihospital_patient WHERE id = ANY(%s)", (ids["patients"],))
+            cr.execute("DELETE FROM hr_employee WHERE id = %s", (ids["doctor"],))
+            cr.execute("DELETE FROM hr_department WHERE id = %s", (ids["department"],))
+            cr.execute("UPDATE res_company SET booking_onsite_share = 20 WHERE id = %s", (ids["company"],))
+        super().tearDownClass()
+
+    def _schedule(self, capacity, days):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            schedule = env["ihospital.schedule"].create(
+                {
+                    "company_id": self.ids["company"],
+                    "department_id": self.ids["department"],
+                    "doctor_id": self.ids["doctor"],
+                    "date": fields.Date.today() + timedelta(days=days),
+                    "capacity": capacity,
+                    "release_override": True,
+                    "release_at_manual": fields.Datetime.now() - timedelta(minutes=5),
+                }
+            )
+            schedule.action_publish()
+            self.ids["schedules"].append(schedule.id)
+            return schedule.id
+
+    def _race(self, schedule_id, patient_ids):
+        """Book each patient in its own thread and transaction, all released
+        at once; Odoo's retry on serialization failures applies as in a
+        request."""
+        barrier = threading.Barrier(len(patient_ids))
+        results = []
+        lock = threading.Lock()
+
+        def book(patient_id):
+            barrier.wait()
+            outcome = None
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+
+                    def attempt():
+                        schedule = env["ihospital.schedule"].browse(schedule_id)
+                        patient = env["ihospital.patient"].browse(patient_id)
+                        return env["ihospital.appointment"]._book(schedule, patient, channel="portal").id
+
+                    outcome = ("booked", retrying(attempt, env))
+            except UserError as exc:
+                outcome = ("refused", str(exc))
+            except Exception as exc:  # noqa: BLE001 - anything else is a lost request
+                outcome = ("error", repr(exc))
+            with lock:
+                results.append((patient_id, outcome))
+
+        threads = [threading.Thread(target=book, args=(pid,)) for pid in patient_ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        return results
+
+    def _check_database(self, schedule_id):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT sum(booked_count), sum(capacity) FROM ihospital_slot WHERE schedule_id = %s", (schedule_id,)
+            )
+            booked_slots, capacity = cr.fetchone()
+            cr.execute(
+                """SELECT count(*), count(DISTINCT patient_id), count(DISTINCT slot_id)
+                            FROM ihospital_appointment WHERE schedule_id = %s AND state = 'booked'""",
+                (schedule_id,),
+            )
+            return booked_slots, capacity, cr.fetchone()
+
+    def test_many_patients_race_for_few_slots(self):
+        schedule_id = self._schedule(capacity=8, days=1)
+        results = self._race(schedule_id, self.ids["patients"][:24])
+        outcomes = [o for _p, o in results]
+        self.assertEqual(len(outcomes), 24, "every request got a definite answer")
+        booked = [o for o in outcomes if o[0] == "booked"]
+        refused = [o for o in outcomes if o[0] == "refused"]
+        errors = [o for o in outcomes if o[0] == "error"]
+        self.assertFalse(errors)
+        self.assertEqual(len(booked), 8)
+        self.assertEqual(len(refused), 16)
+        self.assertTrue(all("No slot left" in message for _k, message in refused))
+        booked_slots, capacity, (appointments, patients, slots) = self._check_database(schedule_id)
+        self.assertEqual((booked_slots, capacity), (8, 8))
+        self.assertEqual((appointments, patients, slots), (8, 8, 8))
+
+    def test_one_patient_racing_himself_books_once(self):
+        schedule_id = self._schedule(capacity=10, days=2)
+        patient = self.ids["patients"][-1]
+        results = self._race(schedule_id, [patient] * 6)
+        booked = [o for _p, o in results if o[0] == "booked"]
+        refused = [o for _p, o in results if o[0] == "refused"]
+        self.assertEqual(len(booked), 1)
+        self.assertEqual(len(refused), 5)
+        self.assertTrue(all("already has an appointment" in message for _k, message in refused))
+        booked_slots, _capacity, (appointments, _patients, _slots) = self._check_database(schedule_id)
+        self.assertEqual((booked_slots, appointments), (1, 1))

@@ -1,0 +1,3 @@
+from . import ihospital_schedule_stop
+from . import ihospital_schedule_generate
+from . import ihospital_appointment_book
