@@ -113,29 +113,22 @@ class IhospitalAppointment(models.Model):
             )
 
     def _compute_wait(self):
-        for appointment in self:
-            if appointment.queue_state != "waiting":
-                appointment.people_ahead = 0
-                appointment.estimated_wait_minutes = 0
-                continue
-            schedule = appointment.sudo().schedule_id
-            ahead = schedule.appointment_ids.filtered(
-                lambda a, me=appointment: a.queue_state == "waiting"
-                and (
-                    a.queue_priority > me.queue_priority
-                    or (a.queue_priority == me.queue_priority and a.queue_number < me.queue_number)
-                )
-            )
+        self.people_ahead = 0
+        self.estimated_wait_minutes = 0
+        waiting = self.filtered(lambda a: a.queue_state == "waiting")
+        for schedule in waiting.sudo().schedule_id:
+            line = schedule._waiting_appointments()
             # the patient being seen or called counts as one ahead
             busy = (
                 1 if schedule.appointment_ids.filtered(lambda a: a.queue_state in ("called", "in_consultation")) else 0
             )
-            appointment.people_ahead = len(ahead) + busy
-            appointment.estimated_wait_minutes = round(appointment.people_ahead * schedule.avg_consultation_minutes)
+            for appointment in waiting.filtered(lambda a, s=schedule: a.schedule_id == s):
+                appointment.people_ahead = line.ids.index(appointment.id) + busy
+                appointment.estimated_wait_minutes = round(appointment.people_ahead * schedule.avg_consultation_minutes)
 
     # ------------------------------------------------------------------ booking
     @api.model
-    def _book(self, schedule, patient, channel="portal", user=None, slot=None):
+    def _book(self, schedule, patient, channel="portal", user=None):
         """Book `patient` on `schedule` and return the appointment.
 
         Safe across workers: the patient's row is locked so that per-patient
@@ -161,7 +154,7 @@ class IhospitalAppointment(models.Model):
         onsite_allowed = channel in ("window", "his")
         try:
             with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
-                slot_id = schedule._reserve_slot(onsite_allowed, slot=slot)
+                slot_id = schedule._reserve_slot(onsite_allowed)
                 if not slot_id:
                     raise UserError(
                         _(
@@ -334,15 +327,31 @@ class IhospitalAppointment(models.Model):
                 appointment.write({"state": "booked", "payment_state": "paid", "hold_expires_at": False})
                 appointment._notify("booked")
             elif appointment.state == "expired":
-                schedule = appointment.schedule_id
-                slot_id = schedule._reserve_slot(False) if schedule.state == "published" else None
-                if slot_id:
-                    appointment.write({"state": "booked", "payment_state": "paid", "slot_id": slot_id})
+                if appointment._rebook_after_late_payment():
                     appointment._notify("booked")
                 else:
                     appointment.payment_state = "paid"
                     appointment.message_post(body=_("Paid after the hold expired and no slot was left: refunding."))
                     appointment._refund()
+
+    def _rebook_after_late_payment(self):
+        """Give an expired appointment a slot again, if the clinic is still
+        open, one is left and the patient did not book the clinic again
+        meanwhile. Returns whether it worked."""
+        self.ensure_one()
+        schedule = self.schedule_id
+        if schedule.state != "published" or schedule.session_end <= fields.Datetime.now():
+            return False
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                slot_id = schedule._reserve_slot(False)
+                if not slot_id:
+                    return False
+                self.write({"state": "booked", "payment_state": "paid", "slot_id": slot_id})
+                self.flush_recordset()
+        except UniqueViolation:
+            return False
+        return True
 
     def _refund(self):
         for appointment in self.filtered(lambda a: a.payment_state == "paid"):
@@ -358,7 +367,7 @@ class IhospitalAppointment(models.Model):
                     "mail.mail_activity_data_todo",
                     summary=_("Refund %s by hand", appointment.name),
                     note=_("The payment provider cannot refund automatically."),
-                    user_id=self.env.ref("base.user_admin").id,
+                    user_id=(self.env.user if self.env.user._is_internal() else self.env.ref("base.user_admin")).id,
                 )
 
     # ------------------------------------------------------------------ transitions
@@ -424,10 +433,9 @@ class IhospitalAppointment(models.Model):
             appointment.message_post(body=_("Not paid in time: the slot was given back."))
 
     def _mark_no_show(self):
-        for appointment in self:
-            if appointment.state != "booked":
-                raise UserError(_("Only booked appointments can become no-shows."))
-            appointment.state = "no_show"
+        if self.filtered(lambda a: a.state != "booked"):
+            raise UserError(_("Only booked appointments can become no-shows."))
+        self.state = "no_show"
 
     def action_check_in(self):
         """Check in on the visit day (签到取号): take the next number in the
@@ -452,7 +460,7 @@ class IhospitalAppointment(models.Model):
             if now > closes:
                 raise UserError(
                     _(
-                        "Check-in closed %d minutes after the appointment time; please see the " "registration desk.",
+                        "Check-in closed %d minutes after the appointment time; please see the registration desk.",
                         company.booking_checkin_after,
                     )
                 )
@@ -538,8 +546,9 @@ class IhospitalAppointment(models.Model):
 
     # ------------------------------------------------------------------ notifications
     def _notify(self, kind):
-        """Mail the booking account and text the patient (confirmation,
-        reminder, stop-clinic, cancellation, turn near)."""
+        """Mail the portal accounts that manage the patient and text the
+        patient (confirmation, reminder, stop-clinic, cancellation, turn
+        near). A clerk who booked at the window is not a recipient."""
         templates = {
             "booked": "ihospital_base.mail_template_appointment_booked",
             "reminder": "ihospital_base.mail_template_appointment_reminder",
@@ -553,15 +562,13 @@ class IhospitalAppointment(models.Model):
             "stop": "ihospital_base.sms_template_appointment_stopped",
             "turn_near": "ihospital_base.sms_template_appointment_turn_near",
         }
-        template = self.env.ref(templates[kind], raise_if_not_found=False)
-        sms_template = (
-            self.env.ref(sms_templates.get(kind, ""), raise_if_not_found=False) if kind in sms_templates else False
-        )
+        template = self.env.ref(templates[kind])
+        sms_template = self.env.ref(sms_templates[kind]) if kind in sms_templates else None
         for appointment in self.sudo():
-            if template:
-                appointment.message_post_with_source(
-                    template, partner_ids=appointment.user_id.partner_id.ids, subtype_xmlid="mail.mt_comment"
-                )
+            accounts = appointment.patient_id.account_ids.user_id
+            appointment.message_post_with_source(
+                template, partner_ids=accounts.partner_id.ids, subtype_xmlid="mail.mt_comment"
+            )
             phone = appointment.patient_id.phone
             if sms_template and phone:
                 body = sms_template._render_field("body", appointment.ids)[appointment.id]
@@ -570,9 +577,7 @@ class IhospitalAppointment(models.Model):
     def _notify_turn_near(self, within=3):
         """Tell the next few waiting patients that their turn is near."""
         for schedule in self.schedule_id:
-            waiting = schedule.appointment_ids.filtered(lambda a: a.queue_state == "waiting").sorted(
-                lambda a: (-a.queue_priority, a.queue_number)
-            )[:within]
+            waiting = schedule._waiting_appointments()[:within]
             for appointment in waiting.filtered(lambda a: not a.turn_near_sent):
                 appointment.turn_near_sent = True
                 appointment._notify("turn_near")

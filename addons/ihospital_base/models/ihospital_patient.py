@@ -183,7 +183,6 @@ class IhospitalPatient(models.Model):
                     ) from exc
             elif not re.fullmatch(r"[A-Za-z0-9()\-]{5,30}", number):
                 raise ValidationError(_("%s is not a valid document number.", number))
-            patient._check_id_number_available(patient.company_id, patient.id_type, number)
 
     @api.constrains("birth_date", "id_type", "id_number")
     def _check_birth_date(self):
@@ -267,13 +266,15 @@ class IhospitalPatient(models.Model):
         if len(self) > 1 and "id_number" in vals and vals["id_number"]:
             raise UserError(_("An ID number belongs to one patient: edit patients one by one."))
         vals = self._normalize_vals(vals)
-        if vals.get("id_number"):
+        if {"id_number", "id_type", "company_id"} & set(vals):
             for patient in self.sudo():
-                patient._check_id_number_available(
-                    self.env["res.company"].browse(vals.get("company_id")) or patient.company_id,
-                    vals.get("id_type", patient.id_type),
-                    vals["id_number"],
-                )
+                number = vals.get("id_number", patient.id_number)
+                if number:
+                    patient._check_id_number_available(
+                        self.env["res.company"].browse(vals.get("company_id")) or patient.company_id,
+                        vals.get("id_type", patient.id_type),
+                        number,
+                    )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

@@ -133,10 +133,18 @@ class IhospitalSchedule(models.Model):
             schedule.booked_count = booked
             schedule.available_count = sum(schedule.slot_ids.mapped("capacity")) - booked
 
+    def _waiting_appointments(self):
+        """Patients waiting in this doctor-session's queue, in calling order:
+        re-queued patients first, then by queue number."""
+        self.ensure_one()
+        return self.appointment_ids.filtered(lambda a: a.queue_state == "waiting").sorted(
+            lambda a: (-a.queue_priority, a.queue_number)
+        )
+
     def _compute_queue(self):
         for schedule in self:
             appointments = schedule.appointment_ids
-            schedule.waiting_count = len(appointments.filtered(lambda a: a.queue_state == "waiting"))
+            schedule.waiting_count = len(schedule._waiting_appointments())
             done = appointments.filtered(lambda a: a.started_at and a.finished_at).sorted("finished_at")[-10:]
             if done:
                 total = sum((a.finished_at - a.started_at).total_seconds() for a in done)
@@ -234,6 +242,10 @@ class IhospitalSchedule(models.Model):
         for schedule in self:
             if schedule.state != "cancelled":
                 raise UserError(_("Only cancelled schedules can go back to draft."))
+            if schedule.appointment_ids:
+                raise UserError(
+                    _("%s has a booking history and stays cancelled; plan a new schedule instead.", schedule.name)
+                )
             schedule.slot_ids.unlink()
             schedule.state = "draft"
         return True
@@ -320,7 +332,7 @@ class IhospitalSchedule(models.Model):
             if self.date > last_day:
                 raise UserError(_("Bookings open %d days ahead at most.", company.booking_days_ahead))
 
-    def _reserve_slot(self, onsite_allowed, slot=None):
+    def _reserve_slot(self, onsite_allowed):
         """Take one free slot of this schedule atomically and return its id,
         or None when none is left.
 
@@ -330,16 +342,13 @@ class IhospitalSchedule(models.Model):
         and never overbook (booked_count < capacity is checked by the UPDATE
         itself)."""
         self.ensure_one()
-        if slot:
-            candidate = SQL("%s", slot.id)
-        else:
-            candidate = SQL(
-                """(SELECT id FROM ihospital_slot
-                     WHERE schedule_id = %s AND booked_count < capacity AND (%s OR NOT onsite_only)
-                  ORDER BY sequence LIMIT 1 FOR UPDATE SKIP LOCKED)""",
-                self.id,
-                bool(onsite_allowed),
-            )
+        candidate = SQL(
+            """(SELECT id FROM ihospital_slot
+                 WHERE schedule_id = %s AND booked_count < capacity AND (%s OR NOT onsite_only)
+              ORDER BY sequence LIMIT 1 FOR UPDATE SKIP LOCKED)""",
+            self.id,
+            bool(onsite_allowed),
+        )
         self.env.cr.execute(
             SQL(
                 """UPDATE ihospital_slot SET booked_count = booked_count + 1
@@ -357,9 +366,7 @@ class IhospitalSchedule(models.Model):
     # ------------------------------------------------------------------ queue
     def _queue_payload(self):
         self.ensure_one()
-        waiting = self.appointment_ids.filtered(lambda a: a.queue_state == "waiting").sorted(
-            lambda a: (-a.queue_priority, a.queue_number)
-        )
+        waiting = self._waiting_appointments()
         current = self.current_appointment_id
         return {
             "schedule_id": self.id,
@@ -384,9 +391,7 @@ class IhospitalSchedule(models.Model):
         """Call the next waiting patient (re-queued patients first)."""
         self.ensure_one()
         self._check_queue_staff()
-        waiting = self.appointment_ids.filtered(lambda a: a.queue_state == "waiting").sorted(
-            lambda a: (-a.queue_priority, a.queue_number)
-        )
+        waiting = self._waiting_appointments()
         if not waiting:
             raise UserError(_("Nobody is waiting for %s.", self.doctor_id.name))
         nxt = waiting[0]
@@ -418,8 +423,9 @@ class IhospitalSchedule(models.Model):
     # ------------------------------------------------------------------ crons
     @api.model
     def _cron_mark_no_shows(self):
-        """After a session ends, booked patients who never checked in are no-shows."""
-        ended = self.search([("state", "=", "published"), ("session_end", "<", fields.Datetime.now())], limit=500)
-        appointments = ended.appointment_ids.filtered(lambda a: a.state == "booked")
-        for appointment in appointments:
-            appointment._mark_no_show()
+        """After a session ends, booked patients who never checked in are
+        no-shows. Searches the appointments themselves, in batches, so that
+        old ended schedules never crowd out new ones."""
+        self.env["ihospital.appointment"].search(
+            [("state", "=", "booked"), ("schedule_id.session_end", "<", fields.Datetime.now())], limit=1000
+        )._mark_no_show()

@@ -3,13 +3,20 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command, fields
+from odoo.addons.sms.tests.common import SMSCase
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import IhospitalCase
 
 
-class BookingCase(IhospitalCase):
+class BookingCase(IhospitalCase, SMSCase):
+    """Booking tests; SMS go to Odoo's gateway mock, never the internet."""
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(self.mockSMSGateway())
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -107,6 +114,39 @@ class TestSchedule(BookingCase):
         self.assertEqual(len(created), 2)
         self.assertTrue(all(s.state == "published" and len(s.slot_ids) == 8 for s in created))
         self.assertFalse(template._generate_schedules(today, today + timedelta(days=13)))
+
+    def test_reset_to_draft_only_without_booking_history(self):
+        empty = self._schedule(doctor=self.emp_head)
+        empty.action_cancel()
+        empty.action_reset_to_draft()
+        self.assertEqual((empty.state, len(empty.slot_ids)), ("draft", 0))
+        appointment = self._book()
+        appointment.action_cancel()
+        self.schedule.action_cancel()
+        with self.assertRaisesMsg(UserError, "booking history"):
+            self.schedule.action_reset_to_draft()
+
+    def test_template_and_generation_input_is_checked(self):
+        with self.assertRaisesMsg(ValidationError, "must be positive"):
+            self.env["ihospital.schedule.template"].create(
+                {
+                    "company_id": self.hospital.id,
+                    "department_id": self.surgery.id,
+                    "doctor_id": self.emp_surgeon.id,
+                    "weekday": "1",
+                    "capacity": 0,
+                }
+            )
+        today = fields.Date.today()
+        Generate = self.env["ihospital.schedule.generate"]
+        with self.assertRaisesMsg(UserError, "end date comes before"):
+            Generate.create({"company_id": self.hospital.id, "date_from": today, "date_to": today - timedelta(1)})
+        with self.assertRaisesMsg(UserError, "No weekly template"):
+            Generate.create({"company_id": self.hospital.id, "date_from": today, "date_to": today}).action_generate()
+        with self.assertRaises(AccessError):
+            Generate.with_user(self.user_director).create(
+                {"company_id": self.hospital.id, "date_from": today, "date_to": today}
+            )
 
     def test_cancel_refused_with_appointments(self):
         self._book()
@@ -254,6 +294,27 @@ class TestBookingLifecycle(BookingCase):
             tx._set_done()
         return appointment, tx
 
+    def test_late_payment_takes_a_slot_again_or_is_refunded(self):
+        schedule = self._schedule(fee=50, doctor=self.emp_head, capacity=1)
+        appointment = self._book(schedule)
+        appointment._expire()
+        appointment._on_payment_done()
+        self.assertEqual((appointment.state, appointment.payment_state), ("booked", "paid"))
+        # the slot went to someone else meanwhile: refund instead
+        appointment.slot_id._release()
+        appointment.write({"state": "expired"})
+        self._book(schedule, patient=self.patient_3, channel="window")
+        appointment._on_payment_done()
+        self.assertEqual((appointment.state, appointment.payment_state), ("expired", "refund_manual"))
+
+    def test_notifications_go_to_the_patients_accounts(self):
+        appointment = self.env["ihospital.appointment"]._book(
+            self.schedule, self.patient_cardio, channel="window", user=self.user_nurse
+        )
+        message = appointment.message_ids.filtered(lambda m: "confirmed" in (m.subject or ""))
+        self.assertEqual(message.partner_ids, self.user_portal.partner_id)
+        self.assertSMSIapSent(["+8613800138000"], content="confirmed")
+
     def test_payment_confirms_the_hold(self):
         appointment, _tx = self._paid_appointment()
         self.assertEqual((appointment.state, appointment.payment_state), ("booked", "paid"))
@@ -285,6 +346,7 @@ class TestBookingLifecycle(BookingCase):
 
     def test_stop_clinic_cancels_and_notifies(self):
         appointment = self._book()
+        self._clear_sms_sent()
         with self.assertRaisesMsg(UserError, "Give the reason"):
             self.schedule.action_stop_clinic(" ")
         self.schedule.action_stop_clinic("Emergency surgery")
@@ -292,7 +354,7 @@ class TestBookingLifecycle(BookingCase):
         self.assertEqual((appointment.state, appointment.cancelled_by), ("cancelled", "hospital"))
         self.assertIn("Emergency surgery", appointment.cancel_reason)
         self.assertTrue(appointment.message_ids.filtered(lambda m: "stopped" in (m.subject or "")))
-        self.assertTrue(self.env["sms.sms"].search([("number", "=", "+8613800138000")]))
+        self.assertSMSIapSent(["+8613800138000"], content="is stopped")
 
     def test_no_show_after_session(self):
         appointment = self._book()
