@@ -1,3 +1,5 @@
+from . import ihospital_hospital_mixin
+from . import ihospital_clinic_mixin
 from . import res_company
 from . import ihospital_hospital_phone
 from . import ihospital_building

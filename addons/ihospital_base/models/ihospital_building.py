@@ -5,20 +5,13 @@ class IhospitalBuilding(models.Model):
     """A building of a hospital campus, with its floors (floor guide)."""
 
     _name = "ihospital.building"
+    _inherit = ["ihospital.hospital.mixin"]
     _description = "Hospital Building"
     _order = "company_id, sequence, id"
 
     sequence = fields.Integer(default=10)
     name = fields.Char(required=True, translate=True)
     code = fields.Char(help="Short sign name, e.g. 'A' or '门诊楼'.")
-    company_id = fields.Many2one(
-        "res.company",
-        string="Hospital",
-        required=True,
-        index=True,
-        default=lambda self: self.env.company,
-        ondelete="cascade",
-    )
     description = fields.Text(translate=True)
     floor_ids = fields.One2many("ihospital.floor", "building_id", string="Floors")
     active = fields.Boolean(default=True)

@@ -7,18 +7,11 @@ class IhospitalHospitalPhone(models.Model):
     Department phones live on the departments themselves."""
 
     _name = "ihospital.hospital.phone"
+    _inherit = ["ihospital.hospital.mixin"]
     _description = "Hospital Service Phone"
     _order = "sequence, id"
 
     sequence = fields.Integer(default=10)
-    company_id = fields.Many2one(
-        "res.company",
-        string="Hospital",
-        required=True,
-        index=True,
-        default=lambda self: self.env.company,
-        ondelete="cascade",
-    )
     category = fields.Selection(
         [
             ("triage", "Triage"),

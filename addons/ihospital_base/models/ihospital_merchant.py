@@ -6,18 +6,11 @@ class IhospitalMerchant(models.Model):
     """A merchant near the hospital (pharmacy, food, lodging...)."""
 
     _name = "ihospital.merchant"
+    _inherit = ["ihospital.hospital.mixin"]
     _description = "Nearby Merchant"
     _order = "company_id, distance, id"
 
     name = fields.Char(required=True)
-    company_id = fields.Many2one(
-        "res.company",
-        string="Hospital",
-        required=True,
-        index=True,
-        default=lambda self: self.env.company,
-        ondelete="cascade",
-    )
     category = fields.Selection(
         [
             ("pharmacy", "Pharmacy"),

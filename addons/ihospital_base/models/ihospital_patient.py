@@ -47,20 +47,13 @@ class IhospitalPatient(models.Model):
 
     _name = "ihospital.patient"
     _description = "Patient"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "name, id"
     _rec_names_search = ["name", "medical_card_number", "his_patient_id"]
     _check_company_auto = True
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True, tracking=True)
-    company_id = fields.Many2one(
-        "res.company",
-        string="Hospital",
-        required=True,
-        index=True,
-        default=lambda self: self.env.company,
-    )
     id_type = fields.Selection(ID_TYPES, string="ID Type", required=True, default="resident_id")
     id_number = fields.Char(
         string="ID Number",

@@ -28,27 +28,12 @@ class IhospitalSchedule(models.Model):
 
     _name = "ihospital.schedule"
     _description = "Clinic Schedule"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["ihospital.clinic.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date desc, session, department_id, doctor_id"
 
     name = fields.Char(compute="_compute_name", store=True)
-    company_id = fields.Many2one(
-        "res.company", string="Hospital", required=True, index=True, default=lambda self: self.env.company
-    )
-    department_id = fields.Many2one(
-        "hr.department",
-        required=True,
-        index=True,
-        tracking=True,
-        domain="[('company_id', '=', company_id), ('is_clinical', '=', True)]",
-    )
-    doctor_id = fields.Many2one(
-        "hr.employee",
-        required=True,
-        index=True,
-        tracking=True,
-        domain="[('company_id', '=', company_id), ('ihospital_role', '=', 'doctor')]",
-    )
+    department_id = fields.Many2one(tracking=True)
+    doctor_id = fields.Many2one(required=True, tracking=True)
     date = fields.Date(required=True, index=True, tracking=True)
     session = fields.Selection(SESSIONS, required=True, default="morning", tracking=True)
     clinic_type = fields.Selection(CLINIC_TYPES, required=True, default="general", tracking=True)
@@ -161,26 +146,6 @@ class IhospitalSchedule(models.Model):
                 raise ValidationError(_("Capacity and minutes per patient must be positive."))
             if schedule.fee < 0:
                 raise ValidationError(_("A registration fee cannot be negative."))
-
-    @api.constrains("company_id", "department_id", "doctor_id")
-    def _check_same_hospital(self):
-        for schedule in self:
-            if schedule.department_id.company_id != schedule.company_id:
-                raise ValidationError(
-                    _(
-                        "Department %(department)s does not belong to %(hospital)s.",
-                        department=schedule.department_id.name,
-                        hospital=schedule.company_id.name,
-                    )
-                )
-            if schedule.doctor_id.company_id != schedule.company_id:
-                raise ValidationError(
-                    _(
-                        "Doctor %(doctor)s does not work at %(hospital)s.",
-                        doctor=schedule.doctor_id.name,
-                        hospital=schedule.company_id.name,
-                    )
-                )
 
     @api.constrains("doctor_id", "date", "session", "state")
     def _check_one_clinic_per_session(self):

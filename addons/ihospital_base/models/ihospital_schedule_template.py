@@ -21,21 +21,12 @@ class IhospitalScheduleTemplate(models.Model):
     schedules are generated for a date range or a rolling window."""
 
     _name = "ihospital.schedule.template"
+    _inherit = ["ihospital.clinic.mixin"]
     _description = "Weekly Schedule Template"
     _order = "company_id, department_id, doctor_id, weekday, session"
 
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one(
-        "res.company", string="Hospital", required=True, index=True, default=lambda self: self.env.company
-    )
-    department_id = fields.Many2one(
-        "hr.department", required=True, domain="[('company_id', '=', company_id), ('is_clinical', '=', True)]"
-    )
-    doctor_id = fields.Many2one(
-        "hr.employee",
-        required=True,
-        domain="[('company_id', '=', company_id), ('ihospital_role', '=', 'doctor')]",
-    )
+    doctor_id = fields.Many2one(required=True)
     weekday = fields.Selection(WEEKDAYS, required=True)
     session = fields.Selection(SESSIONS, required=True, default="morning")
     clinic_type = fields.Selection(CLINIC_TYPES, required=True, default="general")

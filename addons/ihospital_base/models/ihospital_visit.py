@@ -9,7 +9,7 @@ class IhospitalVisit(models.Model):
 
     _name = "ihospital.visit"
     _description = "Visit"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["ihospital.clinic.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "start desc, id desc"
     _rec_names_search = ["name", "external_ref"]
 
@@ -21,32 +21,14 @@ class IhospitalVisit(models.Model):
         index=True,
         default=lambda self: _("New"),
     )
-    company_id = fields.Many2one(
-        "res.company",
-        string="Hospital",
-        required=True,
-        index=True,
-        default=lambda self: self.env.company,
-    )
+    department_id = fields.Many2one(tracking=True)
+    doctor_id = fields.Many2one(tracking=True)
     patient_id = fields.Many2one(
         "ihospital.patient",
         required=True,
         index=True,
         tracking=True,
         domain="[('company_id', '=', company_id)]",
-    )
-    department_id = fields.Many2one(
-        "hr.department",
-        required=True,
-        index=True,
-        tracking=True,
-        domain="[('company_id', '=', company_id), ('is_clinical', '=', True)]",
-    )
-    doctor_id = fields.Many2one(
-        "hr.employee",
-        index=True,
-        tracking=True,
-        domain="[('company_id', '=', company_id), ('ihospital_role', '=', 'doctor')]",
     )
     visit_type = fields.Selection(
         [("outpatient", "Outpatient"), ("emergency", "Emergency"), ("inpatient", "Inpatient")],
@@ -83,8 +65,8 @@ class IhospitalVisit(models.Model):
         for visit in self:
             visit.self_paid_amount = visit.total_charges - visit.insurance_amount
 
-    @api.constrains("company_id", "patient_id", "department_id", "doctor_id")
-    def _check_same_hospital(self):
+    @api.constrains("company_id", "patient_id")
+    def _check_patient_hospital(self):
         for visit in self:
             hospital = visit.company_id
             if visit.patient_id.company_id != hospital:
@@ -93,24 +75,6 @@ class IhospitalVisit(models.Model):
                         "Patient %(patient)s is registered in %(other)s, not in %(hospital)s.",
                         patient=visit.patient_id.name,
                         other=visit.patient_id.company_id.name,
-                        hospital=hospital.name,
-                    )
-                )
-            if visit.department_id.company_id != hospital:
-                raise ValidationError(
-                    _(
-                        "Department %(department)s belongs to %(other)s, not to %(hospital)s.",
-                        department=visit.department_id.name,
-                        other=visit.department_id.company_id.name,
-                        hospital=hospital.name,
-                    )
-                )
-            if visit.doctor_id and visit.doctor_id.company_id != hospital:
-                raise ValidationError(
-                    _(
-                        "Doctor %(doctor)s works at %(other)s, not at %(hospital)s.",
-                        doctor=visit.doctor_id.name,
-                        other=visit.doctor_id.company_id.name,
                         hospital=hospital.name,
                     )
                 )

@@ -94,7 +94,7 @@ class TestSchedule(BookingCase):
             self.schedule.capacity = 50
 
     def test_doctor_of_another_hospital_is_refused(self):
-        with self.assertRaisesMsg(ValidationError, "does not work at"):
+        with self.assertRaisesMsg(ValidationError, "works at Test Community Hospital"):
             self._schedule(doctor=self.emp_doctor_2, publish=False)
 
     def test_weekly_templates_generate_schedules_once(self):
