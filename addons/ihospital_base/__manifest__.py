@@ -27,6 +27,7 @@
         "views/ihospital_appointment_views.xml",
         "wizards/ihospital_wizard_views.xml",
         "views/res_config_settings_views.xml",
+        "views/ihospital_base_templates.xml",
         "views/ihospital_base_menus.xml",
     ],
     "demo": [
@@ -37,6 +38,10 @@
         "demo/ihospital_demo_generate.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "ihospital_base/static/src/js/queue_display.js",
+            "ihospital_base/static/src/scss/queue_display.scss",
+        ],
         "web.assets_tests": [
             "ihospital_base/static/tests/tours/*.js",
         ],

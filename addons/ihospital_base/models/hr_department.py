@@ -89,3 +89,24 @@ class HrDepartment(models.Model):
     def _onchange_building_id(self):
         if self.floor_id.building_id != self.building_id:
             self.floor_id = False
+
+    @api.model
+    def _queue_display_department(self, department_id):
+        """The department whose waiting-room screen anyone may see: a
+        published clinical one. Sudo because the screen is public; it shows
+        queue numbers and masked names only."""
+        department_sudo = self.sudo().browse(department_id).exists()
+        if not department_sudo or not (department_sudo.is_clinical and department_sudo.is_published):
+            return self.browse()
+        return department_sudo
+
+    def _queue_display_state(self, room=None):
+        """Today's published clinics of this department (optionally one room)
+        as the payloads the screen shows and the bus pushes."""
+        self.ensure_one()
+        today = fields.Date.context_today(self.with_context(tz=self.company_id.hospital_tz))
+        domain = [("department_id", "=", self.id), ("date", "=", today), ("state", "=", "published")]
+        if room:
+            domain.append(("room", "=", room))
+        schedules = self.env["ihospital.schedule"].sudo().search(domain, order="session_start, doctor_id")
+        return [schedule._queue_payload() for schedule in schedules]

@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from stdnum.cn import ric
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 SURNAMES = "陈李黄张梁林刘吴何罗郑谢冯邓曾彭苏卢蔡许叶杨周钟潘王赵徐胡朱高郭马"
 GIVEN_MALE = [
@@ -122,6 +123,8 @@ class IhospitalDemo(models.AbstractModel):
         self._link_demo_portal_account(main_patients)
         self._generate_visits(rng, main, main_patients, days, per_day=(18, 30))
         self._generate_visits(rng, second, second_patients, days, per_day=(2, 5))
+        self._generate_schedules(rng, main | second)
+        self._book_demo_appointments(rng, main, main_patients)
 
     def _resident_id(self, rng, birth, male, used):
         while True:
@@ -183,6 +186,60 @@ class IhospitalDemo(models.AbstractModel):
         self.env["ihospital.patient.account"].create(
             [{"patient_id": patient.id, "user_id": user.id, "relation": relation} for patient, relation in links]
         )
+
+    def _generate_schedules(self, rng, companies):
+        """Weekly clinics for every doctor (two or three sessions a week),
+        then the published schedules of the coming booking window."""
+        fees = {"chief_physician": ("expert", 50), "associate_chief_physician": ("expert", 30)}
+        vals_list = []
+        for doctor in self.env["hr.employee"].search(
+            [("company_id", "in", companies.ids), ("ihospital_role", "=", "doctor")]
+        ):
+            clinic_type, fee = fees.get(doctor.professional_title, ("general", 10))
+            weekdays = rng.sample(range(6), rng.choice([2, 3]))
+            for weekday in weekdays:
+                vals_list.append(
+                    {
+                        "company_id": doctor.company_id.id,
+                        "department_id": doctor.department_id.id,
+                        "doctor_id": doctor.id,
+                        "weekday": str(weekday),
+                        "session": rng.choice(["morning", "morning", "afternoon"]),
+                        "clinic_type": clinic_type,
+                        "fee": fee,
+                        "capacity": 30 if clinic_type == "general" else 20,
+                        "slot_minutes": 8 if clinic_type == "general" else 12,
+                        "room": f"{doctor.department_id.room or ''} {rng.randint(1, 9)}诊室".strip(),
+                    }
+                )
+        templates = self.env["ihospital.schedule.template"].create(vals_list)
+        today = fields.Date.context_today(self)
+        for company in companies:
+            mine = templates.filtered(lambda t, c=company: t.company_id == c)
+            mine._generate_schedules(today, today + timedelta(days=company.booking_days_ahead), publish=True)
+
+    def _book_demo_appointments(self, rng, company, patients):
+        """A few booked appointments in the coming days, among them the demo
+        portal account's patients."""
+        Appointment = self.env["ihospital.appointment"]
+        now = fields.Datetime.now()
+        schedules = self.env["ihospital.schedule"].search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "published"),
+                ("session_start", ">", now),
+                ("release_at", "<=", now),
+            ]
+        )
+        portal_user = self.env.ref("ihospital_base.user_patient_demo")
+        managed = self.env["ihospital.patient.account"].search([("user_id", "=", portal_user.id)]).patient_id
+        for patient in managed[:2] | patients.filtered(lambda p: not p.is_minor)[:40]:
+            schedule = rng.choice(schedules)
+            try:
+                with self.env.cr.savepoint():
+                    Appointment._book(schedule, patient, channel=rng.choice(["window", "phone"]))
+            except UserError:
+                continue  # a rule refused this one (same department that day...): fine for demo data
 
     def _generate_visits(self, rng, company, patients, days, per_day):
         departments = self.env["hr.department"].search([("company_id", "=", company.id), ("is_clinical", "=", True)])

@@ -6,3 +6,4 @@ from . import test_demo
 from . import test_ui
 from . import test_booking
 from . import test_booking_concurrency
+from . import test_queue_display

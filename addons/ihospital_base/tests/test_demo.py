@@ -60,3 +60,17 @@ class TestDemoData(TransactionCase):
         patient_user = self.env.ref("ihospital_base.user_patient_demo")
         links = self.env["ihospital.patient.account"].search([("user_id", "=", patient_user.id)])
         self.assertEqual(set(links.mapped("relation")), {"self", "child", "parent"})
+
+    def test_booking_demo(self):
+        Schedule = self.env["ihospital.schedule"]
+        for hospital in self.env["res.company"].search([("is_hospital", "=", True)]):
+            self.assertTrue(Schedule.search_count([("company_id", "=", hospital.id), ("state", "=", "published")]))
+        released = Schedule.search(
+            [
+                ("release_at", "<=", fields.Datetime.now()),
+                ("state", "=", "published"),
+                ("session_end", ">", fields.Datetime.now()),
+            ]
+        )
+        self.assertTrue(released, "some clinics are open for booking right away")
+        self.assertGreater(self.env["ihospital.appointment"].search_count([("state", "=", "booked")]), 10)

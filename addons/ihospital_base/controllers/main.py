@@ -1,0 +1,36 @@
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.http import request
+
+
+class QueueDisplay(http.Controller):
+    """The public waiting-room screen (候诊显示屏) of a department, meant for
+    a TV browser: today's clinics with the number being called and the next
+    ones, updated live through the bus."""
+
+    def _department(self, department_id):
+        department = request.env["hr.department"]._queue_display_department(department_id)
+        if not department:
+            raise NotFound()
+        return department
+
+    @http.route("/ihospital/queue/<int:department_id>", type="http", auth="public", methods=["GET"], sitemap=False)
+    def queue_display(self, department_id, room=None, **kwargs):
+        department = self._department(department_id)
+        return request.render(
+            "ihospital_base.queue_display",
+            {
+                "department": department,
+                "room": room or "",
+                "queues": department._queue_display_state(room),
+                "refresh_seconds": 60,
+            },
+        )
+
+    @http.route(
+        "/ihospital/queue/<int:department_id>/state", type="http", auth="public", methods=["GET"], sitemap=False
+    )
+    def queue_state(self, department_id, room=None, **kwargs):
+        department = self._department(department_id)
+        return request.make_json_response(department._queue_display_state(room))
