@@ -564,7 +564,10 @@ class IhospitalAppointment(models.Model):
         }
         template = self.env.ref(templates[kind])
         sms_template = self.env.ref(sms_templates[kind]) if kind in sms_templates else None
-        for appointment in self.sudo():
+        # Queued, not sent inline: a slow mail server or SMS gateway must not
+        # slow down (or fail) the booking request; the mail and SMS crons
+        # deliver them.
+        for appointment in self.sudo().with_context(mail_notify_force_send=False):
             accounts = appointment.patient_id.account_ids.user_id
             appointment.message_post_with_source(
                 template, partner_ids=accounts.partner_id.ids, subtype_xmlid="mail.mt_comment"
@@ -572,7 +575,7 @@ class IhospitalAppointment(models.Model):
             phone = appointment.patient_id.phone
             if sms_template and phone:
                 body = sms_template._render_field("body", appointment.ids)[appointment.id]
-                appointment._message_sms(body, sms_numbers=[phone])
+                appointment._message_sms(body, sms_numbers=[phone], put_in_queue=True)
 
     def _notify_turn_near(self, within=3):
         """Tell the next few waiting patients that their turn is near."""

@@ -33,8 +33,10 @@ class BookingCase(IhospitalCase, SMSCase):
             }
         )
 
+    # Two days ahead by default: far from any cancellation cut-off, whatever
+    # the time of day the tests run at.
     @classmethod
-    def _schedule(cls, capacity=5, fee=0, days=1, doctor=None, department=None, session="morning", publish=True):
+    def _schedule(cls, capacity=5, fee=0, days=2, doctor=None, department=None, session="morning", publish=True):
         schedule = cls.env["ihospital.schedule"].create(
             {
                 "company_id": cls.hospital.id,
@@ -313,6 +315,9 @@ class TestBookingLifecycle(BookingCase):
         )
         message = appointment.message_ids.filtered(lambda m: "confirmed" in (m.subject or ""))
         self.assertEqual(message.partner_ids, self.user_portal.partner_id)
+        queued = self.env["sms.sms"].sudo().search([("number", "=", "+8613800138000"), ("state", "=", "outgoing")])
+        self.assertIn("confirmed", queued.body, "the SMS waits for the cron, not sent inside the booking")
+        self.env["sms.sms"].sudo()._process_queue()
         self.assertSMSIapSent(["+8613800138000"], content="confirmed")
 
     def test_payment_confirms_the_hold(self):
@@ -346,6 +351,7 @@ class TestBookingLifecycle(BookingCase):
 
     def test_stop_clinic_cancels_and_notifies(self):
         appointment = self._book()
+        self.env["sms.sms"].sudo()._process_queue()  # the booking confirmation goes first
         self._clear_sms_sent()
         with self.assertRaisesMsg(UserError, "Give the reason"):
             self.schedule.action_stop_clinic(" ")
@@ -354,6 +360,7 @@ class TestBookingLifecycle(BookingCase):
         self.assertEqual((appointment.state, appointment.cancelled_by), ("cancelled", "hospital"))
         self.assertIn("Emergency surgery", appointment.cancel_reason)
         self.assertTrue(appointment.message_ids.filtered(lambda m: "stopped" in (m.subject or "")))
+        self.env["sms.sms"].sudo()._process_queue()  # what the SMS cron does
         self.assertSMSIapSent(["+8613800138000"], content="is stopped")
 
     def test_no_show_after_session(self):
@@ -363,7 +370,8 @@ class TestBookingLifecycle(BookingCase):
         self.assertEqual(appointment.state, "no_show")
 
     def test_day_before_reminder(self):
-        appointment = self._book()
+        tomorrow = self._schedule(days=1, doctor=self.emp_head, session="evening")
+        appointment = self._book(tomorrow)
         self.env["ihospital.appointment"]._cron_send_reminders()
         self.assertTrue(appointment.reminder_sent)
 
