@@ -11,12 +11,13 @@ MODULES := ihospital_base,ihospital_staff,ihospital_public,ihospital_his,ihospit
 PGSOCK = $(shell tools/pg.sh socket)
 ODOO_ARGS = -c $(ROOT)/odoo.conf --addons-path=$(ROOT)/addons --db_host=$(PGSOCK) --data-dir=$(ROOT)/.local/odoo-data
 
-.PHONY: help setup venv pg run test lint stop clean i18n
+.PHONY: help setup venv pg run test lint stop clean i18n bench-booking
 
 help:
 	@echo "make run    - set up everything and serve Odoo with the suite and demo data at http://127.0.0.1:$(HTTP_PORT) (admin / admin)"
 	@echo "make test   - set up everything, build a fresh test database and run all tests"
 	@echo "make lint   - ruff and pylint-odoo through pre-commit"
+	@echo "make bench-booking - 500 clients race for 100 slots through the portal's booking route"
 	@echo "make i18n   - export the .pot files and merge them into zh_CN.po"
 	@echo "make stop   - stop the private PostgreSQL cluster"
 	@echo "make clean  - stop it and remove everything generated (.venv, .local)"
@@ -36,6 +37,9 @@ run: setup
 
 test: setup
 	@tools/test.sh "$(TEST_DB)" "$(MODULES)"
+
+bench-booking: setup
+	@tools/bench-booking.sh "$(MODULES)" $(BENCH_ARGS)
 
 lint: venv
 	@PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files

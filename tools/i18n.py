@@ -60,6 +60,11 @@ def odoo_memory():
     return memory
 
 
+def terms(pot_path):
+    """What a .pot says, without its header dates."""
+    return sorted((e.msgctxt or "", e.msgid, tuple(sorted(e.occurrences))) for e in polib.pofile(str(pot_path)))
+
+
 def merge(pot_path, po_path, memory):
     pot = polib.pofile(str(pot_path))
     old = polib.pofile(str(po_path)) if po_path.exists() else polib.POFile()
@@ -97,10 +102,15 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             pot_tmp = Path(tmp) / f"{module}.pot"
             export_pot(odoo_args, args.db, module, pot_tmp)
+            drop_chinese_sources(pot_tmp)
             pot_path = i18n / f"{module}.pot"
-            pot_path.write_bytes(pot_tmp.read_bytes())
-        drop_chinese_sources(pot_path)
-        missing = merge(pot_path, i18n / "zh_CN.po", memory)
+            po_path = i18n / "zh_CN.po"
+            if pot_path.exists() and po_path.exists() and terms(pot_tmp) == terms(pot_path):
+                # nothing changed: keep the files (and their dates) as they are
+                missing = [e.msgid for e in polib.pofile(str(po_path)) if not e.msgstr]
+            else:
+                pot_path.write_bytes(pot_tmp.read_bytes())
+                missing = merge(pot_path, po_path, memory)
         total += len(missing)
         print(f"{module}: {len(missing)} untranslated")
         for msgid in missing:

@@ -7,6 +7,6 @@
     "website": "https://github.com/ihospital/ihospital",
     "author": "iHospital developers",
     "license": "LGPL-3",
-    "depends": ["ihospital_base", "portal"],
+    "depends": ["ihospital_base", "portal", "payment_demo"],
     "installable": True,
 }
