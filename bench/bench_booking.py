@@ -130,6 +130,15 @@ def prepare(args):
         return schedule.id, sessions
 
 
+def forget_sessions(sessions):
+    """Remove the benchmark's session files from the session store."""
+    from odoo import http  # noqa: PLC0415
+
+    store = http.root.session_store
+    for sid, _patient in sessions:
+        store.delete(store.get(sid))
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -321,6 +330,7 @@ def main():
         proxy.wait(30)
         process.wait(30)
 
+    forget_sessions(sessions)
     kinds = [classify_booking(r) for r in booking]
     booked, refused = kinds.count("booked"), kinds.count("refused")
     errors, lost = kinds.count("error"), kinds.count("lost")
