@@ -19,7 +19,7 @@ fi
 ODOO_DIR=$(PYTHON="$BASE_PYTHON" tools/find-odoo.sh)
 stamp_input() {
     echo "$ODOO_DIR"
-    cat "$ODOO_DIR/requirements.txt" requirements.txt requirements-dev.txt tools/venv.sh
+    cat "$ODOO_DIR/requirements.txt" requirements.txt requirements-dev.txt tools/venv.sh gateway/pyproject.toml
 }
 STAMP="$VENV/.ihospital-stamp"
 want=$(stamp_input | sha256sum | cut -d' ' -f1)
@@ -55,4 +55,6 @@ if ! "${PIP[@]}" install --no-deps --no-build-isolation -e "$ODOO_DIR" > "$VENV/
     exit 1
 fi
 "${PIP[@]}" install -r requirements.txt -r requirements-dev.txt
+# the gateway program (console script ihospital-gateway), editable
+"${PIP[@]}" install -e gateway
 echo "$want" > "$STAMP"
