@@ -1,0 +1,1439 @@
+"""HL7 v2.5 side of the HIS interface: canonical <-> HL7 mapping for every message type.
+
+Parsing uses python-hl7 (``hl7.parse``; escape sequences such as ``\\F\\``, ``\\T\\``, ``\\.br\\`` and
+``\\X..\\`` are undone with ``hl7.util.unescape``). Building is done here with :func:`escape`, because
+python-hl7's own ``escape`` writes every non-ASCII character as a ``\\X..\\`` hex escape, which would
+turn Chinese names into unreadable (and, for HIS that do not implement ``\\X\\``, wrong) text.
+
+The mapping is symmetrical: :func:`encode` writes any canonical message (hospital -> platform as a
+hospital system would, and platform -> hospital) and :func:`parse` reads it back, so the simulator,
+the documentation examples and the tests all share one definition. The field-by-field table is in
+docs/his-protocol.md.
+"""
+
+import datetime
+import re
+
+import hl7
+from hl7.util import generate_message_control_id, unescape
+
+from .schema import (
+    CRITICAL_FLAGS,
+    INBOUND_TYPES,
+    OUTBOUND_TYPES,
+    REPLY_STATUSES,
+    Canonical,
+    CodecError,
+    check_control_id,
+    patient_key,
+    validate_data,
+)
+
+__all__ = [
+    "CRITICAL_FLAGS",
+    "ack",
+    "charset_to_msh18",
+    "declared_charset",
+    "encode",
+    "encode_inbound",
+    "encode_outbound",
+    "escape",
+    "from_hl7_datetime",
+    "parse",
+    "parse_reply",
+    "sniff_control_id",
+    "to_hl7_datetime",
+]
+
+HL7_VERSION = "2.5"
+GATEWAY_APPLICATION = "IHOSPITAL"
+GATEWAY_FACILITY = "GATEWAY"
+PLACER_NAMESPACE = "IHOSPITAL"
+FILLER_NAMESPACE = "HIS"
+
+#: CX-5 identifier type code -> (patient field, id_type). NNCHN and PPN are HL7 table 0203 codes; HMP,
+#: TWP and FRP are local codes of this interface for the mainland travel permits and the foreigner
+#: permanent residence card (HL7 has no codes for them).
+ID_TYPE_CODES = {
+    "PI": ("his_patient_id", None),
+    "MC": ("medical_card_number", None),
+    "NNCHN": ("id_number", "resident_id"),
+    "PPN": ("id_number", "passport"),
+    "HMP": ("id_number", "hk_macau_permit"),
+    "TWP": ("id_number", "taiwan_permit"),
+    "FRP": ("id_number", "foreigner_permit"),
+}
+ID_TYPE_TO_CODE = {id_type: code for code, (_field, id_type) in ID_TYPE_CODES.items() if id_type}
+SEX_CODES = {"M": "male", "F": "female", "O": "other", "A": "other"}
+GENDER_TO_SEX = {"male": "M", "female": "F", "other": "O"}
+SIU_STATUS = {"S12": "booked", "S14": "attended", "S15": "cancelled", "S26": "no_show"}
+STATUS_TO_SIU = {status: trigger for trigger, status in SIU_STATUS.items()}
+REPORT_STATUS_CODES = {"F": "final", "P": "preliminary", "C": "corrected"}
+REPORT_STATUS_TO_CODE = {status: code for code, status in REPORT_STATUS_CODES.items()}
+IMAGING_SECTIONS = {
+    "RAD": "radiology",
+    "CT": "ct",
+    "MR": "mr",
+    "US": "ultrasound",
+    "ES": "endoscopy",
+    "PAT": "pathology",
+}
+MODALITY_TO_SECTION = {modality: section for section, modality in IMAGING_SECTIONS.items()}
+LAB_SECTION = "LAB"
+SESSION_CODES = {"AM": "morning", "PM": "afternoon", "EV": "evening"}
+SESSION_TO_CODE = {session: code for code, session in SESSION_CODES.items()}
+CLINIC_TYPE_CODES = {"G": "general", "E": "expert", "S": "special"}
+CLINIC_TYPE_TO_CODE = {clinic_type: code for code, clinic_type in CLINIC_TYPE_CODES.items()}
+VISIT_CLASSES = {"O": "outpatient", "I": "inpatient", "E": "emergency"}
+VISIT_TYPE_TO_CLASS = {visit_type: code for code, visit_type in VISIT_CLASSES.items()}
+CANCELLED_BY_CODES = {"PATIENT": "patient", "HOSPITAL": "hospital"}
+#: MFE-1 record-level event codes (HL7 table 0180) that make a master record inactive.
+INACTIVE_EVENTS = {"MDL", "MDC"}
+FINDINGS_IDS = {"FINDINGS", "GDT", "&GDT", "18782-3"}
+IMPRESSION_IDS = {"IMPRESSION", "IMP", "&IMP", "19005-8"}
+BODY_PART_IDS = {"BODYPART", "BODY_PART"}
+VIEWER_IDS = {"VIEWER"}
+#: LCH-4 characteristic ids of MFN^M05 (local to this interface).
+#: Chinese grade names an HL7 sender may put in LCH GRADE -> canonical grade codes.
+GRADE_NAMES = {
+    "三级甲等": "3a",
+    "三级乙等": "3b",
+    "三级丙等": "3c",
+    "二级甲等": "2a",
+    "二级乙等": "2b",
+    "二级丙等": "2c",
+    "一级": "1",
+    "未定级": "none",
+}
+LCH_GRADE, LCH_WEBSITE, LCH_INTRO, LCH_CATEGORY = "GRADE", "WEBSITE", "INTRO", "CATEGORY"
+
+#: HL7 message (code, trigger) -> canonical type, hospital -> platform. ORU^R01 and MFN^M05 are refined
+#: from their content (imaging section, hospital location).
+INBOUND_ROUTES = {
+    ("ADT", "A04"): "patient.register",
+    ("ADT", "A28"): "patient.register",
+    ("ADT", "A08"): "patient.update",
+    ("ADT", "A31"): "patient.update",
+    ("SIU", "S12"): "appointment.status",
+    ("SIU", "S14"): "appointment.status",
+    ("SIU", "S15"): "appointment.status",
+    ("SIU", "S26"): "appointment.status",
+    ("ORU", "R01"): "lab.result",
+    ("MFN", "M05"): "master.departments",
+    ("MFN", "M02"): "master.doctors",
+    ("DFT", "P03"): "visit.record",
+    ("ZSC", "Z01"): "schedule.upsert",
+    ("ZSC", "Z02"): "schedule.stop",
+    ("ZQC", "Z01"): "queue.call",
+    ("ZCP", "Z01"): "complaint",
+}
+OUTBOUND_ROUTES = {
+    ("SRM", "S01"): "booking.create",
+    ("SRM", "S04"): "booking.cancel",
+    ("ADT", "A31"): "patient.sync",
+}
+#: Segments without which a message cannot be mapped at all (a clearer error than its missing fields).
+REQUIRED_SEGMENTS = {
+    "patient.register": ["PID"],
+    "patient.update": ["PID"],
+    "patient.sync": ["PID"],
+    "appointment.status": ["SCH"],
+    "lab.result": ["PID", "OBR", "OBX"],
+    "imaging.report": ["PID", "OBR", "OBX"],
+    "master.hospital": ["LOC"],
+    "master.departments": ["MFE", "LOC"],
+    "master.doctors": ["MFE", "STF"],
+    "visit.record": ["PID", "PV1"],
+    "schedule.upsert": ["ZSC"],
+    "schedule.stop": ["ZSC"],
+    "queue.call": ["ZQC"],
+    "complaint": ["ZCP"],
+    "booking.create": ["ARQ", "PID"],
+    "booking.cancel": ["ARQ"],
+}
+_PATIENT_FIELDS = {
+    "patient": "PID-3",
+    "patient.his_patient_id": "PID-3 type PI",
+    "patient.medical_card_number": "PID-3 type MC",
+    "patient.id_number": "PID-3",
+    "patient.name": "PID-5",
+    "patient.gender": "PID-8",
+    "patient.birth_date": "PID-7",
+}
+#: data path (list indexes removed) -> HL7 location, appended to validation errors so that an HL7
+#: sender is told which field to fix, not only the canonical name.
+HL7_LOCATIONS = {
+    "master.hospital": {"code": "LOC-1", "name": "LOC-2"},
+    "master.departments": {"items.code": "LOC-1", "items.name": "LOC-2"},
+    "master.doctors": {
+        "items.code": "STF-1",
+        "items.name": "STF-3",
+        "items.department_code": "STF-8",
+        "items.gender": "STF-5",
+    },
+    "schedule.upsert": {
+        "ref": "ZSC-1",
+        "department_code": "ZSC-2",
+        "doctor_code": "ZSC-3",
+        "date": "ZSC-4",
+        "session": "ZSC-5",
+        "clinic_type": "ZSC-6",
+        "capacity": "ZSC-7",
+        "fee": "ZSC-8",
+        "slot_minutes": "ZSC-10",
+    },
+    "schedule.stop": {"ref": "ZSC-1", "reason": "ZSC-11"},
+    "patient.register": _PATIENT_FIELDS,
+    "patient.update": _PATIENT_FIELDS,
+    "patient.sync": _PATIENT_FIELDS,
+    "appointment.status": {"appointment_ref": "SCH-1", "his_ref": "SCH-2", "status": "MSH-9.2", **_PATIENT_FIELDS},
+    "lab.result": {
+        "report_no": "OBR-3",
+        "title": "OBR-4",
+        "collected_at": "OBR-7",
+        "reported_at": "OBR-22",
+        "status": "OBR-25",
+        "results": "OBX",
+        "results.code": "OBX-3.1",
+        "results.name": "OBX-3.2",
+        "results.value": "OBX-5",
+        "results.value_type": "OBX-2",
+        "results.flag": "OBX-8",
+        **_PATIENT_FIELDS,
+    },
+    "imaging.report": {
+        "report_no": "OBR-3",
+        "exam_name": "OBR-4",
+        "modality": "OBR-24",
+        "reported_at": "OBR-22",
+        "status": "OBR-25",
+        "findings": "OBX-3 FINDINGS",
+        "impression": "OBX-3 IMPRESSION",
+        **_PATIENT_FIELDS,
+    },
+    "visit.record": {
+        "visit_ref": "PV1-19",
+        "visit_type": "PV1-2",
+        "start": "PV1-44",
+        "end": "PV1-45",
+        "charges.name": "FT1-7.2",
+        "charges.amount": "FT1-11",
+        **_PATIENT_FIELDS,
+    },
+    "queue.call": {"department_code": "ZQC-1", "number": "ZQC-3", "called_at": "ZQC-5"},
+    "complaint": {"ref": "ZCP-1", "content": "ZCP-5", "received_at": "ZCP-7", **_PATIENT_FIELDS},
+    "booking.create": {
+        "appointment_ref": "ARQ-1",
+        "start": "ARQ-11",
+        "number": "ZBK-1",
+        "date": "ZBK-2",
+        "session": "ZBK-3",
+        **_PATIENT_FIELDS,
+    },
+    "booking.cancel": {"appointment_ref": "ARQ-1", "cancelled_by": "ARQ-6.1"},
+}
+
+_SEGMENT_SPLIT = re.compile(r"\r\n|\n|\r")
+_DTM = re.compile(r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,4})?([+-]\d{4})?$")
+
+
+# --- text helpers -----------------------------------------------------------------------------------
+
+
+def escape(value) -> str:
+    """Escape a value for an HL7 field with the default delimiters ``|^~\\&``; line breaks -> ``\\.br\\``.
+
+    Non-ASCII text (Chinese) is written as is: the message's character set (MSH-18) carries it.
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    if not any(c in text for c in "\\|^~&\r\n"):
+        return text
+    text = text.replace("\\", "\\E\\").replace("|", "\\F\\").replace("^", "\\S\\")
+    text = text.replace("~", "\\R\\").replace("&", "\\T\\")
+    return text.replace("\r\n", "\\.br\\").replace("\n", "\\.br\\").replace("\r", "\\.br\\")
+
+
+def _normalize(text: str) -> str:
+    """Segments separated by ``\\r`` (senders that use ``\\n`` or ``\\r\\n`` are tolerated)."""
+    return "\r".join(line for line in _SEGMENT_SPLIT.split(text.strip("\x0b\x1c\r\n ")) if line.strip())
+
+
+def _first_line_fields(text: str) -> list[str] | None:
+    """The raw fields of the MSH segment (index = HL7 field number), without parsing the message."""
+    line = _SEGMENT_SPLIT.split(text.lstrip("\x0b\r\n "), 1)[0]
+    if not line.startswith("MSH") or len(line) < 8:
+        return None
+    separator = line[3]
+    # MSH-1 is the separator itself: insert it so that index n is MSH-n.
+    return ["MSH", separator, *line[4:].split(separator)]
+
+
+def declared_charset(payload: bytes, fallback_codec: str) -> str | None:
+    """MSH-18 of raw HL7 bytes, read by decoding the MSH line with the endpoint's codec (lenient)."""
+    end = len(payload)
+    for terminator in (b"\r", b"\n"):
+        position = payload.find(terminator)
+        if 0 <= position < end:
+            end = position
+    fields = _first_line_fields(payload[:end].decode(fallback_codec, errors="replace"))
+    if not fields or len(fields) <= 18:
+        return None
+    repetition_separator = fields[2][1] if len(fields[2]) > 1 else "~"
+    return fields[18].split(repetition_separator)[0].strip() or None
+
+
+def sniff_control_id(text: str | None) -> str | None:
+    """MSH-10 of a message that could not be parsed, if its MSH line is readable."""
+    fields = _first_line_fields(text or "")
+    if fields and len(fields) > 10:
+        control_id = fields[10].strip()
+        return control_id[:64] or None
+    return None
+
+
+def to_hl7_datetime(value: str | None) -> str:
+    """ISO 8601 date or date-time -> HL7 DTM ``YYYYMMDDHHMMSS[+ZZZZ]`` (a date -> ``YYYYMMDD``)."""
+    if not value:
+        return ""
+    if len(value) == 10:
+        return value.replace("-", "")
+    moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    text = moment.strftime("%Y%m%d%H%M%S")
+    return text + moment.strftime("%z") if moment.tzinfo else text
+
+
+def from_hl7_datetime(value: str, label: str, control_id: str | None = None) -> str:
+    """HL7 DTM -> ISO 8601 (offset kept when sent, else naive = hospital local time)."""
+    match = _DTM.match(value.strip())
+    if not match or not match.group(3):
+        raise CodecError(
+            "AE", "%s is not an HL7 date/time (YYYYMMDDHHMMSS[+ZZZZ]): %r." % (label, value), control_id, "102"
+        )
+    year, month, day, hour, minute, second, _fraction, offset = match.groups()
+    try:
+        moment = datetime.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        raise CodecError("AE", "%s is not a valid date/time: %r." % (label, value), control_id, "102") from None
+    text = moment.isoformat()
+    if offset:
+        text += "%s:%s" % (offset[:3], offset[3:])
+    return text
+
+
+def from_hl7_date(value: str, label: str, control_id: str | None = None) -> str:
+    """HL7 DT (or the date part of a DTM) -> ``YYYY-MM-DD``."""
+    return from_hl7_datetime(value[:8], label, control_id)[:10]
+
+
+def _number(value: str, label: str, control_id: str | None, integer: bool = False):
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        raise CodecError("AE", "%s must be a number, got %r." % (label, value), control_id, "102") from None
+    if integer:
+        if not number.is_integer():
+            raise CodecError("AE", "%s must be a whole number, got %r." % (label, value), control_id, "102")
+        return int(number)
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+def _format_number(value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return "%d" % value
+    return str(value)
+
+
+# --- reading segments -------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Field access by HL7 numbers on a python-hl7 segment; missing parts read as ``""``."""
+
+    __slots__ = ("segment",)
+
+    def __init__(self, segment):
+        self.segment = segment
+
+    @property
+    def name(self) -> str:
+        return str(self.segment[0])
+
+    def repetitions(self, field: int) -> list:
+        if field >= len(self.segment):
+            return []
+        node = self.segment[field]
+        if node and not isinstance(node[0], str):
+            return list(node)
+        return [node[0]] if node and node[0] != "" else []
+
+    @staticmethod
+    def _child(node, index: int):
+        if isinstance(node, str):
+            return node if index == 1 else ""
+        return node[index - 1] if index <= len(node) else ""
+
+    def raw(self, field: int, component: int | None = 1, repetition: int = 1, sub: int | None = None) -> str:
+        reps = self.repetitions(field)
+        if repetition > len(reps):
+            return ""
+        node = reps[repetition - 1]
+        if component is None:
+            return str(node)
+        node = self._child(node, component)
+        if sub is not None:
+            node = self._child(node, sub)
+        return str(node)
+
+    def get(self, field: int, component: int | None = 1, repetition: int = 1, sub: int | None = None) -> str:
+        """The unescaped value; ``component=None`` is the whole repetition (text fields with a stray
+        ``^``), ``sub=None`` the whole component (a URL with an unescaped ``&``)."""
+        raw = self.raw(field, component, repetition, sub)
+        return unescape(self.segment, raw).replace("\r", "\n").strip() if raw else ""
+
+    def text_or_code(self, field: int, repetition: int = 1) -> str:
+        """A CE/CWE value: its text (component 2), else its code (component 1)."""
+        return self.get(field, 2, repetition) or self.get(field, 1, repetition)
+
+
+def _segments(message, name: str) -> list[_Reader]:
+    return [_Reader(segment) for segment in message if str(segment[0]) == name]
+
+
+def _first(message, name: str) -> _Reader | None:
+    for segment in message:
+        if str(segment[0]) == name:
+            return _Reader(segment)
+    return None
+
+
+def _put(data: dict, key: str, value) -> None:
+    """Only fields that carry a value go into the canonical data (absent = not sent)."""
+    if value not in (None, ""):
+        data[key] = value
+
+
+# --- HL7 -> canonical ---------------------------------------------------------------------------------
+
+
+def _patient(pid: _Reader, control_id: str | None) -> dict:
+    patient = {}
+    for index in range(1, len(pid.repetitions(3)) + 1):
+        value = pid.get(3, 1, index)
+        code = pid.get(3, 5, index).upper()
+        if not value:
+            continue
+        if not code and "his_patient_id" not in patient:
+            code = "PI"  # an untyped identifier is the HIS's own patient id
+        field, id_type = ID_TYPE_CODES.get(code, (None, None))
+        if field and field not in patient:
+            patient[field] = value
+            if id_type:
+                patient["id_type"] = id_type
+    if "his_patient_id" not in patient:
+        _put(patient, "his_patient_id", pid.get(2))
+    family, given = pid.get(5, 1), pid.get(5, 2)
+    joiner = "" if _is_cjk(family + given) else " "
+    _put(patient, "name", joiner.join(part for part in (family, given) if part))
+    if pid.get(7):
+        patient["birth_date"] = from_hl7_date(pid.get(7), "PID-7 (birth date)", control_id)
+    _put(patient, "gender", SEX_CODES.get(pid.get(8).upper()))
+    address_parts = [pid.get(11, 4), pid.get(11, 3), pid.get(11, 1), pid.get(11, 2)]  # province city street other
+    _put(patient, "address", "".join(part for part in address_parts if part))
+    for index in range(1, len(pid.repetitions(13)) + 1):
+        phone = pid.get(13, 1, index) or pid.get(13, 12, index)
+        if phone:
+            patient["phone"] = phone
+            break
+    return patient
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
+
+
+def _patient_data(message, control_id) -> dict:
+    pid = _first(message, "PID")
+    return {"patient": _patient(pid, control_id)} if pid else {}
+
+
+def _map_appointment_status(message, trigger, control_id) -> dict:
+    sch = _first(message, "SCH")
+    data = {}
+    _put(data, "appointment_ref", sch.get(1))
+    _put(data, "his_ref", sch.get(2))
+    data["status"] = SIU_STATUS[trigger]
+    _put(data, "reason", sch.text_or_code(6) or sch.text_or_code(7))
+    pid = _first(message, "PID")
+    if pid:
+        patient = _patient(pid, control_id)
+        if patient:
+            data["patient"] = patient
+    return data
+
+
+def _report_header(message, control_id) -> tuple[dict, _Reader]:
+    obr = _first(message, "OBR")
+    data = _patient_data(message, control_id)
+    _put(data, "report_no", obr.get(3) or obr.get(2))
+    pv1 = _first(message, "PV1")
+    if pv1:
+        _put(data, "department_code", pv1.get(3))
+    _put(data, "doctor_code", obr.get(16))
+    status_code = obr.get(25).upper()
+    if status_code:
+        if status_code not in REPORT_STATUS_CODES:
+            raise CodecError("AE", "OBR-25 (result status) must be F, P or C, got %r." % status_code, control_id, "103")
+        data["status"] = REPORT_STATUS_CODES[status_code]
+    if obr.get(22):
+        data["reported_at"] = from_hl7_datetime(obr.get(22), "OBR-22 (reported at)", control_id)
+    return data, obr
+
+
+def _obx_value(obx: _Reader) -> str:
+    """OBX-5 as text: repetitions are lines; coded values give their text; SN joins its parts."""
+    value_type = obx.get(2).upper()
+    lines = []
+    for index in range(1, len(obx.repetitions(5)) + 1):
+        if value_type in ("CE", "CWE"):
+            line = obx.text_or_code(5, index)
+        elif value_type == "SN":
+            line = "".join(obx.get(5, component, index) for component in (1, 2, 3, 4))
+        else:
+            line = obx.get(5, None, index)
+        lines.append(line)
+    return "\n".join(lines).strip()
+
+
+def _map_lab_result(message, control_id) -> dict:
+    data, obr = _report_header(message, control_id)
+    _put(data, "title", obr.text_or_code(4))
+    if obr.get(7):
+        data["collected_at"] = from_hl7_datetime(obr.get(7), "OBR-7 (collected at)", control_id)
+    specimen = obr.get(15, 1, 1, 2) or obr.get(15, 1, 1, 1)
+    if not specimen:
+        spm = _first(message, "SPM")
+        specimen = spm.text_or_code(4) if spm else ""
+    _put(data, "specimen", specimen)
+    results = []
+    for obx in _segments(message, "OBX"):
+        result = {}
+        _put(result, "code", obx.get(3, 1))
+        _put(result, "name", obx.get(3, 2) or obx.get(3, 1))
+        _put(result, "value", _obx_value(obx))
+        result["value_type"] = "NM" if obx.get(2).upper() == "NM" else "ST"
+        _put(result, "unit", obx.get(6, 1) or obx.get(6, 2))
+        _put(result, "reference_range", obx.get(7, None))
+        flags = [obx.get(8, 1, index).upper() for index in range(1, len(obx.repetitions(8)) + 1)]
+        _put(result, "flag", next((flag for flag in flags if flag), ""))
+        results.append(result)
+    data["results"] = results
+    return data
+
+
+def _map_imaging_report(message, modality, control_id) -> dict:
+    data, obr = _report_header(message, control_id)
+    data["modality"] = modality
+    _put(data, "exam_name", obr.text_or_code(4))
+    _put(data, "body_part", obr.get(15, 4, 1, 2) or obr.get(15, 4, 1, 1))
+    findings, impression = [], []
+    for obx in _segments(message, "OBX"):
+        identifier = obx.get(3, 1).upper()
+        if obx.get(2).upper() == "RP" or identifier in VIEWER_IDS:
+            _put(data, "viewer_url", obx.get(5, 1, 1, None))
+        elif identifier in FINDINGS_IDS:
+            findings.append(_obx_value(obx))
+        elif identifier in IMPRESSION_IDS:
+            impression.append(_obx_value(obx))
+        elif identifier in BODY_PART_IDS:
+            _put(data, "body_part", _obx_value(obx))
+    _put(data, "findings", "\n".join(findings).strip())
+    _put(data, "impression", "\n".join(impression).strip())
+    return data
+
+
+def _lch_values(lch_segments: list[_Reader]) -> dict:
+    return {lch.get(4, 1).upper(): lch.get(5, 1) or lch.get(5, 2) for lch in lch_segments}
+
+
+def _master_records(message, record_segment: str) -> list[dict]:
+    """MFN records in order: each MFE with the segments that follow it until the next MFE."""
+    records = []
+    for segment in message:
+        name = str(segment[0])
+        if name == "MFE":
+            records.append({"MFE": _Reader(segment), "segments": {}})
+        elif records and name not in ("MSH", "MFI"):
+            records[-1]["segments"].setdefault(name, []).append(_Reader(segment))
+    return [record for record in records if record_segment in record["segments"]]
+
+
+def _map_locations(message, control_id) -> tuple[str, dict]:
+    records = _master_records(message, "LOC")
+    if not records:
+        raise CodecError("AE", "The MFN^M05 message has no MFE record with a LOC segment.", control_id, "100")
+    hospital = [record for record in records if record["segments"]["LOC"][0].get(3).upper() == "H"]
+    if hospital:
+        if len(records) > 1:
+            raise CodecError(
+                "AE",
+                "An MFN^M05 with a hospital location (LOC-3 = H) must contain only that record; send the "
+                "departments in another message.",
+                control_id,
+                "100",
+            )
+        loc = records[0]["segments"]["LOC"][0]
+        extra = _lch_values(records[0]["segments"].get("LCH", []))
+        data = {}
+        _put(data, "code", loc.get(1, 1))
+        _put(data, "name", loc.get(2))
+        grade = extra.get(LCH_GRADE, "")
+        _put(data, "grade", GRADE_NAMES.get(grade, grade.lower()))
+        _put(data, "address", "".join(loc.get(5, c) for c in (4, 3, 1, 2)))
+        _put(data, "phone", loc.get(6, 1) or loc.get(6, 12))
+        _put(data, "website", extra.get(LCH_WEBSITE))
+        _put(data, "introduction", extra.get(LCH_INTRO))
+        return "master.hospital", data
+    items = []
+    for record in records:
+        loc = record["segments"]["LOC"][0]
+        extra = _lch_values(record["segments"].get("LCH", []))
+        item = {}
+        _put(item, "code", loc.get(1, 1))
+        _put(item, "name", loc.get(2))
+        _put(item, "category", extra.get(LCH_CATEGORY))
+        _put(item, "building", loc.get(1, 7))
+        _put(item, "floor", loc.get(1, 8))
+        _put(item, "room", loc.get(1, 2))
+        _put(item, "phone", loc.get(6, 1) or loc.get(6, 12))
+        _put(item, "description", extra.get(LCH_INTRO))
+        ldp_inactive = any(ldp.get(6).upper() == "I" for ldp in record["segments"].get("LDP", []))
+        item["active"] = not (record["MFE"].get(1).upper() in INACTIVE_EVENTS or ldp_inactive)
+        items.append(item)
+    return "master.departments", {"items": items}
+
+
+def _map_doctors(message, control_id) -> dict:
+    items = []
+    for record in _master_records(message, "STF"):
+        stf = record["segments"]["STF"][0]
+        pra = record["segments"].get("PRA", [None])[0]
+        item = {}
+        _put(item, "code", stf.get(1, 1) or stf.get(2, 1) or record["MFE"].get(4, 1))
+        family, given = stf.get(3, 1), stf.get(3, 2)
+        _put(item, "name", ("" if _is_cjk(family + given) else " ").join(p for p in (family, given) if p))
+        _put(item, "department_code", stf.get(8, 1))
+        _put(item, "title", stf.get(18))
+        if pra:
+            _put(item, "specialty", pra.get(5, 1))
+        notes = [nte.get(3, None) for nte in record["segments"].get("NTE", [])]
+        _put(item, "introduction", "\n".join(note for note in notes if note))
+        _put(item, "gender", SEX_CODES.get(stf.get(5).upper()))
+        _put(item, "phone", stf.get(10, 1) or stf.get(10, 12))
+        item["active"] = not (record["MFE"].get(1).upper() in INACTIVE_EVENTS or stf.get(7).upper() == "I")
+        items.append(item)
+    return {"items": items}
+
+
+def _map_visit(message, control_id) -> dict:
+    data = _patient_data(message, control_id)
+    pv1 = _first(message, "PV1")
+    _put(data, "visit_ref", pv1.get(19) or pv1.get(50))
+    patient_class = pv1.get(2).upper()
+    if patient_class:
+        if patient_class not in VISIT_CLASSES:
+            raise CodecError(
+                "AE", "PV1-2 (patient class) must be O, I or E, got %r." % patient_class, control_id, "103"
+            )
+        data["visit_type"] = VISIT_CLASSES[patient_class]
+    _put(data, "department_code", pv1.get(3, 1))
+    _put(data, "doctor_code", pv1.get(7, 1))
+    if pv1.get(44):
+        data["start"] = from_hl7_datetime(pv1.get(44), "PV1-44 (admit date/time)", control_id)
+    if pv1.get(45):
+        data["end"] = from_hl7_datetime(pv1.get(45), "PV1-45 (discharge date/time)", control_id)
+    diagnoses = [dg1.text_or_code(3) or dg1.get(4) for dg1 in _segments(message, "DG1")]
+    _put(data, "diagnosis", "；".join(d for d in diagnoses if d))
+    charges = []
+    for index, ft1 in enumerate(_segments(message, "FT1"), start=1):
+        label = "FT1 #%d" % index
+        charge = {}
+        _put(charge, "code", ft1.get(7, 1))
+        _put(charge, "name", ft1.get(7, 2) or ft1.get(8))
+        _put(charge, "category", ft1.get(9))
+        if ft1.get(10):
+            charge["quantity"] = _number(ft1.get(10), label + " FT1-10 (quantity)", control_id)
+        if ft1.get(11):
+            charge["amount"] = _number(ft1.get(11), label + " FT1-11 (amount)", control_id)
+        if ft1.get(12):
+            charge["unit_price"] = _number(ft1.get(12), label + " FT1-12 (unit price)", control_id)
+        if ft1.get(15):
+            charge["insurance_amount"] = _number(ft1.get(15), label + " FT1-15 (insurance amount)", control_id)
+        charges.append(charge)
+    if charges:
+        data["charges"] = charges
+    if pv1.get(47):
+        data["total_charges"] = _number(pv1.get(47), "PV1-47 (total charges)", control_id)
+    elif charges and all("amount" in charge for charge in charges):
+        data["total_charges"] = round(sum(charge["amount"] for charge in charges), 2)
+    if pv1.get(48):
+        data["insurance_amount"] = _number(pv1.get(48), "PV1-48 (insurance amount)", control_id)
+    elif any("insurance_amount" in charge for charge in charges):
+        data["insurance_amount"] = round(sum(charge.get("insurance_amount", 0) for charge in charges), 2)
+    return data
+
+
+def _map_schedule(message, trigger, control_id) -> dict:
+    zsc = _first(message, "ZSC")
+    data = {}
+    _put(data, "ref", zsc.get(1))
+    if trigger == "Z02":
+        _put(data, "reason", zsc.get(11, None))
+        return data
+    _put(data, "department_code", zsc.get(2, 1))
+    _put(data, "doctor_code", zsc.get(3, 1))
+    if zsc.get(4):
+        data["date"] = from_hl7_date(zsc.get(4), "ZSC-4 (date)", control_id)
+    session = zsc.get(5)
+    _put(data, "session", SESSION_CODES.get(session.upper(), session.lower()))
+    clinic_type = zsc.get(6)
+    _put(data, "clinic_type", CLINIC_TYPE_CODES.get(clinic_type.upper(), clinic_type.lower()))
+    if zsc.get(7):
+        data["capacity"] = _number(zsc.get(7), "ZSC-7 (capacity)", control_id, integer=True)
+    if zsc.get(8):
+        data["fee"] = _number(zsc.get(8), "ZSC-8 (fee)", control_id)
+    _put(data, "room", zsc.get(9))
+    if zsc.get(10):
+        data["slot_minutes"] = _number(zsc.get(10), "ZSC-10 (slot minutes)", control_id, integer=True)
+    return data
+
+
+def _map_queue_call(message, control_id) -> dict:
+    zqc = _first(message, "ZQC")
+    data = {}
+    _put(data, "department_code", zqc.get(1, 1))
+    _put(data, "room", zqc.get(2))
+    _put(data, "number", zqc.get(3))
+    _put(data, "schedule_ref", zqc.get(4))
+    if zqc.get(5):
+        data["called_at"] = from_hl7_datetime(zqc.get(5), "ZQC-5 (called at)", control_id)
+    _put(data, "patient_name", zqc.get(6))
+    return data
+
+
+def _map_complaint(message, control_id) -> dict:
+    zcp = _first(message, "ZCP")
+    data = {}
+    _put(data, "ref", zcp.get(1))
+    pid = _first(message, "PID")
+    if pid:
+        patient = _patient(pid, control_id)
+        if patient:
+            data["patient"] = patient
+    _put(data, "department_code", zcp.get(2, 1))
+    _put(data, "staff_code", zcp.get(3, 1))
+    _put(data, "category", zcp.get(4))
+    _put(data, "content", zcp.get(5, None))
+    _put(data, "contact_phone", zcp.get(6))
+    if zcp.get(7):
+        data["received_at"] = from_hl7_datetime(zcp.get(7), "ZCP-7 (received at)", control_id)
+    return data
+
+
+def _map_booking(message, trigger, control_id) -> dict:
+    arq = _first(message, "ARQ")
+    data = {}
+    _put(data, "appointment_ref", arq.get(1))
+    if trigger == "S04":
+        _put(data, "his_ref", arq.get(2))
+        _put(data, "reason", arq.get(6, 2))
+        cancelled_by = arq.get(6, 1).upper()
+        _put(data, "cancelled_by", CANCELLED_BY_CODES.get(cancelled_by, cancelled_by.lower()))
+        return data
+    data.update(_patient_data(message, control_id))
+    _put(data, "schedule_ref", arq.get(5, 1))
+    ail, aig, zbk = _first(message, "AIL"), _first(message, "AIG"), _first(message, "ZBK")
+    _put(data, "department_code", ail.get(3, 1) if ail else "")
+    _put(data, "doctor_code", aig.get(3, 1) if aig else "")
+    if arq.get(11):
+        data["start"] = from_hl7_datetime(arq.get(11), "ARQ-11 (start)", control_id)
+    if zbk:
+        if zbk.get(1):
+            data["number"] = _number(zbk.get(1), "ZBK-1 (number)", control_id, integer=True)
+        if zbk.get(2):
+            data["date"] = from_hl7_date(zbk.get(2), "ZBK-2 (date)", control_id)
+        session = zbk.get(3)
+        _put(data, "session", SESSION_CODES.get(session.upper(), session.lower()))
+        if zbk.get(4):
+            data["fee"] = _number(zbk.get(4), "ZBK-4 (fee)", control_id)
+        if zbk.get(5):
+            data["paid"] = zbk.get(5).upper() == "Y"
+    return data
+
+
+def _annotate(error: CodecError, type_name: str) -> CodecError:
+    """Append the HL7 location to each ``data.<path>`` named in a validation error."""
+    locations = HL7_LOCATIONS.get(type_name, {})
+
+    def locate(match):
+        path = re.sub(r"\[\d+\]", "", match.group(1))
+        location = locations.get(path)
+        return "%s (%s)" % (match.group(0), location) if location else match.group(0)
+
+    text = re.sub(r"data\.((?:[a-z_]+)(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*)", locate, str(error))
+    return CodecError(error.status, text, error.control_id, error.hl7_code)
+
+
+def _parse_message(text: str):
+    normalized = _normalize(text or "")
+    if not normalized.startswith("MSH") or len(normalized) < 8:
+        raise CodecError("AR", "The message is not HL7 v2: it must start with an MSH segment.", None, "100")
+    try:
+        return normalized, hl7.parse(normalized)
+    except Exception as exc:  # python-hl7 raises assorted errors on malformed input
+        raise CodecError(
+            "AR", "The message could not be parsed as HL7 v2: %s." % exc, sniff_control_id(normalized), "100"
+        ) from None
+
+
+def parse(text: str, outbound: bool = False) -> Canonical:
+    """Map an HL7 message to its canonical form and validate it.
+
+    ``outbound=True`` reads platform -> hospital messages (SRM^S01/S04, ADT^A31 as ``patient.sync``),
+    as the HIS simulator and tests do; the gateway itself parses hospital -> platform messages.
+    """
+    normalized, message = _parse_message(text)
+    msh = _Reader(message.segment("MSH"))
+    control_id = msh.get(10) or None
+    code, trigger = msh.get(9, 1).upper(), msh.get(9, 2).upper()
+    routes = OUTBOUND_ROUTES if outbound else INBOUND_ROUTES
+    type_name = routes.get((code, trigger))
+    if type_name is None:
+        raise CodecError(
+            "AR",
+            "Unsupported HL7 message type %s^%s in MSH-9." % (code or "?", trigger or "?"),
+            control_id,
+            "201" if code in {known_code for known_code, _trigger in routes} else "200",
+        )
+    check_control_id(control_id)
+    obr = _first(message, "OBR")
+    if type_name == "lab.result" and obr and obr.get(24).upper() in IMAGING_SECTIONS:
+        type_name = "imaging.report"
+    if type_name == "master.departments":
+        loc = _first(message, "LOC")
+        if loc and loc.get(3).upper() == "H":
+            type_name = "master.hospital"
+    for segment_name in REQUIRED_SEGMENTS.get(type_name, ()):
+        if _first(message, segment_name) is None:
+            raise CodecError(
+                "AE", "The %s^%s message has no %s segment." % (code, trigger, segment_name), control_id, "100"
+            )
+    if type_name in ("patient.register", "patient.update", "patient.sync"):
+        data = _patient_data(message, control_id)
+    elif type_name == "appointment.status":
+        data = _map_appointment_status(message, trigger, control_id)
+    elif type_name == "lab.result":
+        data = _map_lab_result(message, control_id)
+    elif type_name == "imaging.report":
+        data = _map_imaging_report(message, IMAGING_SECTIONS[obr.get(24).upper()], control_id)
+    elif type_name in ("master.hospital", "master.departments"):
+        type_name, data = _map_locations(message, control_id)
+    elif type_name == "master.doctors":
+        data = _map_doctors(message, control_id)
+    elif type_name == "visit.record":
+        data = _map_visit(message, control_id)
+    elif type_name in ("schedule.upsert", "schedule.stop"):
+        data = _map_schedule(message, trigger, control_id)
+    elif type_name == "queue.call":
+        data = _map_queue_call(message, control_id)
+    elif type_name == "complaint":
+        data = _map_complaint(message, control_id)
+    else:  # booking.create / booking.cancel
+        data = _map_booking(message, trigger, control_id)
+    try:
+        data = validate_data(type_name, data, control_id)
+    except CodecError as exc:
+        raise _annotate(exc, type_name) from None
+    sent_at = None
+    if msh.get(7):
+        try:
+            sent_at = from_hl7_datetime(msh.get(7), "MSH-7 (message date/time)", control_id)
+        except CodecError:
+            sent_at = None  # a malformed send time is not worth refusing a clinical message for
+    return Canonical(
+        protocol="hl7",
+        type=type_name,
+        control_id=control_id,
+        sent_at=sent_at,
+        data=data,
+        raw=normalized,
+        patient_key=patient_key(data),
+    )
+
+
+# --- canonical -> HL7 ---------------------------------------------------------------------------------
+
+
+def _segment(name: str, *fields) -> str:
+    """A segment from already-escaped fields (trailing empty fields dropped)."""
+    values = ["" if value is None else str(value) for value in fields]
+    while values and values[-1] == "":
+        values.pop()
+    return "|".join([name, *values])
+
+
+def _msh(
+    code: str,
+    trigger: str,
+    structure: str,
+    control_id: str,
+    sent_at: str | None,
+    charset: str | None,
+    sending: tuple[str, str],
+    receiving: tuple[str, str],
+) -> str:
+    moment = sent_at or datetime.datetime.now().astimezone().replace(microsecond=0).isoformat()
+    message_type = "%s^%s^%s" % (code, trigger, structure) if structure else "%s^%s" % (code, trigger)
+    return (
+        "MSH|^~\\&|"
+        + _segment(
+            "",
+            escape(sending[0]),
+            escape(sending[1]),
+            escape(receiving[0]),
+            escape(receiving[1]),
+            to_hl7_datetime(moment),
+            "",
+            message_type,
+            escape(control_id),
+            "P",
+            HL7_VERSION,
+            "",
+            "",
+            "",
+            "",
+            "CHN",
+            escape(charset or ""),
+        )[1:]
+    )
+
+
+def _pid(patient: dict) -> str:
+    identifiers = []
+    if patient.get("his_patient_id"):
+        identifiers.append("%s^^^%s^PI" % (escape(patient["his_patient_id"]), FILLER_NAMESPACE))
+    if patient.get("medical_card_number"):
+        identifiers.append("%s^^^%s^MC" % (escape(patient["medical_card_number"]), FILLER_NAMESPACE))
+    if patient.get("id_number"):
+        code = ID_TYPE_TO_CODE.get(patient.get("id_type") or "resident_id", "NNCHN")
+        identifiers.append("%s^^^%s^%s" % (escape(patient["id_number"]), "CHN" if code == "NNCHN" else "", code))
+    return _segment(
+        "PID",
+        "1",
+        "",
+        "~".join(identifiers),
+        "",
+        escape(patient.get("name")),
+        "",
+        to_hl7_datetime(patient.get("birth_date")),
+        GENDER_TO_SEX.get(patient.get("gender") or "", "U" if patient.get("name") else ""),
+        "",
+        "",
+        escape(patient.get("address")),
+        "",
+        escape(patient.get("phone")),
+    )
+
+
+def _obx(index: int, value_type: str, code: str, name: str, value: str, unit="", reference="", flag="") -> str:
+    lines = str(value).split("\n") if value_type in ("TX", "FT") else [str(value)]
+    return _segment(
+        "OBX",
+        str(index),
+        value_type,
+        "%s^%s" % (escape(code), escape(name)),
+        "",
+        "~".join(escape(line) for line in lines),
+        escape(unit),
+        escape(reference),
+        escape(flag),
+        "",
+        "",
+        "F",
+    )
+
+
+def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
+    """(message code, trigger, structure, segments after MSH) of a canonical message."""
+    now = to_hl7_datetime(datetime.datetime.now().astimezone().replace(microsecond=0).isoformat())
+    if type_name in ("patient.register", "patient.update", "patient.sync"):
+        trigger = "A28" if type_name == "patient.register" else "A31"
+        return "ADT", trigger, "ADT_A05", [_segment("EVN", trigger, now), _pid(data["patient"]), "PV1|1|N"]
+    if type_name == "appointment.status":
+        trigger = STATUS_TO_SIU[data["status"]]
+        segments = [
+            _segment(
+                "SCH",
+                "%s^%s" % (escape(data["appointment_ref"]), PLACER_NAMESPACE),
+                "%s^%s" % (escape(data["his_ref"]), FILLER_NAMESPACE) if data.get("his_ref") else "",
+                "",
+                "",
+                "",
+                "^%s" % escape(data["reason"]) if data.get("reason") else "",
+            )
+        ]
+        if data.get("patient"):
+            segments.append(_pid(data["patient"]))
+        return "SIU", trigger, "SIU_S12", segments
+    if type_name in ("lab.result", "imaging.report"):
+        imaging = type_name == "imaging.report"
+        status = REPORT_STATUS_TO_CODE[data.get("status") or "final"]
+        segments = [
+            _pid(data["patient"]),
+            _segment("PV1", "1", "O", escape(data.get("department_code"))),
+            _segment("ORC", "RE", "", escape(data["report_no"])),
+            _segment(
+                "OBR",
+                "1",
+                "",
+                escape(data["report_no"]),
+                "^%s" % escape(data["exam_name"] if imaging else data["title"]),
+                "",
+                "",
+                to_hl7_datetime(data.get("collected_at")),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                escape(data.get("specimen")),
+                escape(data.get("doctor_code")),
+                "",
+                "",
+                "",
+                "",
+                "",
+                to_hl7_datetime(data.get("reported_at")),
+                "",
+                MODALITY_TO_SECTION[data["modality"]] if imaging else LAB_SECTION,
+                status,
+            ),
+        ]
+        if imaging:
+            index = 0
+            rows = [
+                ("ST", "BODYPART", "检查部位", data.get("body_part")),
+                ("TX", "FINDINGS", "检查所见", data["findings"]),
+                ("TX", "IMPRESSION", "诊断意见", data["impression"]),
+            ]
+            for value_type, code, name, value in rows:
+                if value:
+                    index += 1
+                    segments.append(_obx(index, value_type, code, name, value))
+            if data.get("viewer_url"):
+                index += 1
+                segments.append(
+                    _segment(
+                        "OBX",
+                        str(index),
+                        "RP",
+                        "VIEWER^影像浏览",
+                        "",
+                        "%s^PACS^IMAGE^HTML" % escape(data["viewer_url"]),
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "F",
+                    )
+                )
+        else:
+            for index, result in enumerate(data["results"], start=1):
+                segments.append(
+                    _obx(
+                        index,
+                        result.get("value_type") or "ST",
+                        result["code"],
+                        result["name"],
+                        result["value"],
+                        result.get("unit", ""),
+                        result.get("reference_range", ""),
+                        result.get("flag", ""),
+                    )
+                )
+        return "ORU", "R01", "ORU_R01", segments
+    if type_name == "master.hospital":
+        code = escape(data["code"])
+        segments = [
+            "MFI|LOC^^HL70175||UPD|||AL",
+            _segment("MFE", "MUP", "", "", code, "PL"),
+            _segment(
+                "LOC", code, escape(data["name"]), "H", "", escape(data.get("address")), escape(data.get("phone"))
+            ),
+        ]
+        for characteristic, name, key in (
+            (LCH_GRADE, "医院等级", "grade"),
+            (LCH_WEBSITE, "网站", "website"),
+            (LCH_INTRO, "简介", "introduction"),
+        ):
+            if data.get(key):
+                segments.append(_segment("LCH", code, "", "", "%s^%s" % (characteristic, name), escape(data[key])))
+        return "MFN", "M05", "MFN_M05", segments
+    if type_name == "master.departments":
+        segments = ["MFI|LOC^^HL70175||UPD|||AL"]
+        for item in data["items"]:
+            location = _segment(
+                "",
+                escape(item["code"]),
+                escape(item.get("room")),
+                "",
+                "",
+                "",
+                "",
+                escape(item.get("building")),
+                escape(item.get("floor")),
+            )[1:].replace("|", "^")
+            active = item.get("active", True)
+            segments.append(_segment("MFE", "MUP" if active else "MDC", "", "", escape(item["code"]), "PL"))
+            segments.append(_segment("LOC", location, escape(item["name"]), "C", "", "", escape(item.get("phone"))))
+            for characteristic, name, key in (
+                (LCH_CATEGORY, "科室类别", "category"),
+                (LCH_INTRO, "简介", "description"),
+            ):
+                if item.get(key):
+                    segments.append(
+                        _segment(
+                            "LCH", escape(item["code"]), "", "", "%s^%s" % (characteristic, name), escape(item[key])
+                        )
+                    )
+            segments.append(_segment("LDP", escape(item["code"]), "", "", "", "", "A" if active else "I"))
+        return "MFN", "M05", "MFN_M05", segments
+    if type_name == "master.doctors":
+        segments = ["MFI|PRA^^HL70175||UPD|||AL"]
+        for item in data["items"]:
+            active = item.get("active", True)
+            code = escape(item["code"])
+            segments.append(_segment("MFE", "MUP" if active else "MDC", "", "", code, "CE"))
+            segments.append(
+                _segment(
+                    "STF",
+                    code,
+                    "%s^^^%s" % (code, FILLER_NAMESPACE),
+                    escape(item["name"]),
+                    "D",
+                    GENDER_TO_SEX.get(item.get("gender") or "", ""),
+                    "",
+                    "A" if active else "I",
+                    escape(item["department_code"]),
+                    "",
+                    escape(item.get("phone")),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    escape(item.get("title")),
+                )
+            )
+            if item.get("specialty"):
+                segments.append(_segment("PRA", code, "", "", "", escape(item["specialty"])))
+            if item.get("introduction"):
+                segments.append(_segment("NTE", "1", "", escape(item["introduction"])))
+        return "MFN", "M02", "MFN_M02", segments
+    if type_name == "visit.record":
+        pv1 = [
+            "1",
+            VISIT_TYPE_TO_CLASS.get(data.get("visit_type") or "outpatient"),
+            escape(data.get("department_code")),
+        ]
+        pv1 += ["", "", "", escape(data.get("doctor_code"))] + [""] * 11 + [escape(data["visit_ref"])]
+        pv1 += [""] * 24 + [to_hl7_datetime(data["start"]), to_hl7_datetime(data.get("end")), ""]
+        pv1 += [_format_number(data.get("total_charges")), _format_number(data.get("insurance_amount"))]
+        segments = [_segment("EVN", "P03", now), _pid(data["patient"]), _segment("PV1", *pv1)]
+        if data.get("diagnosis"):
+            segments.append(_segment("DG1", "1", "", "^%s" % escape(data["diagnosis"])))
+        for index, charge in enumerate(data.get("charges") or [], start=1):
+            segments.append(
+                _segment(
+                    "FT1",
+                    str(index),
+                    "",
+                    "",
+                    to_hl7_datetime(data["start"]),
+                    "",
+                    "CG",
+                    "%s^%s" % (escape(charge.get("code")), escape(charge["name"])),
+                    "",
+                    escape(charge.get("category")),
+                    _format_number(charge.get("quantity")),
+                    _format_number(charge["amount"]),
+                    _format_number(charge.get("unit_price")),
+                    "",
+                    "",
+                    _format_number(charge.get("insurance_amount")),
+                )
+            )
+        return "DFT", "P03", "DFT_P03", segments
+    if type_name == "schedule.upsert":
+        zsc = _segment(
+            "ZSC",
+            escape(data["ref"]),
+            escape(data["department_code"]),
+            escape(data["doctor_code"]),
+            to_hl7_datetime(data["date"]),
+            SESSION_TO_CODE[data["session"]],
+            CLINIC_TYPE_TO_CODE.get(data.get("clinic_type") or "", ""),
+            _format_number(data["capacity"]),
+            _format_number(data.get("fee")),
+            escape(data.get("room")),
+            _format_number(data.get("slot_minutes")),
+        )
+        return "ZSC", "Z01", "", [zsc]
+    if type_name == "schedule.stop":
+        return "ZSC", "Z02", "", [_segment("ZSC", escape(data["ref"]), *[""] * 9, escape(data["reason"]))]
+    if type_name == "queue.call":
+        zqc = _segment(
+            "ZQC",
+            escape(data["department_code"]),
+            escape(data.get("room")),
+            escape(data["number"]),
+            escape(data.get("schedule_ref")),
+            to_hl7_datetime(data.get("called_at")),
+            escape(data.get("patient_name")),
+        )
+        return "ZQC", "Z01", "", [zqc]
+    if type_name == "complaint":
+        segments = [_pid(data["patient"])] if data.get("patient") else []
+        segments.append(
+            _segment(
+                "ZCP",
+                escape(data["ref"]),
+                escape(data.get("department_code")),
+                escape(data.get("staff_code")),
+                escape(data.get("category")),
+                escape(data["content"]),
+                escape(data.get("contact_phone")),
+                to_hl7_datetime(data.get("received_at")),
+            )
+        )
+        return "ZCP", "Z01", "", segments
+    if type_name == "booking.create":
+        segments = [
+            _segment(
+                "ARQ",
+                "%s^%s" % (escape(data["appointment_ref"]), PLACER_NAMESPACE),
+                "",
+                "",
+                "",
+                escape(data.get("schedule_ref")),
+                "",
+                "",
+                "",
+                "",
+                "",
+                to_hl7_datetime(data["start"]),
+            ),
+            _pid(data["patient"]),
+            "RGS|1|A",
+        ]
+        if data.get("doctor_code"):
+            segments.append(_segment("AIG", "1", "A", escape(data["doctor_code"])))
+        if data.get("department_code"):
+            segments.append(_segment("AIL", "1", "A", escape(data["department_code"])))
+        paid = "" if data.get("paid") is None else ("Y" if data["paid"] else "N")
+        segments.append(
+            _segment(
+                "ZBK",
+                str(data["number"]),
+                to_hl7_datetime(data["date"]),
+                SESSION_TO_CODE[data["session"]],
+                _format_number(data.get("fee")),
+                paid,
+            )
+        )
+        return "SRM", "S01", "SRM_S01", segments
+    if type_name == "booking.cancel":
+        reason = ""
+        if data.get("reason") or data.get("cancelled_by"):
+            reason = "%s^%s" % ((data.get("cancelled_by") or "").upper(), escape(data.get("reason")))
+        arq = _segment(
+            "ARQ",
+            "%s^%s" % (escape(data["appointment_ref"]), PLACER_NAMESPACE),
+            "%s^%s" % (escape(data["his_ref"]), FILLER_NAMESPACE) if data.get("his_ref") else "",
+            "",
+            "",
+            "",
+            reason,
+        )
+        return "SRM", "S04", "SRM_S01", [arq]
+    raise CodecError("AR", "Unknown message type %r." % type_name, None, "200")
+
+
+def encode(
+    type_name: str,
+    control_id: str,
+    data: dict,
+    sent_at: str | None = None,
+    charset: str | None = None,
+    sending: tuple[str, str] = ("HIS", "HOSPITAL"),
+    receiving: tuple[str, str] = ("IHOSPITAL", "GATEWAY"),
+) -> str:
+    """Any canonical message as HL7 text (segments joined by ``\\r``, no MLLP framing).
+
+    ``data`` is validated first (CodecError AE). ``charset`` is written to MSH-18 (e.g. ``UNICODE UTF-8``).
+    """
+    check_control_id(control_id)
+    data = validate_data(type_name, data, control_id)
+    code, trigger, structure, segments = _encode_body(type_name, data)
+    msh = _msh(code, trigger, structure, control_id, sent_at, charset, sending, receiving)
+    return "\r".join([msh, *segments])
+
+
+def encode_outbound(type_name: str, control_id: str, data: dict, charset: str | None = None) -> str:
+    """A platform -> hospital message from the gateway (SRM^S01, SRM^S04, ADT^A31)."""
+    if type_name not in OUTBOUND_TYPES:
+        raise CodecError("AR", "%r is not a platform-to-hospital message type." % type_name, control_id, "200")
+    return encode(
+        type_name,
+        control_id,
+        data,
+        charset=charset_to_msh18(charset),
+        sending=(GATEWAY_APPLICATION, GATEWAY_FACILITY),
+        receiving=("HIS", "HOSPITAL"),
+    )
+
+
+def encode_inbound(type_name: str, control_id: str, data: dict, **kwargs) -> str:
+    """A hospital -> platform message as a HIS would write it (used by the simulator and the docs)."""
+    if type_name not in INBOUND_TYPES:
+        raise CodecError("AR", "%r is not a hospital-to-platform message type." % type_name, control_id, "200")
+    return encode(type_name, control_id, data, **kwargs)
+
+
+def charset_to_msh18(charset: str | None) -> str:
+    """HL7 table 0211 name of a Python codec name (``utf-8`` -> ``UNICODE UTF-8``)."""
+    if not charset:
+        return ""
+    key = charset.strip().lower().replace("_", "-")
+    return {"utf-8": "UNICODE UTF-8", "utf8": "UNICODE UTF-8", "gb18030": "GB 18030-2000", "gbk": "GBK"}.get(
+        key, charset
+    )
+
+
+# --- acknowledgements ---------------------------------------------------------------------------------
+
+_ERROR_TEXT = {
+    "100": "Segment sequence error",
+    "101": "Required field missing",
+    "102": "Data type error",
+    "103": "Table value not found",
+    "200": "Unsupported message type",
+    "201": "Unsupported event code",
+    "203": "Unsupported version id",
+    "204": "Unknown key identifier",
+    "207": "Application internal error",
+}
+
+
+def ack(
+    text: str | None, control_id: str | None, status: str, error: str = "", his_ref: str = "", hl7_code: str = ""
+) -> str:
+    """``ACK`` (or ``SRR`` for a booking with ``his_ref``) answering ``text``; works when text is garbage.
+
+    The original MSH's sender and receiver are swapped and its MSH-18 is echoed (so the reply is encoded
+    like the message). ``hl7_code`` (table 0357) goes into ERR-3; by default 207 for AE/AR.
+    """
+    fields = _first_line_fields(text or "") or []
+    separator_ok = len(fields) > 2 and fields[1] == "|" and fields[2][:4] == "^~\\&"
+
+    def original(index: int) -> str:
+        return fields[index].strip() if separator_ok and len(fields) > index else ""
+
+    code, _, trigger = original(9).partition("^")
+    trigger = trigger.split("^")[0]
+    control_id = control_id or sniff_control_id(text) or ""
+    reply_code = "SRR" if code == "SRM" and status == "AA" and his_ref else "ACK"
+    structure = "SRR_S01" if reply_code == "SRR" else "ACK"
+    msh = (
+        "MSH|^~\\&|"
+        + _segment(
+            "",
+            original(5) or GATEWAY_APPLICATION,
+            original(6) or GATEWAY_FACILITY,
+            original(3),
+            original(4),
+            to_hl7_datetime(datetime.datetime.now().astimezone().replace(microsecond=0).isoformat()),
+            "",
+            "%s^%s^%s" % (reply_code, trigger, structure) if trigger else reply_code,
+            generate_message_control_id(),
+            original(11) or "P",
+            original(12) or HL7_VERSION,
+            "",
+            "",
+            "",
+            "",
+            original(17),
+            original(18),
+        )[1:]
+    )
+    segments = [msh, _segment("MSA", status, escape(control_id), escape(error))]
+    if error or status != "AA":
+        code_value = hl7_code or "207"
+        segments.append(
+            _segment(
+                "ERR",
+                "",
+                "",
+                "%s^%s^HL70357" % (code_value, _ERROR_TEXT.get(code_value, "")),
+                "E",
+                "",
+                "",
+                "",
+                escape(error),
+            )
+        )
+    if reply_code == "SRR":
+        arq = None
+        if text:
+            try:
+                arq = _first(_parse_message(text)[1], "ARQ")
+            except CodecError:
+                arq = None
+        placer = escape(arq.get(1)) if arq else ""
+        segments.append(
+            _segment(
+                "SCH",
+                "%s^%s" % (placer, PLACER_NAMESPACE) if placer else "",
+                "%s^%s" % (escape(his_ref), FILLER_NAMESPACE),
+            )
+        )
+    return "\r".join(segments)
+
+
+def parse_reply(text: str) -> dict:
+    """``ACK`` / ``SRR`` -> ``{"status", "error", "his_ref"}``; an unreadable reply is ``AE``."""
+    try:
+        _normalized, message = _parse_message(text)
+        msa = _first(message, "MSA")
+    except CodecError as exc:
+        return {"status": "AE", "error": "Unreadable reply from the HIS: %s" % exc, "his_ref": ""}
+    if msa is None:
+        return {"status": "AE", "error": "Unreadable reply from the HIS: no MSA segment.", "his_ref": ""}
+    status = {"CA": "AA", "CE": "AE", "CR": "AR"}.get(msa.get(1).upper(), msa.get(1).upper())
+    if status not in REPLY_STATUSES:
+        return {"status": "AE", "error": "Unreadable reply from the HIS: MSA-1 is %r." % msa.get(1), "his_ref": ""}
+    error = msa.get(3)
+    err = _first(message, "ERR")
+    if not error and err:
+        error = err.get(8) or err.get(3, 2) or err.get(1, None)
+    sch = _first(message, "SCH")
+    return {"status": status, "error": error, "his_ref": sch.get(2, 1) if sch else ""}

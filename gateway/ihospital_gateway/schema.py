@@ -1,0 +1,623 @@
+"""The canonical message model of docs/his-protocol.md: message types, data schemas, validation.
+
+Both wire protocols end up here: a JSON message is validated as sent, an HL7 message is first mapped to
+the same ``data`` dict and then validated with the same schema. One schema therefore decides for both
+protocols which fields are required, which types and enumerations are accepted, and the published
+``docs/his-protocol-v1.schema.json`` is generated from this module (``python -m
+ihospital_gateway.schema > docs/his-protocol-v1.schema.json``), so the document cannot drift from the
+code (a unit test compares them).
+"""
+
+import json
+import re
+from dataclasses import dataclass
+
+import jsonschema
+
+PROTOCOL_VERSION = "1"
+SCHEMA_ID = "https://ihospital.example.com/schemas/his-protocol-v1.schema.json"
+
+CONTROL_ID_MAX = 64
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$"
+
+GENDERS = ["male", "female", "other"]
+#: hospital grades (医院等级): 三级甲等 = 3a ... 一级 = 1, none = not graded.
+HOSPITAL_GRADES = ["3a", "3b", "3c", "2a", "2b", "2c", "1", "none"]
+ID_TYPES = ["resident_id", "passport", "hk_macau_permit", "taiwan_permit", "foreigner_permit"]
+SESSIONS = ["morning", "afternoon", "evening"]
+CLINIC_TYPES = ["general", "expert", "special"]
+APPOINTMENT_STATUSES = ["booked", "attended", "cancelled", "no_show"]
+REPORT_STATUSES = ["preliminary", "final", "corrected"]
+RESULT_FLAGS = ["", "N", "H", "L", "HH", "LL", "A", "AA"]
+CRITICAL_FLAGS = frozenset({"HH", "LL", "AA"})
+VALUE_TYPES = ["NM", "ST"]
+MODALITIES = ["radiology", "ct", "mr", "ultrasound", "endoscopy", "pathology"]
+VISIT_TYPES = ["outpatient", "inpatient", "emergency"]
+CANCELLED_BY = ["patient", "hospital"]
+REPLY_STATUSES = ["AA", "AE", "AR"]
+
+
+class CodecError(Exception):
+    """A message that cannot be accepted, with the acknowledgement code to answer it with.
+
+    ``status`` is ``"AE"`` when the content is wrong and the sender should fix and resend it (missing
+    field, bad date) and ``"AR"`` when the message is refused as such (unknown type, wrong protocol
+    version, bytes that are not text in the agreed character set). ``control_id`` is the sender's
+    control id when it could be read, so the acknowledgement can name it. ``hl7_code`` is the HL7
+    table 0357 error code used in the ``ERR`` segment of an HL7 acknowledgement.
+    """
+
+    def __init__(self, status: str, message: str, control_id: str | None = None, hl7_code: str = ""):
+        super().__init__(message)
+        if status not in ("AE", "AR"):
+            raise ValueError("CodecError status must be AE or AR, not %r" % status)
+        self.status = status
+        self.control_id = control_id
+        self.hl7_code = hl7_code or ("101" if status == "AE" else "200")
+
+
+@dataclass
+class Canonical:
+    """One decoded hospital message in the protocol-neutral form the platform stores.
+
+    ``raw`` is the decoded text as received (kept by the platform for audit and re-processing);
+    ``patient_key`` is a stable key of the patient the message is about (``his:<id>``, ``card:<no>``
+    or ``idn:<no>``), used by the gateway to keep one patient's messages in order, or None.
+    """
+
+    protocol: str
+    type: str
+    control_id: str
+    sent_at: str | None
+    data: dict
+    raw: str
+    patient_key: str | None = None
+
+    def envelope(self) -> dict:
+        """The JSON-protocol envelope of this message (what a JSON sender would have sent)."""
+        return {
+            "version": PROTOCOL_VERSION,
+            "type": self.type,
+            "control_id": self.control_id,
+            "sent_at": self.sent_at,
+            "data": self.data,
+        }
+
+
+# --- schema building blocks -------------------------------------------------------------------------
+
+
+def _string(enum=None, pattern=None, max_length=None, description=None):
+    node = {"type": "string"}
+    if enum is not None:
+        node["enum"] = list(enum)
+    if pattern:
+        node["pattern"] = pattern
+    if max_length:
+        node["maxLength"] = max_length
+    if description:
+        node["description"] = description
+    return node
+
+
+def _required_string(**kwargs):
+    """A required text field must also be non-empty: an empty string is as good as missing."""
+    node = _string(**kwargs)
+    if "enum" not in node and "pattern" not in node:
+        node["minLength"] = 1
+    return node
+
+
+def _date(description=None):
+    return _string(pattern=DATE_PATTERN, description=description or "YYYY-MM-DD")
+
+
+def _datetime(description=None):
+    return _string(pattern=DATETIME_PATTERN, description=description or "ISO 8601 date-time")
+
+
+def _number(minimum=None, description=None):
+    node = {"type": "number"}
+    if minimum is not None:
+        node["minimum"] = minimum
+    if description:
+        node["description"] = description
+    return node
+
+
+def _integer(minimum=None, description=None):
+    node = {"type": "integer"}
+    if minimum is not None:
+        node["minimum"] = minimum
+    if description:
+        node["description"] = description
+    return node
+
+
+def _boolean(description=None):
+    node = {"type": "boolean"}
+    if description:
+        node["description"] = description
+    return node
+
+
+def _nullable(node):
+    """Optional fields may be sent as ``null`` (many HIS serialisers do): the codec then drops them."""
+    if "$ref" in node:
+        return {"anyOf": [node, {"type": "null"}]}
+    node = dict(node)
+    node["type"] = [node["type"], "null"]
+    if "enum" in node:
+        node["enum"] = [*node["enum"], None]
+    return node
+
+
+def _object(properties: dict, required=(), description=None, any_of_required=None):
+    """An object whose optional properties are nullable; unknown properties are allowed (forward
+    compatibility: a newer sender may add fields an older platform ignores)."""
+    props = {}
+    for name, node in properties.items():
+        props[name] = node if name in required else _nullable(node)
+    schema = {"type": "object", "properties": props}
+    if required:
+        schema["required"] = list(required)
+    if any_of_required:
+        schema["anyOf"] = [
+            {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}} for name in any_of_required
+        ]
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _array(items, min_items=0, description=None):
+    node = {"type": "array", "items": items}
+    if min_items:
+        node["minItems"] = min_items
+    if description:
+        node["description"] = description
+    return node
+
+
+PATIENT_REF = {"$ref": "#/$defs/patient"}
+
+PATIENT_SCHEMA = _object(
+    {
+        "his_patient_id": _string(description="the HIS patient id (HL7 PID-3 type PI)"),
+        "medical_card_number": _string(description="medical card number, 就诊卡号 (HL7 PID-3 type MC)"),
+        "id_type": _string(enum=ID_TYPES),
+        "id_number": _string(description="identity document number (HL7 PID-3 type NNCHN, PPN, ...)"),
+        "name": _string(),
+        "gender": _string(enum=GENDERS),
+        "birth_date": _date(),
+        "phone": _string(),
+        "address": _string(),
+    },
+    any_of_required=["his_patient_id", "medical_card_number", "id_number"],
+    description="Identifies a patient; matched by his_patient_id, then medical_card_number, then id_number.",
+)
+
+DEPARTMENT_ITEM = _object(
+    {
+        "code": _required_string(),
+        "name": _required_string(),
+        "category": _string(description='"internal", "surgical", ... (free text)'),
+        "building": _string(),
+        "floor": _string(),
+        "room": _string(),
+        "phone": _string(),
+        "description": _string(),
+        "active": _boolean(description="default true"),
+    },
+    required=["code", "name"],
+)
+
+DOCTOR_ITEM = _object(
+    {
+        "code": _required_string(),
+        "name": _required_string(),
+        "department_code": _required_string(),
+        "title": _string(description="professional title, e.g. 主任医师"),
+        "specialty": _string(),
+        "introduction": _string(),
+        "gender": _string(enum=GENDERS),
+        "phone": _string(),
+        "active": _boolean(description="default true"),
+    },
+    required=["code", "name", "department_code"],
+)
+
+LAB_RESULT_ITEM = _object(
+    {
+        "code": _required_string(),
+        "name": _required_string(),
+        "value": {
+            "type": ["string", "number"],
+            "minLength": 1,
+            "description": 'the result; numbers are accepted and passed on as text ("6.85")',
+        },
+        "value_type": _string(enum=VALUE_TYPES, description="NM numeric or ST text; default ST"),
+        "unit": _string(),
+        "reference_range": _string(),
+        "flag": _string(enum=RESULT_FLAGS, description="HH, LL and AA are critical values"),
+    },
+    required=["code", "name", "value"],
+)
+
+CHARGE_ITEM = _object(
+    {
+        "code": _string(),
+        "name": _required_string(),
+        "category": _string(description="charge category, e.g. 西药费, 检查费"),
+        "quantity": _number(),
+        "unit_price": _number(),
+        "amount": _number(),
+        "insurance_amount": _number(description="part of amount paid by medical insurance"),
+    },
+    required=["name", "amount"],
+)
+
+#: data schema of every canonical type; the keys are the canonical type names.
+DATA_SCHEMAS: dict[str, dict] = {
+    "master.hospital": _object(
+        {
+            "code": _required_string(),
+            "name": _required_string(),
+            "grade": _string(enum=HOSPITAL_GRADES, description="3a = 三级甲等, 3b = 三级乙等, ..., 1 = 一级, none"),
+            "address": _string(),
+            "phone": _string(),
+            "website": _string(),
+            "introduction": _string(),
+        },
+        required=["code", "name"],
+    ),
+    "master.departments": _object({"items": _array(DEPARTMENT_ITEM, min_items=1)}, required=["items"]),
+    "master.doctors": _object({"items": _array(DOCTOR_ITEM, min_items=1)}, required=["items"]),
+    "schedule.upsert": _object(
+        {
+            "ref": _required_string(description="the HIS schedule (排班) id"),
+            "department_code": _required_string(),
+            "doctor_code": _required_string(),
+            "date": _date(),
+            "session": _string(enum=SESSIONS),
+            "clinic_type": _string(enum=CLINIC_TYPES),
+            "capacity": _integer(minimum=0),
+            "fee": _number(minimum=0),
+            "room": _string(),
+            "slot_minutes": _integer(minimum=1),
+        },
+        required=["ref", "department_code", "doctor_code", "date", "session", "capacity"],
+    ),
+    "schedule.stop": _object(
+        {"ref": _required_string(), "reason": _required_string()},
+        required=["ref", "reason"],
+    ),
+    "patient.register": _object({"patient": PATIENT_REF}, required=["patient"]),
+    "patient.update": _object({"patient": PATIENT_REF}, required=["patient"]),
+    "appointment.status": _object(
+        {
+            "appointment_ref": _required_string(description='the platform booking reference, e.g. "APT/2026/00042"'),
+            "his_ref": _string(description="the HIS appointment number"),
+            "status": _string(enum=APPOINTMENT_STATUSES),
+            "reason": _string(),
+            "patient": PATIENT_REF,
+        },
+        required=["appointment_ref", "status"],
+    ),
+    "lab.result": _object(
+        {
+            "report_no": _required_string(),
+            "patient": PATIENT_REF,
+            "title": _required_string(),
+            "department_code": _string(),
+            "doctor_code": _string(),
+            "specimen": _string(),
+            "status": _string(enum=REPORT_STATUSES, description="default final"),
+            "collected_at": _datetime(),
+            "reported_at": _datetime(),
+            "results": _array(LAB_RESULT_ITEM, min_items=1),
+        },
+        required=["report_no", "patient", "title", "reported_at", "results"],
+    ),
+    "imaging.report": _object(
+        {
+            "report_no": _required_string(),
+            "patient": PATIENT_REF,
+            "modality": _string(enum=MODALITIES),
+            "exam_name": _required_string(),
+            "body_part": _string(),
+            "department_code": _string(),
+            "doctor_code": _string(),
+            "findings": _required_string(),
+            "impression": _required_string(),
+            "viewer_url": _string(),
+            "status": _string(enum=REPORT_STATUSES, description="default final"),
+            "reported_at": _datetime(),
+        },
+        required=["report_no", "patient", "modality", "exam_name", "findings", "impression", "reported_at"],
+    ),
+    "visit.record": _object(
+        {
+            "visit_ref": _required_string(),
+            "patient": PATIENT_REF,
+            "visit_type": _string(enum=VISIT_TYPES),
+            "department_code": _string(),
+            "doctor_code": _string(),
+            "start": _datetime(),
+            "end": _datetime(),
+            "diagnosis": _string(),
+            "total_charges": _number(),
+            "insurance_amount": _number(),
+            "charges": _array(CHARGE_ITEM),
+        },
+        required=["visit_ref", "patient", "start"],
+    ),
+    "queue.call": _object(
+        {
+            "department_code": _required_string(),
+            "room": _string(),
+            "number": _required_string(description='the called number as displayed, e.g. "A012" or "12"'),
+            "schedule_ref": _string(),
+            "called_at": _datetime(),
+            "patient_name": _string(description="optional, for the display (masked by the platform)"),
+        },
+        required=["department_code", "number"],
+    ),
+    "complaint": _object(
+        {
+            "ref": _required_string(),
+            "patient": PATIENT_REF,
+            "department_code": _string(),
+            "staff_code": _string(),
+            "category": _string(),
+            "content": _required_string(),
+            "contact_phone": _string(),
+            "received_at": _datetime(),
+        },
+        required=["ref", "content"],
+    ),
+    # platform -> hospital
+    "booking.create": _object(
+        {
+            "appointment_ref": _required_string(),
+            "schedule_ref": _string(),
+            "department_code": _string(),
+            "doctor_code": _string(),
+            "date": _date(),
+            "session": _string(enum=SESSIONS),
+            "number": _integer(minimum=1, description="the queue number (号序) of the booking"),
+            "start": _datetime(),
+            "fee": _number(minimum=0),
+            "paid": _boolean(),
+            "patient": PATIENT_REF,
+        },
+        required=["appointment_ref", "date", "session", "number", "start", "patient"],
+    ),
+    "booking.cancel": _object(
+        {
+            "appointment_ref": _required_string(),
+            "his_ref": _string(),
+            "reason": _string(),
+            "cancelled_by": _string(enum=CANCELLED_BY),
+        },
+        required=["appointment_ref"],
+    ),
+    "patient.sync": _object({"patient": PATIENT_REF}, required=["patient"]),
+}
+
+INBOUND_TYPES = frozenset(
+    {
+        "master.hospital",
+        "master.departments",
+        "master.doctors",
+        "schedule.upsert",
+        "schedule.stop",
+        "patient.register",
+        "patient.update",
+        "appointment.status",
+        "lab.result",
+        "imaging.report",
+        "visit.record",
+        "queue.call",
+        "complaint",
+    }
+)
+OUTBOUND_TYPES = frozenset({"booking.create", "booking.cancel", "patient.sync"})
+assert set(DATA_SCHEMAS) == INBOUND_TYPES | OUTBOUND_TYPES
+
+ENVELOPE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "version": {"const": PROTOCOL_VERSION},
+        "type": _string(enum=sorted(INBOUND_TYPES | OUTBOUND_TYPES)),
+        "control_id": {"type": "string", "minLength": 1, "maxLength": CONTROL_ID_MAX},
+        "sent_at": _nullable(_datetime()),
+        "data": {"type": "object"},
+    },
+    "required": ["version", "type", "control_id", "data"],
+}
+
+REPLY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "version": {"const": PROTOCOL_VERSION},
+        "control_id": {"type": "string"},
+        "status": _string(enum=REPLY_STATUSES),
+        "error": {"type": "string"},
+        "his_ref": {"type": "string", "description": "the HIS appointment number (replies to booking.create)"},
+    },
+    "required": ["version", "control_id", "status"],
+}
+
+
+def build_document() -> dict:
+    """The published JSON Schema (draft 2020-12) of a version-1 message: envelope + data per type."""
+    defs = {"patient": PATIENT_SCHEMA, "reply": REPLY_SCHEMA}
+    branches = []
+    for type_name in sorted(DATA_SCHEMAS):
+        def_name = "data." + type_name
+        defs[def_name] = DATA_SCHEMAS[type_name]
+        branches.append(
+            {
+                "if": {"properties": {"type": {"const": type_name}}, "required": ["type"]},
+                "then": {"properties": {"data": {"$ref": "#/$defs/" + def_name}}},
+            }
+        )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "iHospital HIS interface message, protocol version 1",
+        "description": "One message of docs/his-protocol.md (JSON protocol: one object per line). Replies "
+        "follow #/$defs/reply. Generated by ihospital_gateway.schema; do not edit by hand.",
+        **ENVELOPE_SCHEMA,
+        "allOf": branches,
+        "$defs": defs,
+    }
+
+
+def document_text() -> str:
+    """The exact text of docs/his-protocol-v1.schema.json."""
+    return json.dumps(build_document(), ensure_ascii=False, indent=2) + "\n"
+
+
+# --- validation -------------------------------------------------------------------------------------
+
+_DOCUMENT = build_document()
+_Validator = jsonschema.Draft202012Validator
+_ENVELOPE_VALIDATOR = _Validator(ENVELOPE_SCHEMA)
+_DATA_VALIDATORS = {
+    type_name: _Validator({**schema, "$defs": _DOCUMENT["$defs"]}) for type_name, schema in DATA_SCHEMAS.items()
+}
+_MAX_REPORTED_ERRORS = 5
+
+
+def _path(prefix: str, error: jsonschema.ValidationError) -> str:
+    path = prefix
+    for part in error.absolute_path:
+        path += "[%d]" % part if isinstance(part, int) else ".%s" % part
+    return path
+
+
+def _describe(prefix: str, error: jsonschema.ValidationError) -> str:
+    """One English sentence naming the offending field, without jsonschema's repr noise."""
+    where = _path(prefix, error)
+    validator = error.validator
+    if validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return "missing required field %s" % ", ".join("%s.%s" % (where, name) for name in missing)
+    if validator == "anyOf" and where.endswith("patient"):
+        return "%s needs at least one of his_patient_id, medical_card_number, id_number" % where
+    if validator == "type" and error.instance is None:
+        return "missing required field %s (null)" % where
+    if validator == "type":
+        expected = error.validator_value
+        if isinstance(expected, list):
+            expected = " or ".join(t for t in expected if t != "null")
+        return "%s must be of type %s, got %s" % (where, expected, json.dumps(error.instance, ensure_ascii=False))
+    if validator == "enum":
+        allowed = ", ".join(json.dumps(v, ensure_ascii=False) for v in error.validator_value if v is not None)
+        return "%s must be one of %s, got %s" % (where, allowed, json.dumps(error.instance, ensure_ascii=False))
+    if validator == "pattern":
+        expected = "YYYY-MM-DD" if error.validator_value == DATE_PATTERN else "an ISO 8601 date-time"
+        return "%s must be %s, got %s" % (where, expected, json.dumps(error.instance, ensure_ascii=False))
+    if validator == "minLength":
+        return "%s must not be empty" % where
+    if validator == "maxLength":
+        return "%s is longer than %d characters" % (where, error.validator_value)
+    if validator == "minItems":
+        return "%s must have at least %d item(s)" % (where, error.validator_value)
+    if validator == "minimum":
+        return "%s must be at least %s" % (where, error.validator_value)
+    if validator == "const":
+        return "%s must be %s" % (where, json.dumps(error.validator_value))
+    return "%s: %s" % (where, error.message)
+
+
+def schema_errors(validator: jsonschema.Draft202012Validator, instance, prefix: str) -> list[str]:
+    """All errors of ``instance`` as sentences, de-duplicated; top-level fields first, so that a message
+    truncated to a few sentences still names the envelope-level problems."""
+    errors = sorted(
+        validator.iter_errors(instance),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)), e.validator),
+    )
+    sentences = []
+    for error in errors:
+        sentence = _describe(prefix, error)
+        if sentence not in sentences:
+            sentences.append(sentence)
+    return sentences
+
+
+def _drop_nulls(value):
+    """Optional fields sent as null are removed, so the platform sees only fields that carry a value."""
+    if isinstance(value, dict):
+        return {key: _drop_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(item) for item in value]
+    return value
+
+
+def validate_data(type_name: str, data, control_id: str | None = None) -> dict:
+    """Check ``data`` against the schema of ``type_name`` and return it without null fields.
+
+    Raises CodecError AR for an unknown type and AE (naming the fields) for invalid data.
+    """
+    validator = _DATA_VALIDATORS.get(type_name)
+    if validator is None:
+        raise CodecError("AR", "Unknown message type %r." % type_name, control_id, hl7_code="200")
+    if not isinstance(data, dict):
+        raise CodecError("AE", "The data of a %s message must be an object." % type_name, control_id, "102")
+    sentences = schema_errors(validator, data, "data")
+    if sentences:
+        shown = sentences[:_MAX_REPORTED_ERRORS]
+        more = len(sentences) - len(shown)
+        text = "Invalid %s message: %s%s." % (type_name, "; ".join(shown), " (and %d more)" % more if more else "")
+        code = "101" if any(s.startswith("missing") or " needs " in s for s in shown) else "102"
+        raise CodecError("AE", text, control_id, hl7_code=code)
+    data = _drop_nulls(data)
+    if type_name == "lab.result":
+        for result in data["results"]:
+            if not isinstance(result["value"], str):
+                result["value"] = str(result["value"])
+    return data
+
+
+def validate_envelope(envelope) -> list[str]:
+    """Errors of a JSON envelope (without its data) as sentences."""
+    return schema_errors(_ENVELOPE_VALIDATOR, envelope, "message")
+
+
+def patient_key(data: dict) -> str | None:
+    """The per-patient ordering key of a message's data: its patient's strongest identifier."""
+    patient = data.get("patient") if isinstance(data, dict) else None
+    if not isinstance(patient, dict):
+        return None
+    for prefix, field in (("his", "his_patient_id"), ("card", "medical_card_number"), ("idn", "id_number")):
+        value = patient.get(field)
+        if value:
+            return "%s:%s" % (prefix, value)
+    return None
+
+
+_CONTROL_ID_RE = re.compile(r"^[^\r\n]{1,%d}$" % CONTROL_ID_MAX)
+
+
+def check_control_id(control_id) -> str:
+    """The control id is the sender's idempotency key: required, one line, at most 64 characters."""
+    if not isinstance(control_id, str) or not control_id.strip():
+        raise CodecError("AE", "The control id (HL7 MSH-10, JSON control_id) is missing.", None, "101")
+    if not _CONTROL_ID_RE.match(control_id):
+        raise CodecError(
+            "AE",
+            "The control id is longer than %d characters or contains a line break." % CONTROL_ID_MAX,
+            control_id[:CONTROL_ID_MAX],
+            "102",
+        )
+    return control_id
+
+
+if __name__ == "__main__":  # pragma: no cover - used to regenerate the published schema
+    import sys
+
+    sys.stdout.write(document_text())

@@ -1,0 +1,1230 @@
+"""HIS / LIS / RIS / queue-system simulator (``ihospital-gateway simulate-his``).
+
+It plays the hospital side of docs/his-protocol.md against a running gateway:
+
+- it **sends** what a hospital sends (master data, schedules and a stop notice, patient registrations
+  and updates, lab results with critical values, imaging reports, visits with charges and insurance
+  amounts, queue calls, a complaint), HL7 v2 over MLLP and JSON lines, one short connection per
+  message, and checks that every reply is ``AA``;
+- it **listens** like a HIS for what the platform sends (bookings, cancellations, patient data),
+  answers ``SRR^S01`` / a JSON reply with a HIS appointment number, remembers the bookings and later
+  reports some of them attended (SIU^S14), no-show (S26) or cancelled (S15).
+
+The codes match the demo data of ``ihospital_base`` (departments ``XNK``..., doctors ``D1001``...,
+demo patients ``P01100000``... with medical cards ``YX010000001``...), so the traffic lands on real
+records of a demo database. The builders (``build_lab_result``...) and clients (``send_mllp``,
+``send_json``, ``MllpClient``, ``JsonLineClient``) are reusable by benchmarks and tests.
+"""
+
+import argparse
+import datetime
+import itertools
+import json
+import logging
+import random
+import socket
+import socketserver
+import threading
+import time
+from dataclasses import dataclass, field
+
+from . import codec, hl7codec, jsoncodec
+from .schema import CodecError
+
+_logger = logging.getLogger(__name__)
+
+CHINA_TZ = datetime.timezone(datetime.timedelta(hours=8), "CST")
+MLLP_START, MLLP_END = b"\x0b", b"\x1c\r"
+DEFAULT_HL7 = "127.0.0.1:2575"
+DEFAULT_JSON = "127.0.0.1:2576"
+DEFAULT_LISTEN_HL7 = "127.0.0.1:2577"
+DEFAULT_LISTEN_JSON = "127.0.0.1:2578"
+
+# --- demo data of ihospital_base (main company 广州市越秀中心医院) ----------------------------------
+
+HOSPITAL = {
+    "code": "YXZX",
+    "name": "广州市越秀中心医院",
+    "grade": "3a",
+    "address": "广州市越秀区中山二路88号",
+    "phone": "020-83821000",
+    "website": "https://www.yxzx-hospital.example.cn",
+    "introduction": "广州市越秀中心医院始建于1952年，是一所集医疗、教学、科研、预防保健为一体的三级甲等综合医院。",
+}
+#: (his_code, name, category, floor, room, phone) of the demo clinical departments.
+DEPARTMENTS = [
+    ("XNK", "心血管内科", "internal", "3F", "3楼A区", "020-83821101"),
+    ("HXK", "呼吸与危重症医学科", "internal", "3F", "3楼B区", "020-83821102"),
+    ("XHK", "消化内科", "internal", "4F", "4楼A区", "020-83821103"),
+    ("SJK", "神经内科", "internal", "4F", "4楼B区", "020-83821104"),
+    ("NFM", "内分泌科", "internal", "4F", "4楼C区", "020-83821105"),
+    ("PWK", "普通外科", "surgery", "2F", "2楼A区", "020-83821106"),
+    ("GK", "骨科", "surgery", "2F", "2楼B区", "020-83821107"),
+    ("FCK", "妇产科", "obstetrics", "5F", "5楼", "020-83821108"),
+    ("EK", "儿科", "pediatrics", "1F", "1楼东侧", "020-83821109"),
+    ("JZK", "急诊科", "emergency", "1F", "1楼西侧", "020-83821120"),
+    ("YK", "眼科", "five_senses", "5F", "5楼A区", "020-83821110"),
+    ("ZYK", "中医科", "tcm", "5F", "5楼B区", "020-83821111"),
+]
+DEPARTMENT_BUILDING = {"FCK": "住院大楼"}
+DEPARTMENT_ROOMS = {code: room for code, _name, _category, _floor, room, _phone in DEPARTMENTS}
+#: (his_code, name, department his_code, title, specialty) of the demo doctors.
+DOCTORS = [
+    ("D1001", "陈志远", "XNK", "主任医师", "冠心病介入治疗、急性心肌梗死救治"),
+    ("D1002", "郑子轩", "XNK", "副主任医师", "心律失常射频消融、起搏器植入"),
+    ("D1003", "李晓明", "XNK", "主治医师", "高血压、心力衰竭的规范化治疗"),
+    ("D1005", "周丽娟", "HXK", "主任医师", "慢性阻塞性肺疾病、支气管哮喘"),
+    ("D1006", "林子轩", "HXK", "副主任医师", "肺部结节诊断与随访、支气管镜检查"),
+    ("D1007", "苏嘉欣", "HXK", "主治医师", "睡眠呼吸暂停综合征"),
+    ("D1009", "冯子轩", "XHK", "主任医师", "消化道早癌内镜诊治"),
+    ("D1010", "蔡振宇", "XHK", "副主任医师", "炎症性肠病、功能性胃肠病"),
+    ("D1011", "卢丽娟", "XHK", "主治医师", "肝硬化及并发症的治疗"),
+    ("D1013", "林嘉欣", "SJK", "主任医师", "急性脑卒中溶栓与取栓"),
+    ("D1014", "邓振宇", "SJK", "副主任医师", "癫痫、头痛的诊治"),
+    ("D1015", "蔡伟民", "SJK", "主治医师", "帕金森病及运动障碍性疾病"),
+    ("D1017", "黄子轩", "NFM", "主任医师", "糖尿病及其并发症"),
+    ("D1018", "刘海燕", "NFM", "副主任医师", "甲状腺结节、甲亢与甲减"),
+    ("D1019", "梁晓明", "NFM", "主治医师", "骨质疏松、肥胖症"),
+    ("D1021", "杨俊杰", "PWK", "主任医师", "腹腔镜胆囊、阑尾及疝修补手术"),
+    ("D1022", "罗国栋", "PWK", "副主任医师", "甲状腺、乳腺肿瘤手术"),
+    ("D1023", "蔡少华", "PWK", "主治医师", "胃肠道肿瘤根治术"),
+    ("D1025", "卢锦添", "GK", "主任医师", "人工髋膝关节置换"),
+    ("D1026", "潘伟民", "GK", "副主任医师", "脊柱微创手术、腰椎间盘突出"),
+    ("D1027", "许美玲", "GK", "主治医师", "运动损伤、关节镜手术"),
+    ("D1029", "罗淑芬", "FCK", "主任医师", "高危妊娠管理、产前诊断"),
+    ("D1030", "潘美玲", "FCK", "副主任医师", "子宫肌瘤、卵巢囊肿微创手术"),
+    ("D1031", "何晓明", "FCK", "主治医师", "宫颈疾病筛查与治疗"),
+    ("D1033", "谢慧敏", "EK", "主任医师", "儿童哮喘、反复呼吸道感染"),
+    ("D1034", "钟婉婷", "EK", "副主任医师", "儿童生长发育、矮小症"),
+    ("D1035", "周志强", "EK", "主治医师", "新生儿疾病、早产儿随访"),
+    ("D1037", "罗婉婷", "JZK", "主任医师", "急危重症救治、心肺复苏"),
+    ("D1038", "黄丽娟", "JZK", "副主任医师", "创伤急救、中毒救治"),
+    ("D1039", "潘锦添", "JZK", "主治医师", "急性胸痛的快速诊断"),
+    ("D1041", "林晓明", "YK", "主任医师", "白内障超声乳化手术"),
+    ("D1042", "彭振宇", "YK", "副主任医师", "青光眼、眼底病激光治疗"),
+    ("D1043", "杨秀英", "YK", "主治医师", "儿童近视防控、斜弱视"),
+    ("D1045", "黄海燕", "ZYK", "主任医师", "中医内科调理、岭南膏方"),
+    ("D1046", "蔡志强", "ZYK", "副主任医师", "针灸治疗颈肩腰腿痛"),
+    ("D1047", "梁慧敏", "ZYK", "主治医师", "失眠、脾胃病的中医调理"),
+]
+DOCTORS_BY_DEPARTMENT = {code: [d for d in DOCTORS if d[2] == code] for code, *_rest in DEPARTMENTS}
+#: ihospital.demo generates 200 patients of the main company (company id 1) with these identifiers.
+DEMO_PATIENT_COUNT = 200
+DEMO_COMPANY_ID = 1
+
+
+def demo_patient(index: int) -> dict:
+    """Identifiers of the ``index``-th demo patient (0-based), as ``ihospital.demo`` creates them.
+
+    Only identifiers: the demo names, birth dates and ID numbers are random and the platform matches by
+    ``his_patient_id`` first, so a message about a demo patient must not send another name.
+    """
+    return {
+        "his_patient_id": "P%02d%d" % (DEMO_COMPANY_ID, 100000 + index),
+        "medical_card_number": "YX%02d%07d" % (DEMO_COMPANY_ID, index + 1),
+    }
+
+
+SURNAMES = "陈李黄张梁林刘吴何罗郑谢冯邓曾彭苏卢蔡许叶杨周钟潘王赵徐胡朱高郭马"
+GIVEN_MALE = ["志强", "建国", "伟", "俊杰", "家豪", "国华", "锦荣", "振宇", "子轩", "浩然", "文斌", "德明"]
+GIVEN_FEMALE = ["丽娟", "秀英", "美玲", "婉婷", "嘉欣", "慧敏", "淑芬", "海燕", "颖", "雅琪", "晓雯", "玉兰"]
+REGIONS = ["440103", "440104", "440105", "440106", "440111", "440112", "440113", "440114"]
+STREETS = ["越秀区东风东路", "天河区天河路", "海珠区江南大道中", "荔湾区中山八路", "白云区机场路", "番禺区市桥街大北路"]
+MOBILE_PREFIXES = ["138", "139", "135", "136", "137", "150", "158", "159", "186", "188", "189", "133"]
+_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def resident_id(rng: random.Random, birth: datetime.date, male: bool) -> str:
+    """A well-formed 18-digit resident ID number (GB 11643, ISO 7064 MOD 11-2 check digit)."""
+    sequence = rng.randint(0, 99) * 10 + rng.choice([1, 3, 5, 7, 9] if male else [0, 2, 4, 6, 8])
+    body = "%s%s%03d" % (rng.choice(REGIONS), birth.strftime("%Y%m%d"), sequence)
+    check = (12 - sum(int(digit) * weight for digit, weight in zip(body, _ID_WEIGHTS, strict=True)) % 11) % 11
+    return body + ("X" if check == 10 else str(check))
+
+
+def new_patient(rng: random.Random, serial: int) -> dict:
+    """A full new patient as a HIS registers it (identifiers outside the demo ranges)."""
+    male = rng.random() < 0.48
+    birth = datetime.date.today() - datetime.timedelta(days=rng.randint(18 * 365, 85 * 365))
+    return {
+        "his_patient_id": "P%02d%d" % (DEMO_COMPANY_ID, 300000 + serial),
+        "medical_card_number": "YX%02d9%06d" % (DEMO_COMPANY_ID, serial),
+        "id_type": "resident_id",
+        "id_number": resident_id(rng, birth, male),
+        "name": rng.choice(SURNAMES) + rng.choice(GIVEN_MALE if male else GIVEN_FEMALE),
+        "gender": "male" if male else "female",
+        "birth_date": birth.isoformat(),
+        "phone": rng.choice(MOBILE_PREFIXES) + "%08d" % rng.randint(0, 99999999),
+        "address": "广州市%s%d号" % (rng.choice(STREETS), rng.randint(1, 300)),
+    }
+
+
+def now_iso(offset_minutes: int = 0) -> str:
+    moment = datetime.datetime.now(CHINA_TZ) + datetime.timedelta(minutes=offset_minutes)
+    return moment.replace(microsecond=0).isoformat()
+
+
+# --- realistic clinical content -----------------------------------------------------------------------
+
+#: panel title -> items (code, name, unit, low, high, critical low, critical high, decimals).
+LAB_PANELS = {
+    "血常规": [
+        ("WBC", "白细胞计数", "10^9/L", 3.5, 9.5, 1.0, 30.0, 2),
+        ("RBC", "红细胞计数", "10^12/L", 4.3, 5.8, None, None, 2),
+        ("HGB", "血红蛋白", "g/L", 130, 175, 50, None, 0),
+        ("PLT", "血小板计数", "10^9/L", 125, 350, 20, 1000, 0),
+        ("NEUT%", "中性粒细胞百分比", "%", 40, 75, None, None, 1),
+    ],
+    "肝功能": [
+        ("ALT", "丙氨酸氨基转移酶", "U/L", 9, 50, None, None, 0),
+        ("AST", "天门冬氨酸氨基转移酶", "U/L", 15, 40, None, None, 0),
+        ("TBIL", "总胆红素", "μmol/L", 0, 26, None, None, 1),
+        ("ALB", "白蛋白", "g/L", 40, 55, None, None, 1),
+    ],
+    "肾功能": [
+        ("CREA", "肌酐", "μmol/L", 57, 111, None, 700, 0),
+        ("UREA", "尿素", "mmol/L", 3.1, 8.0, None, None, 2),
+        ("UA", "尿酸", "μmol/L", 208, 428, None, None, 0),
+    ],
+    "电解质": [
+        ("K", "钾", "mmol/L", 3.5, 5.3, 2.8, 6.2, 2),
+        ("NA", "钠", "mmol/L", 137, 147, 120, 160, 1),
+        ("CL", "氯", "mmol/L", 99, 110, None, None, 1),
+        ("CA", "钙", "mmol/L", 2.11, 2.52, 1.6, 3.5, 2),
+    ],
+    "空腹血糖": [("GLU", "葡萄糖", "mmol/L", 3.9, 6.1, 2.8, 22.2, 2)],
+    "心肌标志物": [
+        ("CTNI", "肌钙蛋白I", "ng/mL", 0, 0.04, None, 0.5, 3),
+        ("CKMB", "肌酸激酶同工酶", "ng/mL", 0, 5, None, None, 2),
+    ],
+    "凝血四项": [
+        ("PT", "凝血酶原时间", "s", 10, 14, None, 30, 1),
+        ("INR", "国际标准化比值", "", 0.8, 1.2, None, 4.0, 2),
+        ("APTT", "活化部分凝血活酶时间", "s", 25, 37, None, 80, 1),
+        ("FIB", "纤维蛋白原", "g/L", 2, 4, 1.0, None, 2),
+    ],
+}
+PANEL_SPECIMENS = {"血常规": "全血", "凝血四项": "枸橼酸钠抗凝血"}
+QUALITATIVE_PANELS = {
+    "尿常规": [("UPRO", "尿蛋白"), ("UGLU", "尿葡萄糖"), ("UBLD", "尿隐血")],
+}
+BLOOD_CULTURE = ("BC", "血培养", ["无细菌生长"], ["检出金黄色葡萄球菌（MRSA）", "检出大肠埃希菌（产ESBL）"])
+
+IMAGING_EXAMS = {
+    "radiology": [
+        (
+            "胸部正位片（DR）",
+            "胸部",
+            "双肺纹理清晰，未见明确实质性病变。\n心影大小、形态未见异常。\n双侧膈面光整，肋膈角锐利。",
+            "心肺膈未见明显异常。",
+        )
+    ],
+    "ct": [
+        (
+            "头颅CT平扫",
+            "头颅",
+            "脑实质内未见异常密度影，灰白质分界清楚。\n脑室系统未见扩大，中线结构居中。",
+            "颅脑CT平扫未见明显异常。",
+        ),
+        (
+            "胸部CT平扫",
+            "胸部",
+            "右肺上叶尖段见一磨玻璃结节，大小约6mm×5mm，边界清楚。\n纵隔内未见肿大淋巴结。",
+            "右肺上叶磨玻璃结节，建议6-12个月复查。",
+        ),
+    ],
+    "mr": [
+        (
+            "腰椎MRI平扫",
+            "腰椎",
+            "L4/5椎间盘向后突出，硬膜囊受压，双侧神经根受压。\nL5/S1椎间盘膨出。",
+            "L4/5椎间盘突出（中央型）；L5/S1椎间盘膨出。",
+        )
+    ],
+    "ultrasound": [
+        (
+            "腹部彩超（肝胆胰脾）",
+            "腹部",
+            "肝脏大小正常，实质回声增粗，分布欠均匀。\n胆囊壁毛糙，腔内见一强回声，大小约8mm，后伴声影。\n胰、脾未见异常。",
+            "1. 脂肪肝（轻度）\n2. 胆囊结石",
+        ),
+        (
+            "甲状腺彩超",
+            "甲状腺",
+            "甲状腺右叶见一低回声结节，大小约9mm×7mm，边界清，纵横比<1，未见钙化。",
+            "甲状腺右叶结节，TI-RADS 3类。",
+        ),
+    ],
+    "endoscopy": [
+        (
+            "电子胃镜检查",
+            "胃",
+            "食管黏膜光滑。\n胃窦黏膜红白相间，以红为主，可见散在糜烂，幽门圆，开闭好。\n十二指肠球部及降部未见异常。",
+            "慢性非萎缩性胃炎伴糜烂（胃窦），已取活检1块送病理。",
+        )
+    ],
+    "pathology": [
+        (
+            "胃窦黏膜活检病理",
+            "胃窦",
+            "（胃窦）送检黏膜组织2块，镜下见黏膜慢性炎，轻度活动，腺体轻度肠化。\nHp(+)。",
+            "（胃窦）慢性浅表性胃炎伴轻度肠上皮化生，Hp阳性。",
+        )
+    ],
+}
+DIAGNOSES = {
+    "internal": ["高血压病2级", "冠状动脉粥样硬化性心脏病", "2型糖尿病", "慢性胃炎", "社区获得性肺炎"],
+    "surgery": ["急性阑尾炎", "胆囊结石伴慢性胆囊炎", "腰椎间盘突出症", "膝关节骨性关节炎"],
+    "obstetrics": ["早孕", "妊娠期糖尿病", "子宫肌瘤"],
+    "pediatrics": ["小儿急性支气管炎", "小儿腹泻", "儿童哮喘"],
+    "emergency": ["急性胸痛", "急性胃肠炎", "头皮裂伤"],
+    "five_senses": ["年龄相关性白内障", "屈光不正"],
+    "tcm": ["失眠（心脾两虚证）", "颈椎病"],
+}
+#: (code, name, category, unit price, insurance ratio) of typical outpatient charges.
+CHARGE_ITEMS = [
+    ("110200001", "普通门诊诊查费", "诊查费", 10.0, 0.0),
+    ("250101001", "血常规（五分类）", "化验费", 25.0, 0.7),
+    ("250301001", "肝功能", "化验费", 60.0, 0.7),
+    ("210102001", "胸部正位片（DR）", "检查费", 90.0, 0.7),
+    ("220302001", "腹部彩超", "检查费", 160.0, 0.6),
+    ("X-J01CA04", "阿莫西林胶囊 0.25g×24粒", "西药费", 18.5, 0.8),
+    ("X-C08CA01", "苯磺酸氨氯地平片 5mg×28片", "西药费", 32.6, 0.8),
+    ("Z-T01", "颗粒剂中药饮片（7剂）", "中药费", 126.0, 0.5),
+    ("120400001", "静脉输液", "治疗费", 12.0, 0.7),
+]
+COMPLAINTS = [
+    ("服务态度", "挂号窗口工作人员态度生硬，询问医保报销问题时不耐烦。希望加强窗口服务培训。"),
+    ("候诊时间", "预约的是上午9点的号，到10点半还没有看上，叫号屏幕也不更新，老人等得很辛苦。"),
+    ("环境设施", "门诊楼3楼卫生间没有纸巾，地面湿滑，存在安全隐患。"),
+    ("收费问题", "缴费后发现检查费重复收取一次，请核实并退费。\n缴费单号：YX202611260012"),
+]
+
+
+def lab_result_data(
+    rng: random.Random,
+    patient: dict,
+    report_no: str,
+    panel: str | None = None,
+    critical: bool = False,
+    department_code: str | None = None,
+    doctor_code: str | None = None,
+) -> dict:
+    """A lab report; ``critical`` makes one value critical (HH/LL, or AA for a positive culture)."""
+    department_code = department_code or rng.choice(DEPARTMENTS)[0]
+    doctor_code = doctor_code or rng.choice(DOCTORS_BY_DEPARTMENT[department_code])[0]
+    if panel is None:  # a critical value needs a panel that can have one (not the urine dipstick)
+        panels = [name for name, items in LAB_PANELS.items() if not critical or any(i[5] or i[6] for i in items)]
+        panel = rng.choice([*panels, BLOOD_CULTURE[1], *([] if critical else QUALITATIVE_PANELS)])
+    results = []
+    if panel in LAB_PANELS:
+        items = LAB_PANELS[panel]
+        critical_index = None
+        if critical:
+            candidates = [i for i, item in enumerate(items) if item[5] is not None or item[6] is not None]
+            critical_index = rng.choice(candidates) if candidates else None
+        for index, (code, name, unit, low, high, critical_low, critical_high, decimals) in enumerate(items):
+            span = high - low
+            roll = rng.random()
+            if index == critical_index:
+                if critical_high is not None and (critical_low is None or rng.random() < 0.5):
+                    value, flag = critical_high * rng.uniform(1.05, 1.5), "HH"
+                else:
+                    value, flag = critical_low * rng.uniform(0.6, 0.95), "LL"
+            elif roll < 0.12:
+                value, flag = high + span * rng.uniform(0.05, 0.5), "H"
+            elif roll < 0.2 and low > 0:
+                value, flag = max(low - span * rng.uniform(0.05, 0.4), low * 0.3), "L"
+            else:
+                value, flag = low + span * rng.uniform(0.1, 0.9), "N"
+            results.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "value": "%.*f" % (decimals, value),
+                    "value_type": "NM",
+                    "unit": unit,
+                    "reference_range": "%g-%g" % (low, high),
+                    "flag": flag,
+                }
+            )
+    elif panel in QUALITATIVE_PANELS:
+        for code, name in QUALITATIVE_PANELS[panel]:
+            positive = rng.random() < 0.2
+            results.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "value": rng.choice(["+", "++"]) if positive else "阴性",
+                    "value_type": "ST",
+                    "reference_range": "阴性",
+                    "flag": "A" if positive else "N",
+                }
+            )
+    else:
+        code, name, negatives, positives = BLOOD_CULTURE
+        value = rng.choice(positives) if critical else rng.choice(negatives)
+        results.append(
+            {
+                "code": code,
+                "name": name,
+                "value": value,
+                "value_type": "ST",
+                "reference_range": "无细菌生长",
+                "flag": "AA" if critical else "N",
+            }
+        )
+    specimen = PANEL_SPECIMENS.get(panel, "尿液" if panel in QUALITATIVE_PANELS else "血清")
+    if panel == BLOOD_CULTURE[1]:
+        specimen = "血液（需氧瓶）"
+    return {
+        "report_no": report_no,
+        "patient": patient,
+        "title": panel,
+        "department_code": department_code,
+        "doctor_code": doctor_code,
+        "specimen": specimen,
+        "status": "final",
+        "collected_at": now_iso(-rng.randint(60, 240)),
+        "reported_at": now_iso(-rng.randint(0, 30)),
+        "results": results,
+    }
+
+
+def imaging_report_data(rng: random.Random, patient: dict, report_no: str, modality: str | None = None) -> dict:
+    modality = modality or rng.choice(list(IMAGING_EXAMS))
+    exam_name, body_part, findings, impression = rng.choice(IMAGING_EXAMS[modality])
+    department_code = rng.choice(DEPARTMENTS)[0]
+    return {
+        "report_no": report_no,
+        "patient": patient,
+        "modality": modality,
+        "exam_name": exam_name,
+        "body_part": body_part,
+        "department_code": department_code,
+        "doctor_code": rng.choice(DOCTORS_BY_DEPARTMENT[department_code])[0],
+        "findings": findings,
+        "impression": impression,
+        "viewer_url": "https://pacs.yxzx-hospital.example.cn/viewer?study=1.2.156.112605.%d&token=%08x"
+        % (rng.randint(10**9, 10**10), rng.getrandbits(32)),
+        "status": "final",
+        "reported_at": now_iso(-rng.randint(0, 60)),
+    }
+
+
+def visit_data(rng: random.Random, patient: dict, visit_ref: str) -> dict:
+    department_code, _name, category, *_rest = rng.choice(DEPARTMENTS)
+    doctor_code = rng.choice(DOCTORS_BY_DEPARTMENT[department_code])[0]
+    visit_type = "emergency" if category == "emergency" else ("inpatient" if rng.random() < 0.1 else "outpatient")
+    start_offset = -rng.randint(60, 600) if visit_type != "inpatient" else -rng.randint(3, 10) * 24 * 60
+    charges = []
+    for code, name, charge_category, unit_price, ratio in [CHARGE_ITEMS[0], *rng.sample(CHARGE_ITEMS[1:], 3)]:
+        quantity = 1 if charge_category != "西药费" else rng.randint(1, 3)
+        amount = round(unit_price * quantity, 2)
+        charges.append(
+            {
+                "code": code,
+                "name": name,
+                "category": charge_category,
+                "quantity": quantity,
+                "unit_price": unit_price,
+                "amount": amount,
+                "insurance_amount": round(amount * ratio, 2),
+            }
+        )
+    total = round(sum(c["amount"] for c in charges), 2)
+    return {
+        "visit_ref": visit_ref,
+        "patient": patient,
+        "visit_type": visit_type,
+        "department_code": department_code,
+        "doctor_code": doctor_code,
+        "start": now_iso(start_offset),
+        "end": now_iso(start_offset + rng.randint(10, 40)),
+        "diagnosis": rng.choice(DIAGNOSES.get(category, DIAGNOSES["internal"])),
+        "total_charges": total,
+        "insurance_amount": round(sum(c["insurance_amount"] for c in charges), 2),
+        "charges": charges,
+    }
+
+
+# --- builders (text ready to send) ------------------------------------------------------------------
+
+
+def build(protocol: str, type_name: str, control_id: str, data: dict, charset: str = "utf-8") -> str:
+    """Any hospital -> platform message as HL7 text (MSH-18 from ``charset``) or one JSON line."""
+    if protocol == "hl7":
+        return hl7codec.encode_inbound(
+            type_name, control_id, data, sent_at=now_iso(), charset=hl7codec.charset_to_msh18(charset)
+        )
+    return json.dumps(
+        {"version": "1", "type": type_name, "control_id": control_id, "sent_at": now_iso(), "data": data},
+        ensure_ascii=False,
+    )
+
+
+def build_lab_result(
+    control_id: str,
+    patient: dict,
+    rng: random.Random | None = None,
+    critical: bool = False,
+    protocol: str = "hl7",
+    charset: str = "utf-8",
+    **kwargs,
+) -> str:
+    """An ORU^R01 lab report (or its JSON form) about ``patient``; report_no derives from control_id."""
+    rng = rng or random.Random(control_id)
+    data = lab_result_data(rng, patient, "LR" + control_id[-30:], critical=critical, **kwargs)
+    return build(protocol, "lab.result", control_id, data, charset)
+
+
+def build_imaging_report(
+    control_id: str,
+    patient: dict,
+    modality: str | None = None,
+    rng: random.Random | None = None,
+    protocol: str = "hl7",
+    charset: str = "utf-8",
+) -> str:
+    rng = rng or random.Random(control_id)
+    data = imaging_report_data(rng, patient, "RP" + control_id[-30:], modality)
+    return build(protocol, "imaging.report", control_id, data, charset)
+
+
+def build_patient_register(control_id: str, patient: dict, protocol: str = "hl7", charset: str = "utf-8") -> str:
+    return build(protocol, "patient.register", control_id, {"patient": patient}, charset)
+
+
+def build_visit(
+    control_id: str, patient: dict, rng: random.Random | None = None, protocol: str = "hl7", charset: str = "utf-8"
+) -> str:
+    rng = rng or random.Random(control_id)
+    return build(protocol, "visit.record", control_id, visit_data(rng, patient, "HIS01MZ" + control_id[-12:]), charset)
+
+
+def build_appointment_status(
+    control_id: str,
+    appointment_ref: str,
+    status: str,
+    his_ref: str = "",
+    reason: str = "",
+    protocol: str = "hl7",
+    charset: str = "utf-8",
+) -> str:
+    data = {"appointment_ref": appointment_ref, "status": status}
+    if his_ref:
+        data["his_ref"] = his_ref
+    if reason:
+        data["reason"] = reason
+    return build(protocol, "appointment.status", control_id, data, charset)
+
+
+# --- clients ------------------------------------------------------------------------------------------
+
+
+def parse_address(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+class MllpClient:
+    """One MLLP connection: send a message, read one framed reply. Reusable for persistent sessions."""
+
+    def __init__(self, host: str, port: int, charset: str = "utf-8", timeout: float = 10.0):
+        self.charset = charset
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buffer = b""
+
+    def send(self, text: str) -> str:
+        self.sock.sendall(MLLP_START + codec.encode_text(text, self.charset) + MLLP_END)
+        while MLLP_END not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the peer closed the connection before replying")
+            self.buffer += chunk
+        frame, _, self.buffer = self.buffer.partition(MLLP_END)
+        return codec.decode_bytes(frame.lstrip(MLLP_START), self.charset, "hl7")
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+class JsonLineClient:
+    """One JSON-lines connection: send a line, read one reply line."""
+
+    def __init__(self, host: str, port: int, charset: str = "gbk", timeout: float = 10.0):
+        self.charset = charset
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buffer = b""
+
+    def send(self, message) -> dict:
+        line = message if isinstance(message, str) else json.dumps(message, ensure_ascii=False)
+        self.sock.sendall(codec.encode_text(line, self.charset) + b"\n")
+        while b"\n" not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the peer closed the connection before replying")
+            self.buffer += chunk
+        reply, _, self.buffer = self.buffer.partition(b"\n")
+        return json.loads(codec.decode_bytes(reply, self.charset, "json"))
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
+def send_mllp(host: str, port: int, text: str, charset: str = "utf-8", timeout: float = 10.0) -> str:
+    """Send one HL7 message on a short MLLP connection and return the reply text."""
+    with MllpClient(host, port, charset, timeout) as client:
+        return client.send(text)
+
+
+def send_json(host: str, port: int, message, charset: str = "gbk", timeout: float = 10.0) -> dict:
+    """Send one JSON message (dict or line) on a short connection and return the reply object."""
+    with JsonLineClient(host, port, charset, timeout) as client:
+        return client.send(message)
+
+
+# --- the HIS listener ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Booking:
+    appointment_ref: str
+    his_ref: str
+    patient: dict
+    date: str
+    cancelled: bool = False
+    reported: bool = False
+
+
+@dataclass
+class HisState:
+    """What the simulated HIS remembers of the platform's messages."""
+
+    bookings: dict = field(default_factory=dict)
+    patients: dict = field(default_factory=dict)
+    received: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def handle(self, message: codec.Canonical) -> str:
+        """Apply one platform message; returns the HIS appointment number for a booking, else ""."""
+        with self.lock:
+            self.received.append(message)
+            data = message.data
+            if message.type == "booking.create":
+                existing = self.bookings.get(data["appointment_ref"])
+                if existing:  # the platform re-sent it (its report got lost): same answer, idempotent
+                    return existing.his_ref
+                his_ref = "HIS-APPT-%s-%04d" % (data["date"].replace("-", ""), next(self._numbers))
+                self.bookings[data["appointment_ref"]] = Booking(
+                    data["appointment_ref"], his_ref, data["patient"], data["date"]
+                )
+                _logger.info("HIS: booking %s -> %s", data["appointment_ref"], his_ref)
+                return his_ref
+            if message.type == "booking.cancel":
+                booking = self.bookings.get(data["appointment_ref"])
+                if booking:
+                    booking.cancelled = True
+                _logger.info("HIS: cancelled %s", data["appointment_ref"])
+                return ""
+            self.patients[codec_patient_key(data["patient"])] = data["patient"]
+            return ""
+
+
+def codec_patient_key(patient: dict) -> str:
+    return next((patient[k] for k in ("his_patient_id", "medical_card_number", "id_number") if patient.get(k)), "")
+
+
+def answer(protocol: str, text: str, state: HisState) -> str:
+    """The HIS's reply to one platform message (AA with his_ref, or AE/AR with the reason)."""
+    try:
+        message = codec.parse(protocol, text, outbound=True)
+    except CodecError as exc:
+        _logger.warning("HIS: refusing a platform message: %s", exc)
+        return codec.ack(protocol, text, exc.control_id, exc.status, exc)
+    his_ref = state.handle(message)
+    return codec.ack(protocol, text, message.control_id, "AA", his_ref=his_ref)
+
+
+class _HisHandler(socketserver.BaseRequestHandler):
+    """Reads framed messages until the peer closes; answers each one."""
+
+    def handle(self):
+        server = self.server
+        self.request.settimeout(30)
+        buffer = b""
+        terminator = MLLP_END if server.protocol == "hl7" else b"\n"
+        while True:
+            try:
+                chunk = self.request.recv(65536)
+            except (TimeoutError, OSError):
+                return
+            if not chunk:
+                return
+            buffer += chunk
+            while terminator in buffer:
+                payload, _, buffer = buffer.partition(terminator)
+                reply = self._reply(payload)
+                if server.protocol == "hl7":
+                    data = MLLP_START + codec.encode_text(reply, server.charset) + MLLP_END
+                else:
+                    data = codec.encode_text(reply, server.charset) + b"\n"
+                self.request.sendall(data)
+
+    def _reply(self, payload: bytes) -> str:
+        server = self.server
+        try:
+            text = codec.decode_bytes(payload, server.charset, server.protocol)
+        except CodecError as exc:
+            return codec.ack(server.protocol, None, exc.control_id, exc.status, exc)
+        return answer(server.protocol, text, server.state)
+
+
+class HisListener(socketserver.ThreadingTCPServer):
+    """A HIS listener for platform-initiated messages (one protocol, one port)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], protocol: str, state: HisState, charset: str = "utf-8"):
+        self.protocol = protocol
+        self.state = state
+        self.charset = charset
+        super().__init__(address, _HisHandler)
+        self.thread = None
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def start(self) -> "HisListener":
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+# --- the sending side ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    accepted: int = 0
+    failed: list = field(default_factory=list)
+
+    def record(self, type_name: str, control_id: str, status: str, error: str) -> None:
+        self.sent += 1
+        if status == "AA":
+            self.accepted += 1
+        else:
+            self.failed.append((type_name, control_id, status, error))
+            _logger.error("%s %s answered %s: %s", type_name, control_id, status, error)
+
+
+class Simulator:
+    """Sends the hospital's traffic to the gateway and follows up on the bookings the HIS received."""
+
+    def __init__(
+        self, hl7_address, json_address, json_charset="gbk", hl7_charset="utf-8", seed=None, count=5, run_id=None
+    ):
+        self.hl7_address = hl7_address
+        self.json_address = json_address
+        self.json_charset = json_charset
+        self.hl7_charset = hl7_charset
+        self.rng = random.Random(seed)
+        self.count = count
+        self.run_id = run_id or datetime.datetime.now(CHINA_TZ).strftime("%y%m%d%H%M%S")
+        self.serial = itertools.count(1)
+        self.stats = Stats()
+        self.schedule_refs: list[tuple[str, str]] = []  # (ref, department_code)
+        self.new_patients: list[dict] = []
+
+    def control_id(self, prefix: str) -> str:
+        return "%s%s%05d" % (prefix, self.run_id, next(self.serial))
+
+    def send(self, protocol: str, type_name: str, data: dict, prefix: str = "HIS") -> str:
+        """Send one message; records the reply status. Returns the control id."""
+        control_id = self.control_id(prefix)
+        try:
+            if protocol == "hl7":
+                reply = codec.parse_reply(
+                    "hl7",
+                    send_mllp(
+                        *self.hl7_address, build("hl7", type_name, control_id, data, self.hl7_charset), self.hl7_charset
+                    ),
+                )
+            else:
+                line = build("json", type_name, control_id, data)
+                reply = jsoncodec.parse_reply(json.dumps(send_json(*self.json_address, line, self.json_charset)))
+        except (OSError, ConnectionError) as exc:
+            reply = {"status": "--", "error": "connection failed: %s" % exc}
+        self.stats.record(type_name, control_id, reply["status"], reply["error"])
+        _logger.info("sent %s %s via %s: %s", type_name, control_id, protocol, reply["status"])
+        return control_id
+
+    def pick_protocol(self) -> str:
+        return "hl7" if self.rng.random() < 0.6 else "json"
+
+    def demo_patients(self, count: int) -> list[dict]:
+        return [demo_patient(index) for index in self.rng.sample(range(DEMO_PATIENT_COUNT), count)]
+
+    def send_master_data(self) -> None:
+        self.send("json", "master.hospital", dict(HOSPITAL))
+        items = [
+            {
+                "code": code,
+                "name": name,
+                "category": category,
+                "building": DEPARTMENT_BUILDING.get(code, "门诊楼"),
+                "floor": floor,
+                "room": room,
+                "phone": phone,
+                "active": True,
+            }
+            for code, name, category, floor, room, phone in DEPARTMENTS
+        ]
+        self.send("hl7", "master.departments", {"items": items})
+        doctors = [
+            {
+                "code": code,
+                "name": name,
+                "department_code": department,
+                "title": title,
+                "specialty": specialty,
+                "active": True,
+            }
+            for code, name, department, title, specialty in DOCTORS
+        ]
+        self.send("hl7", "master.doctors", {"items": doctors})
+
+    def send_schedules(self) -> None:
+        day = datetime.date.today() + datetime.timedelta(days=self.rng.randint(2, 5))
+        for code, name, department, title, _specialty in self.rng.sample(DOCTORS, self.count + 1):
+            expert = title in ("主任医师", "副主任医师")
+            session = self.rng.choice(["morning", "afternoon"])
+            ref = "SCH%s%s%s" % (day.strftime("%Y%m%d"), code, "AM" if session == "morning" else "PM")
+            data = {
+                "ref": ref,
+                "department_code": department,
+                "doctor_code": code,
+                "date": day.isoformat(),
+                "session": session,
+                "clinic_type": "expert" if expert else "general",
+                "capacity": 20 if expert else 30,
+                "fee": 50.0 if title == "主任医师" else (30.0 if expert else 10.0),
+                "room": "%s %d诊室" % (DEPARTMENT_ROOMS[department], self.rng.randint(1, 9)),
+                "slot_minutes": 12 if expert else 8,
+            }
+            self.send(self.pick_protocol(), "schedule.upsert", data, "SCH")
+            self.schedule_refs.append((ref, department))
+            _logger.debug("schedule %s: %s %s", ref, name, session)
+        ref, _department = self.schedule_refs.pop()
+        self.send("hl7", "schedule.stop", {"ref": ref, "reason": "医生外出参加学术会议，停诊一次"}, "SCH")
+
+    def send_patients(self) -> None:
+        base = self.rng.randint(0, 899999)
+        for index in range(self.count):
+            patient = new_patient(self.rng, (base + index) % 1000000)
+            self.new_patients.append(patient)
+            self.send(self.pick_protocol(), "patient.register", {"patient": patient}, "ADT")
+        for patient in self.demo_patients(2):
+            update = dict(patient, phone=self.rng.choice(MOBILE_PREFIXES) + "%08d" % self.rng.randint(0, 99999999))
+            update["address"] = "广州市%s%d号" % (self.rng.choice(STREETS), self.rng.randint(1, 300))
+            self.send(self.pick_protocol(), "patient.update", {"patient": update}, "ADT")
+
+    def patients_for_results(self, count: int) -> list[dict]:
+        """Half demo patients, half the ones registered in this run (identifiers only for demo ones)."""
+        pool = self.demo_patients(count)
+        for index, patient in enumerate(self.new_patients[:count]):
+            if index % 2 == 0:
+                pool[index] = {"his_patient_id": patient["his_patient_id"], "name": patient["name"]}
+        return pool
+
+    def send_results(self) -> None:
+        for index, patient in enumerate(self.patients_for_results(self.count)):
+            critical = index % 3 == 0
+            data = lab_result_data(self.rng, patient, self.control_id("LR"), critical=critical)
+            self.send("hl7" if index % 4 else "json", "lab.result", data, "LIS")
+        for modality, patient in zip(IMAGING_EXAMS, itertools.cycle(self.patients_for_results(3)), strict=False):
+            data = imaging_report_data(self.rng, patient, self.control_id("RP"), modality)
+            self.send("hl7" if modality != "pathology" else "json", "imaging.report", data, "RIS")
+
+    def send_visits(self) -> None:
+        for patient in self.patients_for_results(self.count):
+            data = visit_data(
+                self.rng,
+                patient,
+                "HIS01%s9%04d" % (datetime.date.today().strftime("%Y%m%d"), next(self.serial) % 10000),
+            )
+            self.send(self.pick_protocol(), "visit.record", data, "FEE")
+
+    def send_queue_and_complaints(self) -> None:
+        for ref, department in self.schedule_refs[: self.count]:
+            room = "%s %d诊室" % (DEPARTMENT_ROOMS[department], self.rng.randint(1, 9))
+            data = {
+                "department_code": department,
+                "room": room,
+                "number": "A%03d" % self.rng.randint(1, 30),
+                "schedule_ref": ref,
+                "called_at": now_iso(),
+                "patient_name": self.rng.choice(SURNAMES) + "*" + self.rng.choice("强明华玲娟"),
+            }
+            self.send("json", "queue.call", data, "QUE")
+        category, content = self.rng.choice(COMPLAINTS)
+        department = self.rng.choice(DEPARTMENTS)[0]
+        data = {
+            "ref": self.control_id("TS"),
+            "patient": demo_patient(self.rng.randrange(DEMO_PATIENT_COUNT)),
+            "department_code": department,
+            "staff_code": self.rng.choice(DOCTORS_BY_DEPARTMENT[department])[0],
+            "category": category,
+            "content": content,
+            "contact_phone": self.rng.choice(MOBILE_PREFIXES) + "%08d" % self.rng.randint(0, 99999999),
+            "received_at": now_iso(-self.rng.randint(5, 120)),
+        }
+        self.send("hl7", "complaint", data, "CMP")
+
+    def send_round(self) -> Stats:
+        """One round of everything a hospital sends, in a sensible order (master data first)."""
+        self.send_master_data()
+        self.send_schedules()
+        self.send_patients()
+        self.send_results()
+        self.send_visits()
+        self.send_queue_and_complaints()
+        return self.stats
+
+    def follow_up(self, state: HisState) -> int:
+        """Report what happened to the bookings the HIS received: attended, no-show or cancelled."""
+        sent = 0
+        with state.lock:
+            pending = [b for b in state.bookings.values() if not b.reported and not b.cancelled]
+        for booking in pending:
+            roll = self.rng.random()
+            if roll < 0.6:
+                status, reason = "attended", ""
+            elif roll < 0.8:
+                status, reason = "no_show", "患者未按时就诊"
+            elif roll < 0.9:
+                status, reason = "cancelled", "医生临时停诊"
+            else:
+                continue
+            data = {"appointment_ref": booking.appointment_ref, "his_ref": booking.his_ref, "status": status}
+            if reason:
+                data["reason"] = reason
+            if booking.patient:
+                data["patient"] = booking.patient
+            self.send(self.pick_protocol(), "appointment.status", data, "SIU")
+            booking.reported = True
+            sent += 1
+        return sent
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="ihospital-gateway simulate-his", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hl7", default=DEFAULT_HL7, help="gateway HL7/MLLP address (default %(default)s)")
+    parser.add_argument("--json", default=DEFAULT_JSON, help="gateway JSON address (default %(default)s)")
+    parser.add_argument("--json-charset", default="gbk", help="JSON character set (default %(default)s)")
+    parser.add_argument(
+        "--hl7-charset", default="utf-8", help="HL7 character set, sent in MSH-18 (default %(default)s)"
+    )
+    parser.add_argument("--listen-hl7", default=DEFAULT_LISTEN_HL7, help="HIS HL7 listener (default %(default)s)")
+    parser.add_argument("--listen-json", default=DEFAULT_LISTEN_JSON, help="HIS JSON listener (default %(default)s)")
+    parser.add_argument("--scenario", choices=["demo", "once", "listen"], default="demo")
+    parser.add_argument("--count", type=int, default=5, help="messages per kind in a round (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (reproducible data)")
+    parser.add_argument("--follow-up", type=float, default=30.0, help="seconds between booking follow-ups (SIU)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    simulator = Simulator(
+        parse_address(args.hl7), parse_address(args.json), args.json_charset, args.hl7_charset, args.seed, args.count
+    )
+    if args.scenario == "once":
+        stats = simulator.send_round()
+        print("sent %d messages, %d accepted, %d refused" % (stats.sent, stats.accepted, len(stats.failed)))
+        return 0 if not stats.failed else 1
+    state = HisState()
+    listeners = [
+        HisListener(parse_address(args.listen_hl7), "hl7", state, args.hl7_charset).start(),
+        HisListener(parse_address(args.listen_json), "json", state, args.json_charset).start(),
+    ]
+    _logger.info("HIS listening on %s (HL7) and %s (JSON)", args.listen_hl7, args.listen_json)
+    try:
+        if args.scenario == "demo":
+            stats = simulator.send_round()
+            print(
+                "sent %d messages, %d accepted, %d refused; listening (Ctrl-C to stop)"
+                % (stats.sent, stats.accepted, len(stats.failed))
+            )
+        while True:
+            time.sleep(args.follow_up)
+            if args.scenario == "demo" and simulator.follow_up(state):
+                _logger.info("follow-ups sent: %d messages so far", simulator.stats.sent)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for listener in listeners:
+            listener.stop()
+    print("HIS received %d platform messages (%d bookings)" % (len(state.received), len(state.bookings)))
+    return 0
+
+
+# --- fixed examples (docs/his-protocol.md and the tests) ------------------------------------------------
+
+_EXAMPLE_PATIENT = {
+    "his_patient_id": "P01100023",
+    "medical_card_number": "YX010000024",
+    "id_type": "resident_id",
+    "id_number": "440104198507150023",
+    "name": "李秀英",
+    "gender": "female",
+    "birth_date": "1985-07-15",
+    "phone": "13922334455",
+    "address": "广州市越秀区东风东路123号",
+}
+
+#: One complete message of every canonical type with fixed values: the protocol document's examples
+#: are these messages, and the tests check that each one survives HL7 and JSON unchanged.
+EXAMPLES = {
+    "master.hospital": ("HOS20261126000001", dict(HOSPITAL)),
+    "master.departments": (
+        "DEP20261126000001",
+        {
+            "items": [
+                {
+                    "code": "XNK",
+                    "name": "心血管内科",
+                    "category": "internal",
+                    "building": "门诊楼",
+                    "floor": "3F",
+                    "room": "3楼A区",
+                    "phone": "020-83821101",
+                    "description": "胸痛中心挂靠科室，擅长冠心病介入治疗。",
+                    "active": True,
+                },
+                {"code": "HXK", "name": "呼吸与危重症医学科", "category": "internal", "active": True},
+            ]
+        },
+    ),
+    "master.doctors": (
+        "DOC20261126000001",
+        {
+            "items": [
+                {
+                    "code": "D1001",
+                    "name": "陈志远",
+                    "department_code": "XNK",
+                    "title": "主任医师",
+                    "specialty": "冠心病介入治疗、急性心肌梗死救治",
+                    "introduction": "从事心血管内科临床工作13年。",
+                    "gender": "male",
+                    "phone": "020-83821101",
+                    "active": True,
+                }
+            ]
+        },
+    ),
+    "schedule.upsert": (
+        "SCH20261126000001",
+        {
+            "ref": "SCH20261128D1001AM",
+            "department_code": "XNK",
+            "doctor_code": "D1001",
+            "date": "2026-11-28",
+            "session": "morning",
+            "clinic_type": "expert",
+            "capacity": 20,
+            "fee": 50,
+            "room": "3楼A区 2诊室",
+            "slot_minutes": 12,
+        },
+    ),
+    "schedule.stop": ("SCH20261126000002", {"ref": "SCH20261128D1001AM", "reason": "医生外出参加学术会议，停诊一次"}),
+    "patient.register": ("ADT20261126000001", {"patient": dict(_EXAMPLE_PATIENT)}),
+    "patient.update": (
+        "ADT20261126000002",
+        {"patient": {"his_patient_id": "P01100023", "phone": "13800138000", "address": "广州市天河区天河路1号"}},
+    ),
+    "appointment.status": (
+        "SIU20261126000001",
+        {
+            "appointment_ref": "APT/2026/00042",
+            "his_ref": "HIS-APPT-778",
+            "status": "no_show",
+            "reason": "患者未按时就诊",
+        },
+    ),
+    "lab.result": (
+        "LIS20261126000123",
+        {
+            "report_no": "LR202611260123",
+            "patient": {"his_patient_id": "P01100023", "medical_card_number": "YX010000024"},
+            "title": "电解质",
+            "department_code": "XNK",
+            "doctor_code": "D1003",
+            "specimen": "血清",
+            "status": "final",
+            "collected_at": "2026-11-26T08:12:00+08:00",
+            "reported_at": "2026-11-26T09:30:00+08:00",
+            "results": [
+                {
+                    "code": "K",
+                    "name": "钾",
+                    "value": "6.85",
+                    "value_type": "NM",
+                    "unit": "mmol/L",
+                    "reference_range": "3.5-5.3",
+                    "flag": "HH",
+                },
+                {
+                    "code": "NA",
+                    "name": "钠",
+                    "value": "139.2",
+                    "value_type": "NM",
+                    "unit": "mmol/L",
+                    "reference_range": "137-147",
+                    "flag": "N",
+                },
+                {
+                    "code": "UPRO",
+                    "name": "尿蛋白",
+                    "value": "++",
+                    "value_type": "ST",
+                    "reference_range": "阴性",
+                    "flag": "A",
+                },
+            ],
+        },
+    ),
+    "imaging.report": (
+        "RIS20261126000045",
+        {
+            "report_no": "US202611260045",
+            "patient": {"his_patient_id": "P01100023"},
+            "modality": "ultrasound",
+            "exam_name": "腹部彩超（肝胆胰脾）",
+            "body_part": "腹部",
+            "department_code": "XHK",
+            "doctor_code": "D1011",
+            "findings": "肝脏大小正常，实质回声增粗。\n胆囊腔内见一强回声，大小约8mm，后伴声影。",
+            "impression": "1. 脂肪肝（轻度）\n2. 胆囊结石",
+            "viewer_url": "https://pacs.yxzx-hospital.example.cn/viewer?study=1.2.156.112605.1&token=9f2c",
+            "status": "final",
+            "reported_at": "2026-11-26T10:05:00+08:00",
+        },
+    ),
+    "visit.record": (
+        "FEE20261126000007",
+        {
+            "visit_ref": "HIS0120261126900007",
+            "patient": {"his_patient_id": "P01100023"},
+            "visit_type": "outpatient",
+            "department_code": "XNK",
+            "doctor_code": "D1003",
+            "start": "2026-11-26T08:40:00+08:00",
+            "end": "2026-11-26T09:05:00+08:00",
+            "diagnosis": "高血压病2级",
+            "total_charges": 100.2,
+            "insurance_amount": 52.16,
+            "charges": [
+                {
+                    "code": "110200001",
+                    "name": "普通门诊诊查费",
+                    "category": "诊查费",
+                    "quantity": 1,
+                    "unit_price": 10,
+                    "amount": 10,
+                    "insurance_amount": 0,
+                },
+                {
+                    "code": "X-C08CA01",
+                    "name": "苯磺酸氨氯地平片 5mg×28片",
+                    "category": "西药费",
+                    "quantity": 2,
+                    "unit_price": 32.6,
+                    "amount": 65.2,
+                    "insurance_amount": 52.16,
+                },
+                {
+                    "code": "250101001",
+                    "name": "血常规（五分类）",
+                    "category": "化验费",
+                    "quantity": 1,
+                    "unit_price": 25,
+                    "amount": 25,
+                },
+            ],
+        },
+    ),
+    "queue.call": (
+        "QUE20261126000301",
+        {
+            "department_code": "XNK",
+            "room": "3楼A区 2诊室",
+            "number": "A012",
+            "schedule_ref": "SCH20261126D1001AM",
+            "called_at": "2026-11-26T09:41:00+08:00",
+            "patient_name": "李*英",
+        },
+    ),
+    "complaint": (
+        "CMP20261126000002",
+        {
+            "ref": "TS20261126002",
+            "patient": {"his_patient_id": "P01100023"},
+            "department_code": "XNK",
+            "staff_code": "D1003",
+            "category": "候诊时间",
+            "content": "预约的是上午9点的号，到10点半还没有看上。\n叫号屏幕也不更新 | 希望改进 & 回复。",
+            "contact_phone": "13922334455",
+            "received_at": "2026-11-26T11:20:00+08:00",
+        },
+    ),
+    "booking.create": (
+        "OUT20261126000042",
+        {
+            "appointment_ref": "APT/2026/00042",
+            "schedule_ref": "SCH20261128D1001AM",
+            "department_code": "XNK",
+            "doctor_code": "D1001",
+            "date": "2026-11-28",
+            "session": "morning",
+            "number": 7,
+            "start": "2026-11-28T09:12:00+08:00",
+            "fee": 50,
+            "paid": True,
+            "patient": dict(_EXAMPLE_PATIENT),
+        },
+    ),
+    "booking.cancel": (
+        "OUT20261126000043",
+        {
+            "appointment_ref": "APT/2026/00042",
+            "his_ref": "HIS-APPT-778",
+            "reason": "行程有变",
+            "cancelled_by": "patient",
+        },
+    ),
+    "patient.sync": ("OUT20261126000044", {"patient": dict(_EXAMPLE_PATIENT)}),
+}
+EXAMPLE_SENT_AT = "2026-11-26T09:30:00+08:00"

@@ -1,0 +1,432 @@
+"""HL7 v2 side of the codec: mapping of every message type, errors, acknowledgements, character sets."""
+
+import re
+from pathlib import Path
+
+import hl7
+import pytest
+from ihospital_gateway import codec, hl7codec
+from ihospital_gateway.codec import CodecError
+from ihospital_gateway.simulator import EXAMPLE_SENT_AT, EXAMPLES
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "his-protocol.md"
+
+
+def hl7_text(*segments: str) -> str:
+    return "\r".join(segments)
+
+
+MSH = "MSH|^~\\&|LIS|YXZX|IHOSPITAL|GATEWAY|20261126093000+0800||{type}|{cid}|P|2.5|||||CHN|{charset}"
+
+
+def msh(message_type: str, control_id: str = "C1", charset: str = "") -> str:
+    return MSH.format(type=message_type, cid=control_id, charset=charset)
+
+
+@pytest.mark.parametrize("type_name", sorted(EXAMPLES))
+def test_every_example_survives_hl7(type_name):
+    control_id, data = EXAMPLES[type_name]
+    text = hl7codec.encode(type_name, control_id, data, sent_at=EXAMPLE_SENT_AT)
+    message = codec.parse("hl7", text, outbound=type_name in codec.OUTBOUND_TYPES)
+    assert (message.type, message.control_id, message.data) == (type_name, control_id, data)
+    assert message.protocol == "hl7"
+    assert message.sent_at == EXAMPLE_SENT_AT
+    assert message.raw == text
+
+
+def test_vendor_lab_message_with_escapes_and_variants():
+    """What a real LIS sends: \\n line ends, escapes, CE/SN values, repeated flags, SPM specimen."""
+    text = "\n".join(
+        [
+            msh("ORU^R01", "LIS-77", "GBK"),
+            "PID|1||E12345678^^^MOH^PPN~P01100005^^^HIS^PI~YX010000006^^^HIS^MC||Smith^John||19700203|M|||"
+            "中山二路88号^^广州市^广东省^510080||^PRN^PH^^^^^^^^^020-1234567",
+            "PV1|1|O|XNK^3楼A区",
+            "OBR|1|ORD1|LR-9|CHEM^生化全套|||202611260812|||||||||D1003^李^晓明||||||202611260930||CH|P",
+            "SPM|1|||SER^血清",
+            "OBX|1|NM|K^钾||2.41|mmol/L|3.5-5.3|LL~L|||F",
+            "OBX|2|CE|HBSAG^乙肝表面抗原||POS^阳性||阴性|A|||F",
+            "OBX|3|SN|CRP^C反应蛋白||<^5|mg/L|0-10|N|||F",
+            "OBX|4|ST|NOTE^备注||溶血\\T\\脂血 \\F\\ 复查\\.br\\第二行|||||F",
+        ]
+    )
+    message = codec.parse("hl7", text)
+    data = message.data
+    assert message.type == "lab.result"
+    assert message.patient_key == "his:P01100005"
+    assert data["patient"] == {
+        "id_number": "E12345678",
+        "id_type": "passport",
+        "his_patient_id": "P01100005",
+        "medical_card_number": "YX010000006",
+        "name": "Smith John",
+        "birth_date": "1970-02-03",
+        "gender": "male",
+        "address": "广东省广州市中山二路88号",
+        "phone": "020-1234567",
+    }
+    assert data["report_no"] == "LR-9"
+    assert data["title"] == "生化全套"
+    assert data["status"] == "preliminary"
+    assert data["collected_at"] == "2026-11-26T08:12:00"  # naive: hospital local time
+    assert data["department_code"] == "XNK"
+    assert data["doctor_code"] == "D1003"
+    assert data["specimen"] == "血清"
+    values = [(r["code"], r["value"], r["value_type"], r.get("flag")) for r in data["results"]]
+    assert values == [
+        ("K", "2.41", "NM", "LL"),
+        ("HBSAG", "阳性", "ST", "A"),
+        ("CRP", "<5", "ST", "N"),
+        ("NOTE", "溶血&脂血 | 复查\n第二行", "ST", None),
+    ]
+
+
+def test_imaging_report_by_section_with_alias_ids_and_raw_ampersand_url():
+    text = hl7_text(
+        msh("ORU^R01", "RIS-1"),
+        "PID|1||P01100007^^^HIS^PI",
+        "OBR|1||CT-5|CT001^头颅CT平扫|||||||||||^^^头颅|||||||202611261005+0800||CT|F",
+        "OBX|1|TX|&GDT^所见||脑实质内未见异常密度影。~中线结构居中。||||||F",
+        "OBX|2|TX|&GDT^所见||脑室系统未见扩大。||||||F",
+        "OBX|3|FT|&IMP^印象||颅脑CT平扫未见明显异常。||||||F",
+        "OBX|4|RP|LINK||https://pacs/v?a=1&b=2^PACS^IMAGE||||||F",
+    )
+    message = codec.parse("hl7", text)
+    assert message.type == "imaging.report"
+    assert message.data == {
+        "patient": {"his_patient_id": "P01100007"},
+        "report_no": "CT-5",
+        "status": "final",
+        "reported_at": "2026-11-26T10:05:00+08:00",
+        "modality": "ct",
+        "exam_name": "头颅CT平扫",
+        "body_part": "头颅",
+        "findings": "脑实质内未见异常密度影。\n中线结构居中。\n脑室系统未见扩大。",
+        "impression": "颅脑CT平扫未见明显异常。",
+        "viewer_url": "https://pacs/v?a=1&b=2",
+    }
+
+
+@pytest.mark.parametrize(
+    ("section", "modality"),
+    [("RAD", "radiology"), ("CT", "ct"), ("MR", "mr"), ("US", "ultrasound"), ("ES", "endoscopy"), ("PAT", "pathology")],
+)
+def test_imaging_sections(section, modality):
+    _control_id, data = EXAMPLES["imaging.report"]
+    data = dict(data, modality=modality)
+    text = hl7codec.encode("imaging.report", "R-%s" % section, data)
+    assert "||%s|F" % section in text
+    assert codec.parse("hl7", text).data["modality"] == modality
+
+
+@pytest.mark.parametrize(
+    ("trigger", "status"), [("S12", "booked"), ("S14", "attended"), ("S15", "cancelled"), ("S26", "no_show")]
+)
+def test_siu_triggers(trigger, status):
+    text = hl7_text(
+        msh("SIU^%s^SIU_S12" % trigger),
+        "SCH|APT/2026/00042^IHOSPITAL|778^HIS||||^医生停诊",
+        "PID|1||P01100001^^^HIS^PI",
+    )
+    data = codec.parse("hl7", text).data
+    assert data == {
+        "appointment_ref": "APT/2026/00042",
+        "his_ref": "778",
+        "status": status,
+        "reason": "医生停诊",
+        "patient": {"his_patient_id": "P01100001"},
+    }
+
+
+def test_siu_reason_from_sch6_text_or_sch7():
+    base = "SCH|APT/1^IHOSPITAL|H1^HIS|||"
+    assert codec.parse("hl7", hl7_text(msh("SIU^S15"), base + "|NOSHOW^患者取消")).data["reason"] == "患者取消"
+    assert codec.parse("hl7", hl7_text(msh("SIU^S15"), base + "||^临时停诊")).data["reason"] == "临时停诊"
+
+
+def test_mfn_m05_hospital_departments_and_inactive_records():
+    hospital = hl7_text(
+        msh("MFN^M05^MFN_M05"),
+        "MFI|LOC^^HL70175||UPD|||AL",
+        "MFE|MUP|||YXZX|PL",
+        "LOC|YXZX|广州市越秀中心医院|H||越秀区中山二路88号^^广州市^广东省|020-83821000",
+        "LCH|YXZX|||GRADE^医院等级|三级甲等",
+        "LCH|YXZX|||WEBSITE^网站|https://h.example.cn/?a=1\\T\\b=2",
+    )
+    message = codec.parse("hl7", hospital)
+    assert message.type == "master.hospital"
+    assert message.data == {
+        "code": "YXZX",
+        "name": "广州市越秀中心医院",
+        "grade": "3a",
+        "address": "广东省广州市越秀区中山二路88号",
+        "phone": "020-83821000",
+        "website": "https://h.example.cn/?a=1&b=2",
+    }
+    departments = hl7_text(
+        msh("MFN^M05^MFN_M05"),
+        "MFI|LOC^^HL70175||UPD|||AL",
+        "MFE|MUP|||XNK|PL",
+        "LOC|XNK^3楼A区^^^^^门诊楼^3F|心血管内科|C",
+        "LDP|XNK|||||A",
+        "MFE|MDC|||OLD|PL",
+        "LOC|OLD|旧科室|C",
+        "MFE|MUP|||GONE|PL",
+        "LOC|GONE|停用科室|C",
+        "LDP|GONE|||||I",
+    )
+    items = codec.parse("hl7", departments).data["items"]
+    assert items[0] == {
+        "code": "XNK",
+        "name": "心血管内科",
+        "building": "门诊楼",
+        "floor": "3F",
+        "room": "3楼A区",
+        "active": True,
+    }
+    assert [item["active"] for item in items] == [True, False, False]
+    mixed = hospital + "\rMFE|MUP|||XNK|PL\rLOC|XNK|心血管内科|C"
+    with pytest.raises(CodecError, match="LOC-3 = H") as error:
+        codec.parse("hl7", mixed)
+    assert error.value.status == "AE"
+
+
+def test_mfn_m02_doctors():
+    text = hl7_text(
+        msh("MFN^M02^MFN_M02"),
+        "MFI|PRA^^HL70175||UPD|||AL",
+        "MFE|MUP|||D1001|CE",
+        "STF|D1001^陈志远|D1001^^^HIS|陈^志远|D|M||A|XNK^心血管内科||020-83821101||||||||主任医师",
+        "PRA|D1001||||冠心病介入治疗^^Y",
+        "NTE|1||从事心血管内科临床工作13年。",
+        "MFE|MDL|||D0999|CE",
+        "STF||D0999^^^HIS|王医生|D|F|||XNK",
+    )
+    items = codec.parse("hl7", text).data["items"]
+    assert items[0] == {
+        "code": "D1001",
+        "name": "陈志远",
+        "department_code": "XNK",
+        "title": "主任医师",
+        "specialty": "冠心病介入治疗",
+        "introduction": "从事心血管内科临床工作13年。",
+        "gender": "male",
+        "phone": "020-83821101",
+        "active": True,
+    }
+    assert items[1] == {
+        "code": "D0999",
+        "name": "王医生",
+        "department_code": "XNK",
+        "gender": "female",
+        "active": False,
+    }
+
+
+def test_dft_totals_from_charges_when_pv1_has_none():
+    text = hl7_text(
+        msh("DFT^P03^DFT_P03"),
+        "EVN|P03|20261126",
+        "PID|1||P01100002^^^HIS^PI",
+        "PV1|1|E|JZK||||D1039^潘^锦添||||||||||||V-1" + "|" * 25 + "202611260100",
+        "DG1|1||R07.4^急性胸痛",
+        "DG1|2||^急性胃肠炎",
+        "FT1|1|||20261126||CG|C1^心电图||检查费|1|30|30|||18",
+        "FT1|2|||20261126||CG|C2^肌钙蛋白I||化验费|1|85.5|85.5|||68.4",
+    )
+    data = codec.parse("hl7", text).data
+    assert data["visit_type"] == "emergency"
+    assert data["visit_ref"] == "V-1"
+    assert data["start"] == "2026-11-26T01:00:00"
+    assert data["doctor_code"] == "D1039"
+    assert data["diagnosis"] == "急性胸痛；急性胃肠炎"
+    assert data["total_charges"] == 115.5
+    assert data["insurance_amount"] == 86.4
+    assert data["charges"][1] == {
+        "code": "C2",
+        "name": "肌钙蛋白I",
+        "category": "化验费",
+        "quantity": 1,
+        "amount": 85.5,
+        "unit_price": 85.5,
+        "insurance_amount": 68.4,
+    }
+
+
+def test_z_segments_accept_codes_and_words():
+    upsert = hl7_text(msh("ZSC^Z01"), "ZSC|S1|XNK^心血管内科|D1001^陈志远|20261128|afternoon|E|20|50|3楼A区|12")
+    data = codec.parse("hl7", upsert).data
+    assert (data["session"], data["clinic_type"], data["capacity"], data["fee"]) == ("afternoon", "expert", 20, 50)
+    stop = hl7_text(msh("ZSC^Z02"), "ZSC|S1" + "|" * 10 + "停诊\\.br\\改期")
+    assert codec.parse("hl7", stop).data == {"ref": "S1", "reason": "停诊\n改期"}
+    queue = hl7_text(msh("ZQC^Z01"), "ZQC|XNK^心血管内科|2诊室|A012")
+    assert codec.parse("hl7", queue).data == {"department_code": "XNK", "room": "2诊室", "number": "A012"}
+    complaint = hl7_text(msh("ZCP^Z01"), "ZCP|TS1|||服务态度|内容^含有^脱字符")
+    assert codec.parse("hl7", complaint).data["content"] == "内容^含有^脱字符"
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "fragment"),
+    [
+        ("not hl7 at all", "AR", "must start with an MSH segment"),
+        (hl7_text(msh("ADT^A01"), "PID|1||P1^^^HIS^PI"), "AR", "ADT^A01"),
+        (hl7_text(msh("QRY^Q01"), "QRD|1"), "AR", "Unsupported HL7 message type QRY^Q01"),
+        (hl7_text(msh("SRM^S01"), "ARQ|A1"), "AR", "SRM^S01"),  # platform -> hospital type sent inbound
+        (hl7_text(msh("ADT^A04", ""), "PID|1||P1^^^HIS^PI"), "AE", "control id"),
+        (hl7_text(msh("ORU^R01"), "PID|1||P1^^^HIS^PI", "OBX|1|NM|K^钾||5"), "AE", "no OBR segment"),
+        (hl7_text(msh("ADT^A04"), "PID|1||||张三"), "AE", "his_patient_id"),
+        (hl7_text(msh("ADT^A04"), "PID|1||P1^^^HIS^PI||张三||19901345"), "AE", "PID-7"),
+        (hl7_text(msh("ZSC^Z01"), "ZSC|S1|XNK|D1001|20261128|AM||many"), "AE", "ZSC-7 (capacity)"),
+        (hl7_text(msh("ZSC^Z01"), "ZSC|S1|XNK|D1001|20261128|NIGHT||5"), "AE", "data.session (ZSC-5)"),
+    ],
+)
+def test_errors(text, status, fragment):
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", text)
+    assert error.value.status == status
+    assert fragment in str(error.value)
+
+
+def test_missing_lab_fields_are_named_with_their_hl7_location():
+    text = hl7_text(
+        msh("ORU^R01", "C9"),
+        "PID|1||P1^^^HIS^PI",
+        "OBR|1" + "|" * 23 + "LAB|F",
+        "OBX|1|NM|K^钾||||||||F",
+        "OBX|2|NM|NA^钠||140|||ZZ",
+    )
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", text)
+    message = str(error.value)
+    assert error.value.status == "AE" and error.value.control_id == "C9"
+    for fragment in [
+        "data.report_no (OBR-3)",
+        "data.title (OBR-4)",
+        "data.reported_at (OBR-22)",
+        "data.results[0].value (OBX-5)",
+    ]:
+        assert fragment in message
+    assert error.value.hl7_code == "101"
+
+
+def test_ack_swaps_sender_and_receiver_and_reports_errors():
+    text = hl7_text(msh("ORU^R01", "LIS-1", "UNICODE UTF-8"), "PID|1||P1^^^HIS^PI")
+    accepted = hl7.parse(codec.ack("hl7", text, "LIS-1", "AA"))
+    assert str(accepted.segment("MSH")(3)) == "IHOSPITAL" and str(accepted.segment("MSH")(5)) == "LIS"
+    assert str(accepted.segment("MSH")(4)) == "GATEWAY" and str(accepted.segment("MSH")(6)) == "YXZX"
+    assert accepted.extract_field("MSH", 1, 9, 1, 1) == "ACK"
+    assert accepted.extract_field("MSH", 1, 9, 1, 2) == "R01"
+    assert accepted.extract_field("MSH", 1, 18) == "UNICODE UTF-8"
+    assert (accepted["MSA.F1"], accepted["MSA.F2"]) == ("AA", "LIS-1")
+    assert "ERR" not in [str(segment[0]) for segment in accepted]
+
+    error = CodecError("AE", "missing required field data.report_no (OBR-3) | & ^", "LIS-1", "101")
+    rejected = hl7.parse(codec.ack("hl7", text, "LIS-1", "AE", error))
+    assert rejected["MSA.F1"] == "AE"
+    assert rejected["MSA.F3"] == "missing required field data.report_no (OBR-3) | & ^"
+    assert rejected.extract_field("ERR", 1, 3, 1, 1) == "101"
+    assert rejected.extract_field("ERR", 1, 8) == str(error)
+
+
+@pytest.mark.parametrize("garbage", [None, "", "garbage\x00\x01", "MSH|", "MSH|^~\\&|A|B|C|D|x||ORU^R01|ID7"])
+def test_ack_works_on_garbage(garbage):
+    reply = hl7.parse(codec.ack("hl7", garbage, None, "AR", "The message is not HL7 v2."))
+    assert reply["MSA.F1"] == "AR"
+    assert reply.extract_field("MSH", 1, 3) == ("C" if garbage and "ID7" in garbage else "IHOSPITAL")
+    expected_id = "ID7" if garbage and "ID7" in garbage else ""
+    assert reply["MSA.F2"] == expected_id
+
+
+def test_decode_bytes_honours_msh18_over_the_endpoint_charset():
+    _control_id, data = EXAMPLES["patient.register"]
+    for declared, python_codec in [("UNICODE UTF-8", "utf-8"), ("GB 18030-2000", "gb18030"), ("GBK", "gbk")]:
+        text = hl7codec.encode("patient.register", "C-" + python_codec, data, charset=declared)
+        payload = b"\x0b" + text.encode(python_codec) + b"\x1c\r"
+        endpoint_charset = "gbk" if python_codec == "utf-8" else "utf-8"
+        decoded = codec.decode_bytes(payload, endpoint_charset, "hl7")
+        assert decoded == text
+        assert codec.encode_text(decoded, endpoint_charset) == text.encode(python_codec)
+    undeclared = hl7codec.encode("patient.register", "C-none", data)
+    assert codec.decode_bytes(undeclared.encode("gbk"), "gbk", "hl7") == undeclared
+
+
+def test_decode_bytes_rejects_undecodable_bytes_naming_the_control_id():
+    text = hl7_text(msh("ADT^A04", "BAD-1", "UNICODE UTF-8"), "PID|1||P1^^^HIS^PI||张三")
+    with pytest.raises(CodecError) as error:
+        codec.decode_bytes(text.encode("gbk"), "utf-8", "hl7")
+    assert (error.value.status, error.value.control_id) == ("AR", "BAD-1")
+    assert "utf-8" in str(error.value)
+
+
+def test_rare_characters_outside_gbk_survive_a_gbk_endpoint():
+    text = hl7_text(msh("ADT^A04", "R-1", "GBK"), "PID|1||P1^^^HIS^PI||王𬌗")
+    assert codec.decode_bytes(codec.encode_text(text, "gbk"), "gbk", "hl7") == text
+
+
+def test_encode_outbound_booking_structure():
+    control_id, data = EXAMPLES["booking.create"]
+    text = codec.encode_outbound("hl7", "booking.create", control_id, data, charset="utf-8")
+    message = hl7.parse(text)
+    assert message.extract_field("MSH", 1, 9, 1, 1) == "SRM" and message.extract_field("MSH", 1, 9, 1, 2) == "S01"
+    assert message.extract_field("MSH", 1, 18) == "UNICODE UTF-8"
+    assert message.extract_field("ARQ", 1, 1) == "APT/2026/00042"
+    assert message.extract_field("ARQ", 1, 11) == "20261128091200+0800"
+    assert message.extract_field("AIG", 1, 3) == "D1001"
+    assert message.extract_field("AIL", 1, 3) == "XNK"
+    assert [message.extract_field("ZBK", 1, n) for n in range(1, 6)] == ["7", "20261128", "AM", "50", "Y"]
+    cancel = hl7.parse(codec.encode_outbound("hl7", "booking.cancel", *EXAMPLES["booking.cancel"]))
+    assert cancel.extract_field("ARQ", 1, 2) == "HIS-APPT-778"
+    assert cancel.extract_field("ARQ", 1, 6, 1, 1) == "PATIENT"
+    sync = codec.encode_outbound("hl7", "patient.sync", *EXAMPLES["patient.sync"])
+    assert "ADT^A31^ADT_A05" in sync
+    with pytest.raises(CodecError) as error:
+        codec.encode_outbound("hl7", "booking.create", "X1", {"appointment_ref": "A1"})
+    assert error.value.status == "AE" and "data.patient" in str(error.value)
+    with pytest.raises(CodecError):
+        codec.encode_outbound("hl7", "lab.result", "X2", {})
+
+
+def test_parse_reply_variants():
+    booking = codec.encode_outbound("hl7", "booking.create", *EXAMPLES["booking.create"])
+    srr = codec.ack("hl7", booking, "OUT20261126000042", "AA", his_ref="HIS-778")
+    assert srr.split("\r")[0].split("|")[8] == "SRR^S01^SRR_S01"
+    assert codec.parse_reply("hl7", srr) == {"status": "AA", "error": "", "his_ref": "HIS-778"}
+    assert codec.parse_reply("hl7", codec.ack("hl7", booking, "X", "AE", "号源已满")) == {
+        "status": "AE",
+        "error": "号源已满",
+        "his_ref": "",
+    }
+    err_only = hl7_text(msh("ACK"), "MSA|AR|X", "ERR|||207^Application internal error^HL70357|E||||患者不存在")
+    assert codec.parse_reply("hl7", err_only) == {"status": "AR", "error": "患者不存在", "his_ref": ""}
+    assert codec.parse_reply("hl7", hl7_text(msh("ACK"), "MSA|CA|X"))["status"] == "AA"
+    assert codec.parse_reply("hl7", "garbage")["status"] == "AE"
+    assert codec.parse_reply("hl7", hl7_text(msh("ACK")))["status"] == "AE"
+
+
+def test_outbound_adt_a31_reads_as_patient_sync_only_when_asked():
+    text = codec.encode_outbound("hl7", "patient.sync", *EXAMPLES["patient.sync"])
+    assert codec.parse("hl7", text, outbound=True).type == "patient.sync"
+    assert codec.parse("hl7", text).type == "patient.update"
+
+
+def _doc_examples(language: str) -> list[str]:
+    examples = DOC.read_text(encoding="utf-8").split("## Examples", 1)[1]
+    return re.findall(r"```%s\n(.*?)```" % language, examples, re.S)
+
+
+def test_every_hl7_example_in_the_protocol_document_parses():
+    blocks = _doc_examples("hl7")
+    assert len(blocks) >= 2 * len(EXAMPLES)
+    seen = set()
+    for block in blocks:
+        text = block.strip().replace("\n", "\r")
+        if "\rMSA|" in text:
+            reply = codec.parse_reply("hl7", text)
+            assert reply["status"] in ("AA", "AE", "AR"), block
+            continue
+        outbound = text.startswith("MSH|^~\\&|IHOSPITAL|")  # the platform's messages come from the gateway
+        message = codec.parse("hl7", text, outbound=outbound)
+        if message.type in EXAMPLES:
+            assert message.data == EXAMPLES[message.type][1], message.type
+        seen.add(message.type)
+    assert seen >= set(EXAMPLES)

@@ -1,0 +1,178 @@
+"""The HIS simulator: its builders parse back through the codec, its listener answers real sockets."""
+
+import json
+import random
+import socketserver
+import threading
+
+import pytest
+from ihospital_gateway import codec, simulator
+from ihospital_gateway.simulator import EXAMPLES
+
+
+class _FakeGatewayHandler(socketserver.BaseRequestHandler):
+    """A minimal gateway listener: decode, parse with the codec, answer AA/AE/AR (no spool)."""
+
+    def handle(self):
+        server = self.server
+        terminator = b"\x1c\r" if server.protocol == "hl7" else b"\n"
+        buffer = b""
+        while True:
+            chunk = self.request.recv(65536)
+            if not chunk:
+                return
+            buffer += chunk
+            while terminator in buffer:
+                payload, _, buffer = buffer.partition(terminator)
+                text = None
+                try:
+                    text = codec.decode_bytes(payload, server.charset, server.protocol)
+                    message = codec.parse(server.protocol, text)
+                    with server.lock:
+                        server.messages.append(message)
+                    reply = codec.ack(server.protocol, text, message.control_id, "AA")
+                except codec.CodecError as exc:
+                    reply = codec.ack(server.protocol, text, exc.control_id, exc.status, exc)
+                data = codec.encode_text(reply, server.charset)
+                self.request.sendall(b"\x0b" + data + b"\x1c\r" if server.protocol == "hl7" else data + b"\n")
+
+
+class FakeGateway(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, protocol, charset):
+        self.protocol, self.charset = protocol, charset
+        self.messages, self.lock = [], threading.Lock()
+        super().__init__(("127.0.0.1", 0), _FakeGatewayHandler)
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    @property
+    def address(self):
+        return self.server_address
+
+
+@pytest.fixture
+def gateway():
+    servers = {"hl7": FakeGateway("hl7", "utf-8"), "json": FakeGateway("json", "gbk")}
+    yield servers
+    for server in servers.values():
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def his():
+    state = simulator.HisState()
+    listeners = {
+        "hl7": simulator.HisListener(("127.0.0.1", 0), "hl7", state, "utf-8").start(),
+        "json": simulator.HisListener(("127.0.0.1", 0), "json", state, "gbk").start(),
+    }
+    yield state, listeners
+    for listener in listeners.values():
+        listener.stop()
+
+
+def test_one_round_reaches_the_gateway_and_is_accepted(gateway):
+    sim = simulator.Simulator(gateway["hl7"].address, gateway["json"].address, "gbk", "utf-8", seed=7, count=3)
+    stats = sim.send_round()
+    assert stats.failed == []
+    messages = gateway["hl7"].messages + gateway["json"].messages
+    assert stats.sent == stats.accepted == len(messages)
+    assert {m.type for m in messages} == codec.INBOUND_TYPES - {"appointment.status"}
+    assert {m.protocol for m in messages} == {"hl7", "json"}
+    flags = {r.get("flag") for m in messages if m.type == "lab.result" for r in m.data["results"]}
+    assert flags & {"HH", "LL", "AA"}, "a round carries critical values"
+    imaging = {m.data["modality"] for m in messages if m.type == "imaging.report"}
+    assert imaging == set(simulator.IMAGING_EXAMS)
+    departments = next(m for m in messages if m.type == "master.departments").data["items"]
+    assert {d["code"] for d in departments} >= {"XNK", "HXK", "JZK", "EK"}
+    visit = next(m for m in messages if m.type == "visit.record").data
+    assert visit["insurance_amount"] == round(sum(c.get("insurance_amount", 0) for c in visit["charges"]), 2)
+    assert len({m.control_id for m in messages}) == len(messages)
+
+
+def test_cli_once_exits_zero(gateway, capsys):
+    hl7_address = "%s:%d" % gateway["hl7"].address
+    json_address = "%s:%d" % gateway["json"].address
+    assert simulator.main(["--scenario", "once", "--hl7", hl7_address, "--json", json_address, "--count", "1"]) == 0
+    assert "0 refused" in capsys.readouterr().out
+
+
+def test_listener_answers_a_booking_like_a_his(his):
+    state, listeners = his
+    control_id, data = EXAMPLES["booking.create"]
+    text = codec.encode_outbound("hl7", "booking.create", control_id, data)
+    reply = codec.parse_reply("hl7", simulator.send_mllp("127.0.0.1", listeners["hl7"].port, text))
+    assert reply["status"] == "AA" and reply["his_ref"].startswith("HIS-APPT-20261128-")
+    again = codec.parse_reply("hl7", simulator.send_mllp("127.0.0.1", listeners["hl7"].port, text))
+    assert again["his_ref"] == reply["his_ref"], "a re-sent booking gets the same HIS number"
+    assert state.bookings["APT/2026/00042"].his_ref == reply["his_ref"]
+
+    json_booking = dict(data, appointment_ref="APT/2026/00043")
+    line = codec.encode_outbound("json", "booking.create", "OUT2", json_booking)
+    json_reply = simulator.send_json("127.0.0.1", listeners["json"].port, line, charset="gbk")
+    assert json_reply["status"] == "AA" and json_reply["control_id"] == "OUT2" and json_reply["his_ref"]
+
+    cancel = codec.encode_outbound("hl7", "booking.cancel", *EXAMPLES["booking.cancel"])
+    assert codec.parse_reply("hl7", simulator.send_mllp("127.0.0.1", listeners["hl7"].port, cancel))["status"] == "AA"
+    assert state.bookings["APT/2026/00042"].cancelled
+
+    sync = codec.encode_outbound("json", "patient.sync", *EXAMPLES["patient.sync"])
+    assert simulator.send_json("127.0.0.1", listeners["json"].port, sync, charset="gbk")["status"] == "AA"
+    assert "P01100023" in state.patients
+
+    bad = codec.parse_reply(
+        "hl7", simulator.send_mllp("127.0.0.1", listeners["hl7"].port, "MSH|^~\\&|X|Y|||1||ORU^R01|Z9")
+    )
+    assert bad["status"] == "AR"
+
+
+def test_persistent_connection_and_follow_up(his, gateway):
+    state, listeners = his
+    with simulator.MllpClient("127.0.0.1", listeners["hl7"].port) as client:
+        for index in range(5):
+            data = dict(EXAMPLES["booking.create"][1], appointment_ref="APT/2026/1%04d" % index)
+            text = codec.encode_outbound("hl7", "booking.create", "O%d" % index, data)
+            assert codec.parse_reply("hl7", client.send(text))["status"] == "AA"
+    sim = simulator.Simulator(gateway["hl7"].address, gateway["json"].address, seed=3)
+    sent = sim.follow_up(state)
+    assert sent >= 1 and sim.stats.failed == []
+    statuses = [m.data for m in gateway["hl7"].messages + gateway["json"].messages]
+    assert {s["status"] for s in statuses} <= {"attended", "no_show", "cancelled"}
+    assert all(s["his_ref"] == state.bookings[s["appointment_ref"]].his_ref for s in statuses)
+    assert sim.follow_up(state) == 0, "a booking is reported once"
+
+
+def test_builders_parse_back():
+    rng = random.Random(1)
+    patient = simulator.demo_patient(0)
+    assert patient == {"his_patient_id": "P01100000", "medical_card_number": "YX010000001"}
+    critical = codec.parse("hl7", simulator.build_lab_result("LIS000001", patient, rng, critical=True))
+    assert critical.type == "lab.result" and critical.patient_key == "his:P01100000"
+    assert {r.get("flag") for r in critical.data["results"]} & {"HH", "LL", "AA"}
+    for modality in simulator.IMAGING_EXAMS:
+        text = simulator.build_imaging_report("RIS-" + modality, patient, modality)
+        assert codec.parse("hl7", text).data["modality"] == modality
+    as_json = simulator.build_lab_result("LIS000002", patient, protocol="json")
+    assert codec.parse("json", as_json).data["report_no"] == "LRLIS000002"
+    registered = simulator.new_patient(rng, 42)
+    assert codec.parse("hl7", simulator.build_patient_register("ADT1", registered)).data["patient"] == registered
+    assert codec.parse("json", simulator.build_visit("FEE1", patient, protocol="json")).type == "visit.record"
+    status = simulator.build_appointment_status("SIU1", "APT/2026/1", "attended", his_ref="H1")
+    assert codec.parse("hl7", status).data == {"appointment_ref": "APT/2026/1", "his_ref": "H1", "status": "attended"}
+
+
+def test_resident_ids_are_valid():
+    rng = random.Random(5)
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    for serial in range(50):
+        number = simulator.new_patient(rng, serial)["id_number"]
+        total = sum(int(d) * w for d, w in zip(number[:17], weights, strict=True))
+        assert number[17] == "10X98765432"[total % 11]
+
+
+def test_send_json_accepts_a_dict(gateway):
+    message = json.loads(simulator.build("json", "queue.call", "Q1", {"department_code": "XNK", "number": "A001"}))
+    reply = simulator.send_json(*gateway["json"].address, message, charset="gbk")
+    assert reply == {"version": "1", "control_id": "Q1", "status": "AA", "error": ""}
