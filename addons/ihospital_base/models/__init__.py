@@ -18,3 +18,7 @@ from . import ihospital_schedule_template
 from . import ihospital_slot
 from . import ihospital_appointment
 from . import payment_transaction
+from . import ihospital_lab_report
+from . import ihospital_lab_result
+from . import ihospital_imaging_report
+from . import ihospital_complaint

@@ -7,3 +7,4 @@ from . import test_ui
 from . import test_booking
 from . import test_booking_concurrency
 from . import test_queue_display
+from . import test_reports

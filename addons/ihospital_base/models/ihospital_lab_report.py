@@ -1,0 +1,128 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+REPORT_STATES = [("preliminary", "Preliminary"), ("final", "Final"), ("corrected", "Corrected")]
+REPORT_SOURCES = [("manual", "Manual"), ("his", "HIS")]
+
+
+class IhospitalLabReport(models.Model):
+    """A laboratory report (检验报告) with its result lines. Results flagged
+    critical (危急值) alert the ordering doctor once per report."""
+
+    _name = "ihospital.lab.report"
+    _description = "Lab Report"
+    _inherit = ["ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "reported_at desc, id desc"
+    _rec_names_search = ["name", "title"]
+
+    name = fields.Char(string="Report Number", required=True, index=True, copy=False, tracking=True)
+    patient_id = fields.Many2one(
+        "ihospital.patient",
+        required=True,
+        index=True,
+        tracking=True,
+        domain="[('company_id', '=', company_id)]",
+    )
+    visit_id = fields.Many2one("ihospital.visit", index=True, domain="[('patient_id', '=', patient_id)]")
+    department_id = fields.Many2one(
+        "hr.department", index=True, domain="[('company_id', '=', company_id), ('is_clinical', '=', True)]"
+    )
+    doctor_id = fields.Many2one(
+        "hr.employee",
+        string="Ordering Doctor",
+        index=True,
+        domain="[('company_id', '=', company_id), ('ihospital_role', '=', 'doctor')]",
+    )
+    title = fields.Char(string="Panel", required=True, help="e.g. Complete blood count (血常规).")
+    specimen = fields.Char()
+    state = fields.Selection(REPORT_STATES, required=True, default="final", tracking=True)
+    collected_at = fields.Datetime(string="Collected")
+    reported_at = fields.Datetime(string="Reported", default=fields.Datetime.now, index=True)
+    result_ids = fields.One2many("ihospital.lab.result", "report_id", string="Results", copy=True)
+    is_critical = fields.Boolean(string="Critical", compute="_compute_critical", store=True, index=True)
+    critical_count = fields.Integer(string="Critical Values", compute="_compute_critical", store=True)
+    abnormal_count = fields.Integer(string="Abnormal Results", compute="_compute_critical", store=True)
+    critical_alerted = fields.Boolean(
+        string="Critical Value Alerted",
+        readonly=True,
+        copy=False,
+        help="The clinicians were given a to-do for this report's critical values (once per report).",
+    )
+    source = fields.Selection(REPORT_SOURCES, required=True, default="manual")
+
+    _sql_constraints = [
+        ("name_company_uniq", "unique(company_id, name)", "This report number is already used in this hospital."),
+    ]
+
+    @api.depends("result_ids.is_critical", "result_ids.is_abnormal")
+    def _compute_critical(self):
+        for report in self:
+            report.critical_count = len(report.result_ids.filtered("is_critical"))
+            report.abnormal_count = len(report.result_ids.filtered("is_abnormal"))
+            report.is_critical = bool(report.critical_count)
+
+    @api.constrains("company_id", "patient_id", "department_id", "doctor_id", "visit_id")
+    def _check_report_hospital(self):
+        for report in self:
+            hospital = report.company_id
+            others = (report.patient_id.company_id, report.department_id.company_id, report.doctor_id.company_id)
+            if any(company and company != hospital for company in others) or (
+                report.visit_id and report.visit_id.patient_id != report.patient_id
+            ):
+                raise ValidationError(
+                    _(
+                        "Report %(report)s must stay within %(hospital)s: its patient, department, doctor "
+                        "and visit belong to that hospital and patient.",
+                        report=report.name,
+                        hospital=hospital.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        reports = super().create(vals_list)
+        reports._alert_critical()
+        return reports
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "result_ids" in vals:
+            self._alert_critical()
+        return res
+
+    def _alert_critical(self):
+        """Give the ordering doctor (or the department head, or the
+        hospital's quality officer) a to-do for the critical values, once
+        per report. Sudo because whoever records the report (a clerk, the
+        HIS) may not be allowed to assign work to clinicians; it only
+        creates the activity and flags the report."""
+        for report_sudo in self.sudo().filtered(lambda r: r.is_critical and not r.critical_alerted):
+            lines = report_sudo.result_ids.filtered("is_critical")
+            report_sudo.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=_("Critical value: %(report)s %(title)s", report=report_sudo.name, title=report_sudo.title),
+                note=_(
+                    "%(patient)s: %(values)s",
+                    patient=report_sudo.patient_id.name,
+                    values=", ".join(f"{line.name} {line.value} {line.unit or ''} ({line.flag})" for line in lines),
+                ),
+                user_id=report_sudo._critical_recipient().id,
+            )
+            report_sudo.critical_alerted = True
+
+    def _critical_recipient(self):
+        """Who must act on a critical value: the ordering doctor, else the
+        department head, else a quality officer of the hospital."""
+        self.ensure_one()
+        user = self.doctor_id.user_id or self.department_id.manager_id.user_id
+        if user:
+            return user
+        quality = self.env.ref("ihospital_base.group_quality_officer")
+        admin = self.env.ref("ihospital_base.group_admin")
+        Users = self.env["res.users"].sudo()
+        domain = [("groups_id", "in", quality.id), ("company_ids", "in", self.company_id.id), ("share", "=", False)]
+        return (
+            Users.search(domain + [("groups_id", "not in", admin.id)], limit=1)
+            or Users.search(domain, limit=1)
+            or self.env.ref("base.user_admin")
+        )

@@ -1,0 +1,156 @@
+from psycopg2 import IntegrityError
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user
+from odoo.tools import mute_logger
+
+from .common import IhospitalCase
+
+
+class TestReports(IhospitalCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_nurse_2 = new_test_user(
+            cls.env,
+            login="t_nurse_2",
+            groups="ihospital_base.group_nurse",
+            company_id=cls.hospital_2.id,
+            company_ids=[cls.hospital_2.id],
+        )
+
+    def _report(self, flags=("N",), **vals):
+        return self.env["ihospital.lab.report"].create(
+            {
+                "name": "LAB-001",
+                "company_id": self.hospital.id,
+                "patient_id": self.patient_cardio.id,
+                "department_id": self.cardiology.id,
+                "doctor_id": self.emp_doctor.id,
+                "title": "Blood count",
+                "result_ids": [
+                    Command.create({"name": f"Test {index}", "value": "1", "flag": flag})
+                    for index, flag in enumerate(flags)
+                ],
+                **vals,
+            }
+        )
+
+    def _critical_activities(self, report):
+        return report.activity_ids.filtered(lambda a: a.summary and a.summary.startswith("Critical value"))
+
+    def test_critical_marking(self):
+        report = self._report(flags=("N", "H", "LL"))
+        self.assertTrue(report.is_critical)
+        self.assertEqual(report.critical_count, 1)
+        self.assertEqual(report.abnormal_count, 2)
+        self.assertEqual(report.result_ids.filtered("is_critical").flag, "LL")
+        normal = self._report(flags=("N", "A"), name="LAB-002")
+        self.assertFalse(normal.is_critical)
+
+    def test_critical_activity_once_for_the_ordering_doctor(self):
+        report = self._report(flags=("HH",))
+        activity = self._critical_activities(report)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.user_doctor)
+        self.assertIn("LAB-001", activity.summary)
+        # more critical lines or a corrected report: no second to-do
+        report.write({"result_ids": [Command.create({"name": "K", "value": "7.1", "flag": "HH"})]})
+        report.result_ids[0].flag = "AA"
+        self.assertEqual(len(self._critical_activities(report)), 1)
+        self.assertTrue(report.critical_alerted)
+
+    def test_report_becoming_critical_alerts_then(self):
+        report = self._report(flags=("N",))
+        self.assertFalse(self._critical_activities(report))
+        report.result_ids.flag = "LL"
+        self.assertEqual(len(self._critical_activities(report)), 1)
+
+    def test_critical_without_doctor_user_goes_to_head_or_quality(self):
+        report = self._report(flags=("HH",), doctor_id=False)
+        self.assertEqual(self._critical_activities(report).user_id, self.user_head)
+        report_2 = self._report(flags=("HH",), name="LAB-003", doctor_id=False, department_id=self.surgery.id)
+        self.assertEqual(self._critical_activities(report_2).user_id, self.user_quality)
+
+    def test_report_number_unique_per_hospital(self):
+        self._report()
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            self._report()
+        self.env["ihospital.lab.report"].create(
+            {"name": "LAB-001", "company_id": self.hospital_2.id, "patient_id": self.patient_2.id, "title": "CBC"}
+        )
+
+    def test_imaging_report_unique_per_hospital(self):
+        vals = {
+            "name": "RIS-1",
+            "company_id": self.hospital.id,
+            "patient_id": self.patient_cardio.id,
+            "modality": "ct",
+            "exam_name": "Chest CT",
+        }
+        self.env["ihospital.imaging.report"].create(vals)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            self.env["ihospital.imaging.report"].create(vals)
+
+    def test_visibility_by_role(self):
+        report = self._report(flags=("HH",))
+        imaging = self.env["ihospital.imaging.report"].create(
+            {
+                "name": "RIS-1",
+                "company_id": self.hospital.id,
+                "patient_id": self.patient_cardio.id,
+                "department_id": self.cardiology.id,
+                "modality": "ct",
+                "exam_name": "Chest CT",
+            }
+        )
+        # the department's nurse reads, lines included
+        self.assertEqual(report.with_user(self.user_nurse).result_ids.mapped("flag"), ["HH"])
+        self.assertEqual(imaging.with_user(self.user_nurse).exam_name, "Chest CT")
+        # a surgeon of the same hospital does not
+        with self.assertRaises(AccessError):
+            report.with_user(self.user_surgeon).read(["title"])
+        # a nurse of the other hospital does not
+        with self.assertRaises(AccessError):
+            report.with_user(self.user_nurse_2).read(["title"])
+        with self.assertRaises(AccessError):
+            imaging.with_user(self.user_nurse_2).read(["exam_name"])
+        # nor a portal user, even the patient's own account (the portal comes later)
+        for model, record in (("ihospital.lab.report", report), ("ihospital.imaging.report", imaging)):
+            with self.assertRaises(AccessError):
+                record.with_user(self.user_portal).read(["name"])
+            with self.assertRaises(AccessError):
+                self.env[model].with_user(self.user_portal).search([])
+        # staff read, they do not write
+        with self.assertRaises(AccessError):
+            report.with_user(self.user_doctor).write({"title": "Changed"})
+        self.assertEqual(report.with_user(self.user_director).critical_count, 1)
+
+    def test_complaint_workflow_and_access(self):
+        complaint = self.env["ihospital.complaint"].create(
+            {
+                "company_id": self.hospital.id,
+                "department_id": self.cardiology.id,
+                "employee_id": self.emp_doctor.id,
+                "content": "Waited two hours.",
+                "contact_phone": "13800138000",
+            }
+        )
+        self.assertNotEqual(complaint.name, "New")
+        as_quality = complaint.with_user(self.user_quality)
+        self.assertEqual(as_quality.contact_phone_masked, "138****8000")
+        as_quality.action_start()
+        with self.assertRaisesMsg(UserError, "Write how"):
+            as_quality.action_resolve()
+        as_quality.resolution = "Apologised; queue display fixed."
+        as_quality.action_resolve()
+        as_quality.action_close()
+        self.assertEqual(complaint.state, "closed")
+        with self.assertRaisesMsg(UserError, "Only new complaints"):
+            as_quality.action_start()
+        # the head reads the department's complaints; the doctor concerned and others do not
+        self.assertEqual(complaint.with_user(self.user_head).state, "closed")
+        for user in (self.user_doctor, self.user_nurse, self.user_nurse_2, self.user_portal):
+            with self.assertRaises(AccessError):
+                complaint.with_user(user).read(["content"])
