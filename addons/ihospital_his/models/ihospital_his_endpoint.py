@@ -1,0 +1,397 @@
+import logging
+from datetime import timedelta
+
+from psycopg2.errors import UniqueViolation
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL, mute_logger
+
+_logger = logging.getLogger(__name__)
+
+GATEWAY_GROUP = "ihospital_his.group_his_gateway"
+ONLINE_SECONDS = 120
+LATE_SECONDS = 600
+PULL_RESEND_MINUTES = 10
+# Messages others may wait for: once one is processed, waiting messages are retried at once.
+PROVIDER_TYPES = {
+    "master.hospital",
+    "master.departments",
+    "master.doctors",
+    "schedule.upsert",
+    "patient.register",
+    "patient.update",
+}
+MAX_PULL = 500
+
+
+def parse_utc(value):
+    """A gateway time ('YYYY-MM-DD HH:MM:SS', UTC) or False."""
+    if not value:
+        return False
+    try:
+        return fields.Datetime.to_datetime(str(value)[:19].replace("T", " "))
+    except ValueError:
+        return False
+
+
+class IhospitalHisEndpoint(models.Model):
+    """A connection to a hospital's systems through its gateway (前置机).
+
+    The gateway calls the `gateway_*` methods over XML-RPC as the endpoint's
+    integration user, who has no other rights: each method goes through
+    `_gateway_endpoint`, which checks the caller and then works as sudo on
+    this endpoint's hospital only."""
+
+    _name = "ihospital.his.endpoint"
+    _description = "HIS Endpoint"
+    _inherit = ["ihospital.hospital.mixin"]
+    _order = "company_id, sequence, id"
+
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True)
+    code = fields.Char(required=True, copy=False, help="The gateway identifies the endpoint by this code.")
+    active = fields.Boolean(default=True)
+    protocol = fields.Selection([("hl7", "HL7 v2 (MLLP)"), ("json", "JSON lines")], required=True, default="hl7")
+    charset = fields.Selection(
+        [("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB 18030")], required=True, default="utf-8"
+    )
+    message_type_ids = fields.Many2many(
+        "ihospital.his.message.type",
+        string="Enabled Message Types",
+        default=lambda self: self.env["ihospital.his.message.type"].search([]),
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Integration User",
+        required=True,
+        domain=lambda self: [("groups_id", "in", self.env.ref(GATEWAY_GROUP).id)],
+        help="The gateway signs in as this user with an API key; the user belongs to the HIS Gateway group only.",
+    )
+    max_attempts = fields.Integer(default=5, help="A message that still fails after this many attempts is parked.")
+    log_retention_days = fields.Integer(
+        string="Keep Processed Messages (days)", default=90, help="Parked (dead) messages are kept until handled."
+    )
+    # heartbeat of the gateway
+    gateway_last_seen = fields.Datetime(string="Gateway Last Seen", readonly=True, copy=False)
+    gateway_version = fields.Char(readonly=True, copy=False)
+    gateway_spool_pending = fields.Integer(string="Spool Pending", readonly=True, copy=False)
+    gateway_spool_dead = fields.Integer(string="Spool Parked", readonly=True, copy=False)
+    gateway_outbound_pending = fields.Integer(string="Gateway Outbound Pending", readonly=True, copy=False)
+    gateway_last_inbound_at = fields.Datetime(string="Gateway Last Received", readonly=True, copy=False)
+    gateway_last_forward_at = fields.Datetime(string="Gateway Last Forwarded", readonly=True, copy=False)
+    gateway_last_error = fields.Text(readonly=True, copy=False)
+    # dashboard
+    status = fields.Selection(
+        [("online", "Online"), ("late", "Late"), ("offline", "Offline"), ("never", "Never Connected")],
+        compute="_compute_status",
+    )
+    last_in_at = fields.Datetime(string="Last Message In", compute="_compute_dashboard")
+    last_out_at = fields.Datetime(string="Last Message Out", compute="_compute_dashboard")
+    lag_seconds = fields.Float(
+        string="Processing Lag (s)",
+        compute="_compute_dashboard",
+        help="Average seconds between the gateway's receipt and processing over the last hour.",
+    )
+    error_rate = fields.Float(
+        string="Error Rate (%)", compute="_compute_dashboard", help="Failed and parked share of the last 24 hours."
+    )
+    received_count = fields.Integer(string="Received", compute="_compute_dashboard")
+    processed_count = fields.Integer(string="Processed", compute="_compute_dashboard")
+    failed_count = fields.Integer(string="Failed", compute="_compute_dashboard")
+    dead_count = fields.Integer(string="Parked", compute="_compute_dashboard")
+    queued_count = fields.Integer(string="Outbound Queued", compute="_compute_dashboard")
+    message_count_24h = fields.Integer(string="Messages (24 h)", compute="_compute_dashboard")
+
+    _sql_constraints = [
+        ("code_uniq", "unique(code)", "An endpoint's code must be unique: the gateway identifies it by its code."),
+        ("max_attempts_positive", "CHECK(max_attempts > 0)", "An endpoint must allow at least one attempt."),
+    ]
+
+    @api.depends("gateway_last_seen")
+    def _compute_status(self):
+        now = fields.Datetime.now()
+        for endpoint in self:
+            if not endpoint.gateway_last_seen:
+                endpoint.status = "never"
+                continue
+            age = (now - endpoint.gateway_last_seen).total_seconds()
+            endpoint.status = "online" if age <= ONLINE_SECONDS else "late" if age <= LATE_SECONDS else "offline"
+
+    def _compute_dashboard(self):
+        Message = self.env["ihospital.his.message"]
+        now = fields.Datetime.now()
+        domain = [("endpoint_id", "in", self.ids)]
+        last_in = dict(Message._read_group(domain + [("direction", "=", "in")], ["endpoint_id"], ["received_at:max"]))
+        last_out = dict(Message._read_group(domain + [("direction", "=", "out")], ["endpoint_id"], ["sent_at:max"]))
+        by_state = {
+            (endpoint, state): count
+            for endpoint, state, count in Message._read_group(domain, ["endpoint_id", "state"], ["__count"])
+        }
+        day = {
+            (endpoint, state): count
+            for endpoint, state, count in Message._read_group(
+                domain + [("received_at", ">=", now - timedelta(days=1))], ["endpoint_id", "state"], ["__count"]
+            )
+        }
+        lags = {}
+        if self.ids:
+            # An average of a difference of two columns: _read_group cannot
+            # aggregate an expression.
+            self.env.cr.execute(
+                SQL(
+                    """SELECT endpoint_id, AVG(EXTRACT(EPOCH FROM processed_at - gateway_received_at))
+                         FROM ihospital_his_message
+                        WHERE endpoint_id IN %s AND direction = 'in' AND processed_at >= %s
+                          AND gateway_received_at IS NOT NULL
+                     GROUP BY endpoint_id""",
+                    tuple(self.ids),
+                    now - timedelta(hours=1),
+                )
+            )
+            lags = dict(self.env.cr.fetchall())
+        for endpoint in self:
+            endpoint.last_in_at = last_in.get(endpoint, False)
+            endpoint.last_out_at = last_out.get(endpoint, False)
+            endpoint.lag_seconds = max(float(lags.get(endpoint.id) or 0.0), 0.0)
+            total = sum(count for (ep, _state), count in day.items() if ep == endpoint)
+            errors = day.get((endpoint, "failed"), 0) + day.get((endpoint, "dead"), 0)
+            endpoint.message_count_24h = total
+            endpoint.error_rate = round(100.0 * errors / total, 1) if total else 0.0
+            endpoint.received_count = by_state.get((endpoint, "received"), 0)
+            endpoint.processed_count = by_state.get((endpoint, "processed"), 0)
+            endpoint.failed_count = by_state.get((endpoint, "failed"), 0)
+            endpoint.dead_count = by_state.get((endpoint, "dead"), 0)
+            endpoint.queued_count = by_state.get((endpoint, "queued"), 0) + by_state.get((endpoint, "sent"), 0)
+
+    # ------------------------------------------------------------------ actions
+    def _action_messages(self, domain=None, name=None):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("ihospital_his.ihospital_his_message_action")
+        action["domain"] = [("endpoint_id", "=", self.id)] + (domain or [])
+        action["context"] = {"search_default_filter_create_date": 0}
+        if name:
+            action["name"] = name
+        return action
+
+    def action_view_messages(self):
+        return self._action_messages()
+
+    def action_view_failed(self):
+        return self._action_messages([("state", "=", "failed")], _("Failed Messages"))
+
+    def action_view_dead(self):
+        return self._action_messages([("state", "=", "dead")], _("Parked Messages"))
+
+    def action_view_queued(self):
+        return self._action_messages(
+            [("direction", "=", "out"), ("state", "in", ("queued", "sent"))], _("Outbound Queue")
+        )
+
+    # ------------------------------------------------------------------ gateway API
+    @api.model
+    def _gateway_endpoint(self, code):
+        """The endpoint `code` as sudo, after checking that the caller is its
+        integration user. The only way the gateway API reaches data."""
+        user = self.env.user
+        if not user.has_group(GATEWAY_GROUP):
+            raise AccessError(
+                _("%s is not an HIS gateway user: only the gateway's integration user may call this.", user.name)
+            )
+        endpoint_sudo = self.sudo().search([("code", "=", code or "")], limit=1)
+        if not endpoint_sudo or endpoint_sudo.user_id != user:
+            raise AccessError(
+                _("%(user)s is not the integration user of an active endpoint %(code)s.", user=user.name, code=code)
+            )
+        return endpoint_sudo.with_company(endpoint_sudo.company_id)
+
+    @api.model
+    def gateway_config(self, code):
+        endpoint_sudo = self._gateway_endpoint(code)
+        return {
+            "code": endpoint_sudo.code,
+            "protocol": endpoint_sudo.protocol,
+            "charset": endpoint_sudo.charset,
+            "message_types": endpoint_sudo.message_type_ids.mapped("code"),
+            "max_attempts": endpoint_sudo.max_attempts,
+        }
+
+    @api.model
+    def gateway_submit(self, code, messages):
+        """Store (then process) the messages the gateway forwards; one
+        result per message, same order."""
+        endpoint_sudo = self._gateway_endpoint(code)
+        if not isinstance(messages, list | tuple):
+            raise AccessError(_("gateway_submit expects a list of messages."))
+        results = [endpoint_sudo._submit_one(message) for message in messages]
+        provided = any(
+            result["state"] == "processed" and isinstance(message, dict) and message.get("type") in PROVIDER_TYPES
+            for message, result in zip(messages, results, strict=True)
+        )
+        if provided:
+            endpoint_sudo._retry_waiting()
+        return results
+
+    @api.model
+    def gateway_pull(self, code, limit=50):
+        """Outbound messages to deliver, oldest first; marked sent."""
+        endpoint_sudo = self._gateway_endpoint(code)
+        try:
+            limit = max(1, min(int(limit or 50), MAX_PULL))
+        except (TypeError, ValueError):
+            limit = 50
+        messages = endpoint_sudo._outbound_to_deliver(limit)
+        now = fields.Datetime.now()
+        result = []
+        for message in messages:
+            message.write({"state": "sent", "sent_at": now, "attempts": message.attempts + 1})
+            result.append(
+                {
+                    "control_id": message.control_id,
+                    "type": message.message_type,
+                    "data": _xmlrpc_safe(message.data or {}),
+                    "attempt": message.attempts,
+                }
+            )
+        return result
+
+    @api.model
+    def gateway_report(self, code, results):
+        """The HIS's answers to delivered messages (AA / AE / AR)."""
+        endpoint_sudo = self._gateway_endpoint(code)
+        Message = self.env["ihospital.his.message"].sudo()
+        for result in results or []:
+            if not isinstance(result, dict):
+                continue
+            message = Message.search(
+                [
+                    ("endpoint_id", "=", endpoint_sudo.id),
+                    ("direction", "=", "out"),
+                    ("control_id", "=", str(result.get("control_id") or "")),
+                ],
+                limit=1,
+            )
+            if not message:
+                _logger.warning("Endpoint %s reported on unknown message %s", code, result.get("control_id"))
+                continue
+            message._apply_report(result)
+        return True
+
+    @api.model
+    def gateway_heartbeat(self, code, stats):
+        endpoint_sudo = self._gateway_endpoint(code)
+        stats = stats if isinstance(stats, dict) else {}
+
+        def number(key):
+            try:
+                return int(stats.get(key) or 0)
+            except (TypeError, ValueError):
+                return 0
+
+        endpoint_sudo.write(
+            {
+                "gateway_last_seen": fields.Datetime.now(),
+                "gateway_version": str(stats.get("version") or "")[:64] or False,
+                "gateway_spool_pending": number("spool_pending"),
+                "gateway_spool_dead": number("spool_dead"),
+                "gateway_outbound_pending": number("outbound_pending"),
+                "gateway_last_inbound_at": parse_utc(stats.get("last_inbound_at")),
+                "gateway_last_forward_at": parse_utc(stats.get("last_forward_at")),
+                "gateway_last_error": str(stats.get("last_error") or "")[:2000] or False,
+            }
+        )
+        return True
+
+    # ------------------------------------------------------------------ helpers (sudo, checked above)
+    def _submit_one(self, payload):
+        """Store one forwarded message once per control id, then process it."""
+        self.ensure_one()
+        Message = self.env["ihospital.his.message"].sudo()
+        payload = payload if isinstance(payload, dict) else {}
+        control_id = str(payload.get("control_id") or "").strip()
+        message_type = str(payload.get("type") or "").strip()
+        if control_id and Message.search_count(
+            [("endpoint_id", "=", self.id), ("direction", "=", "in"), ("control_id", "=", control_id)]
+        ):
+            return {"control_id": control_id, "state": "duplicate", "error": ""}
+        data = payload.get("data")
+        vals = {
+            "endpoint_id": self.id,
+            "direction": "in",
+            "control_id": control_id[:64] or f"NO-CONTROL-ID-{fields.Datetime.now():%Y%m%d%H%M%S%f}",
+            "message_type": message_type[:64] or "unknown",
+            "protocol": payload.get("protocol") if payload.get("protocol") in ("hl7", "json") else self.protocol,
+            "raw": payload.get("raw") or False,
+            "data": data if isinstance(data, dict) else {},
+            "his_sent_at": str(payload.get("sent_at") or "")[:40] or False,
+            "gateway_received_at": parse_utc(payload.get("received_at")),
+            "state": "received",
+        }
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                message = Message.create(vals)
+        except UniqueViolation:
+            # the same control id submitted concurrently: stored once
+            return {"control_id": control_id, "state": "duplicate", "error": ""}
+        error = message._check_receivable(payload, control_id, data)
+        if error:
+            message._park(error)
+        else:
+            message._process()
+        return {"control_id": control_id, "state": message.state, "error": message.error or ""}
+
+    def _retry_waiting(self):
+        """Process again, now, the failed messages of this hospital that may
+        have waited for what just arrived: the HIS, the LIS and the queue
+        system send over separate channels, so a lab result can overtake the
+        registration of its patient. Without this they would wait for their
+        backoff (minutes)."""
+        self.ensure_one()
+        self.env["ihospital.his.message"].sudo().search(
+            [("company_id", "=", self.company_id.id), ("direction", "=", "in"), ("state", "=", "failed")],
+            order="id",
+            limit=200,
+        )._process()
+
+    def _outbound_to_deliver(self, limit):
+        self.ensure_one()
+        now = fields.Datetime.now()
+        return (
+            self.env["ihospital.his.message"]
+            .sudo()
+            .search(
+                [
+                    ("endpoint_id", "=", self.id),
+                    ("direction", "=", "out"),
+                    "|",
+                    "|",
+                    ("state", "=", "queued"),
+                    "&",
+                    ("state", "=", "sent"),
+                    ("sent_at", "<", now - timedelta(minutes=PULL_RESEND_MINUTES)),
+                    "&",
+                    ("state", "=", "failed"),
+                    ("next_attempt_at", "<=", now),
+                ],
+                order="id",
+                limit=limit,
+            )
+        )
+
+    @api.model
+    def _outbound_endpoint(self, company, message_type):
+        """The active endpoint of `company` that delivers `message_type`."""
+        return self.sudo().search(
+            [("company_id", "=", company.id), ("message_type_ids.code", "=", message_type)],
+            order="sequence, id",
+            limit=1,
+        )
+
+
+def _xmlrpc_safe(value):
+    """XML-RPC has no null: None becomes False."""
+    if isinstance(value, dict):
+        return {str(key): _xmlrpc_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_xmlrpc_safe(item) for item in value]
+    return False if value is None else value

@@ -1,0 +1,2 @@
+from . import test_his_inbound
+from . import test_his_outbound

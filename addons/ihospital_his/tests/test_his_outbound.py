@@ -1,0 +1,167 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import HisCase
+
+
+@tagged("post_install", "-at_install")
+class TestHisOutbound(HisCase):
+    def setUp(self):
+        super().setUp()
+        self.Endpoint = self.env["ihospital.his.endpoint"].with_user(self.user_gateway)
+        self.build_cron = self.env.ref("ihospital_his.ir_cron_his_build_outbound")
+
+    def outbound(self, appointment, message_type=None):
+        domain = [("appointment_id", "=", appointment.id), ("direction", "=", "out")]
+        if message_type:
+            domain.append(("message_type", "=", message_type))
+        return self.Message.search(domain, order="id")
+
+    def test_booking_queues_one_booking_create_within_seconds(self):
+        triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.build_cron.id)])
+        appointment = self._book(patient=self.patient_surgery)
+        self.assertEqual(appointment.his_sync_state, "to_send")
+        # the outbound cron is woken up at once
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.build_cron.id)]), triggers_before
+        )
+        self.Message._cron_build_outbound()
+        self.Message._cron_build_outbound()
+        created = self.outbound(appointment, "booking.create")
+        self.assertEqual(len(created), 1)
+        self.assertEqual((created.state, created.endpoint_id), ("queued", self.endpoint))
+        data = created.data
+        self.assertEqual((data["appointment_ref"], data["number"], data["paid"]), (appointment.name, 1, False))
+        self.assertEqual(data["department_code"], "T-XNK")
+        self.assertEqual(data["patient"]["id_number"], "440104199007082621")
+        self.assertEqual(appointment.his_sync_state, "queued")
+        # the HIS does not know this patient yet: patient.sync goes first
+        sync = self.Message.search(
+            [("patient_id", "=", self.patient_surgery.id), ("message_type", "=", "patient.sync")]
+        )
+        self.assertEqual(len(sync), 1)
+        self.assertLess(sync.id, created.id)
+
+    def test_pull_report_aa_stores_his_ref(self):
+        appointment = self._book()  # the HIS knows this patient: no patient.sync
+        self.Message._cron_build_outbound()
+        pulled = self.Endpoint.gateway_pull("t-his", 10)
+        self.assertEqual([m["type"] for m in pulled], ["booking.create"])
+        self.assertEqual(pulled[0]["attempt"], 1)
+        message = self.outbound(appointment)
+        self.assertEqual(message.state, "sent")
+        self.assertFalse(self.Endpoint.gateway_pull("t-his", 10))
+        self.assertTrue(
+            self.Endpoint.gateway_report(
+                "t-his",
+                [{"control_id": message.control_id, "status": "AA", "error": "", "his_ref": "HIS-APPT-778",
+                  "reply_raw": "MSA|AA"}],
+            )
+        )  # fmt: skip
+        self.assertEqual(message.state, "processed")
+        self.assertEqual((appointment.his_ref, appointment.his_sync_state), ("HIS-APPT-778", "synced"))
+        # cancelling afterwards queues booking.cancel with the HIS number
+        appointment.action_cancel()
+        self.assertEqual(appointment.his_sync_state, "to_cancel")
+        self.Message._cron_build_outbound()
+        cancel = self.outbound(appointment, "booking.cancel")
+        self.assertEqual(len(cancel), 1)
+        self.assertEqual((cancel.data["his_ref"], cancel.data["cancelled_by"]), ("HIS-APPT-778", "patient"))
+        self.Message._cron_build_outbound()
+        self.assertEqual(len(self.outbound(appointment, "booking.cancel")), 1)
+
+    def test_sent_without_report_is_pulled_again(self):
+        appointment = self._book()
+        self.Message._cron_build_outbound()
+        self.Endpoint.gateway_pull("t-his", 10)
+        message = self.outbound(appointment)
+        message.sent_at = fields.Datetime.now() - timedelta(minutes=11)
+        pulled = self.Endpoint.gateway_pull("t-his", 10)
+        self.assertEqual((pulled[0]["control_id"], pulled[0]["attempt"]), (message.control_id, 2))
+
+    def test_report_ae_requeues_with_backoff_then_dead(self):
+        appointment = self._book()
+        self.Message._cron_build_outbound()
+        message = self.outbound(appointment)
+        for attempt in (1, 2):
+            pulled = self.Endpoint.gateway_pull("t-his", 10)
+            self.assertEqual(pulled[0]["attempt"], attempt)
+            self.Endpoint.gateway_report("t-his", [{"control_id": message.control_id, "status": "AE", "error": "busy"}])
+            self.assertEqual((message.state, message.error), ("failed", "busy"))
+            self.assertFalse(self.Endpoint.gateway_pull("t-his", 10))  # not before the backoff
+            message.next_attempt_at = fields.Datetime.now() - timedelta(seconds=1)
+        self.Endpoint.gateway_pull("t-his", 10)
+        self.Endpoint.gateway_report("t-his", [{"control_id": message.control_id, "status": "AE", "error": "busy"}])
+        self.assertEqual(message.state, "dead")  # max_attempts = 3
+        self.assertEqual(appointment.his_sync_state, "rejected")
+
+    def test_report_ar_is_dead_at_once(self):
+        appointment = self._book()
+        self.Message._cron_build_outbound()
+        message = self.outbound(appointment)
+        self.Endpoint.gateway_pull("t-his", 10)
+        self.Endpoint.gateway_report("t-his", [{"control_id": message.control_id, "status": "AR", "error": "no slot"}])
+        self.assertEqual((message.state, message.error, appointment.his_sync_state), ("dead", "no slot", "rejected"))
+        # a repeated report changes nothing
+        self.Endpoint.gateway_report("t-his", [{"control_id": message.control_id, "status": "AA"}])
+        self.assertEqual(message.state, "dead")
+
+    def test_cancel_before_delivery_still_tells_the_his(self):
+        appointment = self._book()
+        self.Message._cron_build_outbound()
+        appointment.action_cancel()
+        self.Message._cron_build_outbound()
+        pulled = self.Endpoint.gateway_pull("t-his", 10)
+        self.assertEqual([m["type"] for m in pulled], ["booking.create", "booking.cancel"])
+
+    def test_cancel_before_queueing_sends_nothing(self):
+        appointment = self._book()
+        appointment.action_cancel()
+        self.Message._cron_build_outbound()
+        self.assertFalse(self.outbound(appointment))
+        self.assertFalse(appointment.his_sync_state)
+
+    def test_no_endpoint_no_outbound_and_booking_works(self):
+        self.endpoint.active = False
+        appointment = self._book()
+        self.assertEqual(appointment.state, "booked")
+        self.assertFalse(appointment.his_sync_state)
+        self.Message._cron_build_outbound()
+        self.assertFalse(self.outbound(appointment))
+        appointment.action_cancel()
+        self.assertEqual(appointment.state, "cancelled")
+
+    def test_disabled_outbound_type_no_outbound(self):
+        self.endpoint.message_type_ids -= self.env.ref("ihospital_his.message_type_booking_create")
+        appointment = self._book()
+        self.Message._cron_build_outbound()
+        self.assertFalse(self.outbound(appointment))
+
+    def test_changes_from_the_his_are_not_echoed(self):
+        appointment = self._book()
+        self.Message._cron_build_outbound()
+        self.submit("appointment.status", {"appointment_ref": appointment.name, "status": "cancelled"})
+        self.assertEqual(appointment.his_sync_state, "cancelled")
+        self.Message._cron_build_outbound()
+        self.assertFalse(self.outbound(appointment, "booking.cancel"))
+
+    def test_pull_is_limited_to_own_endpoint(self):
+        self._book()
+        self.Message._cron_build_outbound()
+        pulled = self.env["ihospital.his.endpoint"].with_user(self.user_gateway_2).gateway_pull("t-his-2", 10)
+        self.assertEqual(pulled, [])
+
+    def test_purge_keeps_dead_messages(self):
+        old = fields.Datetime.now() - timedelta(days=100)
+        processed = self.message(self.submit("complaint", {"ref": "P1", "content": "x"})["control_id"])
+        dead = self.message(
+            self.submit("complaint", {"ref": "P2", "content": "x", "gender": 1}, dead=True)["control_id"]
+        )
+        recent = self.message(self.submit("complaint", {"ref": "P3", "content": "x"})["control_id"])
+        (processed | dead).received_at = old
+        self.Message._cron_purge()
+        self.assertFalse(processed.exists())
+        self.assertTrue(dead.exists())
+        self.assertTrue(recent.exists())
