@@ -11,13 +11,16 @@ MODULES := ihospital_base,ihospital_staff,ihospital_public,ihospital_his,ihospit
 PGSOCK = $(shell tools/pg.sh socket)
 ODOO_ARGS = -c $(ROOT)/odoo.conf --addons-path=$(ROOT)/addons --db_host=$(PGSOCK) --data-dir=$(ROOT)/.local/odoo-data
 
-.PHONY: help setup venv pg run test lint stop clean i18n bench-booking
+.PHONY: help setup venv pg run test lint stop clean i18n bench-booking gateway his-sim bench-his
 
 help:
 	@echo "make run    - set up everything and serve Odoo with the suite and demo data at http://127.0.0.1:$(HTTP_PORT) (admin / admin)"
 	@echo "make test   - set up everything, build a fresh test database and run all tests"
 	@echo "make lint   - ruff and pylint-odoo through pre-commit"
 	@echo "make bench-booking - 500 clients race for 100 slots through the portal's booking route"
+	@echo "make gateway - run the HIS gateway (前置机) against the Odoo of make run (HL7 on :2575, JSON on :2576)"
+	@echo "make his-sim - run the HIS/LIS/queue simulator against make gateway"
+	@echo "make bench-his - 5,000 ORU^R01 lab results through the gateway into Odoo, with an XML-RPC baseline"
 	@echo "make i18n   - export the .pot files and merge them into zh_CN.po"
 	@echo "make stop   - stop the private PostgreSQL cluster"
 	@echo "make clean  - stop it and remove everything generated (.venv, .local)"
@@ -40,6 +43,18 @@ test: setup
 
 bench-booking: setup
 	@tools/bench-booking.sh "$(MODULES)" $(BENCH_ARGS)
+
+gateway: setup
+	@tools/dev-db.sh "$(DB)" "$(MODULES)"
+	@$(PY) tools/gateway_key.py --db "$(DB)" --db-host "$(PGSOCK)" --data-dir "$(ROOT)/.local/odoo-data" \
+		--login his-gateway --out "$(ROOT)/.local/gateway/api-key"
+	$(VENV)/bin/ihospital-gateway run --config gateway/gateway.example.toml
+
+his-sim: venv
+	$(VENV)/bin/ihospital-gateway simulate-his $(SIM_ARGS)
+
+bench-his: setup
+	@tools/bench-his.sh "$(MODULES)" $(BENCH_ARGS)
 
 lint: venv
 	@PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files

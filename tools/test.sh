@@ -23,9 +23,9 @@ fresh_db_from_template "${DB}_template" "$DB" "$MODULES"
 
 cd "$ROOT"
 export IHOSPITAL_TEST_DB="$DB" IHOSPITAL_PGSOCK="$PGSOCK" IHOSPITAL_CHROME="$chrome"
-[ $# -gt 0 ] || set -- addons tests   # default: every test of the suite
+[ $# -gt 0 ] || set -- addons gateway/tests tests   # default: every test of the suite
 exec "$VENV/bin/pytest" -p no:cacheprovider \
     --odoo-config="$ROOT/odoo.conf" --odoo-database="$DB" --odoo-http \
     --odoo-addons-path="$ROOT/addons" --odoo-log-level=warn \
-    --odoo-extra test-enable --odoo-extra "db_host=$PGSOCK" --odoo-extra "data-dir=$DATA_DIR" \
+    --odoo-extra "test-tags=/ihospital_no_tests_at_load" --odoo-extra "db_host=$PGSOCK" --odoo-extra "data-dir=$DATA_DIR" \
     "$@"

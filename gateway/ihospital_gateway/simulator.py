@@ -159,6 +159,11 @@ def new_patient(rng: random.Random, serial: int) -> dict:
     }
 
 
+def hospital_today() -> datetime.date:
+    """The date in Guangzhou, whatever the time zone of the machine the simulator runs on."""
+    return datetime.datetime.now(CHINA_TZ).date()
+
+
 def now_iso(offset_minutes: int = 0) -> str:
     moment = datetime.datetime.now(CHINA_TZ) + datetime.timedelta(minutes=offset_minutes)
     return moment.replace(microsecond=0).isoformat()
@@ -754,6 +759,7 @@ class Simulator:
         self.serial = itertools.count(1)
         self.stats = Stats()
         self.schedule_refs: list[tuple[str, str]] = []  # (ref, department_code)
+        self.today_refs: list[tuple[str, str]] = []  # today's clinics: (ref, department_code)
         self.new_patients: list[dict] = []
 
     def control_id(self, prefix: str) -> str:
@@ -815,7 +821,7 @@ class Simulator:
         self.send("hl7", "master.doctors", {"items": doctors})
 
     def send_schedules(self) -> None:
-        day = datetime.date.today() + datetime.timedelta(days=self.rng.randint(2, 5))
+        day = hospital_today() + datetime.timedelta(days=self.rng.randint(2, 5))
         for code, name, department, title, _specialty in self.rng.sample(DOCTORS, self.count + 1):
             expert = title in ("主任医师", "副主任医师")
             session = self.rng.choice(["morning", "afternoon"])
@@ -837,6 +843,25 @@ class Simulator:
             _logger.debug("schedule %s: %s %s", ref, name, session)
         ref, _department = self.schedule_refs.pop()
         self.send("hl7", "schedule.stop", {"ref": ref, "reason": "医生外出参加学术会议，停诊一次"}, "SCH")
+        # today's clinics, the ones the queue system calls numbers in
+        today = hospital_today()
+        session = "morning" if datetime.datetime.now(CHINA_TZ).hour < 12 else "afternoon"
+        for code, _name, department, _title, _specialty in self.rng.sample(DOCTORS, self.count):
+            ref = "SCH%s%s%s" % (today.strftime("%Y%m%d"), code, "AM" if session == "morning" else "PM")
+            data = {
+                "ref": ref,
+                "department_code": department,
+                "doctor_code": code,
+                "date": today.isoformat(),
+                "session": session,
+                "clinic_type": "general",
+                "capacity": 30,
+                "fee": 10.0,
+                "room": "%s %d诊室" % (DEPARTMENT_ROOMS[department], self.rng.randint(1, 9)),
+                "slot_minutes": 8,
+            }
+            self.send(self.pick_protocol(), "schedule.upsert", data, "SCH")
+            self.today_refs.append((ref, department))
 
     def send_patients(self) -> None:
         base = self.rng.randint(0, 899999)
@@ -871,16 +896,14 @@ class Simulator:
             data = visit_data(
                 self.rng,
                 patient,
-                "HIS01%s9%04d" % (datetime.date.today().strftime("%Y%m%d"), next(self.serial) % 10000),
+                "HIS01%s9%04d" % (hospital_today().strftime("%Y%m%d"), next(self.serial) % 10000),
             )
             self.send(self.pick_protocol(), "visit.record", data, "FEE")
 
     def send_queue_and_complaints(self) -> None:
-        for ref, department in self.schedule_refs[: self.count]:
-            room = "%s %d诊室" % (DEPARTMENT_ROOMS[department], self.rng.randint(1, 9))
+        for ref, department in self.today_refs[: self.count]:
             data = {
                 "department_code": department,
-                "room": room,
                 "number": "A%03d" % self.rng.randint(1, 30),
                 "schedule_ref": ref,
                 "called_at": now_iso(),

@@ -1,0 +1,244 @@
+"""HIS benchmark: lab results (ORU^R01) from the hospital's systems, through the
+gateway, into Odoo.
+
+Run with `make bench-his` (it builds a fresh copy of the demo database and
+drops it afterwards). Steps:
+
+1. Odoo starts with WORKERS worker processes on a free loopback port; the
+   gateway starts with an empty spool and the demo integration user's API key;
+2. PATIENTS new patients are registered through the gateway (ADT^A04);
+3. CLIENTS hospital-system threads send MESSAGES ORU^R01 results over short
+   MLLP connections (one message, one ACK, close), timing each acknowledgement;
+4. the run ends when Odoo has stored every acknowledged message;
+5. the baseline, in the same run: the same lab reports (with their result lines)
+   created with plain XML-RPC `create` calls by the same number of threads,
+   one record per call.
+
+The last line printed is the result:
+his messages=.. acked=.. stored=.. lost=.. dup=.. msgs_per_s=.. p95_ack_ms=.. baseline_xmlrpc_creates_per_s=..
+(stored = distinct acknowledged messages Odoo holds; lost = acknowledged but not
+stored; dup = lab reports beyond one per message; msgs_per_s = messages from the
+first send until Odoo stored the last). Exits 1 unless lost == 0 and dup == 0.
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from his_harness import (  # noqa: E402 - tests/ is put on the path just above
+    VENV_BIN,
+    OdooServer,
+    Process,
+    Rpc,
+    free_port,
+    gateway_key,
+    wait_for,
+    wait_port,
+)
+from ihospital_gateway import simulator  # noqa: E402
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else 0.0
+
+
+def run_threads(count, target):
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def start_gateway(tmp, odoo, db, key_file, hl7_port):
+    config = tmp / "gateway.toml"
+    config.write_text(
+        f"""
+[odoo]
+url = "{odoo.url}"
+db = "{db}"
+login = "his-gateway"
+api_key_file = "{key_file}"
+timeout = 120
+[spool]
+path = "{tmp / "spool.sqlite3"}"
+[[endpoint]]
+code = "gz-his"
+protocol = "hl7"
+listen = "127.0.0.1:{hl7_port}"
+charset = "utf-8"
+"""
+    )
+    gateway = Process([str(VENV_BIN / "ihospital-gateway"), "run", "--config", str(config)], tmp / "gateway.log")
+    gateway.start()
+    wait_port(hl7_port)
+    return gateway
+
+
+def stored_ids(rpc, prefix):
+    rows = rpc(
+        "ihospital.his.message",
+        "search_read",
+        [("direction", "=", "in"), ("control_id", "=like", prefix + "%")],
+        fields=["control_id", "state"],
+    )
+    return rows
+
+
+def send_results(args, hl7_port, patients):
+    """CLIENTS threads share MESSAGES results; returns (acked control ids, ack latencies in ms, seconds)."""
+    acked, latencies, lock = [], [], threading.Lock()
+    per_client = [list(range(n, args.messages, args.clients)) for n in range(args.clients)]
+
+    def client(n):
+        rng = random.Random(n)
+        for index in per_client[n]:
+            control_id = f"BENCH-{index:06d}"
+            text = simulator.build_lab_result(control_id, patients[index % len(patients)], rng)
+            started = time.perf_counter()
+            try:
+                reply = simulator.send_mllp("127.0.0.1", hl7_port, text, "utf-8", timeout=60)
+            except OSError:
+                continue
+            elapsed = (time.perf_counter() - started) * 1000
+            if "|AA|" in reply:
+                with lock:
+                    acked.append(control_id)
+                    latencies.append(elapsed)
+
+    started = time.perf_counter()
+    run_threads(args.clients, client)
+    return acked, latencies, started
+
+
+def baseline(args, rpc, patient_ids, company_id):
+    """Plain XML-RPC creates of the same lab reports, CLIENTS threads, one record per call."""
+    per_client = [list(range(n, args.baseline, args.clients)) for n in range(args.clients)]
+    done = []
+
+    def client(n):
+        own = Rpc(args.odoo_url, rpc.db, "admin", "admin")
+        rng = random.Random(1000 + n)
+        for index in per_client[n]:
+            data = simulator.lab_result_data(rng, {}, f"BASE-{index:06d}")
+            own(
+                "ihospital.lab.report",
+                "create",
+                {
+                    "company_id": company_id,
+                    "name": data["report_no"],
+                    "patient_id": patient_ids[index % len(patient_ids)],
+                    "title": data["title"],
+                    "specimen": data["specimen"],
+                    "source": "his",
+                    "reported_at": data["reported_at"][:19].replace("T", " "),
+                    "result_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "code": line["code"],
+                                "name": line["name"],
+                                "value": line["value"],
+                                "value_type": line["value_type"],
+                                "unit": line.get("unit", False),
+                                "reference_range": line.get("reference_range", False),
+                                "flag": line["flag"],
+                            },
+                        )
+                        for line in data["results"]
+                    ],
+                },
+            )
+            done.append(index)
+
+    started = time.perf_counter()
+    run_threads(args.clients, client)
+    return len(done) / (time.perf_counter() - started)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--db-host", required=True)
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--patients", type=int, default=100)
+    parser.add_argument("--baseline", type=int, default=1000, help="records created in the baseline")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for Odoo to store all")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-his-"))
+    odoo = OdooServer(args.db, args.db_host, tmp / "odoo.log", workers=args.workers).start()
+    args.odoo_url = odoo.url
+    gateway = None
+    try:
+        key_file = tmp / "api-key"
+        gateway_key(args.db, args.db_host, key_file)
+        hl7_port = free_port()
+        gateway = start_gateway(tmp, odoo, args.db, key_file, hl7_port)
+        rpc = odoo.rpc()
+
+        rng = random.Random(42)
+        patients = [simulator.new_patient(rng, 800000 + n) for n in range(args.patients)]
+        for n, patient in enumerate(patients):
+            reply = simulator.send_mllp("127.0.0.1", hl7_port, simulator.build_patient_register(f"BREG-{n}", patient))
+            assert "|AA|" in reply, reply
+        wait_for(
+            lambda: len([m for m in stored_ids(rpc, "BREG-") if m["state"] == "processed"]) == args.patients,
+            300,
+            "the benchmark's patients in Odoo",
+        )
+        print(f"registered {args.patients} patients; sending {args.messages} ORU^R01 with {args.clients} clients")
+
+        acked, latencies, started = send_results(args, hl7_port, patients)
+        sent_s = time.perf_counter() - started
+        print(f"acked {len(acked)} of {args.messages} in {sent_s:.1f}s; waiting for Odoo to store them")
+        acked_set = set(acked)
+
+        def all_stored():
+            rows = stored_ids(rpc, "BENCH-")
+            return rows if acked_set <= {r["control_id"] for r in rows} else None
+
+        try:
+            rows = wait_for(all_stored, args.timeout, "Odoo to store every acknowledged message", interval=1)
+        except AssertionError:
+            rows = stored_ids(rpc, "BENCH-")
+        total_s = time.perf_counter() - started
+        stored = {r["control_id"] for r in rows} & acked_set
+        failed = [r for r in rows if r["state"] != "processed"]
+        reports = rpc.count("ihospital.lab.report", [("name", "=like", "LRBENCH-%")])
+        dup = max(0, reports - len({r["control_id"] for r in rows}))
+        print(f"Odoo stored {len(stored)} in {total_s:.1f}s; not processed: {len(failed)}")
+
+        patient_ids = rpc("ihospital.patient", "search", [("his_patient_id", "=like", "P01%")], limit=args.patients)
+        company_id = rpc("res.company", "search", [], limit=1, order="id")[0]
+        baseline_rate = baseline(args, rpc, patient_ids, company_id)
+    finally:
+        if gateway:
+            gateway.stop()
+        odoo.stop()
+
+    lost = len(acked_set - stored)
+    if latencies:
+        print(f"p50_ack_ms={statistics.median(latencies):.1f}; logs in {tmp}")
+    print(
+        f"his messages={args.messages} acked={len(acked)} stored={len(stored)} lost={lost} dup={dup} "
+        f"msgs_per_s={len(stored) / total_s:.1f} p95_ack_ms={percentile(latencies, 0.95):.1f} "
+        f"baseline_xmlrpc_creates_per_s={baseline_rate:.1f}"
+    )
+    return 0 if lost == 0 and dup == 0 and len(acked) == args.messages else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

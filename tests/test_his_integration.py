@@ -1,0 +1,352 @@
+"""The gateway, the HIS simulator and Odoo working together, each in its own
+process over real sockets, on a copy of the test database.
+
+What a hospital depends on: a message the gateway acknowledged reaches Odoo
+exactly once, whatever stops in between (Odoo, or the gateway itself with
+kill -9); a booking made on the platform reaches the HIS and the HIS's answer
+is recorded; bad input gets a NAK and the gateway keeps serving.
+"""
+
+import json
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import threading
+import time
+
+import pytest
+from his_harness import (
+    VENV_BIN,
+    OdooServer,
+    Process,
+    copy_database,
+    drop_database,
+    free_port,
+    gateway_key,
+    need_env,
+    wait_for,
+    wait_port,
+)
+from ihospital_gateway import simulator
+
+DB = "ihospital_t_his_int"
+GATEWAY = str(VENV_BIN / "ihospital-gateway")
+
+
+class Stack:
+    """Odoo plus the gateway, with the addresses the hospital systems use."""
+
+    def __init__(self, tmp, odoo):
+        self.tmp = tmp
+        self.odoo = odoo
+        self.rpc = odoo.rpc()
+        self.key_file = tmp / "api-key"
+        gateway_key(DB, odoo.pgsock, self.key_file)
+        self.hl7_port, self.json_port = free_port(), free_port()
+        self.his_hl7_port, self.his_json_port = free_port(), free_port()
+        self.spool = tmp / "spool.sqlite3"
+        self.config = tmp / "gateway.toml"
+        self.config.write_text(
+            f"""
+[odoo]
+url = "{odoo.url}"
+db = "{DB}"
+login = "his-gateway"
+api_key_file = "{self.key_file}"
+timeout = 10
+heartbeat_interval = 2
+config_interval = 5
+[spool]
+path = "{self.spool}"
+[forward]
+backoff_initial = 0.2
+backoff_max = 2
+[outbound]
+pull_interval = 0.5
+his_timeout = 5
+[limits]
+max_message_bytes = 65536
+read_timeout = 3
+[[endpoint]]
+code = "gz-his"
+protocol = "hl7"
+listen = "127.0.0.1:{self.hl7_port}"
+charset = "utf-8"
+his = "127.0.0.1:{self.his_hl7_port}"
+[[endpoint]]
+code = "gz-json"
+protocol = "json"
+listen = "127.0.0.1:{self.json_port}"
+charset = "gbk"
+his = "127.0.0.1:{self.his_json_port}"
+"""
+        )
+        self.gateway = None
+        self.start_gateway()
+
+    def start_gateway(self):
+        self.gateway = Process([GATEWAY, "run", "--config", str(self.config)], self.tmp / "gateway.log").start()
+        wait_port(self.hl7_port)
+        wait_port(self.json_port)
+
+    def simulator_args(self, *args):
+        return [
+            GATEWAY,
+            "simulate-his",
+            f"--hl7=127.0.0.1:{self.hl7_port}",
+            f"--json=127.0.0.1:{self.json_port}",
+            f"--listen-hl7=127.0.0.1:{self.his_hl7_port}",
+            f"--listen-json=127.0.0.1:{self.his_json_port}",
+            *args,
+        ]
+
+    def send_hl7(self, text):
+        return simulator.send_mllp("127.0.0.1", self.hl7_port, text, "utf-8", timeout=10)
+
+    def send_json(self, message):
+        return simulator.send_json("127.0.0.1", self.json_port, message, "gbk", timeout=10)
+
+    def spool_pending(self):
+        """Messages the gateway holds that Odoo has not stored yet."""
+        with sqlite3.connect(f"file:{self.spool}?mode=ro", uri=True, timeout=10) as conn:
+            return conn.execute("SELECT count(*) FROM inbound WHERE state = 'pending'").fetchone()[0]
+
+    def wait_drained(self, timeout=120):
+        wait_for(lambda: self.spool_pending() == 0, timeout, "the gateway's spool to reach Odoo")
+
+    def messages(self, control_ids):
+        return self.rpc(
+            "ihospital.his.message",
+            "search_read",
+            [("direction", "=", "in"), ("control_id", "in", list(control_ids))],
+            fields=["control_id", "state", "error", "message_type"],
+        )
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("his")
+    copy_database(need_env("IHOSPITAL_TEST_DB") + "_template", DB)
+    odoo = OdooServer(DB, need_env("IHOSPITAL_PGSOCK"), tmp / "odoo.log").start()
+    stack = None
+    try:
+        stack = Stack(tmp, odoo)
+        yield stack
+    finally:
+        if stack and stack.gateway:
+            stack.gateway.stop()
+        odoo.stop()
+        drop_database(DB)
+
+
+def lab_results(stack, first_serial, count, prefix):
+    """Register one new patient, then build `count` ORU^R01 for them; returns (control ids, texts)."""
+    rng = random.Random(first_serial)
+    patient = simulator.new_patient(rng, first_serial)
+    reply = stack.send_hl7(simulator.build_patient_register(f"{prefix}-REG", patient))
+    assert "|AA|" in reply, reply
+    ids = [f"{prefix}-{n:05d}" for n in range(count)]
+    return ids, [simulator.build_lab_result(cid, patient, rng) for cid in ids]
+
+
+def test_simulated_hospital_traffic_lands_in_odoo(stack):
+    rpc = stack.rpc
+    before = rpc("ihospital.his.message", "search", [], order="id desc", limit=1)[0]
+    run = subprocess.run(
+        stack.simulator_args("--scenario=once", "--seed=7", "--count=3", "--json-charset=gbk"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    stack.wait_drained()
+    wait_for(
+        lambda: rpc.count("ihospital.his.message", [("direction", "=", "in"), ("state", "=", "received")]) == 0,
+        60,
+        "Odoo to process what it received",
+    )
+    problems = rpc(
+        "ihospital.his.message",
+        "search_read",
+        [("id", ">", before), ("direction", "=", "in"), ("state", "in", ["failed", "dead"])],
+        fields=["control_id", "message_type", "state", "error"],
+    )
+    assert not problems, f"messages the simulator sent that Odoo could not process: {problems}"
+    run_domain = [("id", ">", before), ("direction", "=", "in")]
+    groups = rpc("ihospital.his.message", "read_group", run_domain, ["message_type"], ["message_type"])
+    by_type = {group["message_type"]: group["message_type_count"] for group in groups}
+    for kind in (
+        "master.hospital",
+        "master.departments",
+        "master.doctors",
+        "schedule.upsert",
+        "schedule.stop",
+        "patient.register",
+        "patient.update",
+        "lab.result",
+        "imaging.report",
+        "visit.record",
+        "queue.call",
+        "complaint",
+    ):
+        assert by_type.get(kind), f"the simulator sent no {kind} that Odoo recorded ({by_type})"
+    assert rpc.count("ihospital.lab.report", [("is_critical", "=", True)]), "no critical lab report"
+    modalities = {r["modality"] for r in rpc("ihospital.imaging.report", "search_read", [], fields=["modality"])}
+    assert {"radiology", "ct", "mr", "ultrasound", "endoscopy", "pathology"} <= modalities, modalities
+    assert rpc.count("ihospital.visit", [("external_ref", "!=", False), ("total_charges", ">", 0)])
+    assert rpc.count("ihospital.complaint", [("source", "=", "his")])
+    assert rpc.count("ihospital.schedule", [("source", "=", "his")])
+
+
+def test_booking_reaches_the_his_and_its_answer_is_recorded(stack):
+    rpc = stack.rpc
+    his = Process(stack.simulator_args("--scenario=listen"), stack.tmp / "his-listen.log").start()
+    try:
+        wait_port(stack.his_hl7_port)
+        schedules = rpc(
+            "ihospital.schedule",
+            "search_read",
+            [("state", "=", "published"), ("company_id", "=", 1), ("date", ">", time.strftime("%Y-%m-%d"))],
+            fields=["available_count"],
+            order="date desc",
+        )
+        schedule = next(s for s in schedules if s["available_count"] > 0)
+        patient_id = rpc("ihospital.patient", "search", [("company_id", "=", 1)], limit=1)[0]
+        wizard = rpc("ihospital.appointment.book", "create", {"schedule_id": schedule["id"], "patient_id": patient_id})
+        rpc("ihospital.appointment.book", "action_book", [wizard])
+        appointment = rpc(
+            "ihospital.appointment",
+            "search_read",
+            [("schedule_id", "=", schedule["id"]), ("patient_id", "=", patient_id)],
+            fields=["name", "state"],
+        )[0]
+        booked = wait_for(
+            lambda: rpc("ihospital.appointment", "read", [appointment["id"]], ["his_ref"])[0]["his_ref"],
+            60,
+            "the HIS's appointment number on the booking",
+        )
+        assert booked.strip()
+        sent = rpc(
+            "ihospital.his.message",
+            "search_read",
+            [("direction", "=", "out"), ("appointment_id", "=", appointment["id"])],
+            fields=["message_type", "state", "his_ref"],
+        )
+        assert [(m["message_type"], m["state"]) for m in sent] == [("booking.create", "processed")]
+        assert appointment["name"] in his.log() or sent[0]["his_ref"] == booked
+    finally:
+        his.stop()
+
+
+def test_odoo_stopped_mid_stream_loses_nothing(stack):
+    ids, texts = lab_results(stack, 910001, 40, "ODOO-DOWN")
+    for n, text in enumerate(texts):
+        if n == 15:
+            stack.odoo.stop()
+        reply = stack.send_hl7(text)
+        assert "|AA|" in reply, f"message {n} not acknowledged while Odoo is down: {reply}"
+    assert stack.spool_pending() > 0, "the gateway should hold the messages Odoo could not take"
+    stack.odoo.start()
+    stack.rpc = stack.odoo.rpc()
+    stack.wait_drained()
+    stored = stack.messages(ids)
+    assert sorted(m["control_id"] for m in stored) == ids
+    assert {m["state"] for m in stored} == {"processed"}, stored
+    reports = stack.rpc("ihospital.lab.report", "search_count", [("name", "like", "LRODOO-DOWN")])
+    assert reports == 40
+
+
+def test_gateway_killed_mid_stream_loses_nothing_acknowledged(stack):
+    ids, texts = lab_results(stack, 920001, 150, "KILL9")
+    acked, lock = [], threading.Lock()
+
+    def hospital_system():
+        for cid, text in zip(ids, texts, strict=True):
+            try:
+                reply = stack.send_hl7(text)
+            except OSError:
+                continue  # the gateway is gone: no acknowledgement, the HIS will resend
+            if "|AA|" in reply:
+                with lock:
+                    acked.append(cid)
+
+    sender = threading.Thread(target=hospital_system)
+    sender.start()
+    wait_for(lambda: len(acked) >= 40, 60, "40 acknowledgements before the kill")
+    stack.gateway.stop(signal.SIGKILL)
+    sender.join(120)
+    acknowledged_before_kill = set(acked)
+    assert 40 <= len(acknowledged_before_kill) < len(ids), "the kill should come mid-stream"
+
+    stack.start_gateway()
+    # a HIS resends what was not acknowledged, and a few it is unsure of: those are duplicates
+    for cid, text in zip(ids, texts, strict=True):
+        if cid not in acknowledged_before_kill or cid in ids[:5]:
+            assert "|AA|" in stack.send_hl7(text)
+    stack.wait_drained()
+    stored = stack.messages(ids)
+    assert sorted(m["control_id"] for m in stored) == ids, "every message stored exactly once"
+    assert stack.rpc("ihospital.lab.report", "search_count", [("name", "like", "LRKILL9")]) == len(ids)
+
+
+def test_duplicates_are_processed_once(stack):
+    ids, texts = lab_results(stack, 930001, 1, "DUP")
+    for _ in range(3):
+        assert "|AA|" in stack.send_hl7(texts[0])
+    stack.wait_drained()
+    assert len(stack.messages(ids)) == 1
+    assert stack.rpc("ihospital.lab.report", "search_count", [("name", "like", "LRDUP")]) == 1
+
+
+def test_bad_input_gets_a_nak_and_the_gateway_keeps_serving(stack):
+    # garbage with no MLLP frame at all, then silence: the gateway closes the connection
+    with socket.create_connection(("127.0.0.1", stack.hl7_port), timeout=10) as sock:
+        sock.sendall(b"\x00\xff GET / HTTP/1.0\r\n\r\n")
+        sock.settimeout(10)
+        try:
+            while sock.recv(4096):
+                pass
+        except (ConnectionResetError, TimeoutError):
+            pass
+    # a frame that is not HL7
+    reply = stack.send_hl7("this is not an HL7 message")
+    assert "MSA|AE" in reply or "MSA|AR" in reply, reply
+    # an unknown message type
+    reply = stack.send_hl7("MSH|^~\\&|HIS|GZ|IHOSP|GZ|20261126093000||ZZZ^Z99|BAD-TYPE-1|P|2.5\rZZZ|1")
+    assert "MSA|AR|BAD-TYPE-1" in reply, reply
+    # too large for the configured limit
+    reply = stack.send_hl7("MSH|^~\\&|HIS|GZ|IHOSP|GZ|20261126093000||ADT^A04|BIG-1|P|2.5\rNTE|1||" + "x" * 70000)
+    assert "MSA|AR" in reply, reply
+    # JSON: not JSON, then an unknown type
+    assert stack.send_json("{not json")["status"] in ("AE", "AR")
+    unknown = {"version": "1", "type": "no.such.type", "control_id": "BAD-TYPE-2", "data": {}}
+    assert stack.send_json(unknown)["status"] == "AR"
+    # a GBK JSON registration still goes through and keeps its Chinese name
+    rng = random.Random(940001)
+    patient = simulator.new_patient(rng, 940001)
+    patient["name"] = "欧阳锦荣"
+    message = json.loads(simulator.build_patient_register("GBK-1", patient, protocol="json", charset="gbk"))
+    assert stack.send_json(message)["status"] == "AA"
+    stack.wait_drained()
+    wait_for(
+        lambda: stack.rpc.count("ihospital.patient", [("his_patient_id", "=", patient["his_patient_id"])]),
+        30,
+        "the GBK registration in Odoo",
+    )
+    names = stack.rpc(
+        "ihospital.patient", "search_read", [("his_patient_id", "=", patient["his_patient_id"])], fields=["name"]
+    )
+    assert names[0]["name"] == "欧阳锦荣"
+    assert stack.gateway.alive()
+
+
+def test_the_dashboard_shows_the_gateway(stack):
+    wait_for(
+        lambda: stack.rpc(
+            "ihospital.his.endpoint", "search_read", [("code", "=", "gz-his")], fields=["gateway_last_seen"]
+        )[0]["gateway_last_seen"],
+        30,
+        "a heartbeat from the gateway",
+    )
