@@ -106,6 +106,13 @@ GRADE_NAMES = {
     "未定级": "none",
 }
 LCH_GRADE, LCH_WEBSITE, LCH_INTRO, LCH_CATEGORY = "GRADE", "WEBSITE", "INTRO", "CATEGORY"
+#: (LCH-4 id, its text, data key) of the characteristics written for a hospital and for a department.
+HOSPITAL_CHARACTERISTICS = (
+    (LCH_GRADE, "医院等级", "grade"),
+    (LCH_WEBSITE, "网站", "website"),
+    (LCH_INTRO, "简介", "introduction"),
+)
+DEPARTMENT_CHARACTERISTICS = ((LCH_CATEGORY, "科室类别", "category"), (LCH_INTRO, "简介", "description"))
 
 #: HL7 message (code, trigger) -> canonical type, hospital -> platform. ORU^R01 and MFN^M05 are refined
 #: from their content (imaging section, hospital location).
@@ -417,6 +424,17 @@ def _put(data: dict, key: str, value) -> None:
         data[key] = value
 
 
+def _code_or_word(codes: dict, value: str) -> str:
+    """A coded field that senders may also fill with the canonical word (``AM`` or ``morning``)."""
+    return codes.get(value.upper(), value.lower())
+
+
+def _put_converted(data: dict, key: str, value: str, convert, label: str, control_id, **options) -> None:
+    """Put ``convert(value, label, control_id)`` (a date, date-time or number) when the field was sent."""
+    if value:
+        data[key] = convert(value, label, control_id, **options)
+
+
 # --- HL7 -> canonical ---------------------------------------------------------------------------------
 
 
@@ -436,11 +454,8 @@ def _patient(pid: _Reader, control_id: str | None) -> dict:
                 patient["id_type"] = id_type
     if "his_patient_id" not in patient:
         _put(patient, "his_patient_id", pid.get(2))
-    family, given = pid.get(5, 1), pid.get(5, 2)
-    joiner = "" if _is_cjk(family + given) else " "
-    _put(patient, "name", joiner.join(part for part in (family, given) if part))
-    if pid.get(7):
-        patient["birth_date"] = from_hl7_date(pid.get(7), "PID-7 (birth date)", control_id)
+    _put(patient, "name", _person_name(pid.get(5, 1), pid.get(5, 2)))
+    _put_converted(patient, "birth_date", pid.get(7), from_hl7_date, "PID-7 (birth date)", control_id)
     _put(patient, "gender", SEX_CODES.get(pid.get(8).upper()))
     address_parts = [pid.get(11, 4), pid.get(11, 3), pid.get(11, 1), pid.get(11, 2)]  # province city street other
     _put(patient, "address", "".join(part for part in address_parts if part))
@@ -456,9 +471,23 @@ def _is_cjk(text: str) -> bool:
     return any("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
 
 
+def _person_name(family: str, given: str) -> str:
+    """An XPN family + given name: Chinese names are written together, others with a space."""
+    joiner = "" if _is_cjk(family + given) else " "
+    return joiner.join(part for part in (family, given) if part)
+
+
 def _patient_data(message, control_id) -> dict:
     pid = _first(message, "PID")
     return {"patient": _patient(pid, control_id)} if pid else {}
+
+
+def _put_optional_patient(data: dict, message, control_id) -> None:
+    """The patient of a message where it is optional: only a PID that identifies somebody counts."""
+    pid = _first(message, "PID")
+    patient = _patient(pid, control_id) if pid else {}
+    if patient:
+        data["patient"] = patient
 
 
 def _map_appointment_status(message, trigger, control_id) -> dict:
@@ -468,11 +497,7 @@ def _map_appointment_status(message, trigger, control_id) -> dict:
     _put(data, "his_ref", sch.get(2))
     data["status"] = SIU_STATUS[trigger]
     _put(data, "reason", sch.text_or_code(6) or sch.text_or_code(7))
-    pid = _first(message, "PID")
-    if pid:
-        patient = _patient(pid, control_id)
-        if patient:
-            data["patient"] = patient
+    _put_optional_patient(data, message, control_id)
     return data
 
 
@@ -489,8 +514,7 @@ def _report_header(message, control_id) -> tuple[dict, _Reader]:
         if status_code not in REPORT_STATUS_CODES:
             raise CodecError("AE", "OBR-25 (result status) must be F, P or C, got %r." % status_code, control_id, "103")
         data["status"] = REPORT_STATUS_CODES[status_code]
-    if obr.get(22):
-        data["reported_at"] = from_hl7_datetime(obr.get(22), "OBR-22 (reported at)", control_id)
+    _put_converted(data, "reported_at", obr.get(22), from_hl7_datetime, "OBR-22 (reported at)", control_id)
     return data, obr
 
 
@@ -512,8 +536,7 @@ def _obx_value(obx: _Reader) -> str:
 def _map_lab_result(message, control_id) -> dict:
     data, obr = _report_header(message, control_id)
     _put(data, "title", obr.text_or_code(4))
-    if obr.get(7):
-        data["collected_at"] = from_hl7_datetime(obr.get(7), "OBR-7 (collected at)", control_id)
+    _put_converted(data, "collected_at", obr.get(7), from_hl7_datetime, "OBR-7 (collected at)", control_id)
     specimen = obr.get(15, 1, 1, 2) or obr.get(15, 1, 1, 1)
     if not specimen:
         spm = _first(message, "SPM")
@@ -624,8 +647,7 @@ def _map_doctors(message, control_id) -> dict:
         pra = record["segments"].get("PRA", [None])[0]
         item = {}
         _put(item, "code", stf.get(1, 1) or stf.get(2, 1) or record["MFE"].get(4, 1))
-        family, given = stf.get(3, 1), stf.get(3, 2)
-        _put(item, "name", ("" if _is_cjk(family + given) else " ").join(p for p in (family, given) if p))
+        _put(item, "name", _person_name(stf.get(3, 1), stf.get(3, 2)))
         _put(item, "department_code", stf.get(8, 1))
         _put(item, "title", stf.get(18))
         if pra:
@@ -652,10 +674,8 @@ def _map_visit(message, control_id) -> dict:
         data["visit_type"] = VISIT_CLASSES[patient_class]
     _put(data, "department_code", pv1.get(3, 1))
     _put(data, "doctor_code", pv1.get(7, 1))
-    if pv1.get(44):
-        data["start"] = from_hl7_datetime(pv1.get(44), "PV1-44 (admit date/time)", control_id)
-    if pv1.get(45):
-        data["end"] = from_hl7_datetime(pv1.get(45), "PV1-45 (discharge date/time)", control_id)
+    _put_converted(data, "start", pv1.get(44), from_hl7_datetime, "PV1-44 (admit date/time)", control_id)
+    _put_converted(data, "end", pv1.get(45), from_hl7_datetime, "PV1-45 (discharge date/time)", control_id)
     diagnoses = [dg1.text_or_code(3) or dg1.get(4) for dg1 in _segments(message, "DG1")]
     _put(data, "diagnosis", "；".join(d for d in diagnoses if d))
     charges = []
@@ -665,14 +685,12 @@ def _map_visit(message, control_id) -> dict:
         _put(charge, "code", ft1.get(7, 1))
         _put(charge, "name", ft1.get(7, 2) or ft1.get(8))
         _put(charge, "category", ft1.get(9))
-        if ft1.get(10):
-            charge["quantity"] = _number(ft1.get(10), label + " FT1-10 (quantity)", control_id)
-        if ft1.get(11):
-            charge["amount"] = _number(ft1.get(11), label + " FT1-11 (amount)", control_id)
-        if ft1.get(12):
-            charge["unit_price"] = _number(ft1.get(12), label + " FT1-12 (unit price)", control_id)
-        if ft1.get(15):
-            charge["insurance_amount"] = _number(ft1.get(15), label + " FT1-15 (insurance amount)", control_id)
+        _put_converted(charge, "quantity", ft1.get(10), _number, label + " FT1-10 (quantity)", control_id)
+        _put_converted(charge, "amount", ft1.get(11), _number, label + " FT1-11 (amount)", control_id)
+        _put_converted(charge, "unit_price", ft1.get(12), _number, label + " FT1-12 (unit price)", control_id)
+        _put_converted(
+            charge, "insurance_amount", ft1.get(15), _number, label + " FT1-15 (insurance amount)", control_id
+        )
         charges.append(charge)
     if charges:
         data["charges"] = charges
@@ -696,19 +714,13 @@ def _map_schedule(message, trigger, control_id) -> dict:
         return data
     _put(data, "department_code", zsc.get(2, 1))
     _put(data, "doctor_code", zsc.get(3, 1))
-    if zsc.get(4):
-        data["date"] = from_hl7_date(zsc.get(4), "ZSC-4 (date)", control_id)
-    session = zsc.get(5)
-    _put(data, "session", SESSION_CODES.get(session.upper(), session.lower()))
-    clinic_type = zsc.get(6)
-    _put(data, "clinic_type", CLINIC_TYPE_CODES.get(clinic_type.upper(), clinic_type.lower()))
-    if zsc.get(7):
-        data["capacity"] = _number(zsc.get(7), "ZSC-7 (capacity)", control_id, integer=True)
-    if zsc.get(8):
-        data["fee"] = _number(zsc.get(8), "ZSC-8 (fee)", control_id)
+    _put_converted(data, "date", zsc.get(4), from_hl7_date, "ZSC-4 (date)", control_id)
+    _put(data, "session", _code_or_word(SESSION_CODES, zsc.get(5)))
+    _put(data, "clinic_type", _code_or_word(CLINIC_TYPE_CODES, zsc.get(6)))
+    _put_converted(data, "capacity", zsc.get(7), _number, "ZSC-7 (capacity)", control_id, integer=True)
+    _put_converted(data, "fee", zsc.get(8), _number, "ZSC-8 (fee)", control_id)
     _put(data, "room", zsc.get(9))
-    if zsc.get(10):
-        data["slot_minutes"] = _number(zsc.get(10), "ZSC-10 (slot minutes)", control_id, integer=True)
+    _put_converted(data, "slot_minutes", zsc.get(10), _number, "ZSC-10 (slot minutes)", control_id, integer=True)
     return data
 
 
@@ -719,8 +731,7 @@ def _map_queue_call(message, control_id) -> dict:
     _put(data, "room", zqc.get(2))
     _put(data, "number", zqc.get(3))
     _put(data, "schedule_ref", zqc.get(4))
-    if zqc.get(5):
-        data["called_at"] = from_hl7_datetime(zqc.get(5), "ZQC-5 (called at)", control_id)
+    _put_converted(data, "called_at", zqc.get(5), from_hl7_datetime, "ZQC-5 (called at)", control_id)
     _put(data, "patient_name", zqc.get(6))
     return data
 
@@ -729,18 +740,13 @@ def _map_complaint(message, control_id) -> dict:
     zcp = _first(message, "ZCP")
     data = {}
     _put(data, "ref", zcp.get(1))
-    pid = _first(message, "PID")
-    if pid:
-        patient = _patient(pid, control_id)
-        if patient:
-            data["patient"] = patient
+    _put_optional_patient(data, message, control_id)
     _put(data, "department_code", zcp.get(2, 1))
     _put(data, "staff_code", zcp.get(3, 1))
     _put(data, "category", zcp.get(4))
     _put(data, "content", zcp.get(5, None))
     _put(data, "contact_phone", zcp.get(6))
-    if zcp.get(7):
-        data["received_at"] = from_hl7_datetime(zcp.get(7), "ZCP-7 (received at)", control_id)
+    _put_converted(data, "received_at", zcp.get(7), from_hl7_datetime, "ZCP-7 (received at)", control_id)
     return data
 
 
@@ -751,25 +757,19 @@ def _map_booking(message, trigger, control_id) -> dict:
     if trigger == "S04":
         _put(data, "his_ref", arq.get(2))
         _put(data, "reason", arq.get(6, 2))
-        cancelled_by = arq.get(6, 1).upper()
-        _put(data, "cancelled_by", CANCELLED_BY_CODES.get(cancelled_by, cancelled_by.lower()))
+        _put(data, "cancelled_by", _code_or_word(CANCELLED_BY_CODES, arq.get(6, 1)))
         return data
     data.update(_patient_data(message, control_id))
     _put(data, "schedule_ref", arq.get(5, 1))
     ail, aig, zbk = _first(message, "AIL"), _first(message, "AIG"), _first(message, "ZBK")
     _put(data, "department_code", ail.get(3, 1) if ail else "")
     _put(data, "doctor_code", aig.get(3, 1) if aig else "")
-    if arq.get(11):
-        data["start"] = from_hl7_datetime(arq.get(11), "ARQ-11 (start)", control_id)
+    _put_converted(data, "start", arq.get(11), from_hl7_datetime, "ARQ-11 (start)", control_id)
     if zbk:
-        if zbk.get(1):
-            data["number"] = _number(zbk.get(1), "ZBK-1 (number)", control_id, integer=True)
-        if zbk.get(2):
-            data["date"] = from_hl7_date(zbk.get(2), "ZBK-2 (date)", control_id)
-        session = zbk.get(3)
-        _put(data, "session", SESSION_CODES.get(session.upper(), session.lower()))
-        if zbk.get(4):
-            data["fee"] = _number(zbk.get(4), "ZBK-4 (fee)", control_id)
+        _put_converted(data, "number", zbk.get(1), _number, "ZBK-1 (number)", control_id, integer=True)
+        _put_converted(data, "date", zbk.get(2), from_hl7_date, "ZBK-2 (date)", control_id)
+        _put(data, "session", _code_or_word(SESSION_CODES, zbk.get(3)))
+        _put_converted(data, "fee", zbk.get(4), _number, "ZBK-4 (fee)", control_id)
         if zbk.get(5):
             data["paid"] = zbk.get(5).upper() == "Y"
     return data
@@ -878,6 +878,16 @@ def parse(text: str, outbound: bool = False) -> Canonical:
 # --- canonical -> HL7 ---------------------------------------------------------------------------------
 
 
+def _local_now() -> str:
+    """The current local time as ISO 8601 with its offset, to the second."""
+    return datetime.datetime.now().astimezone().replace(microsecond=0).isoformat()
+
+
+def _entity(value, namespace: str) -> str:
+    """An EI field: the escaped id and the namespace that assigned it (``""`` without an id)."""
+    return "%s^%s" % (escape(value), namespace) if value else ""
+
+
 def _segment(name: str, *fields) -> str:
     """A segment from already-escaped fields (trailing empty fields dropped)."""
     values = ["" if value is None else str(value) for value in fields]
@@ -896,29 +906,27 @@ def _msh(
     sending: tuple[str, str],
     receiving: tuple[str, str],
 ) -> str:
-    moment = sent_at or datetime.datetime.now().astimezone().replace(microsecond=0).isoformat()
+    moment = sent_at or _local_now()
     message_type = "%s^%s^%s" % (code, trigger, structure) if structure else "%s^%s" % (code, trigger)
-    return (
-        "MSH|^~\\&|"
-        + _segment(
-            "",
-            escape(sending[0]),
-            escape(sending[1]),
-            escape(receiving[0]),
-            escape(receiving[1]),
-            to_hl7_datetime(moment),
-            "",
-            message_type,
-            escape(control_id),
-            "P",
-            HL7_VERSION,
-            "",
-            "",
-            "",
-            "",
-            "CHN",
-            escape(charset or ""),
-        )[1:]
+    return _segment(
+        "MSH",
+        "^~\\&",
+        escape(sending[0]),
+        escape(sending[1]),
+        escape(receiving[0]),
+        escape(receiving[1]),
+        to_hl7_datetime(moment),
+        "",
+        message_type,
+        escape(control_id),
+        "P",
+        HL7_VERSION,
+        "",
+        "",
+        "",
+        "",
+        "CHN",
+        escape(charset or ""),
     )
 
 
@@ -967,9 +975,18 @@ def _obx(index: int, value_type: str, code: str, name: str, value: str, unit="",
     )
 
 
+def _lch(code: str, record: dict, characteristics) -> list[str]:
+    """LCH segments (LCH-4 = id^text) of the characteristics that ``record`` has a value for."""
+    return [
+        _segment("LCH", code, "", "", "%s^%s" % (characteristic, name), escape(record[key]))
+        for characteristic, name, key in characteristics
+        if record.get(key)
+    ]
+
+
 def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
     """(message code, trigger, structure, segments after MSH) of a canonical message."""
-    now = to_hl7_datetime(datetime.datetime.now().astimezone().replace(microsecond=0).isoformat())
+    now = to_hl7_datetime(_local_now())
     if type_name in ("patient.register", "patient.update", "patient.sync"):
         trigger = "A28" if type_name == "patient.register" else "A31"
         return "ADT", trigger, "ADT_A05", [_segment("EVN", trigger, now), _pid(data["patient"]), "PV1|1|N"]
@@ -978,8 +995,8 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
         segments = [
             _segment(
                 "SCH",
-                "%s^%s" % (escape(data["appointment_ref"]), PLACER_NAMESPACE),
-                "%s^%s" % (escape(data["his_ref"]), FILLER_NAMESPACE) if data.get("his_ref") else "",
+                _entity(data["appointment_ref"], PLACER_NAMESPACE),
+                _entity(data.get("his_ref"), FILLER_NAMESPACE),
                 "",
                 "",
                 "",
@@ -1078,13 +1095,7 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
                 "LOC", code, escape(data["name"]), "H", "", escape(data.get("address")), escape(data.get("phone"))
             ),
         ]
-        for characteristic, name, key in (
-            (LCH_GRADE, "医院等级", "grade"),
-            (LCH_WEBSITE, "网站", "website"),
-            (LCH_INTRO, "简介", "introduction"),
-        ):
-            if data.get(key):
-                segments.append(_segment("LCH", code, "", "", "%s^%s" % (characteristic, name), escape(data[key])))
+        segments += _lch(code, data, HOSPITAL_CHARACTERISTICS)
         return "MFN", "M05", "MFN_M05", segments
     if type_name == "master.departments":
         segments = ["MFI|LOC^^HL70175||UPD|||AL"]
@@ -1103,16 +1114,7 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
             active = item.get("active", True)
             segments.append(_segment("MFE", "MUP" if active else "MDC", "", "", escape(item["code"]), "PL"))
             segments.append(_segment("LOC", location, escape(item["name"]), "C", "", "", escape(item.get("phone"))))
-            for characteristic, name, key in (
-                (LCH_CATEGORY, "科室类别", "category"),
-                (LCH_INTRO, "简介", "description"),
-            ):
-                if item.get(key):
-                    segments.append(
-                        _segment(
-                            "LCH", escape(item["code"]), "", "", "%s^%s" % (characteristic, name), escape(item[key])
-                        )
-                    )
+            segments += _lch(escape(item["code"]), item, DEPARTMENT_CHARACTERISTICS)
             segments.append(_segment("LDP", escape(item["code"]), "", "", "", "", "A" if active else "I"))
         return "MFN", "M05", "MFN_M05", segments
     if type_name == "master.doctors":
@@ -1230,7 +1232,7 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
         segments = [
             _segment(
                 "ARQ",
-                "%s^%s" % (escape(data["appointment_ref"]), PLACER_NAMESPACE),
+                _entity(data["appointment_ref"], PLACER_NAMESPACE),
                 "",
                 "",
                 "",
@@ -1267,8 +1269,8 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
             reason = "%s^%s" % ((data.get("cancelled_by") or "").upper(), escape(data.get("reason")))
         arq = _segment(
             "ARQ",
-            "%s^%s" % (escape(data["appointment_ref"]), PLACER_NAMESPACE),
-            "%s^%s" % (escape(data["his_ref"]), FILLER_NAMESPACE) if data.get("his_ref") else "",
+            _entity(data["appointment_ref"], PLACER_NAMESPACE),
+            _entity(data.get("his_ref"), FILLER_NAMESPACE),
             "",
             "",
             "",
@@ -1363,27 +1365,25 @@ def ack(
     control_id = control_id or sniff_control_id(text) or ""
     reply_code = "SRR" if code == "SRM" and status == "AA" and his_ref else "ACK"
     structure = "SRR_S01" if reply_code == "SRR" else "ACK"
-    msh = (
-        "MSH|^~\\&|"
-        + _segment(
-            "",
-            original(5) or GATEWAY_APPLICATION,
-            original(6) or GATEWAY_FACILITY,
-            original(3),
-            original(4),
-            to_hl7_datetime(datetime.datetime.now().astimezone().replace(microsecond=0).isoformat()),
-            "",
-            "%s^%s^%s" % (reply_code, trigger, structure) if trigger else reply_code,
-            generate_message_control_id(),
-            original(11) or "P",
-            original(12) or HL7_VERSION,
-            "",
-            "",
-            "",
-            "",
-            original(17),
-            original(18),
-        )[1:]
+    msh = _segment(
+        "MSH",
+        "^~\\&",
+        original(5) or GATEWAY_APPLICATION,
+        original(6) or GATEWAY_FACILITY,
+        original(3),
+        original(4),
+        to_hl7_datetime(_local_now()),
+        "",
+        "%s^%s^%s" % (reply_code, trigger, structure) if trigger else reply_code,
+        generate_message_control_id(),
+        original(11) or "P",
+        original(12) or HL7_VERSION,
+        "",
+        "",
+        "",
+        "",
+        original(17),
+        original(18),
     )
     segments = [msh, _segment("MSA", status, escape(control_id), escape(error))]
     if error or status != "AA":
@@ -1408,13 +1408,8 @@ def ack(
                 arq = _first(_parse_message(text)[1], "ARQ")
             except CodecError:
                 arq = None
-        placer = escape(arq.get(1)) if arq else ""
         segments.append(
-            _segment(
-                "SCH",
-                "%s^%s" % (placer, PLACER_NAMESPACE) if placer else "",
-                "%s^%s" % (escape(his_ref), FILLER_NAMESPACE),
-            )
+            _segment("SCH", _entity(arq.get(1) if arq else "", PLACER_NAMESPACE), _entity(his_ref, FILLER_NAMESPACE))
         )
     return "\r".join(segments)
 

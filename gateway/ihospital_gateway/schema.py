@@ -117,29 +117,25 @@ def _datetime(description=None):
     return _string(pattern=DATETIME_PATTERN, description=description or "ISO 8601 date-time")
 
 
-def _number(minimum=None, description=None):
-    node = {"type": "number"}
+def _scalar(type_name, minimum=None, description=None):
+    node = {"type": type_name}
     if minimum is not None:
         node["minimum"] = minimum
     if description:
         node["description"] = description
     return node
+
+
+def _number(minimum=None, description=None):
+    return _scalar("number", minimum, description)
 
 
 def _integer(minimum=None, description=None):
-    node = {"type": "integer"}
-    if minimum is not None:
-        node["minimum"] = minimum
-    if description:
-        node["description"] = description
-    return node
+    return _scalar("integer", minimum, description)
 
 
 def _boolean(description=None):
-    node = {"type": "boolean"}
-    if description:
-        node["description"] = description
-    return node
+    return _scalar("boolean", description=description)
 
 
 def _nullable(node):

@@ -532,23 +532,26 @@ def parse_address(value: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
-class MllpClient:
-    """One MLLP connection: send a message, read one framed reply. Reusable for persistent sessions."""
+class _Client:
+    """One connection to a listener: send a payload, read one reply ending with ``terminator``."""
 
-    def __init__(self, host: str, port: int, charset: str = "utf-8", timeout: float = 10.0):
+    terminator = b""
+
+    def __init__(self, host: str, port: int, charset: str, timeout: float = 10.0):
         self.charset = charset
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buffer = b""
 
-    def send(self, text: str) -> str:
-        self.sock.sendall(MLLP_START + codec.encode_text(text, self.charset) + MLLP_END)
-        while MLLP_END not in self.buffer:
+    def _exchange(self, payload: bytes) -> bytes:
+        """Send ``payload`` and return the next reply, without its terminator."""
+        self.sock.sendall(payload)
+        while self.terminator not in self.buffer:
             chunk = self.sock.recv(65536)
             if not chunk:
                 raise ConnectionError("the peer closed the connection before replying")
             self.buffer += chunk
-        frame, _, self.buffer = self.buffer.partition(MLLP_END)
-        return codec.decode_bytes(frame.lstrip(MLLP_START), self.charset, "hl7")
+        reply, _, self.buffer = self.buffer.partition(self.terminator)
+        return reply
 
     def close(self) -> None:
         self.sock.close()
@@ -560,33 +563,31 @@ class MllpClient:
         self.close()
 
 
-class JsonLineClient:
+class MllpClient(_Client):
+    """One MLLP connection: send a message, read one framed reply. Reusable for persistent sessions."""
+
+    terminator = MLLP_END
+
+    def __init__(self, host: str, port: int, charset: str = "utf-8", timeout: float = 10.0):
+        super().__init__(host, port, charset, timeout)
+
+    def send(self, text: str) -> str:
+        frame = self._exchange(MLLP_START + codec.encode_text(text, self.charset) + MLLP_END)
+        return codec.decode_bytes(frame.lstrip(MLLP_START), self.charset, "hl7")
+
+
+class JsonLineClient(_Client):
     """One JSON-lines connection: send a line, read one reply line."""
 
+    terminator = b"\n"
+
     def __init__(self, host: str, port: int, charset: str = "gbk", timeout: float = 10.0):
-        self.charset = charset
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.buffer = b""
+        super().__init__(host, port, charset, timeout)
 
     def send(self, message) -> dict:
         line = message if isinstance(message, str) else json.dumps(message, ensure_ascii=False)
-        self.sock.sendall(codec.encode_text(line, self.charset) + b"\n")
-        while b"\n" not in self.buffer:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("the peer closed the connection before replying")
-            self.buffer += chunk
-        reply, _, self.buffer = self.buffer.partition(b"\n")
+        reply = self._exchange(codec.encode_text(line, self.charset) + b"\n")
         return json.loads(codec.decode_bytes(reply, self.charset, "json"))
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
 
 
 def send_mllp(host: str, port: int, text: str, charset: str = "utf-8", timeout: float = 10.0) -> str:

@@ -19,7 +19,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,30 @@ class Spool:
         self._queue.put((operation, loop, future))
         return await future
 
+    async def _execute(self, sql: str, parameters) -> None:
+        """Run one statement in its own operation."""
+
+        def operation(connection: sqlite3.Connection) -> None:
+            connection.execute(sql, parameters)
+
+        await self._submit(operation)
+
+    async def _execute_many(self, sql: str, rows: list) -> None:
+        """Run one statement once per parameter row, all in one operation."""
+
+        def operation(connection: sqlite3.Connection) -> None:
+            connection.executemany(sql, rows)
+
+        await self._submit(operation)
+
+    async def _select(self, convert: Callable[[sqlite3.Row], Any], sql: str, parameters) -> list:
+        """The rows of a query, each converted in the spool thread."""
+
+        def operation(connection: sqlite3.Connection) -> list:
+            return [convert(row) for row in connection.execute(sql, parameters).fetchall()]
+
+        return await self._submit(operation)
+
     def _run(self) -> None:
         while True:
             item = self._queue.get()
@@ -233,27 +257,20 @@ class Spool:
         return await self._submit(operation)
 
     async def pending_inbound(self, endpoint: str, limit: int) -> list[InboundMessage]:
-        def operation(connection: sqlite3.Connection) -> list[InboundMessage]:
-            rows = connection.execute(
-                "SELECT * FROM inbound WHERE endpoint = ? AND state = 'pending' ORDER BY id LIMIT ?",
-                (endpoint, limit),
-            ).fetchall()
-            return [_inbound(row) for row in rows]
-
-        return await self._submit(operation)
+        return await self._select(
+            _inbound,
+            "SELECT * FROM inbound WHERE endpoint = ? AND state = 'pending' ORDER BY id LIMIT ?",
+            (endpoint, limit),
+        )
 
     async def mark_forwarded(self, results: list[tuple[int, str, str]]) -> None:
         """Record the platform's answers: (row id, result state, error). The platform has stored them."""
         now = utc_now()
-
-        def operation(connection: sqlite3.Connection) -> None:
-            connection.executemany(
-                "UPDATE inbound SET state = 'forwarded', result_state = ?, error = ?, forwarded_at = ?"
-                " WHERE id = ? AND state = 'pending'",
-                [(state, error, now, row_id) for row_id, state, error in results],
-            )
-
-        await self._submit(operation)
+        await self._execute_many(
+            "UPDATE inbound SET state = 'forwarded', result_state = ?, error = ?, forwarded_at = ?"
+            " WHERE id = ? AND state = 'pending'",
+            [(state, error, now, row_id) for row_id, state, error in results],
+        )
 
     async def record_fault(self, row_id: int, error: str, max_attempts: int) -> bool:
         """Count a failed submission of one message; park it when it reached max_attempts. True if parked."""
@@ -270,11 +287,7 @@ class Spool:
 
     async def mark_dead(self, row_id: int, error: str) -> None:
         """The platform refused even the parked message: keep it here for a person (see `status`)."""
-
-        def operation(connection: sqlite3.Connection) -> None:
-            connection.execute("UPDATE inbound SET state = 'dead', parked = 1, error = ? WHERE id = ?", (error, row_id))
-
-        await self._submit(operation)
+        await self._execute("UPDATE inbound SET state = 'dead', parked = 1, error = ? WHERE id = ?", (error, row_id))
 
     # -- outbound -----------------------------------------------------------------------------------------
 
@@ -310,57 +323,37 @@ class Spool:
         return await self._submit(operation)
 
     async def outbound_in_state(self, endpoint: str, state: str, limit: int) -> list[OutboundMessage]:
-        def operation(connection: sqlite3.Connection) -> list[OutboundMessage]:
-            rows = connection.execute(
-                "SELECT * FROM outbound WHERE endpoint = ? AND state = ? ORDER BY id LIMIT ?",
-                (endpoint, state, limit),
-            ).fetchall()
-            return [_outbound(row) for row in rows]
-
-        return await self._submit(operation)
+        return await self._select(
+            _outbound,
+            "SELECT * FROM outbound WHERE endpoint = ? AND state = ? ORDER BY id LIMIT ?",
+            (endpoint, state, limit),
+        )
 
     async def record_delivery(self, row_id: int, status: str, error: str, his_ref: str, reply_raw: str) -> None:
-        now = utc_now()
-
-        def operation(connection: sqlite3.Connection) -> None:
-            connection.execute(
-                "UPDATE outbound SET state = 'delivered', status = ?, error = ?, his_ref = ?, reply_raw = ?,"
-                " tries = tries + 1, delivered_at = ? WHERE id = ?",
-                (status, error, his_ref, reply_raw, now, row_id),
-            )
-
-        await self._submit(operation)
+        await self._execute(
+            "UPDATE outbound SET state = 'delivered', status = ?, error = ?, his_ref = ?, reply_raw = ?,"
+            " tries = tries + 1, delivered_at = ? WHERE id = ?",
+            (status, error, his_ref, reply_raw, utc_now(), row_id),
+        )
 
     async def record_delivery_failure(self, row_id: int, error: str) -> None:
-        def operation(connection: sqlite3.Connection) -> None:
-            connection.execute("UPDATE outbound SET tries = tries + 1, error = ? WHERE id = ?", (error, row_id))
-
-        await self._submit(operation)
+        await self._execute("UPDATE outbound SET tries = tries + 1, error = ? WHERE id = ?", (error, row_id))
 
     async def mark_reported(self, row_ids: list[int]) -> None:
         now = utc_now()
-
-        def operation(connection: sqlite3.Connection) -> None:
-            connection.executemany(
-                "UPDATE outbound SET state = 'reported', reported_at = ? WHERE id = ? AND state = 'delivered'",
-                [(now, row_id) for row_id in row_ids],
-            )
-
-        await self._submit(operation)
+        await self._execute_many(
+            "UPDATE outbound SET state = 'reported', reported_at = ? WHERE id = ? AND state = 'delivered'",
+            [(now, row_id) for row_id in row_ids],
+        )
 
     # -- configuration cache, statistics, housekeeping ----------------------------------------------------
 
     async def save_config(self, code: str, config: dict) -> None:
-        now = utc_now()
-
-        def operation(connection: sqlite3.Connection) -> None:
-            connection.execute(
-                "INSERT INTO endpoint_config (code, config, fetched_at) VALUES (?, ?, ?) ON CONFLICT (code)"
-                " DO UPDATE SET config = excluded.config, fetched_at = excluded.fetched_at",
-                (code, json.dumps(config, ensure_ascii=False, default=str), now),
-            )
-
-        await self._submit(operation)
+        await self._execute(
+            "INSERT INTO endpoint_config (code, config, fetched_at) VALUES (?, ?, ?) ON CONFLICT (code)"
+            " DO UPDATE SET config = excluded.config, fetched_at = excluded.fetched_at",
+            (code, json.dumps(config, ensure_ascii=False, default=str), utc_now()),
+        )
 
     async def load_configs(self) -> dict[str, dict]:
         def operation(connection: sqlite3.Connection) -> dict[str, dict]:
@@ -404,39 +397,18 @@ def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:
         future.set_exception(value)
 
 
+def _from_row(cls, row: sqlite3.Row, **converted):
+    """A message dataclass from the table row whose columns its fields are named after."""
+    values = {field.name: row[field.name] for field in fields(cls)}
+    return cls(**{**values, **converted})
+
+
 def _inbound(row: sqlite3.Row) -> InboundMessage:
-    return InboundMessage(
-        id=row["id"],
-        endpoint=row["endpoint"],
-        control_id=row["control_id"],
-        type=row["type"],
-        protocol=row["protocol"],
-        patient_key=row["patient_key"],
-        sent_at=row["sent_at"],
-        raw=row["raw"],
-        data=json.loads(row["data"]),
-        received_at=row["received_at"],
-        parked=bool(row["parked"]),
-        attempts=row["attempts"],
-        error=row["error"],
-    )
+    return _from_row(InboundMessage, row, data=json.loads(row["data"]), parked=bool(row["parked"]))
 
 
 def _outbound(row: sqlite3.Row) -> OutboundMessage:
-    return OutboundMessage(
-        id=row["id"],
-        endpoint=row["endpoint"],
-        control_id=row["control_id"],
-        type=row["type"],
-        data=json.loads(row["data"]),
-        attempt=row["attempt"],
-        state=row["state"],
-        status=row["status"],
-        error=row["error"],
-        his_ref=row["his_ref"],
-        reply_raw=row["reply_raw"],
-        tries=row["tries"],
-    )
+    return _from_row(OutboundMessage, row, data=json.loads(row["data"]))
 
 
 def _counts(connection: sqlite3.Connection, endpoint: str) -> dict[str, int]:

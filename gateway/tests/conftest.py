@@ -9,6 +9,7 @@ against the real platform.
 import asyncio
 import json
 import socketserver
+import sqlite3
 import threading
 import time
 import xmlrpc.client
@@ -16,6 +17,7 @@ from types import SimpleNamespace
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
 import pytest
+from ihospital_gateway.app import Gateway
 from ihospital_gateway.codec import INBOUND_TYPES
 from ihospital_gateway.config import API_KEY_ENV, from_dict
 from ihospital_gateway.framing import FrameReader, frame
@@ -215,9 +217,33 @@ async def wait_until(predicate, timeout: float = 5.0, what: str = "condition") -
         await asyncio.sleep(0.02)
 
 
+def run_gateway(config, scenario):
+    """Start a gateway on ``config``, await ``scenario(gateway)``, stop it; return what the scenario returned."""
+
+    async def main():
+        gateway = Gateway(config)
+        await gateway.start()
+        try:
+            return await scenario(gateway)
+        finally:
+            await gateway.stop()
+
+    return asyncio.run(main())
+
+
+def inbound_rows(config) -> dict[str, sqlite3.Row]:
+    """The spool's inbound rows by control id, in spool (id) order."""
+    connection = sqlite3.connect(config.spool.path)
+    connection.row_factory = sqlite3.Row
+    try:
+        return {row["control_id"]: row for row in connection.execute("SELECT * FROM inbound ORDER BY id")}
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def wire():
-    """Helpers to build messages and talk to the gateway's listeners."""
+    """Helpers to build messages, run a gateway, talk to its listeners and read its spool."""
     return SimpleNamespace(
         json_message=json_message,
         patient_message=patient_message,
@@ -225,4 +251,6 @@ def wire():
         exchange=exchange,
         send_json=send_json,
         wait_until=wait_until,
+        run=run_gateway,
+        inbound_rows=inbound_rows,
     )

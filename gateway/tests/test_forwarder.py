@@ -1,35 +1,12 @@
 """Forwarding to the platform: order, backoff and replay, poison isolation, dead parking, heartbeat, status."""
 
 import asyncio
-import sqlite3
 from dataclasses import replace
 
 from ihospital_gateway import cli
-from ihospital_gateway.app import Gateway
 from ihospital_gateway.config import API_KEY_ENV
 
 JSON_EP = {"code": "ep-json", "protocol": "json"}
-
-
-def run(config, scenario):
-    async def main():
-        gateway = Gateway(config)
-        await gateway.start()
-        try:
-            return await scenario(gateway)
-        finally:
-            await gateway.stop()
-
-    return asyncio.run(main())
-
-
-def spool_rows(config) -> dict[str, sqlite3.Row]:
-    connection = sqlite3.connect(config.spool.path)
-    connection.row_factory = sqlite3.Row
-    try:
-        return {row["control_id"]: row for row in connection.execute("SELECT * FROM inbound")}
-    finally:
-        connection.close()
 
 
 def test_forwarded_in_spool_order_in_batches(make_config, platform, wire):
@@ -42,10 +19,10 @@ def test_forwarded_in_spool_order_in_batches(make_config, platform, wire):
         platform.down = False
         await wire.wait_until(lambda: len(platform.submitted) == 30, what="forwarding")
 
-    run(config, scenario)
+    wire.run(config, scenario)
     assert platform.submit_order == [f"M{i:02}" for i in range(30)]
     assert 5 <= platform.submit_calls <= 8
-    assert {row["state"] for row in spool_rows(config).values()} == {"forwarded"}
+    assert {row["state"] for row in wire.inbound_rows(config).values()} == {"forwarded"}
 
 
 def test_backoff_while_platform_down_then_replay(make_config, platform, wire):
@@ -72,7 +49,7 @@ def test_backoff_while_platform_down_then_replay(make_config, platform, wire):
             "last_error",
         }
 
-    run(config, scenario)
+    wire.run(config, scenario)
     assert platform.submit_order == [f"R{i}" for i in range(5)]
 
 
@@ -84,13 +61,13 @@ def test_replay_after_restart(make_config, platform, wire):
     async def first(gateway):
         await wire.send_json(gateway.ports["ep-json"], [wire.json_message("X1"), wire.json_message("X2")])
 
-    run(config, first)
+    wire.run(config, first)
     platform.down = False
 
     async def second(gateway):
         await wire.wait_until(lambda: len(platform.submitted) == 2, what="replay")
 
-    run(config, second)
+    wire.run(config, second)
     assert platform.submit_order == ["X1", "X2"]
 
 
@@ -111,13 +88,13 @@ def test_poison_message_is_isolated_parked_dead_and_keeps_patient_order(make_con
         platform.down = False
         await wire.wait_until(lambda: len(platform.submitted) == 5, what="all forwarded")
 
-    run(config, scenario)
+    wire.run(config, scenario)
     order = platform.submit_order
     assert order.index("P1") < order.index("P4") < order.index("P2") < order.index("P3")
     assert platform.submitted[("ep-json", "P2")]["dead"] is True
     assert "ValueError: bad patient.update" in platform.submitted[("ep-json", "P2")]["error"]
     assert "dead" not in platform.submitted[("ep-json", "P3")]
-    rows = spool_rows(config)
+    rows = wire.inbound_rows(config)
     assert (rows["P2"]["parked"], rows["P2"]["attempts"], rows["P2"]["result_state"]) == (1, 3, "dead")
     assert rows["P3"]["result_state"] == "processed"
 
@@ -133,8 +110,8 @@ def test_platform_faulting_everything_is_not_blamed_on_messages(make_config, pla
         platform.fault_all = False
         await wire.wait_until(lambda: len(platform.submitted) == 2, what="forwarding")
 
-    run(config, scenario)
-    rows = spool_rows(config)
+    wire.run(config, scenario)
+    rows = wire.inbound_rows(config)
     # At most the fault racing the recovery (the heartbeat probe already succeeds) is counted.
     assert [rows[c]["parked"] for c in ("F1", "F2")] == [0, 0]
     assert rows["F1"]["attempts"] + rows["F2"]["attempts"] <= 1
@@ -157,10 +134,10 @@ def test_refused_even_as_dead_is_kept_locally_and_shown_by_status(make_config, p
 
     async def scenario(gateway):
         await wire.send_json(gateway.ports["ep-json"], [wire.json_message("Z1"), wire.json_message("Z2")])
-        await wire.wait_until(lambda: spool_rows(config)["Z1"]["state"] == "dead", what="kept dead")
+        await wire.wait_until(lambda: wire.inbound_rows(config)["Z1"]["state"] == "dead", what="kept dead")
         await wire.wait_until(lambda: ("ep-json", "Z2") in platform.submitted, what="Z2 forwarded")
 
-    run(config, scenario)
+    wire.run(config, scenario)
     config_file = config.spool.path.parent / "gateway.toml"
     config_file.write_text(
         f'[odoo]\nurl = "{platform.url}"\n[spool]\npath = "spool.sqlite3"\n'
@@ -182,7 +159,7 @@ def test_wrong_api_key_waits_instead_of_parking(make_config, platform, wire):
         await wire.send_json(gateway.ports["ep-json"], [wire.json_message("W1")])
         await wire.wait_until(lambda: "refused" in gateway.activity["ep-json"].last_error, what="login refused")
 
-    run(config, scenario)
-    row = spool_rows(config)["W1"]
+    wire.run(config, scenario)
+    row = wire.inbound_rows(config)["W1"]
     assert (row["state"], row["parked"], row["attempts"]) == ("pending", 0, 0)
     assert platform.submitted == {}

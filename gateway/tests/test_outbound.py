@@ -5,7 +5,6 @@ import json
 import socket
 
 from ihospital_gateway import hl7codec
-from ihospital_gateway.app import Gateway
 from ihospital_gateway.framing import FrameReader, frame
 
 
@@ -82,18 +81,6 @@ def outbound_booking(control_id: str) -> dict:
     return {"control_id": control_id, "type": "booking.create", "data": data, "attempt": 1}
 
 
-def run(config, scenario):
-    async def main():
-        gateway = Gateway(config)
-        await gateway.start()
-        try:
-            return await scenario(gateway)
-        finally:
-            await gateway.stop()
-
-    return asyncio.run(main())
-
-
 def test_json_gbk_delivery_and_report(make_config, platform, wire):
     his_port = free_port()
     config = make_config({"code": "ep-json", "protocol": "json", "charset": "gbk", "his": f"127.0.0.1:{his_port}"})
@@ -108,7 +95,7 @@ def test_json_gbk_delivery_and_report(make_config, platform, wire):
             await his.stop()
         return his
 
-    his = run(config, scenario)
+    his = wire.run(config, scenario)
     sent = [json.loads(text) for text in his.received]
     assert [m["control_id"] for m in sent] == ["OB1", "OB2"]
     assert sent[0]["type"] == "booking.cancel" and sent[0]["data"]["reason"] == "患者取消"
@@ -133,7 +120,7 @@ def test_hl7_booking_delivery_reports_his_ref(make_config, platform, wire):
             await his.stop()
         return his
 
-    his = run(config, scenario)
+    his = wire.run(config, scenario)
     assert his.received[0].startswith("MSH|") and "SRM^S01" in his.received[0]
     (_code, result), *_ = platform.reports
     assert (result["control_id"], result["status"], result["his_ref"]) == ("BK1", "AA", "HIS-778")
@@ -163,7 +150,7 @@ def test_his_down_or_silent_keeps_messages_in_order_then_delivers(make_config, p
         await his.stop()
         return his
 
-    his = run(config, scenario)
+    his = wire.run(config, scenario)
     delivered = [json.loads(text)["control_id"] for text in his.received]
     assert delivered[-3:] == ["D0", "D1", "D2"]
     assert [r["control_id"] for _code, r in platform.reports] == ["D0", "D1", "D2"]
@@ -187,7 +174,7 @@ def test_his_errors_are_reported_and_reports_are_retried(make_config, platform, 
             await his.stop()
         return his
 
-    his = run(config, scenario)
+    his = wire.run(config, scenario)
     assert [json.loads(text)["control_id"] for text in his.received] == ["AE1"]  # BAD1 never sent
     results = {r["control_id"]: r for _code, r in platform.reports}
     assert len(platform.reports) == 2 and platform.report_fails == 0
@@ -212,5 +199,5 @@ def test_resent_control_id_delivered_once_until_platform_requeues(make_config, p
             await his.stop()
         return his
 
-    his = run(config, scenario)
+    his = wire.run(config, scenario)
     assert [json.loads(text)["control_id"] for text in his.received] == ["RS1", "RS1"]

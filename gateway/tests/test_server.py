@@ -3,7 +3,6 @@
 import asyncio
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import hl7
@@ -14,27 +13,6 @@ from ihospital_gateway.framing import MLLP_END, MLLP_START, frame
 
 JSON_EP = {"code": "ep-json", "protocol": "json"}
 HL7_EP = {"code": "ep-hl7", "protocol": "hl7"}
-
-
-def run(config, scenario):
-    async def main():
-        gateway = Gateway(config)
-        await gateway.start()
-        try:
-            return await scenario(gateway)
-        finally:
-            await gateway.stop()
-
-    return asyncio.run(main())
-
-
-def inbound_rows(config) -> list[sqlite3.Row]:
-    connection = sqlite3.connect(config.spool.path)
-    connection.row_factory = sqlite3.Row
-    try:
-        return connection.execute("SELECT * FROM inbound ORDER BY id").fetchall()
-    finally:
-        connection.close()
 
 
 def msa(reply: bytes, charset: str = "utf-8") -> list[str]:
@@ -60,7 +38,7 @@ def test_json_short_and_persistent_connections(make_config, platform, wire):
         assert json.loads(submitted["raw"])["control_id"] == "J1"
         assert len(submitted["received_at"]) == 19
 
-    run(config, scenario)
+    wire.run(config, scenario)
 
 
 def test_hl7_mllp_ack_and_forwarded_raw(make_config, platform, wire):
@@ -77,7 +55,7 @@ def test_hl7_mllp_ack_and_forwarded_raw(make_config, platform, wire):
         assert message["data"]["patient"]["name"] == "李四"
         assert message["raw"] == wire.hl7_message("H0", name="李四").rstrip("\r")  # CR separators kept
 
-    run(config, scenario)
+    wire.run(config, scenario)
 
 
 def test_gbk_endpoints_decode_and_reply_in_gbk(make_config, platform, wire):
@@ -98,7 +76,7 @@ def test_gbk_endpoints_decode_and_reply_in_gbk(make_config, platform, wire):
         assert platform.submitted[("ep-json", "G1")]["data"]["room"] == "诊室 3"
         assert platform.submitted[("ep-hl7", "G3")]["data"]["patient"]["name"] == "王五"
 
-    run(config, scenario)
+    wire.run(config, scenario)
 
 
 def test_duplicate_control_id_is_stored_once_and_acked_again(make_config, platform, wire):
@@ -113,8 +91,8 @@ def test_duplicate_control_id_is_stored_once_and_acked_again(make_config, platfo
         await asyncio.sleep(0.2)
         assert platform.submit_order == ["D1"]
 
-    run(config, scenario)
-    assert [row["control_id"] for row in inbound_rows(config)] == ["D1"]
+    wire.run(config, scenario)
+    assert list(wire.inbound_rows(config)) == ["D1"]
 
 
 def test_bad_input_gets_a_nak_and_the_connection_goes_on(make_config, platform, wire):
@@ -148,7 +126,7 @@ def test_bad_input_gets_a_nak_and_the_connection_goes_on(make_config, platform, 
         assert msa(replies[1])[0] == "AR"
         await wire.wait_until(lambda: len(platform.submitted) == 2, what="forwarding")
 
-    run(config, scenario)
+    wire.run(config, scenario)
 
 
 def test_oversized_message_gets_ar_and_close(make_config, wire):
@@ -188,7 +166,7 @@ def test_oversized_message_gets_ar_and_close(make_config, wire):
         assert await asyncio.wait_for(reader.read(), 5) == b""
         writer.close()
 
-    run(config, scenario)
+    wire.run(config, scenario)
 
 
 def test_silent_and_slow_clients_are_closed(make_config, wire):
@@ -214,7 +192,7 @@ def test_silent_and_slow_clients_are_closed(make_config, wire):
         writer.close()
         assert (await wire.send_json(gateway.ports["ep-json"], [wire.json_message("OK1")]))[0]["status"] == "AA"
 
-    run(config, scenario)
+    wire.run(config, scenario)
 
 
 def test_connection_cap(make_config, wire):
@@ -232,7 +210,7 @@ def test_connection_cap(make_config, wire):
         await wire.wait_until(lambda: gateway.servers["ep-json"].limiter.open == 0, what="connections closed")
         assert (await wire.send_json(port, [wire.json_message("CAP1")]))[0]["status"] == "AA"
 
-    run(config, scenario)
+    wire.run(config, scenario)
 
 
 def test_message_types_not_enabled_are_rejected_and_config_is_cached(make_config, platform, wire):
@@ -252,14 +230,14 @@ def test_message_types_not_enabled_are_rejected_and_config_is_cached(make_config
         assert [r["status"] for r in replies] == ["AR", "AA"]
         assert replies[0]["error"] == "message type queue.call is not enabled for endpoint ep-json"
 
-    run(config, first_run)
+    wire.run(config, first_run)
     platform.down = True
 
     async def second_run(gateway):  # the platform is down: the cached configuration still applies
         replies = await wire.send_json(gateway.ports["ep-json"], [wire.json_message("T3")])
         assert replies[0]["status"] == "AR"
 
-    run(config, second_run)
+    wire.run(config, second_run)
 
 
 def test_all_inbound_types_accepted_before_any_configuration(make_config, platform, wire):
@@ -271,7 +249,7 @@ def test_all_inbound_types_accepted_before_any_configuration(make_config, platfo
         assert replies[0]["status"] == "AA"
         assert gateway.enabled_types("ep-json") is None
 
-    run(config, scenario)
+    wire.run(config, scenario)
 
 
 def test_configuration_file_and_errors(tmp_path):
