@@ -592,9 +592,17 @@ class IhospitalAppointment(models.Model):
     @api.model
     def _cron_send_reminders(self):
         """Day-before reminders (提醒) for tomorrow's booked appointments."""
-        tomorrow = fields.Date.context_today(self) + timedelta(days=1)
-        for appointment in self.search(
-            [("state", "=", "booked"), ("date", "=", tomorrow), ("reminder_sent", "=", False)], limit=1000
-        ):
+        # hospitals may sit in different time zones: "tomorrow" is each hospital's own
+        utc_today = fields.Date.today()
+        candidates = self.search(
+            [
+                ("state", "=", "booked"),
+                ("date", ">=", utc_today),
+                ("date", "<=", utc_today + timedelta(days=2)),
+                ("reminder_sent", "=", False),
+            ],
+            limit=1000,
+        )
+        for appointment in candidates.filtered(lambda a: a.date == a.company_id._ihospital_today() + timedelta(days=1)):
             appointment.reminder_sent = True
             appointment._notify("reminder")

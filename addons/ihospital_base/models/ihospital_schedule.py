@@ -183,7 +183,7 @@ class IhospitalSchedule(models.Model):
         for schedule in self:
             if schedule.state != "draft":
                 raise UserError(_("Only draft schedules can be published (%s).", schedule.name))
-            if schedule.date < fields.Date.context_today(schedule):
+            if schedule.date < schedule.company_id._ihospital_today():
                 raise UserError(_("%s is in the past and cannot be published.", schedule.name))
             schedule._generate_slots()
             schedule.state = "published"
@@ -293,7 +293,7 @@ class IhospitalSchedule(models.Model):
                         ).strftime("%Y-%m-%d %H:%M"),
                     )
                 )
-            last_day = fields.Date.context_today(self) + timedelta(days=company.booking_days_ahead)
+            last_day = company._ihospital_today() + timedelta(days=company.booking_days_ahead)
             if self.date > last_day:
                 raise UserError(_("Bookings open %d days ahead at most.", company.booking_days_ahead))
 

@@ -98,8 +98,8 @@ class IhospitalScheduleTemplate(models.Model):
     def _cron_generate_schedules(self):
         """Keep a rolling window of published schedules: the booking horizon
         of each hospital plus a week."""
-        today = fields.Date.context_today(self)
         for company in self.env["res.company"].search([("is_hospital", "=", True)]):
+            today = company._ihospital_today()
             templates = self.search([("company_id", "=", company.id)])
             horizon = today + timedelta(days=company.booking_days_ahead + 7)
             templates._generate_schedules(today, horizon, publish=True)

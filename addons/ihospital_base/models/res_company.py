@@ -92,6 +92,12 @@ class ResCompany(models.Model):
         help="How late after the slot's start a patient may still check in.",
     )
 
+    def _ihospital_today(self):
+        """Today's date at the hospital, whatever the server's or the user's
+        time zone: clinic days, reminders and booking windows follow it."""
+        self.ensure_one()
+        return fields.Date.context_today(self.with_context(tz=self.hospital_tz or "Asia/Shanghai"))
+
     @api.constrains("hospital_latitude", "hospital_longitude")
     def _check_hospital_coordinates(self):
         for company in self:

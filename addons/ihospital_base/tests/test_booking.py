@@ -42,7 +42,7 @@ class BookingCase(IhospitalCase, SMSCase):
                 "company_id": cls.hospital.id,
                 "department_id": (department or cls.cardiology).id,
                 "doctor_id": (doctor or cls.emp_doctor).id,
-                "date": fields.Date.today() + timedelta(days=days),
+                "date": cls.hospital._ihospital_today() + timedelta(days=days),
                 "session": session,
                 "capacity": capacity,
                 "fee": fee,
@@ -100,7 +100,7 @@ class TestSchedule(BookingCase):
             self._schedule(doctor=self.emp_doctor_2, publish=False)
 
     def test_weekly_templates_generate_schedules_once(self):
-        today = fields.Date.today()
+        today = self.hospital._ihospital_today()
         template = self.env["ihospital.schedule.template"].create(
             {
                 "company_id": self.hospital.id,
@@ -139,7 +139,7 @@ class TestSchedule(BookingCase):
                     "capacity": 0,
                 }
             )
-        today = fields.Date.today()
+        today = self.hospital._ihospital_today()
         Generate = self.env["ihospital.schedule.generate"]
         with self.assertRaisesMsg(UserError, "end date comes before"):
             Generate.create({"company_id": self.hospital.id, "date_from": today, "date_to": today - timedelta(1)})

@@ -69,7 +69,7 @@ class TestBookingConcurrency(BaseCase):
                     "company_id": self.ids["company"],
                     "department_id": self.ids["department"],
                     "doctor_id": self.ids["doctor"],
-                    "date": fields.Date.today() + timedelta(days=days),
+                    "date": env["res.company"].browse(self.ids["company"])._ihospital_today() + timedelta(days=days),
                     "capacity": capacity,
                     "release_override": True,
                     "release_at_manual": fields.Datetime.now() - timedelta(minutes=5),
