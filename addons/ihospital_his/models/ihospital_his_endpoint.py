@@ -73,11 +73,11 @@ class IhospitalHisEndpoint(models.Model):
         string="Keep Processed Messages (days)", default=90, help="Parked (dead) messages are kept until handled."
     )
     # heartbeat of the gateway
-    gateway_last_seen = fields.Datetime(string="Gateway Last Seen", readonly=True, copy=False)
+    gateway_last_seen = fields.Datetime(readonly=True, copy=False)
     gateway_version = fields.Char(readonly=True, copy=False)
     gateway_spool_pending = fields.Integer(string="Spool Pending", readonly=True, copy=False)
     gateway_spool_dead = fields.Integer(string="Spool Parked", readonly=True, copy=False)
-    gateway_outbound_pending = fields.Integer(string="Gateway Outbound Pending", readonly=True, copy=False)
+    gateway_outbound_pending = fields.Integer(readonly=True, copy=False)
     gateway_last_inbound_at = fields.Datetime(string="Gateway Last Received", readonly=True, copy=False)
     gateway_last_forward_at = fields.Datetime(string="Gateway Last Forwarded", readonly=True, copy=False)
     gateway_last_error = fields.Text(readonly=True, copy=False)
