@@ -128,8 +128,9 @@ class IhospitalAppointment(models.Model):
 
     # ------------------------------------------------------------------ booking
     @api.model
-    def _book(self, schedule, patient, channel="portal", user=None):
-        """Book `patient` on `schedule` and return the appointment.
+    def _book(self, schedule, patient, channel="portal", user=None, slot=None):
+        """Book `patient` on `schedule` and return the appointment; on
+        `slot` when the patient chose a number, else on the next free one.
 
         Safe across workers: the patient's row is locked so that per-patient
         limits are counted once at a time, the slot is taken by an atomic
@@ -154,7 +155,9 @@ class IhospitalAppointment(models.Model):
         onsite_allowed = channel in ("window", "his")
         try:
             with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
-                slot_id = schedule._reserve_slot(onsite_allowed)
+                slot_id = schedule._reserve_slot(onsite_allowed, slot)
+                if not slot_id and slot:
+                    raise UserError(_("This number was just taken or cannot be booked online: choose another one."))
                 if not slot_id:
                     raise UserError(
                         _(

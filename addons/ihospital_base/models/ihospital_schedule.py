@@ -297,9 +297,10 @@ class IhospitalSchedule(models.Model):
             if self.date > last_day:
                 raise UserError(_("Bookings open %d days ahead at most.", company.booking_days_ahead))
 
-    def _reserve_slot(self, onsite_allowed):
-        """Take one free slot of this schedule atomically and return its id,
-        or None when none is left.
+    def _reserve_slot(self, onsite_allowed, slot=None):
+        """Take one free slot of this schedule atomically (`slot` if given,
+        else the first free one) and return its id, or None when none is
+        left (or `slot` was just taken).
 
         Raw SQL because the ORM cannot express it: the conditional UPDATE
         with FOR UPDATE SKIP LOCKED lets concurrent bookings on several
@@ -307,13 +308,16 @@ class IhospitalSchedule(models.Model):
         and never overbook (booked_count < capacity is checked by the UPDATE
         itself)."""
         self.ensure_one()
-        candidate = SQL(
-            """(SELECT id FROM ihospital_slot
-                 WHERE schedule_id = %s AND booked_count < capacity AND (%s OR NOT onsite_only)
-              ORDER BY sequence LIMIT 1 FOR UPDATE SKIP LOCKED)""",
-            self.id,
-            bool(onsite_allowed),
-        )
+        if slot:
+            candidate = SQL("%s", slot.id)
+        else:
+            candidate = SQL(
+                """(SELECT id FROM ihospital_slot
+                     WHERE schedule_id = %s AND booked_count < capacity AND (%s OR NOT onsite_only)
+                  ORDER BY sequence LIMIT 1 FOR UPDATE SKIP LOCKED)""",
+                self.id,
+                bool(onsite_allowed),
+            )
         self.env.cr.execute(
             SQL(
                 """UPDATE ihospital_slot SET booked_count = booked_count + 1

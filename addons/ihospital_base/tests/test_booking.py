@@ -166,6 +166,19 @@ class TestBookingRules(BookingCase):
         self.assertEqual(self.schedule.booked_count, 1)
         self.assertTrue(appointment.name.startswith("A"))
 
+    def test_a_chosen_number_is_booked_or_refused(self):
+        online = self.schedule.slot_ids.filtered(lambda s: not s.onsite_only).sorted("sequence")
+        Appointment = self.env["ihospital.appointment"]
+        chosen = Appointment._book(self.schedule, self.patient_cardio, user=self.user_portal, slot=online[-1])
+        self.assertEqual(chosen.slot_id, online[-1])
+        with self.assertRaisesMsg(UserError, "just taken"):
+            Appointment._book(self.schedule, self.patient_surgery, user=self.user_portal, slot=online[-1])
+        # numbers kept for the window cannot be chosen online
+        onsite = self.schedule.slot_ids.filtered("onsite_only")[:1]
+        self.assertTrue(onsite)
+        with self.assertRaisesMsg(UserError, "just taken"):
+            Appointment._book(self.schedule, self.patient_surgery, user=self.user_portal, slot=onsite)
+
     def test_paid_online_booking_is_held(self):
         schedule = self._schedule(fee=50, doctor=self.emp_head)
         appointment = self._book(schedule)
