@@ -7,7 +7,7 @@
     "website": "https://github.com/ihospital/ihospital",
     "author": "iHospital developers",
     "license": "LGPL-3",
-    "depends": ["mail", "hr", "payment", "sms"],
+    "depends": ["mail", "hr", "payment", "sms", "rating", "portal"],
     "external_dependencies": {"python": ["python-stdnum", "phonenumbers"]},
     "data": [
         "security/ihospital_base_security.xml",
@@ -17,6 +17,7 @@
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
         "data/ihospital_complaint_data.xml",
+        "data/ihospital_consultation_data.xml",
         "views/res_company_views.xml",
         "views/ihospital_building_views.xml",
         "views/ihospital_merchant_views.xml",
@@ -33,6 +34,8 @@
         "views/res_config_settings_views.xml",
         "views/ihospital_base_templates.xml",
         "views/ihospital_base_menus.xml",
+        "views/ihospital_consultation_views.xml",
+        "report/ihospital_report_reports.xml",
     ],
     "demo": [
         "demo/res_company_demo.xml",

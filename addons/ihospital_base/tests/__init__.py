@@ -8,3 +8,4 @@ from . import test_booking
 from . import test_booking_concurrency
 from . import test_queue_display
 from . import test_reports
+from . import test_consultation
