@@ -1,9 +1,8 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
-from odoo.http import request
-
 from odoo.addons.ihospital_base.models.hr_department import DEPARTMENT_CATEGORIES
+from odoo.http import request
 
 SEARCH_MAX_LENGTH = 50
 

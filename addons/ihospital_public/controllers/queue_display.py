@@ -1,5 +1,4 @@
 from odoo import http
-
 from odoo.addons.ihospital_base.controllers.main import QueueDisplay
 
 

@@ -3,3 +3,5 @@ from . import ihospital_guide_step
 from . import ihospital_map_provider
 from . import res_company
 from . import website
+from . import ihospital_appointment
+from . import ihospital_service_menu

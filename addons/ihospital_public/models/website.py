@@ -1,9 +1,8 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.tools.misc import format_date
-
 from odoo.addons.ihospital_base.models.hr_employee import DOCTOR_TITLES
+from odoo.tools.misc import format_date
 
 
 class Website(models.Model):

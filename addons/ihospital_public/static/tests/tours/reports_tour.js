@@ -1,0 +1,64 @@
+import {registry} from "@web/core/registry";
+
+registry.category("web_tour.tours").add("ihospital_reports_tour", {
+    url: "/my/reports",
+    steps: () => [
+        {
+            content: "Open the lab report",
+            trigger: ".o_ihospital_report_list a:contains('Tour Blood Count')",
+            run: "click",
+        },
+        {
+            content: "The identity check comes first, without the results",
+            trigger: ".o_ihospital_report_verify:not(:has(.o_ihospital_report_lab))",
+        },
+        {
+            content: "Send the code by SMS",
+            trigger: "button.o_ihospital_send_code",
+            run: "click",
+        },
+        {
+            content: "The code was sent",
+            trigger: ".o_ihospital_report_verify .alert-success",
+        },
+        {
+            content: "A wrong code is refused",
+            trigger: "input[name='id_last4']",
+            run: "edit 0000",
+        },
+        {
+            trigger: "input[name='code']",
+            run: "edit 000000",
+        },
+        {
+            trigger: "button.o_ihospital_verify",
+            run: "click",
+        },
+        {
+            content: "Wrong tries are counted",
+            trigger: ".o_ihospital_report_verify .alert-danger:contains('4')",
+        },
+        {
+            content: "Enter the ID number's last four characters",
+            trigger: "input[name='id_last4']",
+            run: "edit 002X",
+        },
+        {
+            content: "Enter the code",
+            trigger: "input[name='code']",
+            run: "edit 246810",
+        },
+        {
+            trigger: "button.o_ihospital_verify",
+            run: "click",
+        },
+        {
+            content: "The results show, the critical one flagged",
+            trigger: ".o_ihospital_report_lab tr.table-danger:contains('Potassium')",
+        },
+        {
+            content: "A PDF can be downloaded",
+            trigger: ".o_ihospital_report_lab a.o_ihospital_report_pdf",
+        },
+    ],
+});

@@ -1,0 +1,178 @@
+import json
+import re
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestPortalConsultation(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal_user = cls.env.ref("ihospital_base.user_patient_demo")
+        cls.doctor_user = cls.env.ref("ihospital_base.user_doctor_demo")
+        cls.doctor = cls.env.ref("ihospital_base.hr_employee_cardiology_3_demo")
+        cls.head = cls.env.ref("ihospital_base.hr_employee_cardiology_1_demo")
+        cls.patient = (
+            cls.env["ihospital.patient.account"]
+            .search([("user_id", "=", cls.portal_user.id), ("relation", "=", "self")])
+            .patient_id
+        )
+        cls.other_user = new_test_user(cls.env, login="other_asker", password="other_asker", groups="base.group_portal")
+        cls.offline_doctor = cls.env.ref("ihospital_base.hr_employee_cardiology_2_demo")
+        cls.offline_doctor.write({"online_consultation": False, "is_published": True})
+
+    def _csrf(self, url):
+        match = re.search(r'name="csrf_token" value="([^"]+)"', self.url_open(url).text)
+        self.assertTrue(match)
+        return match.group(1)
+
+    def _consultation(self, doctor=None):
+        return (
+            self.env["ihospital.consultation"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.patient.company_id.id,
+                    "doctor_id": (doctor or self.doctor).id,
+                    "patient_id": self.patient.id,
+                    "user_id": self.portal_user.id,
+                    "subject": "Blood pressure",
+                    "question": "Is 150/95 too high?",
+                }
+            )
+        )
+
+    def test_tour_ask_and_rate(self):
+        slug = self.env["ir.http"]._slug(self.doctor)
+        self.start_tour(f"/doctors/{slug}", "ihospital_consultation_ask_tour", login="patient")
+        consultation = self.env["ihospital.consultation"].search([("subject", "=", "Tour cough question")])
+        self.assertEqual(len(consultation), 1)
+        self.assertEqual((consultation.doctor_id, consultation.user_id), (self.doctor, self.portal_user))
+        self.assertEqual(consultation.state, "open")
+        consultation.with_user(self.doctor_user).message_post(
+            body="Come tomorrow morning to the cardiology clinic.",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self.assertEqual(consultation.state, "answered")
+        self.start_tour(f"/my/consultations/{consultation.id}", "ihospital_consultation_rate_tour", login="patient")
+        self.assertEqual(consultation.state, "closed")
+        self.assertEqual(consultation.rating_last_value, 5)
+        self.assertEqual(consultation.sudo().rating_ids.feedback, "Thank you, doctor")
+
+    def test_question_with_images(self):
+        self.authenticate("patient", "patient")
+        png = (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+            b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+        )
+        response = self.url_open(
+            "/my/consultations/new",
+            data={
+                "csrf_token": self._csrf(f"/my/consultations/new?doctor={self.doctor.id}"),
+                "doctor_id": self.doctor.id,
+                "patient_id": self.patient.id,
+                "subject": "Rash",
+                "question": "See the photo.",
+            },
+            files={"attachments": ("rash.png", png, "image/png")},
+        )
+        self.assertEqual(response.status_code, 200)
+        consultation = self.env["ihospital.consultation"].search([("subject", "=", "Rash")])
+        self.assertTrue(consultation)
+        question = consultation.message_ids.filtered(lambda m: m.author_id == self.portal_user.partner_id)
+        self.assertEqual(question.attachment_ids.mapped("name"), ["rash.png"])
+
+    def test_doctor_without_online_consultation_cannot_be_asked(self):
+        self.authenticate("patient", "patient")
+        page = self.url_open(f"/my/consultations/new?doctor={self.offline_doctor.id}")
+        self.assertIn("alert-danger", page.text)
+        self.assertNotIn(f'value="{self.offline_doctor.id}"', page.text, "not offered")
+        response = self.url_open(
+            "/my/consultations/new",
+            data={
+                "csrf_token": self._csrf("/my/consultations/new"),
+                "doctor_id": self.offline_doctor.id,
+                "patient_id": self.patient.id,
+                "subject": "Offline",
+                "question": "Anyone?",
+            },
+        )
+        self.assertIn("alert-danger", response.text)
+        self.assertFalse(self.env["ihospital.consultation"].search([("subject", "=", "Offline")]))
+
+    def test_other_account_gets_nothing_by_id_or_token(self):
+        consultation = self._consultation()
+        token = consultation._portal_ensure_token()
+        self.authenticate("other_asker", "other_asker")
+        for url in (
+            f"/my/consultations/{consultation.id}",
+            f"/my/consultations/{consultation.id}?access_token={token}",
+        ):
+            response = self.url_open(url)
+            self.assertNotIn("150/95", response.text)
+            self.assertNotIn("Blood pressure", response.text)
+            self.assertTrue(response.url.endswith("/my/consultations"), response.url)
+        listing = self.url_open("/my/consultations")
+        self.assertNotIn("Blood pressure", listing.text)
+        # Nor can it rate (close) the question.
+        consultation.with_user(self.doctor_user).message_post(
+            body="Yes.", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        csrf = self._csrf("/my/account")
+        self.url_open(f"/my/consultations/{consultation.id}/close", data={"csrf_token": csrf, "rating": "1"})
+        self.assertEqual(consultation.state, "answered")
+
+    def test_follow_up_through_portal_chatter(self):
+        consultation = self._consultation()
+        consultation.with_user(self.doctor_user).message_post(
+            body="Measure it twice a day.", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        post = {
+            "thread_model": "ihospital.consultation",
+            "thread_id": consultation.id,
+            "post_data": {
+                "body": "Here are my readings.",
+                "message_type": "comment",
+                "subtype_xmlid": "mail.mt_comment",
+            },
+        }
+        self.authenticate("other_asker", "other_asker")
+        response = self.url_open(
+            "/mail/message/post",
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": post}),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertIn("error", response.json(), "another account cannot post")
+        self.assertFalse(consultation.message_ids.filtered(lambda m: "my readings" in (m.body or "")))
+        self.authenticate("patient", "patient")
+        self.make_jsonrpc_request("/mail/message/post", post)
+        self.assertTrue(consultation.message_ids.filtered(lambda m: "my readings" in (m.body or "")))
+        self.assertEqual(consultation.state, "open", "back in the doctor's queue")
+
+    def test_post_without_csrf_token_is_refused(self):
+        consultation = self._consultation()
+        consultation.with_user(self.doctor_user).message_post(
+            body="Yes.", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.authenticate("patient", "patient")
+        response = self.url_open(f"/my/consultations/{consultation.id}/close", data={"rating": "5"})
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(consultation.state, "answered")
+        response = self.url_open(
+            "/my/consultations/new",
+            data={"doctor_id": self.doctor.id, "patient_id": self.patient.id, "subject": "X", "question": "Y"},
+        )
+        self.assertEqual(response.status_code, 400)
+
+    def test_phone_shown_only_if_authorized(self):
+        self.authenticate("patient", "patient")
+        without = self._consultation()
+        page = self.url_open(f"/my/consultations/{without.id}")
+        self.assertIn("Blood pressure", page.text)
+        self.assertNotIn("o_ihospital_doctor_phone", page.text)
+        with_phone = self._consultation(doctor=self.head)
+        page = self.url_open(f"/my/consultations/{with_phone.id}")
+        self.assertIn("o_ihospital_doctor_phone", page.text)
+        self.assertIn(self.head.consultation_phone, page.text)

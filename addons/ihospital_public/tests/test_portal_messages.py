@@ -1,0 +1,63 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestPortalMessages(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal_user = cls.env.ref("ihospital_base.user_patient_demo")
+        cls.patient = (
+            cls.env["ihospital.patient.account"]
+            .search([("user_id", "=", cls.portal_user.id), ("relation", "=", "self")])
+            .patient_id
+        )
+        cls.other_user = new_test_user(
+            cls.env, login="other_reader", password="other_reader", groups="base.group_portal"
+        )
+        cls.report = cls.env["ihospital.lab.report"].create(
+            {
+                "company_id": cls.patient.company_id.id,
+                "name": "LAB-MSG-1",
+                "patient_id": cls.patient.id,
+                "title": "Liver Function",
+            }
+        )
+        cls.consultation = (
+            cls.env["ihospital.consultation"]
+            .sudo()
+            .create(
+                {
+                    "company_id": cls.patient.company_id.id,
+                    "doctor_id": cls.env.ref("ihospital_base.hr_employee_cardiology_3_demo").id,
+                    "patient_id": cls.patient.id,
+                    "user_id": cls.portal_user.id,
+                    "subject": "Palpitations",
+                    "question": "My heart races.",
+                }
+            )
+        )
+        cls.consultation.with_user(cls.env.ref("ihospital_base.user_doctor_demo")).message_post(
+            body="Record an ECG when it happens.", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+
+    def test_my_messages(self):
+        self.authenticate("patient", "patient")
+        page = self.url_open("/my/messages")
+        self.assertEqual(page.status_code, 200)
+        text = page.text
+        self.assertIn("LAB-MSG-1", text, "report ready notice")
+        self.assertIn("Record an ECG when it happens.", text, "the doctor's reply")
+        self.assertIn(f"/my/consultations/{self.consultation.id}", text)
+        self.assertNotIn("My heart races.", text, "not the account's own messages")
+        self.assertLess(text.index("Record an ECG"), text.index("LAB-MSG-1"), "newest first")
+        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["ihospital_message_count"]})
+        self.assertGreaterEqual(counters["ihospital_message_count"], 2)
+
+    def test_other_account_sees_none(self):
+        self.authenticate("other_reader", "other_reader")
+        page = self.url_open("/my/messages")
+        self.assertNotIn("LAB-MSG-1", page.text)
+        self.assertNotIn("Record an ECG", page.text)
+        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["ihospital_message_count"]})
+        self.assertEqual(counters["ihospital_message_count"], 0)
