@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Save phone-width (375x812) screenshots of the main pages, in Chinese.
+
+Needs the Odoo of `make run` serving the demo database (default
+http://127.0.0.1:8069, database `ihospital`) and a Chromium; it starts only a
+headless Chromium of its own and drives it through the DevTools protocol
+(websocket-client, installed in .venv). Portal pages are taken signed in as
+the demo portal account `patient` / `patient`.
+
+    make run            # in one terminal
+    make screenshots    # in another; PNG files go to screenshots/
+"""
+
+import argparse
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from http.cookiejar import CookieJar
+
+import websocket
+
+WIDTH, HEIGHT, SCALE = 375, 812, 2
+PUBLIC_PAGES = [
+    ("01-home", "/hospital"),
+    ("02-departments", "/departments"),
+    ("03-department", None),  # the first department of /departments
+    ("04-doctor", None),  # the first doctor of that department
+    ("05-guide", "/guide"),
+    ("06-navigation", "/navigation"),
+    ("07-booking", "/booking"),
+]
+PORTAL_PAGES = [
+    ("08-my", "/my"),
+    ("09-reports", "/my/reports"),
+    ("10-consultations", "/my/consultations"),
+    ("11-consultation", None),  # the first consultation of /my/consultations
+    ("12-messages", "/my/messages"),
+]
+
+
+def find_chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    sys.exit("No Chromium found (Debian: apt-get install chromium).")
+
+
+def login(base, db, user, password):
+    """Sign in through JSON-RPC; returns the session id cookie."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    payload = {"jsonrpc": "2.0", "method": "call", "params": {"db": db, "login": user, "password": password}}
+    request = urllib.request.Request(
+        f"{base}/web/session/authenticate",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    answer = json.loads(opener.open(request, timeout=30).read())
+    if answer.get("error"):
+        sys.exit(f"Cannot sign in as {user}: {answer['error'].get('data', {}).get('message')}")
+    return next(cookie.value for cookie in jar if cookie.name == "session_id")
+
+
+class Browser:
+    """A headless Chromium driven through the DevTools protocol."""
+
+    def __init__(self, chromium):
+        self.profile = tempfile.mkdtemp(prefix="ihospital-shots-")
+        self.process = subprocess.Popen(
+            [
+                chromium,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--lang=zh-CN",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={self.profile}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        port = self._devtools_port()
+        targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=10).read())
+        page = next(target for target in targets if target["type"] == "page")
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
+        self.next_id = 0
+        self.call("Page.enable")
+        self.call("Network.enable")
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=WIDTH,
+            height=HEIGHT,
+            deviceScaleFactor=SCALE,
+            mobile=True,
+        )
+        self.call(
+            "Emulation.setUserAgentOverride",
+            userAgent=(
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+            ),
+            acceptLanguage="zh-CN,zh",
+        )
+
+    def _devtools_port(self):
+        deadline = time.time() + 20
+        port_file = os.path.join(self.profile, "DevToolsActivePort")
+        while time.time() < deadline:
+            if os.path.exists(port_file):
+                with open(port_file) as handle:
+                    content = handle.read().split()
+                if content:
+                    return int(content[0])
+            time.sleep(0.2)
+        sys.exit("Chromium did not start its DevTools endpoint.")
+
+    def call(self, method, **params):
+        self.next_id += 1
+        message_id = self.next_id
+        self.ws.send(json.dumps({"id": message_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == message_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def set_cookie(self, base, name, value):
+        self.call("Network.setCookie", name=name, value=value, url=base, path="/")
+
+    def open(self, url, settle=1.5):
+        self.call("Page.navigate", url=url)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            state = self.call("Runtime.evaluate", expression="document.readyState", returnByValue=True)
+            if state.get("result", {}).get("value") == "complete":
+                break
+            time.sleep(0.2)
+        time.sleep(settle)  # web fonts, images and OWL components
+        return self.call("Runtime.evaluate", expression="document.documentElement.outerHTML", returnByValue=True)[
+            "result"
+        ]["value"]
+
+    def screenshot(self, path):
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        with open(path, "wb") as handle:
+            handle.write(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.ws.close()
+        finally:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def first_link(html, pattern):
+    match = re.search(pattern, html)
+    return match.group(0) if match else None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default=os.environ.get("IHOSPITAL_URL", "http://127.0.0.1:8069"))
+    parser.add_argument("--db", default=os.environ.get("DB", "ihospital"))
+    parser.add_argument("--out", default="screenshots")
+    parser.add_argument("--login", default="patient")
+    parser.add_argument("--password", default="patient")
+    args = parser.parse_args()
+    base = args.url.rstrip("/")
+    try:
+        urllib.request.urlopen(f"{base}/web/login", timeout=10)
+    except (urllib.error.URLError, OSError):
+        sys.exit(f"No Odoo at {base}: start it with `make run` first.")
+    os.makedirs(args.out, exist_ok=True)
+    browser = Browser(find_chromium())
+    saved = []
+    try:
+        # Public pages, as a visitor, in Chinese.
+        browser.set_cookie(base, "frontend_lang", "zh_CN")
+        department = doctor = None
+        for name, path in PUBLIC_PAGES:
+            if name == "03-department":
+                path = department
+            elif name == "04-doctor":
+                path = doctor
+            if not path:
+                print(f"skipped {name}: no link found")
+                continue
+            html = browser.open(base + path)
+            if name == "02-departments":
+                department = first_link(html, r"/departments/(?:[\w%-]+-)?\d+")
+            if name == "03-department":
+                doctor = first_link(html, r"/doctors/(?:[\w%-]+-)?\d+")
+            target = os.path.join(args.out, f"{name}.png")
+            browser.screenshot(target)
+            saved.append(target)
+        # Portal pages, signed in as the demo patient account.
+        browser.set_cookie(base, "session_id", login(base, args.db, args.login, args.password))
+        consultation = None
+        for name, path in PORTAL_PAGES:
+            if name == "11-consultation":
+                path = consultation
+            if not path:
+                print(f"skipped {name}: no link found")
+                continue
+            html = browser.open(base + path, settle=2.5)
+            if name == "10-consultations":
+                consultation = first_link(html, r"/my/consultations/\d+")
+            target = os.path.join(args.out, f"{name}.png")
+            browser.screenshot(target)
+            saved.append(target)
+    finally:
+        browser.close()
+    for target in saved:
+        print(f"saved {target}")
+
+
+if __name__ == "__main__":
+    main()
