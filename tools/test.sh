@@ -12,6 +12,8 @@ for c in chromium chromium-browser google-chrome google-chrome-stable; do
     if command -v "$c" >/dev/null; then chrome=$c; break; fi
 done
 [ -n "$chrome" ] || missing+=("a Chromium browser for the HttpCase tours (Debian: apt-get install chromium)")
+command -v wkhtmltopdf >/dev/null ||
+    missing+=("wkhtmltopdf for the printable reports (Debian: apt-get install wkhtmltopdf)")
 "$VENV/bin/python" -c 'import websocket' 2>/dev/null ||
     missing+=("the websocket-client package in .venv (make clean, then make test)")
 if [ ${#missing[@]} -gt 0 ]; then

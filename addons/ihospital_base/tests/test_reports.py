@@ -40,6 +40,26 @@ class TestReports(IhospitalCase):
     def _critical_activities(self, report):
         return report.activity_ids.filtered(lambda a: a.summary and a.summary.startswith("Critical value"))
 
+    def test_printable_reports_render_as_pdf(self):
+        """The portal's PDF download needs wkhtmltopdf (Debian package
+        wkhtmltopdf); Odoo renders HTML in tests unless forced."""
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        lab = self._report(flags=("N", "HH"))
+        content, kind = Report._render_qweb_pdf("ihospital_base.action_report_lab", lab.ids)
+        self.assertEqual((kind, content[:5]), ("pdf", b"%PDF-"))
+        imaging = self.env["ihospital.imaging.report"].create(
+            {
+                "name": "IMG-PDF",
+                "company_id": self.hospital.id,
+                "patient_id": self.patient_cardio.id,
+                "exam_name": "Chest CT",
+                "findings": "Clear lungs.",
+                "impression": "Normal.",
+            }
+        )
+        content, kind = Report._render_qweb_pdf("ihospital_base.action_report_imaging", imaging.ids)
+        self.assertEqual((kind, content[:5]), ("pdf", b"%PDF-"))
+
     def test_critical_marking(self):
         report = self._report(flags=("N", "H", "LL"))
         self.assertTrue(report.is_critical)
