@@ -18,11 +18,11 @@ from . import ihospital_schedule_template
 from . import ihospital_slot
 from . import ihospital_appointment
 from . import payment_transaction
+from . import ihospital_report_mixin
 from . import ihospital_lab_report
 from . import ihospital_lab_result
 from . import ihospital_imaging_report
 from . import ihospital_complaint
-from . import ihospital_report_ready
 from . import ihospital_report_verification
 from . import ihospital_report_view_log
 from . import ihospital_consultation

@@ -1,8 +1,4 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
-
-REPORT_STATES = [("preliminary", "Preliminary"), ("final", "Final"), ("corrected", "Corrected")]
-REPORT_SOURCES = [("manual", "Manual"), ("his", "HIS")]
 
 
 class IhospitalLabReport(models.Model):
@@ -11,33 +7,12 @@ class IhospitalLabReport(models.Model):
 
     _name = "ihospital.lab.report"
     _description = "Lab Report"
-    _inherit = ["ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
-    _order = "reported_at desc, id desc"
+    _inherit = ["ihospital.report.mixin"]
     _rec_names_search = ["name", "title"]
 
-    name = fields.Char(string="Report Number", required=True, index=True, copy=False, tracking=True)
-    patient_id = fields.Many2one(
-        "ihospital.patient",
-        required=True,
-        index=True,
-        tracking=True,
-        domain="[('company_id', '=', company_id)]",
-    )
-    visit_id = fields.Many2one("ihospital.visit", index=True, domain="[('patient_id', '=', patient_id)]")
-    department_id = fields.Many2one(
-        "hr.department", index=True, domain="[('company_id', '=', company_id), ('is_clinical', '=', True)]"
-    )
-    doctor_id = fields.Many2one(
-        "hr.employee",
-        string="Ordering Doctor",
-        index=True,
-        domain="[('company_id', '=', company_id), ('ihospital_role', '=', 'doctor')]",
-    )
     title = fields.Char(string="Panel", required=True, help="e.g. Complete blood count (血常规).")
     specimen = fields.Char()
-    state = fields.Selection(REPORT_STATES, required=True, default="final", tracking=True)
     collected_at = fields.Datetime(string="Collected")
-    reported_at = fields.Datetime(string="Reported", default=fields.Datetime.now, index=True)
     result_ids = fields.One2many("ihospital.lab.result", "report_id", string="Results", copy=True)
     is_critical = fields.Boolean(string="Critical", compute="_compute_critical", store=True, index=True)
     critical_count = fields.Integer(string="Critical Values", compute="_compute_critical", store=True)
@@ -48,11 +23,9 @@ class IhospitalLabReport(models.Model):
         copy=False,
         help="The clinicians were given a to-do for this report's critical values (once per report).",
     )
-    source = fields.Selection(REPORT_SOURCES, required=True, default="manual")
 
-    _sql_constraints = [
-        ("name_company_uniq", "unique(company_id, name)", "This report number is already used in this hospital."),
-    ]
+    def _ihospital_report_label(self):
+        return f"{self.name} {self.title}"
 
     @api.depends("result_ids.is_critical", "result_ids.is_abnormal")
     def _compute_critical(self):
@@ -60,23 +33,6 @@ class IhospitalLabReport(models.Model):
             report.critical_count = len(report.result_ids.filtered("is_critical"))
             report.abnormal_count = len(report.result_ids.filtered("is_abnormal"))
             report.is_critical = bool(report.critical_count)
-
-    @api.constrains("company_id", "patient_id", "department_id", "doctor_id", "visit_id")
-    def _check_report_hospital(self):
-        for report in self:
-            hospital = report.company_id
-            others = (report.patient_id.company_id, report.department_id.company_id, report.doctor_id.company_id)
-            if any(company and company != hospital for company in others) or (
-                report.visit_id and report.visit_id.patient_id != report.patient_id
-            ):
-                raise ValidationError(
-                    _(
-                        "Report %(report)s must stay within %(hospital)s: its patient, department, doctor "
-                        "and visit belong to that hospital and patient.",
-                        report=report.name,
-                        hospital=hospital.name,
-                    )
-                )
 
     @api.model_create_multi
     def create(self, vals_list):
