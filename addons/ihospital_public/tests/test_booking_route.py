@@ -2,27 +2,18 @@ import json
 from datetime import timedelta
 
 from odoo import fields
-from odoo.addons.sms.tests.common import MockSMS
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
+
+from .common import DemoPatientSmsCase
 
 
 @tagged("post_install", "-at_install")
-class TestBookingRoute(HttpCase, MockSMS):
+class TestBookingRoute(DemoPatientSmsCase):
     """The portal's booking route, as the patient's browser calls it."""
-
-    def setUp(self):
-        super().setUp()
-        self.enterContext(self.mockSMSGateway())
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_user = cls.env.ref("ihospital_base.user_patient_demo")
-        cls.patient = (
-            cls.env["ihospital.patient.account"]
-            .search([("user_id", "=", cls.portal_user.id), ("relation", "=", "self")])
-            .patient_id
-        )
         cls.stranger = cls.env["ihospital.patient"].search(
             [("company_id", "=", cls.patient.company_id.id), ("account_ids", "=", False)], limit=1
         )

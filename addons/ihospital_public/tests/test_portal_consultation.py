@@ -1,23 +1,19 @@
 import json
 import re
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
+
+from .common import DemoPatientCase
 
 
 @tagged("post_install", "-at_install")
-class TestPortalConsultation(HttpCase):
+class TestPortalConsultation(DemoPatientCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_user = cls.env.ref("ihospital_base.user_patient_demo")
         cls.doctor_user = cls.env.ref("ihospital_base.user_doctor_demo")
         cls.doctor = cls.env.ref("ihospital_base.hr_employee_cardiology_3_demo")
         cls.head = cls.env.ref("ihospital_base.hr_employee_cardiology_1_demo")
-        cls.patient = (
-            cls.env["ihospital.patient.account"]
-            .search([("user_id", "=", cls.portal_user.id), ("relation", "=", "self")])
-            .patient_id
-        )
         cls.other_user = new_test_user(cls.env, login="other_asker", password="other_asker", groups="base.group_portal")
         cls.offline_doctor = cls.env.ref("ihospital_base.hr_employee_cardiology_2_demo")
         cls.offline_doctor.write({"online_consultation": False, "is_published": True})

@@ -1,17 +1,13 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
+
+from .common import DemoPatientCase
 
 
 @tagged("post_install", "-at_install")
-class TestPortalMessages(HttpCase):
+class TestPortalMessages(DemoPatientCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_user = cls.env.ref("ihospital_base.user_patient_demo")
-        cls.patient = (
-            cls.env["ihospital.patient.account"]
-            .search([("user_id", "=", cls.portal_user.id), ("relation", "=", "self")])
-            .patient_id
-        )
         cls.other_user = new_test_user(
             cls.env, login="other_reader", password="other_reader", groups="base.group_portal"
         )

@@ -7,27 +7,18 @@ from odoo.addons.ihospital_base.models.ihospital_report_verification import (
     MAX_ATTEMPTS,
     IhospitalReportVerification,
 )
-from odoo.addons.sms.tests.common import MockSMS
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
+
+from .common import DemoPatientSmsCase
 
 TOUR_ID_NUMBER = "11010519491231002X"
 TOUR_CODE = "246810"
 
 
-class PortalReportsCase(HttpCase, MockSMS):
-    def setUp(self):
-        super().setUp()
-        self.enterContext(self.mockSMSGateway())
-
+class PortalReportsCase(DemoPatientSmsCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_user = cls.env.ref("ihospital_base.user_patient_demo")
-        cls.patient = (
-            cls.env["ihospital.patient.account"]
-            .search([("user_id", "=", cls.portal_user.id), ("relation", "=", "self")])
-            .patient_id
-        )
         cls.patient.write({"id_number": TOUR_ID_NUMBER, "phone": "+8613800138123"})
         cls.hospital = cls.patient.company_id
         cls.lab = cls.env["ihospital.lab.report"].create(
