@@ -18,6 +18,7 @@
         "views/ihospital_map_provider_views.xml",
         "views/website_views.xml",
         "views/ihospital_public_templates.xml",
+        "views/ihospital_public_layout_templates.xml",
         "views/ihospital_public_portal_templates.xml",
         "views/ihospital_public_portal_health_templates.xml",
         "views/ihospital_public_menus.xml",

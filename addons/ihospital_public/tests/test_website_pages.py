@@ -363,3 +363,64 @@ class TestWebsitePhoneWidth(WebsitePagesCommon):
         ):
             with self.subTest(path=path):
                 self.browser_js(path, code, ready="document.readyState === 'complete'")
+
+
+@tagged("post_install", "-at_install")
+class TestWebsiteLayout(WebsitePagesCommon):
+    """Each website's header and footer present its own hospital, not Odoo's
+    placeholder company."""
+
+    def assert_hospital_layout(self, hospital, host=None):
+        page = self.page("/", host=host)
+        header = re.search(r"<header.*?</header>", page, re.S).group(0)
+        brands = re.findall(r'<a[^>]*class="[^"]*navbar-brand[^"]*"[^>]*>(.*?)</a>', header, re.S)
+        self.assertTrue(brands, "no header brand")
+        for brand in brands:
+            self.assertIn(hospital.name, brand)
+        self.assertNotIn("/web/image/website/", header)  # Odoo's placeholder logo
+        footer = re.search(r"<footer.*?</footer>", page, re.S).group(0)
+        self.assertIn(hospital.name, footer)
+        self.assertTrue(hospital.phone)
+        self.assertIn(f'href="tel:{hospital.phone}"', footer)
+        for link in ('/guide"', '/navigation"', '/phones"', '/departments"'):
+            self.assertIn(link, footer)
+        for placeholder in (
+            "info@yourcompany.example.com",
+            "+1 555",
+            "Your Logo",
+            "YourCompany",
+            "Company name",
+            "My Website",
+            "We are a team of passionate people",
+            "我们是一支充满激情的团队",
+            "Useful Links",
+        ):
+            self.assertNotIn(placeholder, page)
+        return header, footer
+
+    def test_main_hospital_layout(self):
+        header, footer = self.assert_hospital_layout(self.hospital)
+        self.assertIn("o_ihospital_brand_name", header)
+        self.assertIn("中山二路88号", footer)
+        self.assertIn("08:00-12:00", footer)  # opening hours
+        self.assertIn('href="tel:020-83821020"', footer)  # registration
+        self.assertNotIn('href="tel:020-83821040"', footer)  # complaints are not a main service phone
+        self.assertLessEqual(footer.count('href="tel:'), 4)
+        self.assertNotIn("南山", header + footer)
+
+    def test_nanshan_layout(self):
+        header, footer = self.assert_hospital_layout(self.nanshan, host=self.nanshan_host())
+        self.assertIn("兴南大道318号", footer)
+        self.assertEqual(footer.count('href="tel:020-34561200"'), 1)  # switchboard once, not repeated
+        self.assertNotIn(self.hospital.name, header + footer)
+
+    def test_hospital_logo(self):
+        # a hospital whose company has a logo shows it instead of its name
+        self.nanshan.logo = (
+            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+        )
+        self.env.registry.clear_cache("templates")
+        page = self.page("/", host=self.nanshan_host())
+        header = re.search(r"<header.*?</header>", page, re.S).group(0)
+        self.assertIn(f"/logo.png?company={self.nanshan.id}", header)
+        self.assertIn(f'alt="{self.nanshan.name}"', header)
