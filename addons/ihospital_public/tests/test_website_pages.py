@@ -414,6 +414,13 @@ class TestWebsiteLayout(WebsitePagesCommon):
         self.assertEqual(footer.count('href="tel:020-34561200"'), 1)  # switchboard once, not repeated
         self.assertNotIn(self.hospital.name, header + footer)
 
+    def test_layout_follows_hospital_changes(self):
+        self.page("/", host=self.nanshan_host())  # fills the cached header and footer
+        self.nanshan.write({"phone": "020-34560000", "hospital_opening_hours": "全天 24 小时"})
+        footer = re.search(r"<footer.*?</footer>", self.page("/", host=self.nanshan_host()), re.S).group(0)
+        self.assertIn('href="tel:020-34560000"', footer)
+        self.assertIn("全天 24 小时", footer)
+
     def test_hospital_logo(self):
         # a hospital whose company has a logo shows it instead of its name
         self.nanshan.logo = (
