@@ -4,7 +4,7 @@ from datetime import timedelta
 from psycopg2.errors import UniqueViolation
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, mute_logger
 
 _logger = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ class IhospitalHisEndpoint(models.Model):
         result per message, same order."""
         endpoint_sudo = self._gateway_endpoint(code)
         if not isinstance(messages, list | tuple):
-            raise AccessError(_("gateway_submit expects a list of messages."))
+            raise ValidationError(_("gateway_submit expects a list of messages."))
         results = [endpoint_sudo._submit_one(message) for message in messages]
         provided = any(
             result["state"] == "processed" and isinstance(message, dict) and message.get("type") in PROVIDER_TYPES

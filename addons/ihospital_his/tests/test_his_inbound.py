@@ -2,7 +2,7 @@ import json
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import HisCase
@@ -340,6 +340,14 @@ class TestHisApiSecurity(HisCase):
         self.assertFalse(self.Message.search([("endpoint_id", "=", self.endpoint.id)]))
         with self.assertRaises(AccessError):
             self.env["ihospital.his.endpoint"].with_user(self.user_gateway_2).gateway_pull("t-his", 10)
+
+    def test_submit_refuses_what_is_not_a_list_of_messages(self):
+        # a content error, not an access error: the gateway isolates it instead of waiting for the platform
+        with self.assertRaisesMsg(ValidationError, "list of messages"):
+            self.env["ihospital.his.endpoint"].with_user(self.user_gateway).gateway_submit("t-his", "garbage")
+        # a message that is not an object is stored as dead, and the others of the batch still go through
+        results = self.env["ihospital.his.endpoint"].with_user(self.user_gateway).gateway_submit("t-his", ["x"])
+        self.assertEqual(results[0]["state"], "dead")
 
     def test_staff_cannot_call_the_gateway_api(self):
         for user in (self.user_admin, self.user_doctor):
