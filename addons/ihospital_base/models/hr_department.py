@@ -104,7 +104,7 @@ class HrDepartment(models.Model):
         """Today's published clinics of this department (optionally one room)
         as the payloads the screen shows and the bus pushes."""
         self.ensure_one()
-        today = fields.Date.context_today(self.with_context(tz=self.company_id.hospital_tz))
+        today = self.company_id._ihospital_today()
         domain = [("department_id", "=", self.id), ("date", "=", today), ("state", "=", "published")]
         if room:
             domain.append(("room", "=", room))

@@ -275,7 +275,7 @@ class IhospitalHisMessage(models.Model):
         return pytz.timezone(self._hospital.hospital_tz or "Asia/Shanghai")
 
     def _today(self):
-        return datetime.now(self._tz()).date()
+        return self._hospital._ihospital_today()
 
     @api.model
     def _require(self, data, *keys):

@@ -500,8 +500,7 @@ class IhospitalPortal(PaymentPortal):
                 "sessions": self._ihospital_selection("ihospital.schedule", "session"),
                 "can_cancel": self._ihospital_can_cancel(appointment_sudo),
                 "can_check_in": appointment_sudo.state == "booked"
-                and appointment_sudo.date
-                == fields.Date.context_today(appointment_sudo.with_context(tz=appointment_sudo.company_id.hospital_tz)),
+                and appointment_sudo.date == appointment_sudo.company_id._ihospital_today(),
                 "queue": self._ihospital_queue_values(appointment_sudo),
                 "to_pay": appointment_sudo.state == "held" and appointment_sudo.payment_state == "pending",
                 # a payment the provider has not confirmed yet: do not offer to pay twice

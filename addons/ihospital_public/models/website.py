@@ -109,7 +109,7 @@ class Website(models.Model):
         self.ensure_one()
         hospital = self._ihospital_hospital()
         now = fields.Datetime.now()
-        today = fields.Date.context_today(self.with_context(tz=hospital.hospital_tz))
+        today = hospital._ihospital_today()
         domain = [
             ("company_id", "=", hospital.id),
             ("state", "=", "published"),
