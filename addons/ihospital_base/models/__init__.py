@@ -1,3 +1,4 @@
+from . import ihospital_guard_mixin
 from . import ihospital_hospital_mixin
 from . import ihospital_clinic_mixin
 from . import res_company

@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, mute_logger
 
+from .ihospital_guard_mixin import ADMIN, CLINIC_STAFF, DOCTOR, HEAD
 from .ihospital_schedule import ACTIVE_APPOINTMENT_STATES
 
 CHANNELS = [("portal", "Online"), ("phone", "Phone"), ("window", "Window"), ("his", "HIS")]
@@ -20,6 +21,33 @@ STATES = [
     ("no_show", "No-show"),
     ("expired", "Expired"),
 ]
+ENGINE_FIELDS = (
+    "name",
+    "company_id",
+    "patient_id",
+    "schedule_id",
+    "slot_id",
+    "user_id",
+    "channel",
+    "state",
+    "hold_expires_at",
+    "fee",
+    "payment_state",
+    "transaction_ids",
+    "cancel_reason",
+    "cancelled_by",
+    "queue_number",
+    "queue_state",
+    "queue_priority",
+    "recall_count",
+    "checked_in_at",
+    "called_at",
+    "started_at",
+    "finished_at",
+    "visit_id",
+    "turn_near_sent",
+    "reminder_sent",
+)
 
 
 class IhospitalAppointment(models.Model):
@@ -30,8 +58,21 @@ class IhospitalAppointment(models.Model):
 
     _name = "ihospital.appointment"
     _description = "Appointment"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["ihospital.guard.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "start desc, id desc"
+    # Appointments come from the booking engine (_book) only, and every
+    # stored field is the engine's: users change them through the actions.
+    _engine_create_only = True
+    _engine_fields = ENGINE_FIELDS
+    _action_groups = {
+        "action_cancel": CLINIC_STAFF,
+        "action_cancel_by_hospital": (HEAD, ADMIN),
+        "action_check_in": CLINIC_STAFF,
+        "action_skip": CLINIC_STAFF,
+        "action_requeue": CLINIC_STAFF,
+        "action_start_consultation": (DOCTOR, ADMIN),
+        "action_finish_consultation": (DOCTOR, ADMIN),
+    }
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default=lambda self: _("New"))
     company_id = fields.Many2one("res.company", string="Hospital", required=True, index=True, readonly=True)
@@ -100,7 +141,7 @@ class IhospitalAppointment(models.Model):
     finished_at = fields.Datetime(readonly=True, copy=False)
     people_ahead = fields.Integer(compute="_compute_wait")
     estimated_wait_minutes = fields.Integer(compute="_compute_wait")
-    visit_id = fields.Many2one("ihospital.visit", readonly=True, copy=False)
+    visit_id = fields.Many2one("ihospital.visit", readonly=True, copy=False, groups="base.group_user")
     turn_near_sent = fields.Boolean(readonly=True, copy=False)
     reminder_sent = fields.Boolean(readonly=True, copy=False)
 
@@ -375,11 +416,14 @@ class IhospitalAppointment(models.Model):
 
     # ------------------------------------------------------------------ transitions
     def action_cancel(self):
-        """Cancellation asked from the back office on the patient's behalf."""
-        return self._cancel(by="patient")
+        """Cancellation asked on the patient's behalf (back office, or the
+        portal through its own access check)."""
+        self._check_action("action_cancel")
+        return self.sudo()._cancel(by="patient")
 
     def action_cancel_by_hospital(self):
-        return self._cancel(by="hospital", reason=_("Cancelled by the hospital."))
+        self._check_action("action_cancel_by_hospital")
+        return self.sudo()._cancel(by="hospital", reason=_("Cancelled by the hospital."))
 
     def _cancel(self, by="patient", reason=None, notify_template="cancelled"):
         now = fields.Datetime.now()
@@ -443,6 +487,10 @@ class IhospitalAppointment(models.Model):
     def action_check_in(self):
         """Check in on the visit day (签到取号): take the next number in the
         doctor-session's queue."""
+        self._check_action("action_check_in")
+        return self.sudo()._check_in()
+
+    def _check_in(self):
         now = fields.Datetime.now()
         for appointment in self:
             if appointment.state != "booked":
@@ -485,7 +533,8 @@ class IhospitalAppointment(models.Model):
         return True
 
     def action_skip(self):
-        for appointment in self:
+        self._check_action("action_skip")
+        for appointment in self.sudo():
             if appointment.queue_state != "called":
                 raise UserError(_("Only the patient being called can be skipped."))
             appointment.queue_state = "skipped"
@@ -496,7 +545,8 @@ class IhospitalAppointment(models.Model):
 
     def action_requeue(self):
         """A skipped patient came back: waits again, ahead of the others."""
-        for appointment in self:
+        self._check_action("action_requeue")
+        for appointment in self.sudo():
             if appointment.queue_state != "skipped":
                 raise UserError(_("Only skipped patients can be put back in the queue."))
             appointment.write({"queue_state": "waiting", "queue_priority": 1})
@@ -504,7 +554,8 @@ class IhospitalAppointment(models.Model):
         return True
 
     def action_start_consultation(self):
-        for appointment in self:
+        self._check_action("action_start_consultation")
+        for appointment in self.sudo():
             if appointment.state != "checked_in" or appointment.queue_state not in ("called", "waiting"):
                 raise UserError(_("%s has not been called in yet.", appointment.patient_id.name))
             appointment.write(
@@ -516,7 +567,8 @@ class IhospitalAppointment(models.Model):
 
     def action_finish_consultation(self):
         """End the consultation and record the visit it was."""
-        for appointment in self:
+        self._check_action("action_finish_consultation")
+        for appointment in self.sudo():
             if appointment.state != "in_consultation":
                 raise UserError(_("%s is not in consultation.", appointment.patient_id.name))
             now = fields.Datetime.now()

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .ihospital_guard_mixin import ADMIN, QUALITY
 from .ihospital_patient import IDENTITY_GROUP, mask_middle
 
 COMPLAINT_STATES = [
@@ -17,8 +18,15 @@ class IhospitalComplaint(models.Model):
 
     _name = "ihospital.complaint"
     _description = "Complaint"
-    _inherit = ["ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["ihospital.guard.mixin", "ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "received_at desc, id desc"
+    _engine_fields = ("state", "source")
+    _action_groups = {
+        "action_start": (QUALITY, ADMIN),
+        "action_resolve": (QUALITY, ADMIN),
+        "action_close": (QUALITY, ADMIN),
+        "action_reopen": (QUALITY, ADMIN),
+    }
     _rec_names_search = ["name", "ref"]
 
     name = fields.Char(string="Number", required=True, readonly=True, copy=False, default=lambda self: _("New"))
@@ -69,14 +77,16 @@ class IhospitalComplaint(models.Model):
         return super().create(vals_list)
 
     def action_start(self):
-        for complaint in self:
+        self._check_action("action_start")
+        for complaint in self.sudo():
             if complaint.state != "new":
                 raise UserError(_("Only new complaints can be taken in hand (%s).", complaint.name))
             complaint.state = "in_progress"
         return True
 
     def action_resolve(self):
-        for complaint in self:
+        self._check_action("action_resolve")
+        for complaint in self.sudo():
             if complaint.state not in ("new", "in_progress"):
                 raise UserError(_("%s is already resolved or closed.", complaint.name))
             if not (complaint.resolution or "").strip():
@@ -85,14 +95,16 @@ class IhospitalComplaint(models.Model):
         return True
 
     def action_close(self):
-        for complaint in self:
+        self._check_action("action_close")
+        for complaint in self.sudo():
             if complaint.state != "resolved":
                 raise UserError(_("Only resolved complaints can be closed (%s).", complaint.name))
             complaint.state = "closed"
         return True
 
     def action_reopen(self):
-        for complaint in self:
+        self._check_action("action_reopen")
+        for complaint in self.sudo():
             if complaint.state not in ("resolved", "closed"):
                 raise UserError(_("Only resolved or closed complaints can be reopened (%s).", complaint.name))
             complaint.state = "in_progress"

@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import formataddr
 
+from .ihospital_guard_mixin import ADMIN, DOCTOR
+
 CONSULTATION_STATES = [("open", "Waiting for the Doctor"), ("answered", "Answered"), ("closed", "Closed")]
 
 
@@ -12,10 +14,12 @@ class IhospitalConsultation(models.Model):
 
     _name = "ihospital.consultation"
     _description = "Online Consultation"
-    _inherit = ["ihospital.hospital.mixin", "portal.mixin", "rating.mixin", "mail.activity.mixin"]
+    _inherit = ["ihospital.guard.mixin", "ihospital.hospital.mixin", "rating.mixin", "mail.activity.mixin"]
     _order = "create_date desc, id desc"
     # Patients follow up from the portal with read access only.
     _mail_post_access = "read"
+    _engine_fields = ("name", "state", "answered_date", "closed_date", "user_id")
+    _action_groups = {"action_close": (DOCTOR, ADMIN), "action_reopen": (DOCTOR, ADMIN)}
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
     subject = fields.Char(required=True, tracking=True)
@@ -39,6 +43,9 @@ class IhospitalConsultation(models.Model):
     state = fields.Selection(CONSULTATION_STATES, required=True, default="open", tracking=True, index=True)
     answered_date = fields.Datetime(string="First Answered", readonly=True, copy=False)
     closed_date = fields.Datetime(string="Closed", readonly=True, copy=False)
+    # Not portal.mixin: its access token would open the thread to Odoo's
+    # /mail/thread routes; only the asking account reads a consultation.
+    access_url = fields.Char(string="Portal Link", compute="_compute_access_url")
     doctor_phone = fields.Char(
         string="Doctor's Consultation Phone",
         compute="_compute_doctor_phone",
@@ -54,10 +61,8 @@ class IhospitalConsultation(models.Model):
             consultation.doctor_phone = doctor_sudo.phone_consultation and doctor_sudo.consultation_phone or False
 
     def _compute_access_url(self):
-        res = super()._compute_access_url()
         for consultation in self:
             consultation.access_url = f"/my/consultations/{consultation.id}"
-        return res
 
     @api.constrains("doctor_id", "patient_id", "company_id", "user_id")
     def _check_consultation(self):
@@ -86,14 +91,16 @@ class IhospitalConsultation(models.Model):
     # ------------------------------------------------------------------ actions
     def action_close(self):
         """The hospital closes a question that needs no more answers."""
-        for consultation in self:
+        self._check_action("action_close")
+        for consultation in self.sudo():
             if consultation.state == "closed":
                 raise UserError(_("This consultation is already closed."))
             consultation.write({"state": "closed", "closed_date": fields.Datetime.now()})
         return True
 
     def action_reopen(self):
-        for consultation in self:
+        self._check_action("action_reopen")
+        for consultation in self.sudo():
             if consultation.state != "closed":
                 raise UserError(_("Only a closed consultation can be reopened."))
             consultation.write({"state": "answered" if consultation.answered_date else "open", "closed_date": False})
@@ -119,14 +126,36 @@ class IhospitalConsultation(models.Model):
         consultation_sudo = self.sudo()
         token = consultation_sudo._rating_get_access_token(self.user_id.partner_id)
         consultation_sudo.rating_apply(rate, token=token, feedback=(feedback or "").strip()[:2000])
-        consultation_sudo.write({"state": "closed", "closed_date": fields.Datetime.now()})
         return True
+
+    def rating_apply(self, rate, token=None, rating=None, feedback=None, subtype_xmlid=None, notify_delay_send=False):
+        """A consultation is rated once, after the doctor's answer, and the
+        rating closes it. Odoo's public /rate/<token> pages call this too: a
+        token already used cannot rewrite the rating."""
+        self.ensure_one()
+        if token:
+            rating = self.env["rating.rating"].sudo().search([("access_token", "=", token)], limit=1)
+        if self.state == "closed" or not self.answered_date or (rating and rating.consumed):
+            raise UserError(_("This consultation is closed or not answered yet: it cannot be rated now."))
+        result = super().rating_apply(
+            rate, rating=rating, feedback=feedback, subtype_xmlid=subtype_xmlid, notify_delay_send=notify_delay_send
+        )
+        self.sudo().write({"state": "closed", "closed_date": fields.Datetime.now()})
+        return result
 
     # ------------------------------------------------------------------ mail / rating
     def message_post(self, **kwargs):
         """Patients (often signed up with a phone number) and doctors may
         have no email address; the thread must work without one, so the
-        hospital's address stands in as the sender address."""
+        hospital's address stands in as the sender address.
+
+        A portal account posts as itself, a public comment, to the thread's
+        followers only: it chooses no author, recipients or internal
+        subtype (it could otherwise write as the doctor or leave notes
+        hidden from the doctor's view)."""
+        if self.env.user.share:
+            # also under sudo: Odoo's /mail/message/post posts as superuser
+            self._check_portal_post(kwargs)
         if not kwargs.get("email_from"):
             author = (
                 self.env["res.partner"].browse(kwargs["author_id"])
@@ -142,6 +171,25 @@ class IhospitalConsultation(models.Model):
                 kwargs["author_id"] = author.id
                 kwargs["email_from"] = formataddr((author.sudo().name or "", address))
         return super().message_post(**kwargs)
+
+    def _check_portal_post(self, kwargs):
+        partner = self.env.user.partner_id
+        if kwargs.get("author_id") not in (None, False, partner.id):
+            raise AccessError(_("You can only post as yourself."))
+        followers = self.sudo().message_partner_ids
+        if set(kwargs.get("partner_ids") or []) - set(followers.ids):
+            raise AccessError(_("You cannot choose who receives your message."))
+        if not self.env.su and (kwargs.get("message_type", "comment") != "comment" or kwargs.get("rating_id")):
+            raise AccessError(_("You can only post comments."))
+        subtype = (
+            self.env["mail.message.subtype"].sudo().browse(kwargs["subtype_id"]).exists()
+            if kwargs.get("subtype_id")
+            else self.env.ref(kwargs["subtype_xmlid"], raise_if_not_found=False)
+            if kwargs.get("subtype_xmlid")
+            else None
+        )
+        if subtype is not None and (subtype._name != "mail.message.subtype" or subtype.internal or not subtype):
+            raise AccessError(_("You can only post comments."))
 
     def _rating_get_partner(self):
         return self.user_id.partner_id

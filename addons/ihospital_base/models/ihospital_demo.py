@@ -213,8 +213,9 @@ class IhospitalDemo(models.AbstractModel):
                     }
                 )
         templates = self.env["ihospital.schedule.template"].create(vals_list)
-        today = fields.Date.context_today(self)
         for company in companies:
+            # the hospital's own date: between 16:00 and 24:00 UTC, Guangzhou is a day ahead
+            today = company._ihospital_today()
             mine = templates.filtered(lambda t, c=company: t.company_id == c)
             mine._generate_schedules(today, today + timedelta(days=company.booking_days_ahead), publish=True)
 

@@ -8,6 +8,8 @@ from stdnum.cn import ric
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .ihospital_guard_mixin import VIEW_ONLY
+
 ID_TYPES = [
     ("resident_id", "Resident ID Card"),
     ("passport", "Passport"),
@@ -30,6 +32,21 @@ def mask_middle(value, keep_start, keep_end):
     return value[:keep_start] + "*" * hidden + (value[-keep_end:] if keep_end else "")
 
 
+# Resident ID numbers (18 characters, or the old 15 digits) and mainland
+# mobile numbers (optionally +86) inside free text.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8}|\d{6})(\d{3}[\dXx]|\d{3})(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)((?:\+?86)?1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+
+
+def mask_identity_text(text):
+    """Mask ID numbers and mobile phone numbers quoted in a free text (an
+    error message, a log line): '440106198503127612' -> '440***********7612'."""
+    if not text:
+        return text
+    text = _ID_IN_TEXT.sub(lambda m: mask_middle(m.group(0), 3, 4), str(text))
+    return _MOBILE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+
+
 def normalize_phone(number, region="CN"):
     """Return the E.164 form of a phone number, or raise ValidationError."""
     try:
@@ -47,7 +64,9 @@ class IhospitalPatient(models.Model):
 
     _name = "ihospital.patient"
     _description = "Patient"
-    _inherit = ["ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["ihospital.guard.mixin", "ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
+    _patient_link_fields = ()
+    _action_groups = {"action_view_visits": VIEW_ONLY}
     _order = "name, id"
     _rec_names_search = ["name", "medical_card_number", "his_patient_id"]
     _check_company_auto = True
@@ -89,10 +108,10 @@ class IhospitalPatient(models.Model):
     )
     guardian_phone = fields.Char(groups=IDENTITY_GROUP)
     account_ids = fields.One2many("ihospital.patient.account", "patient_id", string="Managing Accounts")
-    visit_ids = fields.One2many("ihospital.visit", "patient_id", string="Visits")
-    visit_count = fields.Integer(compute="_compute_visit_count")
+    visit_ids = fields.One2many("ihospital.visit", "patient_id", string="Visits", groups="base.group_user")
+    visit_count = fields.Integer(compute="_compute_visit_count", groups="base.group_user")
     appointment_ids = fields.One2many("ihospital.appointment", "patient_id", string="Appointments")
-    note = fields.Text()
+    note = fields.Text(groups="base.group_user")
 
     _sql_constraints = [
         (
@@ -277,6 +296,7 @@ class IhospitalPatient(models.Model):
 
     def action_view_visits(self):
         self.ensure_one()
+        self._check_action("action_view_visits")
         action = self.env["ir.actions.act_window"]._for_xml_id("ihospital_base.ihospital_visit_action")
         action["domain"] = [("patient_id", "=", self.id)]
         action["context"] = {"default_patient_id": self.id, "default_company_id": self.company_id.id}

@@ -16,7 +16,7 @@ class IhospitalReportMixin(models.AbstractModel):
 
     _name = "ihospital.report.mixin"
     _description = "Patient Report"
-    _inherit = ["ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["ihospital.guard.mixin", "ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "reported_at desc, id desc"
 
     name = fields.Char(string="Report Number", required=True, index=True, copy=False, tracking=True)

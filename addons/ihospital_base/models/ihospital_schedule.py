@@ -7,6 +7,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .ihospital_guard_mixin import ADMIN, DOCTOR, HEAD, NURSE
+
 SESSIONS = [("morning", "Morning"), ("afternoon", "Afternoon"), ("evening", "Evening")]
 # Session hours in the hospital's time zone.
 SESSION_HOURS = {"morning": (8.0, 12.0), "afternoon": (14.0, 17.5), "evening": (18.0, 21.0)}
@@ -28,8 +30,22 @@ class IhospitalSchedule(models.Model):
 
     _name = "ihospital.schedule"
     _description = "Clinic Schedule"
-    _inherit = ["ihospital.clinic.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["ihospital.guard.mixin", "ihospital.clinic.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date desc, session, department_id, doctor_id"
+    _patient_link_fields = ()
+    _engine_fields = ("state", "stop_reason", "queue_last_number", "current_appointment_id", "slot_ids")
+    _action_groups = {
+        "action_publish": (ADMIN,),
+        "action_cancel": (ADMIN,),
+        "action_reset_to_draft": (ADMIN,),
+        "action_open_stop_wizard": (HEAD, ADMIN),
+        "action_stop_clinic": (HEAD, ADMIN),
+        "action_call_next": (NURSE, DOCTOR),
+        "action_recall": (NURSE, DOCTOR),
+    }
+    # What the clinic's nurses and doctors may edit themselves (their write
+    # right exists for running the queue); the rest is the administrators'.
+    _clinic_staff_fields = ("room",)
 
     name = fields.Char(compute="_compute_name", store=True)
     department_id = fields.Many2one(tracking=True)
@@ -167,6 +183,14 @@ class IhospitalSchedule(models.Model):
                     )
                 )
 
+    def _check_guarded_vals(self, vals_list, creating=False):
+        super()._check_guarded_vals(vals_list, creating=creating)
+        if self.env.su or self.env.user.has_group(ADMIN):
+            return
+        written = set().union(*vals_list) - set(self._clinic_staff_fields)
+        if written:
+            raise AccessError(_("Only administrators plan clinics; you may change the room of your clinics."))
+
     def write(self, vals):
         locked = {"date", "session", "doctor_id", "capacity", "slot_minutes", "company_id"}
         if locked & set(vals) and self.filtered(lambda s: s.state != "draft" and s.slot_ids):
@@ -180,7 +204,8 @@ class IhospitalSchedule(models.Model):
 
     # ------------------------------------------------------------------ actions
     def action_publish(self):
-        for schedule in self:
+        self._check_action("action_publish")
+        for schedule in self.sudo():
             if schedule.state != "draft":
                 raise UserError(_("Only draft schedules can be published (%s).", schedule.name))
             if schedule.date < schedule.company_id._ihospital_today():
@@ -190,7 +215,8 @@ class IhospitalSchedule(models.Model):
         return True
 
     def action_cancel(self):
-        for schedule in self:
+        self._check_action("action_cancel")
+        for schedule in self.sudo():
             if schedule.state not in ("draft", "published"):
                 raise UserError(_("Only draft or published schedules can be cancelled (%s).", schedule.name))
             if schedule.appointment_ids.filtered(lambda a: a.state in ACTIVE_APPOINTMENT_STATES):
@@ -204,7 +230,8 @@ class IhospitalSchedule(models.Model):
         return True
 
     def action_reset_to_draft(self):
-        for schedule in self:
+        self._check_action("action_reset_to_draft")
+        for schedule in self.sudo():
             if schedule.state != "cancelled":
                 raise UserError(_("Only cancelled schedules can go back to draft."))
             if schedule.appointment_ids:
@@ -217,6 +244,7 @@ class IhospitalSchedule(models.Model):
 
     def action_open_stop_wizard(self):
         self.ensure_one()
+        self._check_action("action_open_stop_wizard")
         return {
             "type": "ir.actions.act_window",
             "name": _("Stop Clinic"),
@@ -229,9 +257,10 @@ class IhospitalSchedule(models.Model):
     def action_stop_clinic(self, reason):
         """Stop the clinic (停诊): cancel its appointments with refund and
         tell the patients."""
+        self._check_action("action_stop_clinic")
         if not reason or not reason.strip():
             raise UserError(_("Give the reason for stopping the clinic; patients will read it."))
-        for schedule in self:
+        for schedule in self.sudo():
             if schedule.state != "published":
                 raise UserError(_("Only published schedules can be stopped (%s).", schedule.name))
             schedule.write({"state": "stopped", "stop_reason": reason})
@@ -359,35 +388,27 @@ class IhospitalSchedule(models.Model):
     def action_call_next(self):
         """Call the next waiting patient (re-queued patients first)."""
         self.ensure_one()
-        self._check_queue_staff()
-        waiting = self._waiting_appointments()
+        self._check_action("action_call_next")
+        schedule = self.sudo()
+        waiting = schedule._waiting_appointments()
         if not waiting:
             raise UserError(_("Nobody is waiting for %s.", self.doctor_id.name))
         nxt = waiting[0]
         nxt.write({"queue_state": "called", "called_at": fields.Datetime.now(), "queue_priority": 0})
-        self.current_appointment_id = nxt
+        schedule.current_appointment_id = nxt
         nxt._notify_turn_near()
-        self._notify_queue()
+        schedule._notify_queue()
         return True
 
     def action_recall(self):
         self.ensure_one()
-        self._check_queue_staff()
-        current = self.current_appointment_id
+        self._check_action("action_recall")
+        current = self.sudo().current_appointment_id
         if not current or current.queue_state != "called":
             raise UserError(_("No patient is being called: call the next one first."))
-        current.recall_count += 1
-        current.called_at = fields.Datetime.now()
-        self._notify_queue()
+        current.write({"recall_count": current.recall_count + 1, "called_at": fields.Datetime.now()})
+        self.sudo()._notify_queue()
         return True
-
-    def _check_queue_staff(self):
-        if not self.env.user.has_group("ihospital_base.group_nurse") and not self.env.user.has_group(
-            "ihospital_base.group_doctor"
-        ):
-            raise AccessError(_("Only doctors and nurses run the queue."))
-        # the clinic's own staff only (record rules on schedules)
-        self.check_access("write")
 
     # ------------------------------------------------------------------ crons
     @api.model

@@ -9,3 +9,4 @@ from . import test_booking_concurrency
 from . import test_queue_display
 from . import test_reports
 from . import test_consultation
+from . import test_rights

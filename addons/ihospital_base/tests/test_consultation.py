@@ -122,3 +122,64 @@ class TestConsultation(TransactionCase):
         self.head.write({"phone_consultation": False})
         to_head.invalidate_recordset(["doctor_phone"])
         self.assertFalse(to_head.doctor_phone)
+
+    # ------------------------------------------------------------ issue 9
+    def _rated(self):
+        consultation = self._ask()
+        self._reply(consultation)
+        consultation._close_and_rate(4, "Clear answer")
+        return consultation
+
+    def test_ratings_stay_with_the_consultation(self):
+        """Another hospital's doctor (and any staff) cannot read or rewrite
+        consultation ratings as rating records; the doctor reads the rating
+        on the consultation."""
+        consultation = self._rated()
+        rating = consultation.sudo().rating_ids
+        doctor2 = self.env.ref("ihospital_base.user_doctor2_demo")
+        for user in (doctor2, self.eye_user, self.doctor_user):
+            Rating = self.env["rating.rating"].with_user(user)
+            self.assertFalse(Rating.search([("res_model", "=", "ihospital.consultation")]))
+            with self.assertRaises(AccessError):
+                rating.with_user(user).read(["feedback", "access_token"])
+            with self.assertRaises(AccessError):
+                rating.with_user(user).write({"rating": 1, "feedback": "rewritten"})
+        self.assertEqual((rating.rating, rating.feedback), (4, "Clear answer"))
+        self.assertEqual(consultation.with_user(self.doctor_user).rating_last_value, 4)
+
+    def test_used_rating_token_cannot_rewrite(self):
+        consultation = self._rated()
+        rating = consultation.sudo().rating_ids
+        # what Odoo's public /rate/<token>/submit_feedback does
+        with self.assertRaises(UserError):
+            consultation.sudo().rating_apply(1, rating=rating, feedback="rewritten")
+        with self.assertRaises(UserError):
+            consultation.sudo().rating_apply(1, token=rating.access_token)
+        self.assertEqual((rating.rating, rating.feedback), (4, "Clear answer"))
+
+    def test_portal_posts_as_itself_only(self):
+        consultation = self._ask()
+        doctor_partner = self.doctor_user.partner_id
+        with self.assertRaises(AccessError):
+            consultation.message_post(body="I am the doctor", author_id=doctor_partner.id, message_type="comment")
+        outsider = self.other_portal.partner_id
+        with self.assertRaises(AccessError):
+            consultation.message_post(body="hi", partner_ids=[outsider.id], message_type="comment")
+        with self.assertRaises(AccessError):
+            consultation.message_post(body="hidden", message_type="comment", subtype_xmlid="mail.mt_note")
+        # Odoo's /mail/message/post posts as superuser: still checked
+        with self.assertRaises(AccessError):
+            consultation.sudo().message_post(body="hidden", message_type="comment", subtype_xmlid="mail.mt_note")
+        message = consultation.message_post(body="Thanks", message_type="comment", subtype_xmlid="mail.mt_comment")
+        self.assertEqual(message.author_id, self.portal_user.partner_id)
+
+    def test_only_staff_close_and_reopen(self):
+        consultation = self._ask()
+        with self.assertRaises(AccessError):
+            consultation.action_close()
+        with self.assertRaises(AccessError):
+            consultation.with_user(self.env.ref("ihospital_base.user_director_demo")).action_close()
+        with self.assertRaises(AccessError):
+            consultation.with_user(self.doctor_user).write({"state": "closed"})
+        consultation.with_user(self.doctor_user).action_close()
+        self.assertEqual(consultation.state, "closed")

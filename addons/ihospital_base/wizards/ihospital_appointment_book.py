@@ -1,11 +1,15 @@
 from odoo import api, fields, models
 
+from ..models.ihospital_guard_mixin import CLINIC_STAFF
+
 
 class IhospitalAppointmentBook(models.TransientModel):
     """Book on a patient's behalf (phone or window)."""
 
     _name = "ihospital.appointment.book"
+    _inherit = ["ihospital.guard.mixin"]
     _description = "Book an Appointment"
+    _action_groups = {"action_book": CLINIC_STAFF}
 
     schedule_id = fields.Many2one(
         "ihospital.schedule",
@@ -24,6 +28,10 @@ class IhospitalAppointmentBook(models.TransientModel):
 
     def action_book(self):
         self.ensure_one()
+        self._check_action("action_book")
+        # the clerk books only for patients she or he may see (create/write
+        # of this wizard check it too, this holds for a stale wizard)
+        self._check_patient_links([{"patient_id": self.patient_id.id}])
         appointment = self.env["ihospital.appointment"]._book(self.schedule_id, self.patient_id, channel=self.channel)
         return {
             "type": "ir.actions.act_window",

@@ -1,12 +1,16 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.ihospital_guard_mixin import ADMIN
+
 
 class IhospitalScheduleGenerate(models.TransientModel):
     """Generate schedules from weekly templates for a date range."""
 
     _name = "ihospital.schedule.generate"
+    _inherit = ["ihospital.guard.mixin"]
     _description = "Generate Schedules"
+    _action_groups = {"action_generate": (ADMIN,)}
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     date_from = fields.Date(required=True, default=fields.Date.context_today)
@@ -26,6 +30,7 @@ class IhospitalScheduleGenerate(models.TransientModel):
 
     def action_generate(self):
         self.ensure_one()
+        self._check_action("action_generate")
         domain = [("company_id", "=", self.company_id.id)]
         if self.department_ids:
             domain.append(("department_id", "in", self.department_ids.ids))

@@ -1,6 +1,9 @@
 import pytz
 
 from odoo import api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_appointment import ENGINE_FIELDS
+
+from .ihospital_his_message import HIS_INBOUND
 
 SYNC_STATES = [
     ("to_send", "To Send"),
@@ -20,6 +23,7 @@ class IhospitalAppointment(models.Model):
     outbound cron what is left to queue."""
 
     _inherit = "ihospital.appointment"
+    _engine_fields = (*ENGINE_FIELDS, "his_ref", "his_sync_state")
 
     his_ref = fields.Char(string="HIS Appointment Number", index=True, copy=False, readonly=True)
     his_sync_state = fields.Selection(SYNC_STATES, string="HIS Sync", index=True, copy=False, readonly=True)
@@ -43,7 +47,7 @@ class IhospitalAppointment(models.Model):
         """Flag bookings and cancellations for the HIS, and wake the outbound
         cron so that they leave within seconds. Changes the HIS made itself
         are not echoed back; without an endpoint nothing is flagged."""
-        if self.env.context.get("ihospital_his_inbound"):
+        if HIS_INBOUND.get():
             return
         Endpoint = self.env["ihospital.his.endpoint"]
         flagged = self.browse()

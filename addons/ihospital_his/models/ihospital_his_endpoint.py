@@ -4,6 +4,7 @@ from datetime import timedelta
 from psycopg2.errors import UniqueViolation
 
 from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import VIEW_ONLY
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, mute_logger
 
@@ -45,7 +46,14 @@ class IhospitalHisEndpoint(models.Model):
 
     _name = "ihospital.his.endpoint"
     _description = "HIS Endpoint"
-    _inherit = ["ihospital.hospital.mixin"]
+    _inherit = ["ihospital.guard.mixin", "ihospital.hospital.mixin"]
+    _patient_link_fields = ()
+    _action_groups = {
+        "action_view_messages": VIEW_ONLY,
+        "action_view_failed": VIEW_ONLY,
+        "action_view_dead": VIEW_ONLY,
+        "action_view_queued": VIEW_ONLY,
+    }
     _order = "company_id, sequence, id"
 
     sequence = fields.Integer(default=10)
@@ -167,6 +175,8 @@ class IhospitalHisEndpoint(models.Model):
     # ------------------------------------------------------------------ actions
     def _action_messages(self, domain=None, name=None):
         self.ensure_one()
+        # every action_view_* only lists messages of endpoints the caller reads
+        self._check_action("action_view_messages")
         action = self.env["ir.actions.act_window"]._for_xml_id("ihospital_his.ihospital_his_message_action")
         action["domain"] = [("endpoint_id", "=", self.id)] + (domain or [])
         action["context"] = {"search_default_filter_create_date": 0}

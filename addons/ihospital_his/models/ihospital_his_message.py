@@ -1,3 +1,4 @@
+import contextvars
 import json
 import logging
 import re
@@ -8,7 +9,9 @@ import pytz
 from psycopg2 import IntegrityError
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN
+from odoo.addons.ihospital_base.models.ihospital_patient import IDENTITY_GROUP, mask_identity_text
+from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
 
@@ -81,6 +84,12 @@ TITLES_IN = {
 }
 
 
+# Set while the platform applies a message from the HIS, so that the changes
+# it makes are not sent back to the HIS. A Python context variable, not a
+# context key: an RPC caller sets any context key it likes.
+HIS_INBOUND = contextvars.ContextVar("ihospital_his_inbound", default=False)
+
+
 class HisRetryError(Exception):
     """A record the message refers to is not known yet: it may arrive in a
     later message, so the message is retried with backoff."""
@@ -92,8 +101,16 @@ class IhospitalHisMessage(models.Model):
     backoff, and the records it created or changed."""
 
     _name = "ihospital.his.message"
+    _inherit = ["ihospital.guard.mixin"]
     _description = "HIS Message"
     _order = "id desc"
+    _action_groups = {"action_reprocess": (ADMIN,), "action_park": (ADMIN,)}
+    # The log is the platform's record of what the HIS said: nobody edits it.
+    _engine_fields = (
+        "endpoint_id", "direction", "message_type", "control_id", "protocol", "raw", "data", "state", "error",
+        "attempts", "next_attempt_at", "his_sent_at", "gateway_received_at", "received_at", "sent_at",
+        "processed_at", "his_ref", "reply_raw", "patient_id", "appointment_id", "link_ids",
+    )  # fmt: skip
     _rec_name = "control_id"
 
     endpoint_id = fields.Many2one("ihospital.his.endpoint", required=True, index=True, ondelete="restrict")
@@ -102,9 +119,10 @@ class IhospitalHisMessage(models.Model):
     message_type = fields.Char(string="Type", required=True, index=True)
     control_id = fields.Char(string="Control ID", required=True, index=True)
     protocol = fields.Selection([("hl7", "HL7 v2"), ("json", "JSON")])
-    raw = fields.Text(string="Raw Message")
-    data = fields.Json(string="Canonical Data")
-    data_pretty = fields.Text(string="Data (readable)", compute="_compute_data_pretty")
+    # The payloads carry full ID numbers and phones: identity group only.
+    raw = fields.Text(string="Raw Message", groups=IDENTITY_GROUP)
+    data = fields.Json(string="Canonical Data", groups=IDENTITY_GROUP)
+    data_pretty = fields.Text(string="Data (readable)", compute="_compute_data_pretty", groups=IDENTITY_GROUP)
     state = fields.Selection(STATES, required=True, default="received", index=True)
     error = fields.Text()
     attempts = fields.Integer(default=0)
@@ -115,7 +133,7 @@ class IhospitalHisMessage(models.Model):
     sent_at = fields.Datetime(string="Delivered to Gateway")
     processed_at = fields.Datetime(string="Processed")
     his_ref = fields.Char(string="HIS Reference")
-    reply_raw = fields.Text(string="HIS Reply")
+    reply_raw = fields.Text(string="HIS Reply", groups=IDENTITY_GROUP)
     patient_id = fields.Many2one("ihospital.patient", index=True, ondelete="set null")
     appointment_id = fields.Many2one("ihospital.appointment", index=True, ondelete="set null")
     link_ids = fields.One2many("ihospital.his.message.link", "message_id", string="Records")
@@ -137,16 +155,26 @@ class IhospitalHisMessage(models.Model):
         for message in self:
             message.display_name = f"{message.message_type} {message.control_id}"
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("error"):
+                vals["error"] = mask_identity_text(vals["error"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # Errors quote what the HIS sent: whoever reads the log (directors
+        # too) sees identity masked.
+        if vals.get("error"):
+            vals = dict(vals, error=mask_identity_text(vals["error"]))
+        return super().write(vals)
+
     # ------------------------------------------------------------------ actions
-    def _check_manager(self):
-        if not self.env.user.has_group("ihospital_base.group_admin"):
-            raise AccessError(_("Only iHospital administrators may reprocess or park HIS messages."))
-        self.check_access("write")
 
     def action_reprocess(self):
         """Process a failed or parked message again (inbound), or queue it
         for delivery again (outbound)."""
-        self._check_manager()
+        self._check_action("action_reprocess")
         for message in self:
             if message.state not in ("failed", "dead"):
                 raise UserError(
@@ -166,7 +194,7 @@ class IhospitalHisMessage(models.Model):
 
     def action_park(self):
         """Set a message aside (dead) so that nobody retries it."""
-        self._check_manager()
+        self._check_action("action_park")
         for message in self:
             if message.state in ("processed", "dead"):
                 raise UserError(
@@ -223,10 +251,11 @@ class IhospitalHisMessage(models.Model):
                 )
                 continue
             attempts = message.attempts + 1
-            worker = message.with_company(endpoint.company_id).with_context(ihospital_his_inbound=True)
+            worker = message.with_company(endpoint.company_id)
+            inbound = HIS_INBOUND.set(True)
             try:
                 with self.env.cr.savepoint():
-                    getattr(worker, HANDLERS[message.message_type])(message.data or {})
+                    getattr(worker, HANDLERS[message.message_type])(message.sudo().data or {})
             except (UserError, IntegrityError) as exc:
                 message.write(
                     {"state": "dead", "attempts": attempts, "error": _error_text(exc), "next_attempt_at": False}
@@ -241,6 +270,8 @@ class IhospitalHisMessage(models.Model):
                     {"state": "processed", "attempts": attempts, "processed_at": now, "error": False,
                      "next_attempt_at": False}
                 )  # fmt: skip
+            finally:
+                HIS_INBOUND.reset(inbound)
 
     def _fail(self, attempts, error):
         """Failed: retried later, or parked after the endpoint's max attempts."""

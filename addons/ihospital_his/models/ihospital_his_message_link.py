@@ -1,11 +1,15 @@
 from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import VIEW_ONLY
 
 
 class IhospitalHisMessageLink(models.Model):
     """A record an inbound message created or changed."""
 
     _name = "ihospital.his.message.link"
+    _inherit = ["ihospital.guard.mixin"]
     _description = "HIS Message Record"
+    _patient_link_fields = ()
+    _action_groups = {"action_open": VIEW_ONLY}
     _order = "message_id, id"
 
     message_id = fields.Many2one("ihospital.his.message", required=True, index=True, ondelete="cascade")
@@ -26,6 +30,7 @@ class IhospitalHisMessageLink(models.Model):
 
     def action_open(self):
         self.ensure_one()
+        self._check_action("action_open")
         return {
             "type": "ir.actions.act_window",
             "name": _("Record"),

@@ -1,2 +1,3 @@
 from . import test_his_inbound
 from . import test_his_outbound
+from . import test_his_security

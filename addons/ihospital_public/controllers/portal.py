@@ -1,5 +1,4 @@
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from werkzeug.exceptions import NotFound
 
@@ -9,6 +8,9 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.http import request
+from odoo.tools import consteq
+
+from .access import managed_links_sudo, manages
 
 APPOINTMENTS_PER_PAGE = 10
 UPCOMING_STATES = ("held", "booked", "checked_in", "in_consultation")
@@ -64,24 +66,18 @@ class IhospitalPortal(PaymentPortal):
         ]
 
     def _ihospital_managed_patient(self, patient_id):
-        """The patient, if the signed-in account manages it (record rules
-        decide); raises AccessError otherwise."""
-        patient = request.env["ihospital.patient"].browse(int(patient_id)).exists()
-        if not patient:
+        """The patient, if the signed-in portal account manages it; raises
+        MissingError otherwise (staff accounts included: they work in the
+        back office)."""
+        link_sudo = managed_links_sudo([int(patient_id)])
+        if not link_sudo:
             raise MissingError(_("This patient does not exist."))
-        patient.check_access("read")
-        return patient
+        return link_sudo.patient_id.with_env(request.env)
 
     def _ihospital_account_links(self):
         """The signed-in account's links to the active patients of this
         website's hospital."""
-        return request.env["ihospital.patient.account"].search(
-            [
-                ("user_id", "=", request.env.user.id),
-                ("company_id", "=", self._ihospital_hospital().id),
-                ("patient_id.active", "=", True),
-            ]
-        )
+        return managed_links_sudo(active_only=True, company=self._ihospital_hospital()).with_env(request.env)
 
     # ------------------------------------------------------------ patients
     @http.route("/my/patients", type="http", auth="user", website=True)
@@ -97,10 +93,16 @@ class IhospitalPortal(PaymentPortal):
                 "hospital": hospital,
                 "relations": self._ihospital_selection("ihospital.patient.account", "relation"),
                 "id_types": self._ihospital_selection("ihospital.patient", "id_type"),
-                "message": kwargs.get("message"),
+                # the page's own notice, kept in the session: a link's text is never shown
+                "message": request.session.pop("ihospital_patients_message", None),
             }
         )
         return request.render("ihospital_public.portal_my_patients", values)
+
+    @staticmethod
+    def _ihospital_patients_redirect(message):
+        request.session["ihospital_patients_message"] = message
+        return request.redirect("/my/patients")
 
     def _ihospital_patient_form(self, patient=None, form=None, error=None):
         values = self._prepare_portal_layout_values()
@@ -130,9 +132,7 @@ class IhospitalPortal(PaymentPortal):
             patient = self._ihospital_patient_create(form)
         except (UserError, ValidationError) as error:
             return self._ihospital_patient_form(form=form, error=error.args[0])
-        return request.redirect(
-            "/my/patients?" + urlencode({"message": _("%s was added to your patients.", patient.name)})
-        )
+        return self._ihospital_patients_redirect(_("%s was added to your patients.", patient.name))
 
     def _ihospital_patient_create(self, form):
         """Create a patient of this website's hospital managed by the
@@ -189,7 +189,7 @@ class IhospitalPortal(PaymentPortal):
             self._ihospital_patient_update(patient, form)
         except (UserError, ValidationError) as error:
             return self._ihospital_patient_form(patient=patient, form=form, error=error.args[0])
-        return request.redirect("/my/patients?" + urlencode({"message": _("%s was updated.", patient.name)}))
+        return self._ihospital_patients_redirect(_("%s was updated.", patient.name))
 
     def _ihospital_patient_update(self, patient, form):
         """Write the fields an account may change on a patient it manages
@@ -218,10 +218,8 @@ class IhospitalPortal(PaymentPortal):
         try:
             self._ihospital_patient_stop_managing(patient)
         except UserError as error:
-            return request.redirect("/my/patients?" + urlencode({"message": error.args[0]}))
-        return request.redirect(
-            "/my/patients?" + urlencode({"message": _("%s is no longer in your patients.", patient.name)})
-        )
+            return self._ihospital_patients_redirect(error.args[0])
+        return self._ihospital_patients_redirect(_("%s is no longer in your patients.", patient.name))
 
     def _ihospital_patient_stop_managing(self, patient):
         """Stop managing a patient (checked by the caller): archive it when
@@ -416,9 +414,18 @@ class IhospitalPortal(PaymentPortal):
         rules: its managed patients) or the access token is valid; 404
         otherwise, whether or not it exists."""
         try:
-            return self._document_check_access("ihospital.appointment", appointment_id, access_token)
+            appointment_sudo = self._document_check_access("ihospital.appointment", appointment_id, access_token)
         except (AccessError, MissingError) as error:
             raise NotFound() from error
+        if not self._ihospital_appointment_token_ok(appointment_sudo, access_token) and not manages(
+            appointment_sudo.patient_id
+        ):
+            raise NotFound()
+        return appointment_sudo
+
+    @staticmethod
+    def _ihospital_appointment_token_ok(appointment_sudo, access_token):
+        return bool(access_token) and consteq(appointment_sudo.access_token or "", access_token)
 
     def _ihospital_queue_values(self, appointment_sudo):
         schedule_sudo = appointment_sudo.schedule_id
@@ -553,8 +560,8 @@ class IhospitalPortal(PaymentPortal):
         return its processing values (the payment form's transaction route,
         as sale's /my/orders/<id>/transaction)."""
         try:
-            appointment_sudo = self._document_check_access("ihospital.appointment", appointment_id, access_token)
-        except (AccessError, MissingError) as error:
+            appointment_sudo = self._ihospital_appointment_access(appointment_id, access_token)
+        except NotFound as error:
             raise ValidationError(_("The access token is invalid.")) from error
         if appointment_sudo.state != "held" or appointment_sudo.payment_state != "pending":
             raise ValidationError(_("%s is not waiting for payment.", appointment_sudo.name))

@@ -7,6 +7,8 @@ from odoo.exceptions import AccessError, MissingError, UserError, ValidationErro
 from odoo.http import request
 from odoo.tools import plaintext2html
 
+from .access import managed_links_sudo, portal_account
+
 CONSULTATIONS_PER_PAGE = 20
 MAX_IMAGES = 6
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -25,11 +27,26 @@ class IhospitalPortalConsultation(CustomerPortal):
         if "ihospital_consultation_count" in counters:
             Consultation = request.env["ihospital.consultation"]
             values["ihospital_consultation_count"] = (
-                Consultation.search_count([]) if Consultation.has_access("read") else 0
+                Consultation.search_count(self._ihospital_consultation_domain())
+                if Consultation.has_access("read")
+                else 0
             )
         return values
 
     # ---------------------------------------------------------------- helpers
+    @staticmethod
+    def _ihospital_consultation_domain():
+        """The questions this portal account asked (none for staff)."""
+        return [("user_id", "=", portal_account().id or 0)]
+
+    def _ihospital_own_consultation_sudo(self, consultation_id):
+        """The consultation, as superuser, if this portal account asked it;
+        AccessError otherwise."""
+        consultation_sudo = self._document_check_access("ihospital.consultation", consultation_id)
+        if not portal_account() or consultation_sudo.user_id != portal_account():
+            raise AccessError(_("Only the account that asked this question can open it here."))
+        return consultation_sudo
+
     def _ihospital_consultation_doctors(self):
         """Published doctors of this website's hospital who take online
         consultations (hr.employee.public, as superuser)."""
@@ -37,18 +54,7 @@ class IhospitalPortalConsultation(CustomerPortal):
 
     def _ihospital_consultation_patients(self):
         """Active patients of this website's hospital the account manages."""
-        links_sudo = (
-            request.env["ihospital.patient.account"]
-            .sudo()
-            .search(
-                [
-                    ("user_id", "=", request.env.user.id),
-                    ("patient_id.active", "=", True),
-                    ("company_id", "=", request.website.company_id.id),
-                ]
-            )
-        )
-        return links_sudo.patient_id
+        return managed_links_sudo(active_only=True, company=request.website.company_id).patient_id
 
     def _ihospital_new_values(self, doctor=None, **values):
         result = self._prepare_portal_layout_values()
@@ -69,10 +75,11 @@ class IhospitalPortalConsultation(CustomerPortal):
     @http.route(["/my/consultations", "/my/consultations/page/<int:page>"], type="http", auth="user", website=True)
     def portal_my_consultations(self, page=1, **kwargs):
         Consultation = request.env["ihospital.consultation"]
-        total = Consultation.search_count([]) if Consultation.has_access("read") else 0
+        domain = self._ihospital_consultation_domain()
+        total = Consultation.search_count(domain) if Consultation.has_access("read") else 0
         pager = portal_pager(url="/my/consultations", total=total, page=page, step=CONSULTATIONS_PER_PAGE)
         consultations = (
-            Consultation.search([], limit=CONSULTATIONS_PER_PAGE, offset=pager["offset"]) if total else Consultation
+            Consultation.search(domain, limit=CONSULTATIONS_PER_PAGE, offset=pager["offset"]) if total else Consultation
         )
         values = self._prepare_portal_layout_values()
         values.update(
@@ -190,7 +197,7 @@ class IhospitalPortalConsultation(CustomerPortal):
     def portal_my_consultation(self, consultation_id, **kwargs):
         try:
             # No access token: only the account that asked may read it.
-            consultation_sudo = self._document_check_access("ihospital.consultation", consultation_id)
+            consultation_sudo = self._ihospital_own_consultation_sudo(consultation_id)
         except (AccessError, MissingError):
             return request.redirect("/my/consultations")
         values = self._prepare_portal_layout_values()
@@ -213,7 +220,7 @@ class IhospitalPortalConsultation(CustomerPortal):
     )
     def portal_consultation_close(self, consultation_id, rating=None, feedback=None, **kwargs):
         try:
-            self._document_check_access("ihospital.consultation", consultation_id)
+            self._ihospital_own_consultation_sudo(consultation_id)
             consultation = request.env["ihospital.consultation"].browse(consultation_id)
             consultation._close_and_rate(rating, feedback)
         except (AccessError, MissingError):

@@ -7,6 +7,8 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import UserError
 from odoo.http import request
 
+from .access import managed_links_sudo
+
 REPORTS_PER_PAGE = 20
 PDF_REPORTS = {"lab": "ihospital_base.action_report_lab", "imaging": "ihospital_base.action_report_imaging"}
 
@@ -23,12 +25,7 @@ class IhospitalPortalReports(CustomerPortal):
     def _ihospital_managed_patients(self):
         """Active patients the signed-in account manages (sudo: explicit
         filter on the account's own links)."""
-        links_sudo = (
-            request.env["ihospital.patient.account"]
-            .sudo()
-            .search([("user_id", "=", request.env.user.id), ("patient_id.active", "=", True)])
-        )
-        return links_sudo.patient_id
+        return managed_links_sudo(active_only=True).patient_id
 
     def _ihospital_report_sudo(self, kind, report_id):
         """The report, as superuser, if it belongs to a managed patient;

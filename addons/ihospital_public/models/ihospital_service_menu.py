@@ -1,6 +1,7 @@
 import json
 
 from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, VIEW_ONLY
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import LazyTranslate
 
@@ -50,8 +51,10 @@ class IhospitalServiceMenu(models.Model):
 
     _name = "ihospital.service.menu"
     _description = "Service Account Menu Entry"
-    _inherit = ["ihospital.hospital.mixin"]
+    _inherit = ["ihospital.guard.mixin", "ihospital.hospital.mixin"]
     _order = "company_id, parent_id desc, sequence, id"
+    _patient_link_fields = ()
+    _action_groups = {"action_load_default": (ADMIN,), "action_export_json": VIEW_ONLY}
 
     name = fields.Char(string="Label", required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -95,11 +98,13 @@ class IhospitalServiceMenu(models.Model):
     def action_load_default(self):
         """Create the default menu (hospital guide, quick care, personal
         center) for the current hospital if it has none."""
+        self._check_action("action_load_default")
         self._load_default_menu(self.env.company)
         return {"type": "ir.actions.client", "tag": "reload"}
 
     @api.model
     def action_export_json(self):
+        self._check_action("action_export_json")
         return {
             "type": "ir.actions.act_url",
             "url": f"/ihospital/service-menu/json?company_id={self.env.company.id}",

@@ -7,3 +7,4 @@ from . import test_portal_queue
 from . import test_portal_consultation
 from . import test_portal_messages
 from . import test_service_menu
+from . import test_portal_security

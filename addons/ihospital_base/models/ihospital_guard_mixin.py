@@ -1,0 +1,106 @@
+from odoo import _, api, models
+from odoo.exceptions import AccessError
+
+# Roles, as group xml ids; the role sets below are what the models' action
+# tables (`_action_groups`) are written with.
+NURSE = "ihospital_base.group_nurse"
+DOCTOR = "ihospital_base.group_doctor"
+HEAD = "ihospital_base.group_department_head"
+QUALITY = "ihospital_base.group_quality_officer"
+DIRECTOR = "ihospital_base.group_director"
+ADMIN = "ihospital_base.group_admin"
+CLINIC_STAFF = (NURSE, DOCTOR, ADMIN)
+# An action that only opens the records the caller may read (no change).
+VIEW_ONLY = ()
+
+
+class IhospitalGuardMixin(models.AbstractModel):
+    """Rights enforced in the method, not in the views.
+
+    A model that inherits this declares:
+
+    - `_action_groups`: every public `action_*` method with the roles that
+      may call it. `_check_action()` refuses any other role and then checks
+      the caller may write the records (record rules: own department, own
+      hospital). A test fails for an `action_*` method missing here.
+    - `_engine_fields`: fields only the engine changes (states, payment,
+      queue, sync). A user's create or write that sets one is refused; the
+      engine writes them as superuser after its own checks. `sudo()` is the
+      only marker trusted: an RPC client can set any context key, but it
+      cannot reach superuser mode.
+    - `_patient_link_fields`: fields linking a patient. A user's create or
+      write that sets one must come from a user who can already read that
+      patient, so that linking cannot widen a record rule.
+    - `_engine_create_only`: records only the engine creates (appointments
+      come from the booking engine alone)."""
+
+    _name = "ihospital.guard.mixin"
+    _description = "Server-side Rights"
+
+    _action_groups = {}
+    _engine_fields = ()
+    _patient_link_fields = ("patient_id",)
+    _engine_create_only = False
+
+    def _check_action(self, action):
+        """Refuse `action` unless the caller has one of its roles and may
+        change these records. The engine itself (sudo) passes."""
+        if self.env.su:
+            return
+        groups = self._action_groups.get(action)
+        if groups is None:
+            raise AccessError(_("%(action)s is not an action of %(model)s.", action=action, model=self._description))
+        if groups == VIEW_ONLY:
+            self.check_access("read")
+            return
+        if not any(self.env.user.has_group(group) for group in groups):
+            raise AccessError(
+                _(
+                    "Your role does not allow this action (%(action)s) on %(model)s.",
+                    action=action,
+                    model=self._description,
+                )
+            )
+        self.check_access("write")
+
+    def _check_guarded_vals(self, vals_list, creating=False):
+        if self.env.su:
+            return
+        if creating and self._engine_create_only:
+            raise AccessError(
+                _("%s records are created by the system only; use the dedicated buttons.", self._description)
+            )
+        written = set().union(*vals_list) if vals_list else set()
+        engine = written & set(self._engine_fields)
+        if engine:
+            labels = sorted(self._fields[name]._description_string(self.env) for name in engine)
+            raise AccessError(
+                _(
+                    "%(fields)s of %(model)s are changed by the system only; use the buttons instead.",
+                    fields=", ".join(labels),
+                    model=self._description,
+                )
+            )
+        self._check_patient_links(vals_list)
+
+    def _check_patient_links(self, vals_list):
+        """The caller must already be able to read every patient the values
+        link: linking a record to a patient widens what the record rules
+        show, so it is no way to reach a patient."""
+        patient_ids = {vals[name] for vals in vals_list for name in self._patient_link_fields if vals.get(name)}
+        if not patient_ids:
+            return
+        patients = self.env["ihospital.patient"].with_context(active_test=False).browse(patient_ids)
+        try:
+            patients.check_access("read")
+        except AccessError as exc:
+            raise AccessError(_("You cannot link a record to a patient you have no access to.")) from exc
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_guarded_vals(vals_list, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_guarded_vals([vals])
+        return super().write(vals)

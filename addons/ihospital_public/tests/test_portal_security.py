@@ -1,0 +1,66 @@
+"""Issue 9 on the portal: routes that work as superuser serve portal
+accounts acting on the patients they manage, never staff; portal accounts
+have no ORM access to clinical data."""
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .test_portal_booking import PortalCase
+
+
+@tagged("post_install", "-at_install")
+class TestPortalSecurity(PortalCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.schedule = cls._published_schedule()
+        cls.appointment = cls.env["ihospital.appointment"]._book(
+            cls.schedule, cls.patient, channel="portal", user=cls.portal_user
+        )
+        cls.phone = cls.patient.phone
+
+    def test_director_cannot_use_the_patient_pages(self):
+        self.authenticate("director", "director")
+        csrf = self._csrf_token("/my/patients/new")
+        edit = f"/my/patients/{self.patient.id}/edit"
+        self.assertEqual(self.url_open(edit).status_code, 404)
+        response = self.url_open(edit, data={"csrf_token": csrf, "phone": "13900000000", "address": "x"})
+        self.assertEqual(response.status_code, 404)
+        response = self.url_open(f"/my/patients/{self.patient.id}/archive", data={"csrf_token": csrf})
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual((self.patient.phone, self.patient.active), (self.phone, True))
+        self.assertNotIn(self.patient.name, self.url_open("/my/patients").text)
+
+    def test_director_cannot_open_or_cancel_appointments_on_the_portal(self):
+        self.authenticate("director", "director")
+        csrf = self._csrf_token("/my/patients/new")
+        self.assertEqual(self.url_open(self.appointment.access_url).status_code, 404)
+        response = self.url_open(f"{self.appointment.access_url}/cancel", data={"csrf_token": csrf})
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(self.appointment.state, "booked")
+        # the patient's own account still can
+        self.authenticate("patient", "patient")
+        self.assertEqual(self.url_open(self.appointment.access_url).status_code, 200)
+
+    def test_director_cannot_book_for_a_patient(self):
+        self.authenticate("director", "director")
+        result = self.make_jsonrpc_request(
+            "/my/ihospital/book", {"schedule_id": self.schedule.id, "patient_id": self.parent.id}
+        )
+        self.assertFalse(result["ok"])
+        self.assertFalse(self.schedule.appointment_ids.filtered(lambda a: a.patient_id == self.parent))
+
+    def test_portal_reads_no_clinical_data_over_rpc(self):
+        for model in ("ihospital.visit", "ihospital.lab.report", "ihospital.imaging.report"):
+            with self.assertRaises(AccessError, msg=model):
+                self.env[model].with_user(self.portal_user).search_read([], ["name"])
+        with self.assertRaises(AccessError):
+            self.patient.with_user(self.portal_user).read(["visit_ids"])
+        with self.assertRaises(AccessError):
+            self.appointment.with_user(self.portal_user).read(["visit_id"])
+
+    def test_patients_page_shows_no_text_from_the_link(self):
+        self.authenticate("patient", "patient")
+        page = self.url_open("/my/patients?message=Call+4008001234+to+claim+your+refund").text
+        self.assertNotIn("o_ihospital_message", page)
+        self.assertNotIn("Call 4008001234", page)
