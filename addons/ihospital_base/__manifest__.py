@@ -7,7 +7,15 @@
     "website": "https://github.com/ihospital/ihospital",
     "author": "iHospital developers",
     "license": "LGPL-3",
-    "depends": ["mail", "hr", "payment", "sms", "rating", "portal"],
+    "depends": [
+        "mail",
+        "hr",
+        "payment",
+        "sms",
+        "rating",
+        "portal",
+        "auth_totp_mail_enforce",
+    ],
     "external_dependencies": {"python": ["python-stdnum", "phonenumbers"]},
     "data": [
         "security/ihospital_base_security.xml",
@@ -35,6 +43,7 @@
         "views/ihospital_base_templates.xml",
         "views/ihospital_base_menus.xml",
         "views/ihospital_consultation_views.xml",
+        "views/ihospital_access_log_views.xml",
         "report/ihospital_report_reports.xml",
     ],
     "demo": [

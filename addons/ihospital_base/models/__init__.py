@@ -1,5 +1,8 @@
 from . import ihospital_guard_mixin
 from . import ihospital_hospital_mixin
+from . import ihospital_access_log
+from . import ir_actions_report
+from . import ir_binary
 from . import ihospital_clinic_mixin
 from . import res_company
 from . import ihospital_hospital_phone
@@ -27,3 +30,6 @@ from . import ihospital_complaint
 from . import ihospital_report_verification
 from . import ihospital_report_view_log
 from . import ihospital_consultation
+from . import ir_websocket
+from . import ir_http
+from . import res_users

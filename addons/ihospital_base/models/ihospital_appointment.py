@@ -58,7 +58,7 @@ class IhospitalAppointment(models.Model):
 
     _name = "ihospital.appointment"
     _description = "Appointment"
-    _inherit = ["ihospital.guard.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["ihospital.audited.mixin", "ihospital.guard.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "start desc, id desc"
     # Appointments come from the booking engine (_book) only, and every
     # stored field is the engine's: users change them through the actions.
@@ -623,7 +623,8 @@ class IhospitalAppointment(models.Model):
         # slow down (or fail) the booking request; the mail and SMS crons
         # deliver them.
         for appointment in self.sudo().with_context(mail_notify_force_send=False):
-            accounts = appointment.patient_id.account_ids.user_id
+            # the account that booked, and the accounts confirmed for the patient
+            accounts = appointment.patient_id._confirmed_accounts() | appointment.user_id.filtered("share")
             appointment.message_post_with_source(
                 template, partner_ids=accounts.partner_id.ids, subtype_xmlid="mail.mt_comment"
             )

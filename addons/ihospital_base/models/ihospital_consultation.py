@@ -14,7 +14,13 @@ class IhospitalConsultation(models.Model):
 
     _name = "ihospital.consultation"
     _description = "Online Consultation"
-    _inherit = ["ihospital.guard.mixin", "ihospital.hospital.mixin", "rating.mixin", "mail.activity.mixin"]
+    _inherit = [
+        "ihospital.audited.mixin",
+        "ihospital.guard.mixin",
+        "ihospital.hospital.mixin",
+        "rating.mixin",
+        "mail.activity.mixin",
+    ]
     _order = "create_date desc, id desc"
     # Patients follow up from the portal with read access only.
     _mail_post_access = "read"

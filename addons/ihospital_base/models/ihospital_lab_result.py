@@ -17,6 +17,7 @@ class IhospitalLabResult(models.Model):
     """One result line (检验项目) of a lab report."""
 
     _name = "ihospital.lab.result"
+    _inherit = ["ihospital.audited.mixin"]
     _description = "Lab Result"
     _order = "report_id, sequence, id"
 

@@ -64,8 +64,15 @@ class IhospitalPatient(models.Model):
 
     _name = "ihospital.patient"
     _description = "Patient"
-    _inherit = ["ihospital.guard.mixin", "ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "ihospital.audited.mixin",
+        "ihospital.guard.mixin",
+        "ihospital.hospital.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _patient_link_fields = ()
+    _engine_fields = ("phone_source",)
     _action_groups = {"action_view_visits": VIEW_ONLY}
     _order = "name, id"
     _rec_names_search = ["name", "medical_card_number", "his_patient_id"]
@@ -98,6 +105,13 @@ class IhospitalPatient(models.Model):
     age = fields.Integer(compute="_compute_age")
     is_minor = fields.Boolean(string="Minor", compute="_compute_age")
     phone = fields.Char(tracking=True, groups=IDENTITY_GROUP)
+    phone_source = fields.Selection(
+        [("hospital", "Hospital"), ("portal", "Patient's Account")],
+        string="Phone Given By",
+        default="hospital",
+        readonly=True,
+        help="Only a phone the hospital registered (desk, HIS) may confirm that an account manages the patient.",
+    )
     phone_masked = fields.Char(string="Phone (masked)", compute="_compute_masked")
     address = fields.Char()
     medical_card_number = fields.Char(index=True, copy=False, tracking=True)
@@ -275,6 +289,13 @@ class IhospitalPatient(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        # A phone written by anyone but the portal routes (which say so) is
+        # the hospital's registration: staff, the HIS, imports.
+        if vals.get("phone") and "phone_source" not in vals:
+            vals = dict(vals, phone_source="hospital")
+            # the hospital's registration replaces what an account entered:
+            # such a record is no longer the account's own data to show
+            self.sudo().account_ids.filtered(lambda link: link.state != "confirmed").write({"created_patient": False})
         if len(self) > 1 and "id_number" in vals and vals["id_number"]:
             raise UserError(_("An ID number belongs to one patient: edit patients one by one."))
         vals = self._normalize_vals(vals)
@@ -293,6 +314,11 @@ class IhospitalPatient(models.Model):
     def _unlink_except_with_visits(self):
         if self.sudo().visit_ids:
             raise UserError(_("Patients with visits cannot be deleted; archive them instead."))
+
+    def _confirmed_accounts(self):
+        """Portal accounts whose link the hospital confirmed: the only ones
+        told of the patient's results and of what others booked."""
+        return self.sudo().account_ids.filtered(lambda link: link.state == "confirmed").user_id.filtered("share")
 
     def action_view_visits(self):
         self.ensure_one()

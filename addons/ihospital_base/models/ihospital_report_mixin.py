@@ -10,13 +10,20 @@ NOTIFY_STATES = ("final", "corrected")
 class IhospitalReportMixin(models.AbstractModel):
     """What lab and imaging reports share: their patient, clinic and state
     within one hospital, and the "report ready" (报告已出) notice to the
-    portal accounts managing the patient when a report is created final or
-    finalized/corrected later. The notice names the report only; its
-    content stays behind the identity check of /my/reports."""
+    portal accounts the hospital confirmed for the patient when a report is
+    created final or finalized/corrected later. The notice does not even
+    name the report (a test's title can say too much); its content stays
+    behind the identity check of /my/reports."""
 
     _name = "ihospital.report.mixin"
     _description = "Patient Report"
-    _inherit = ["ihospital.guard.mixin", "ihospital.hospital.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "ihospital.audited.mixin",
+        "ihospital.guard.mixin",
+        "ihospital.hospital.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "reported_at desc, id desc"
 
     name = fields.Char(string="Report Number", required=True, index=True, copy=False, tracking=True)
@@ -80,15 +87,14 @@ class IhospitalReportMixin(models.AbstractModel):
 
     def _notify_report_ready(self):
         for report_sudo in self.sudo().with_context(mail_notify_force_send=False):
-            accounts = report_sudo.patient_id.account_ids.user_id.filtered("share")
+            accounts = report_sudo.patient_id._confirmed_accounts()
             if not accounts or report_sudo.state not in NOTIFY_STATES:
                 continue
             report_sudo.message_post(
-                subject=_("Report ready: %s", report_sudo._ihospital_report_label()),
+                subject=_("A new report is ready"),
                 body=_(
-                    "The report %(report)s of %(patient)s (%(date)s) is ready. Read it under My Reports "
+                    "A new report of %(patient)s (%(date)s) is ready. Read it under My Reports "
                     "(/my/reports) after confirming the patient's identity.",
-                    report=report_sudo._ihospital_report_label(),
                     patient=report_sudo.patient_id.name,
                     date=format_datetime(report_sudo.env, report_sudo.reported_at) if report_sudo.reported_at else "",
                 ),

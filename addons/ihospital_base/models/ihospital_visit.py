@@ -9,7 +9,13 @@ class IhospitalVisit(models.Model):
 
     _name = "ihospital.visit"
     _description = "Visit"
-    _inherit = ["ihospital.guard.mixin", "ihospital.clinic.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "ihospital.audited.mixin",
+        "ihospital.guard.mixin",
+        "ihospital.clinic.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _order = "start desc, id desc"
     _rec_names_search = ["name", "external_ref"]
 

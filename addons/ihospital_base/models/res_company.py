@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.addons.base.models.res_partner import _tz_get
 from odoo.exceptions import ValidationError
 
+from .ihospital_access_log import MIN_RETENTION_DAYS
+
 HOSPITAL_GRADES = [
     ("3a", "Tertiary Grade A"),
     ("3b", "Tertiary Grade B"),
@@ -92,11 +94,32 @@ class ResCompany(models.Model):
         help="How late after the slot's start a patient may still check in.",
     )
 
+    ihospital_audit_retention_days = fields.Integer(
+        string="Keep Access Logs (days)",
+        default=365,
+        help="How long the log of staff access to patient data is kept; six months at least.",
+    )
+    ihospital_require_totp = fields.Boolean(
+        string="Staff Must Use Two-factor Login",
+        help="Staff of this hospital must set up an authenticator app (two-factor login) before using the apps.",
+    )
+    ihospital_session_idle_minutes = fields.Integer(
+        string="Sign Staff Out After Idle (minutes)",
+        default=30,
+        help="A staff session without any request for this long is signed out. 0 keeps sessions open.",
+    )
+
     def _ihospital_today(self):
         """Today's date at the hospital, whatever the server's or the user's
         time zone: clinic days, reminders and booking windows follow it."""
         self.ensure_one()
         return fields.Date.context_today(self.with_context(tz=self.hospital_tz or "Asia/Shanghai"))
+
+    @api.constrains("ihospital_audit_retention_days")
+    def _check_audit_retention(self):
+        for company in self:
+            if company.ihospital_audit_retention_days < MIN_RETENTION_DAYS:
+                raise ValidationError(_("Access logs are kept at least %d days (six months).", MIN_RETENTION_DAYS))
 
     @api.constrains("hospital_latitude", "hospital_longitude")
     def _check_hospital_coordinates(self):

@@ -7,3 +7,6 @@ class ResConfigSettings(models.TransientModel):
     hospital_max_patients_per_account = fields.Integer(
         related="company_id.hospital_max_patients_per_account", readonly=False
     )
+    ihospital_audit_retention_days = fields.Integer(related="company_id.ihospital_audit_retention_days", readonly=False)
+    ihospital_require_totp = fields.Boolean(related="company_id.ihospital_require_totp", readonly=False)
+    ihospital_session_idle_minutes = fields.Integer(related="company_id.ihospital_session_idle_minutes", readonly=False)

@@ -10,3 +10,7 @@ from . import test_queue_display
 from . import test_reports
 from . import test_consultation
 from . import test_rights
+from . import test_access_log
+from . import test_staff_accounts
+from . import test_access_matrix
+from . import test_rpc_attacks

@@ -5,6 +5,7 @@ class IhospitalVisitCharge(models.Model):
     """A charge line (费用明细) of a visit, as the HIS billed it."""
 
     _name = "ihospital.visit.charge"
+    _inherit = ["ihospital.audited.mixin"]
     _description = "Visit Charge"
     _order = "visit_id, sequence, id"
 

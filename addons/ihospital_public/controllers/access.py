@@ -34,6 +34,22 @@ def managed_links_sudo(patient_ids=None, **filters):
     return Link.search(domain)
 
 
-def manages(patient):
-    """Whether the signed-in portal account manages `patient`."""
-    return bool(patient) and bool(managed_links_sudo(patient.ids))
+def sees_appointment(appointment_sudo):
+    """Whether the signed-in portal account may see this appointment: it
+    booked it, or the hospital confirmed it manages the patient."""
+    account = portal_account()
+    if not account or not appointment_sudo:
+        return False
+    if appointment_sudo.user_id == account:
+        return True
+    return managed_links_sudo(appointment_sudo.patient_id.ids).state == "confirmed"
+
+
+def appointment_domain():
+    """The same as a search domain, for the account's appointment list."""
+    uid = portal_account().id or 0
+    return [
+        "|",
+        ("user_id", "=", uid),
+        ("patient_id.account_ids", "any", [("user_id", "=", uid), ("state", "=", "confirmed")]),
+    ]

@@ -10,9 +10,10 @@ from odoo.fields import Command
 from odoo.http import request
 from odoo.tools import consteq
 
-from .access import managed_links_sudo, manages
+from .access import appointment_domain, managed_links_sudo, sees_appointment
 
 APPOINTMENTS_PER_PAGE = 10
+TOKEN_DAYS_AFTER = 7
 UPCOMING_STATES = ("held", "booked", "checked_in", "in_consultation")
 TEXT_MAX_LENGTH = 100
 PATIENT_FIELDS = ("name", "id_type", "id_number", "gender", "birth_date", "phone", "address")
@@ -52,7 +53,9 @@ class IhospitalPortal(PaymentPortal):
     # ------------------------------------------------------------ helpers
     @staticmethod
     def _ihospital_hospital():
-        return request.website.company_id
+        # JSON routes (the booking route) have no request.website
+        website = getattr(request, "website", None) or request.env["website"].get_current_website()
+        return website.company_id
 
     @staticmethod
     def _ihospital_selection(model, field):
@@ -65,14 +68,16 @@ class IhospitalPortal(PaymentPortal):
             ("company_id", "=", self._ihospital_hospital().id),
         ]
 
-    def _ihospital_managed_patient(self, patient_id):
-        """The patient, if the signed-in portal account manages it; raises
+    def _ihospital_managed_patient(self, patient_id, shown=False):
+        """The patient, as superuser, if the signed-in portal account
+        manages it (and, with `shown`, may see its record: the link is
+        confirmed or the account entered the patient itself); raises
         MissingError otherwise (staff accounts included: they work in the
         back office)."""
         link_sudo = managed_links_sudo([int(patient_id)])
-        if not link_sudo:
+        if not link_sudo or (shown and not link_sudo.shows_patient):
             raise MissingError(_("This patient does not exist."))
-        return link_sudo.patient_id.with_env(request.env)
+        return link_sudo.patient_id
 
     def _ihospital_account_links(self):
         """The signed-in account's links to the active patients of this
@@ -104,7 +109,7 @@ class IhospitalPortal(PaymentPortal):
         request.session["ihospital_patients_message"] = message
         return request.redirect("/my/patients")
 
-    def _ihospital_patient_form(self, patient=None, form=None, error=None):
+    def _ihospital_patient_form(self, patient=None, form=None, error=None, phone_code_for=None):
         values = self._prepare_portal_layout_values()
         values.update(
             {
@@ -112,6 +117,7 @@ class IhospitalPortal(PaymentPortal):
                 "patient": patient,
                 "form": form or {},
                 "error": error,
+                "phone_code_for": phone_code_for,
                 "relations": self._ihospital_selection("ihospital.patient.account", "relation"),
                 "id_types": self._ihospital_selection("ihospital.patient", "id_type"),
                 "genders": self._ihospital_selection("ihospital.patient", "gender"),
@@ -129,17 +135,23 @@ class IhospitalPortal(PaymentPortal):
             return self._ihospital_patient_form(form={"id_type": "resident_id", "relation": "self"})
         form = self._ihospital_clean_form(post, (*PATIENT_FIELDS, *GUARDIAN_FIELDS, "relation"))
         try:
-            patient = self._ihospital_patient_create(form)
+            name = self._ihospital_patient_create(form)
         except (UserError, ValidationError) as error:
             return self._ihospital_patient_form(form=form, error=error.args[0])
-        return self._ihospital_patients_redirect(_("%s was added to your patients.", patient.name))
+        return self._ihospital_patients_redirect(_("%s was added to your patients.", name))
 
     def _ihospital_patient_create(self, form):
         """Create a patient of this website's hospital managed by the
         signed-in account. sudo: portal accounts cannot create patients
         themselves; only the form's fields are written, and the managing
         link (with the per-hospital account limit) is created in the same
-        savepoint so that a refused link leaves no patient behind."""
+        savepoint so that a refused link leaves no patient behind.
+
+        The link is unconfirmed (see ihospital.patient.account). When the
+        hospital already knows the ID number, the account is linked to that
+        patient, unconfirmed and shown only the name it typed; the answer is
+        the same as for a new patient, so that the page tells nobody whether
+        an ID number is registered."""
         if not form["name"] or not form["id_number"]:
             raise UserError(_("Enter the patient's name and identity document number."))
         id_types = self._ihospital_selection("ihospital.patient", "id_type")
@@ -161,20 +173,31 @@ class IhospitalPortal(PaymentPortal):
             except ValueError as error:
                 raise UserError(_("Enter the birth date as YYYY-MM-DD.")) from error
         hospital = self._ihospital_hospital()
+        Patient = request.env["ihospital.patient"].sudo().with_context(active_test=False)
+        number = Patient._normalize_vals({"id_type": form["id_type"], "id_number": form["id_number"]})["id_number"]
+        known_sudo = Patient.search(
+            [("company_id", "=", hospital.id), ("id_type", "=", form["id_type"]), ("id_number", "=", number)], limit=1
+        )
+        Link = request.env["ihospital.patient.account"].sudo()
+        link = {"user_id": request.env.user.id, "relation": form["relation"], "requested_name": form["name"]}
         with request.env.cr.savepoint():
-            patient_sudo = request.env["ihospital.patient"].sudo().create({**vals, "company_id": hospital.id})
-            request.env["ihospital.patient.account"].sudo().create(
-                {"patient_id": patient_sudo.id, "user_id": request.env.user.id, "relation": form["relation"]}
-            )
-        return patient_sudo.with_env(request.env)
+            if known_sudo:
+                if not Link.search_count([("patient_id", "=", known_sudo.id), ("user_id", "=", request.env.user.id)]):
+                    Link.create({**link, "patient_id": known_sudo.id})
+            else:
+                patient_sudo = Patient.create({**vals, "company_id": hospital.id, "phone_source": "portal"})
+                Link.create({**link, "patient_id": patient_sudo.id, "created_patient": True})
+        return form["name"]
 
     @http.route("/my/patients/<int:patient_id>/edit", type="http", auth="user", website=True, methods=["GET", "POST"])
     def portal_my_patient_edit(self, patient_id, **post):
         try:
-            patient = self._ihospital_managed_patient(patient_id)
+            patient = self._ihospital_managed_patient(patient_id, shown=True)
         except (AccessError, MissingError) as error:
             raise NotFound() from error
         patient_sudo = patient.sudo()
+        if request.httprequest.method == "POST" and post.get("phone_code"):
+            return self._ihospital_patient_phone_code(patient_sudo, post["phone_code"])
         if request.httprequest.method != "POST":
             form = {
                 "phone": patient_sudo.phone or "",
@@ -186,20 +209,43 @@ class IhospitalPortal(PaymentPortal):
             return self._ihospital_patient_form(patient=patient, form=form)
         form = self._ihospital_clean_form(post, ("phone", "address", "id_type", "id_number", *GUARDIAN_FIELDS))
         try:
-            self._ihospital_patient_update(patient, form)
+            phone_changed = self._ihospital_patient_update(patient, form)
         except (UserError, ValidationError) as error:
             return self._ihospital_patient_form(patient=patient, form=form, error=error.args[0])
+        if not phone_changed:
+            # the rest is saved; the new phone waits for the code sent to the old one
+            return self._ihospital_patient_form(
+                patient=patient, form=dict(form, phone=patient_sudo.phone), phone_code_for=patient_sudo.phone_masked
+            )
         return self._ihospital_patients_redirect(_("%s was updated.", patient.name))
+
+    def _ihospital_patient_phone_code(self, patient_sudo, code):
+        verification = request.env["ihospital.report.verification"]._get_for(request.env.user, patient_sudo)
+        ok, error = verification._confirm_phone_change(str(code)[:12])
+        if not ok:
+            form = {
+                "phone": patient_sudo.phone or "",
+                "address": patient_sudo.address or "",
+                "guardian_name": patient_sudo.guardian_name or "",
+                "guardian_phone": patient_sudo.guardian_phone or "",
+                "id_type": patient_sudo.id_type,
+            }
+            return self._ihospital_patient_form(
+                patient=patient_sudo, form=form, error=error, phone_code_for=patient_sudo.phone_masked
+            )
+        return self._ihospital_patients_redirect(_("%s's phone was changed.", patient_sudo.name))
 
     def _ihospital_patient_update(self, patient, form):
         """Write the fields an account may change on a patient it manages
-        (checked by the caller): phone, address, guardian, and the identity
-        document only while none is recorded. sudo: portal accounts only
-        read patients."""
+        (checked by the caller): address, guardian, the identity document
+        only while none is recorded, and the phone only with the code sent
+        to the old phone (ihospital.report.verification). sudo: portal
+        accounts only read patients. Returns whether the phone is done
+        (unchanged or changed now) rather than waiting for the code."""
         patient_sudo = patient.sudo()
         if not form["phone"]:
             raise UserError(_("Enter the patient's mobile phone number."))
-        vals = {"phone": form["phone"], "address": form["address"] or False}
+        vals = {"address": form["address"] or False}
         if patient_sudo.is_minor or form.get("guardian_name"):
             vals.update(guardian_name=form["guardian_name"] or False, guardian_phone=form["guardian_phone"] or False)
         if not patient_sudo.id_number and form.get("id_number"):
@@ -208,6 +254,8 @@ class IhospitalPortal(PaymentPortal):
             vals.update(id_type=form["id_type"], id_number=form["id_number"])
         with request.env.cr.savepoint():
             patient_sudo.write(vals)
+            verification = request.env["ihospital.report.verification"]._get_for(request.env.user, patient_sudo)
+            return verification._request_phone_change(form["phone"])
 
     @http.route("/my/patients/<int:patient_id>/archive", type="http", auth="user", website=True, methods=["POST"])
     def portal_my_patient_archive(self, patient_id, **post):
@@ -215,11 +263,12 @@ class IhospitalPortal(PaymentPortal):
             patient = self._ihospital_managed_patient(patient_id)
         except (AccessError, MissingError) as error:
             raise NotFound() from error
+        name = managed_links_sudo(patient.ids).portal_name
         try:
             self._ihospital_patient_stop_managing(patient)
         except UserError as error:
             return self._ihospital_patients_redirect(error.args[0])
-        return self._ihospital_patients_redirect(_("%s is no longer in your patients.", patient.name))
+        return self._ihospital_patients_redirect(_("%s is no longer in your patients.", name))
 
     def _ihospital_patient_stop_managing(self, patient):
         """Stop managing a patient (checked by the caller): archive it when
@@ -227,13 +276,18 @@ class IhospitalPortal(PaymentPortal):
         link, so that other family accounts keep it. sudo: portal accounts
         only read patients and links."""
         patient_sudo = patient.sudo()
-        upcoming = patient_sudo.appointment_ids.filtered(lambda a: a.state in UPCOMING_STATES)
+        mine = patient_sudo.account_ids.filtered(lambda link: link.user_id == request.env.user)
+        # an unconfirmed account hears only of what it booked itself
+        upcoming = patient_sudo.appointment_ids.filtered(
+            lambda a: a.state in UPCOMING_STATES and (mine.state == "confirmed" or a.user_id == request.env.user)
+        )
         if upcoming:
             raise UserError(
-                _("%s has appointments to come: cancel them before removing the patient.", patient_sudo.name)
+                _("%s has appointments to come: cancel them before removing the patient.", mine.portal_name)
             )
-        mine = patient_sudo.account_ids.filtered(lambda link: link.user_id == request.env.user)
-        if patient_sudo.account_ids - mine:
+        # Archive only a patient this account registered itself and nobody
+        # else manages or the hospital registered; otherwise drop the link.
+        if patient_sudo.account_ids - mine or not mine.created_patient or patient_sudo.his_patient_id:
             mine.unlink()
         else:
             patient_sudo.active = False
@@ -280,9 +334,12 @@ class IhospitalPortal(PaymentPortal):
             patient = self._ihospital_managed_patient(patient_id)
         except (AccessError, MissingError) as error:
             raise UserError(_("You do not manage this patient.")) from error
-        # sudo: public clinic data; _book re-checks every booking rule
-        schedule_sudo = request.env["ihospital.schedule"].sudo().browse(schedule_id).exists()
-        if not schedule_sudo or schedule_sudo.company_id != patient.company_id:
+        # sudo: public clinic data of this website; _book re-checks every booking rule
+        try:
+            schedule_sudo = self._ihospital_bookable_schedule(schedule_id)
+        except NotFound as error:
+            raise UserError(_("This clinic cannot be booked.")) from error
+        if schedule_sudo.company_id != patient.company_id:
             raise UserError(_("This clinic cannot be booked."))
         slot_sudo = schedule_sudo.slot_ids.filtered(lambda s: s.id == slot_id) if slot_id else None
         if slot_id and not slot_sudo:
@@ -357,7 +414,7 @@ class IhospitalPortal(PaymentPortal):
     # ------------------------------------------------------------ appointments
     def _ihospital_appointment_domain(self, filterby):
         today = fields.Date.context_today(request.env.user)
-        domain = [("patient_id.account_ids.user_id", "=", request.env.user.id)]
+        domain = appointment_domain()
         if filterby == "upcoming":
             domain += [("state", "in", UPCOMING_STATES), ("date", ">=", today)]
         elif filterby == "past":
@@ -417,15 +474,19 @@ class IhospitalPortal(PaymentPortal):
             appointment_sudo = self._document_check_access("ihospital.appointment", appointment_id, access_token)
         except (AccessError, MissingError) as error:
             raise NotFound() from error
-        if not self._ihospital_appointment_token_ok(appointment_sudo, access_token) and not manages(
-            appointment_sudo.patient_id
+        if not self._ihospital_appointment_token_ok(appointment_sudo, access_token) and not sees_appointment(
+            appointment_sudo
         ):
             raise NotFound()
         return appointment_sudo
 
     @staticmethod
     def _ihospital_appointment_token_ok(appointment_sudo, access_token):
-        return bool(access_token) and consteq(appointment_sudo.access_token or "", access_token)
+        """A link with the appointment's token (in its mails) works until a
+        week after the appointment's day, not forever."""
+        if not access_token or not consteq(appointment_sudo.access_token or "", access_token):
+            return False
+        return appointment_sudo.date >= fields.Date.today() - timedelta(days=TOKEN_DAYS_AFTER)
 
     def _ihospital_queue_values(self, appointment_sudo):
         schedule_sudo = appointment_sudo.schedule_id

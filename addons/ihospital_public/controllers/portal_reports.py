@@ -24,8 +24,15 @@ class IhospitalPortalReports(CustomerPortal):
     # ---------------------------------------------------------------- helpers
     def _ihospital_managed_patients(self):
         """Active patients the signed-in account manages (sudo: explicit
-        filter on the account's own links)."""
+        filter on the account's own links). An unconfirmed link lists its
+        reports locked: the identity check, with the code sent to the phone
+        the hospital registered, confirms the link first."""
         return managed_links_sudo(active_only=True).patient_id
+
+    def _ihospital_patient_names(self):
+        """What the pages call each managed patient: for a link the hospital
+        has not confirmed, the name the account gave, never the record's."""
+        return {link.patient_id.id: link.portal_name for link in managed_links_sudo(active_only=True)}
 
     def _ihospital_report_sudo(self, kind, report_id):
         """The report, as superuser, if it belongs to a managed patient;
@@ -101,6 +108,7 @@ class IhospitalPortalReports(CustomerPortal):
                 "selected_patient": selected if patient and len(selected) == 1 else False,
                 "pager": pager,
                 "verified_patients": self._ihospital_verified_patients(patients),
+                "patient_names": self._ihospital_patient_names(),
                 "default_url": "/my/reports",
             }
         )
@@ -116,6 +124,7 @@ class IhospitalPortalReports(CustomerPortal):
                 "kind": kind,
                 "report": report_sudo,
                 "patient": report_sudo.patient_id,
+                "patient_name": self._ihospital_patient_names().get(report_sudo.patient_id.id),
                 "locked": verification._is_locked(),
                 "code_sent": bool(verification.code_hash),
                 "error": error,
@@ -184,10 +193,10 @@ class IhospitalPortalReports(CustomerPortal):
     @http.route(
         "/my/reports/<string:kind>/<int:report_id>/verify", type="http", auth="user", website=True, methods=["POST"]
     )
-    def portal_my_report_verify(self, kind, report_id, id_last4=None, code=None, **kwargs):
+    def portal_my_report_verify(self, kind, report_id, id_number=None, code=None, **kwargs):
         report_sudo = self._ihospital_report_sudo(kind, report_id)
         verification = self._ihospital_verification(report_sudo.patient_id)
-        ok, error = verification._check_code(str(id_last4 or "")[:8], str(code or "")[:12])
+        ok, error = verification._check_code(str(id_number or "")[:30], str(code or "")[:12])
         if not ok:
             return self._ihospital_render_verify(kind, report_sudo, error=error)
         return request.redirect(f"/my/reports/{kind}/{report_sudo.id}")

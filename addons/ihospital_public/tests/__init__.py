@@ -8,3 +8,5 @@ from . import test_portal_consultation
 from . import test_portal_messages
 from . import test_service_menu
 from . import test_portal_security
+from . import test_portal_identity
+from . import test_attachment_access

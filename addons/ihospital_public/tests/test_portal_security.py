@@ -2,6 +2,8 @@
 accounts acting on the patients they manage, never staff; portal accounts
 have no ORM access to clinical data."""
 
+from datetime import timedelta
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -64,3 +66,35 @@ class TestPortalSecurity(PortalCase):
         page = self.url_open("/my/patients?message=Call+4008001234+to+claim+your+refund").text
         self.assertNotIn("o_ihospital_message", page)
         self.assertNotIn("Call 4008001234", page)
+
+    def test_booking_route_refuses_a_clinic_not_published_here(self):
+        self.department.is_published = False
+        self.authenticate("patient", "patient")
+        result = self.make_jsonrpc_request(
+            "/my/ihospital/book", {"schedule_id": self.schedule.id, "patient_id": self.parent.id}
+        )
+        self.assertFalse(result["ok"])
+        self.assertFalse(self.schedule.appointment_ids.filtered(lambda a: a.patient_id == self.parent))
+
+    def test_appointment_links_expire(self):
+        token = self.appointment._portal_ensure_token()
+        url = f"{self.appointment.access_url}?access_token={token}"
+        self.assertEqual(self.url_open(url).status_code, 200)
+        self.env.cr.execute(
+            "UPDATE ihospital_appointment SET date = %s WHERE id = %s",
+            (self.appointment.date - timedelta(days=30), self.appointment.id),
+        )
+        self.appointment.invalidate_recordset(["date"])
+        self.assertEqual(self.url_open(url).status_code, 404)
+
+    def test_queue_channels_only_for_published_departments(self):
+        allowed = self.env["ir.websocket"]._ihospital_channel_allowed
+        published = f"ihospital_queue_department_{self.department.id}"
+        schedule = f"ihospital_queue_schedule_{self.schedule.id}"
+        self.assertTrue(allowed(published))
+        self.assertTrue(allowed(schedule))
+        self.assertFalse(allowed("ihospital_queue_department_x"))
+        self.assertTrue(allowed("broadcast"), "other channels are not ours to judge")
+        self.department.is_published = False
+        self.assertFalse(allowed(published))
+        self.assertFalse(allowed(schedule))

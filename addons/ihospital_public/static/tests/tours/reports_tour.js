@@ -4,8 +4,12 @@ registry.category("web_tour.tours").add("ihospital_reports_tour", {
     url: "/my/reports",
     steps: () => [
         {
+            content: "The report's title stays hidden before the identity check",
+            trigger: ".o_ihospital_report_list:not(:contains('Tour Blood Count'))",
+        },
+        {
             content: "Open the lab report",
-            trigger: ".o_ihospital_report_list a:contains('Tour Blood Count')",
+            trigger: ".o_ihospital_report_list a:contains('LAB-TOUR-1')",
             run: "click",
         },
         {
@@ -23,8 +27,8 @@ registry.category("web_tour.tours").add("ihospital_reports_tour", {
         },
         {
             content: "A wrong code is refused",
-            trigger: "input[name='id_last4']",
-            run: "edit 0000",
+            trigger: "input[name='id_number']",
+            run: "edit 110105194912310000",
         },
         {
             trigger: "input[name='code']",
@@ -39,9 +43,9 @@ registry.category("web_tour.tours").add("ihospital_reports_tour", {
             trigger: ".o_ihospital_report_verify .alert-danger:contains('4')",
         },
         {
-            content: "Enter the ID number's last four characters",
-            trigger: "input[name='id_last4']",
-            run: "edit 002X",
+            content: "Enter the patient's ID number",
+            trigger: "input[name='id_number']",
+            run: "edit 11010519491231002X",
         },
         {
             content: "Enter the code",

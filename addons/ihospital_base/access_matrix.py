@@ -1,0 +1,163 @@
+"""The access matrix of the suite: every role x every model the suite opens
+to its roles x read/write/create/unlink, with the scope of what the role
+sees, and the identity fields only the identity group reads.
+
+This file is the declaration; the ACLs (security/ir.model.access.csv) and
+record rules (security/ihospital_base_security.xml) implement it, and
+tests/test_access_matrix.py checks them against it: a model of the suite
+without a row, or an ACL or rule that says something else, fails. Each addon
+of the suite that adds models declares their rows in its own
+access_matrix.py (MATRIX, IDENTITY_FIELDS, and ROLES for the roles it adds);
+docs/security.md explains it in words.
+
+Operations: "r" read, "w" write, "c" create, "d" delete (unlink). A role
+missing from a model's row has no access at all. Scopes (what the role
+reads):
+- "own": its own records (asked by, booked by, managed by, assigned to it);
+- "department": its departments' (and its own) records;
+- "published": what is published (website content, for visitors);
+- "hospital": its hospitals' records;
+- "all": records that belong to no hospital (types, technical rows);
+- "record": core models whose records follow the access of the record they
+  belong to (attachments, messages, ratings).
+"""
+
+IDENTITY_GROUP = "ihospital_base.group_patient_identity"
+
+ROLES = {
+    "nurse": "ihospital_base.group_nurse",
+    "doctor": "ihospital_base.group_doctor",
+    "head": "ihospital_base.group_department_head",
+    "quality": "ihospital_base.group_quality_officer",
+    "director": "ihospital_base.group_director",
+    "admin": "ihospital_base.group_admin",
+    "portal": "base.group_portal",
+    "public": "base.group_public",
+}
+
+# Roles that see patient identity in full (the others see it masked).
+IDENTITY_ROLES = ("nurse", "doctor", "head", "admin")
+
+_STAFF_READ = {"nurse": ("r", "hospital"), "doctor": ("r", "hospital"), "head": ("r", "hospital")}
+_SUPERVISORS_READ = {"quality": ("r", "hospital"), "director": ("r", "hospital")}
+_PUBLIC_INFO = {
+    **_STAFF_READ,
+    **_SUPERVISORS_READ,
+    "admin": ("rwcd", "hospital"),
+    "portal": ("r", "hospital"),
+    "public": ("r", "hospital"),
+}
+_CLINICAL_READ = {
+    "nurse": ("r", "department"),
+    "doctor": ("r", "department"),
+    "head": ("r", "department"),
+    **_SUPERVISORS_READ,
+    "admin": ("rwcd", "hospital"),
+}
+
+MATRIX = {
+    # hospital information shown on the public website
+    "ihospital.hospital.phone": _PUBLIC_INFO,
+    "ihospital.building": _PUBLIC_INFO,
+    "ihospital.floor": _PUBLIC_INFO,
+    "ihospital.merchant": _PUBLIC_INFO,
+    # patients and their care
+    "ihospital.patient": {
+        "nurse": ("rw", "department"),
+        "doctor": ("rw", "department"),
+        "head": ("rw", "department"),
+        **_SUPERVISORS_READ,
+        "admin": ("rwcd", "hospital"),
+        "portal": ("r", "own"),
+    },
+    "ihospital.patient.account": {
+        "nurse": ("r", "hospital"),
+        "doctor": ("r", "hospital"),
+        "head": ("r", "hospital"),
+        "admin": ("rwcd", "hospital"),
+        "portal": ("r", "own"),
+    },
+    "ihospital.visit": {
+        "nurse": ("rwc", "department"),
+        "doctor": ("rwc", "department"),
+        "head": ("rwc", "department"),
+        **_SUPERVISORS_READ,
+        "admin": ("rwcd", "hospital"),
+    },
+    "ihospital.lab.report": _CLINICAL_READ,
+    "ihospital.lab.result": _CLINICAL_READ,
+    "ihospital.imaging.report": _CLINICAL_READ,
+    # booking: appointments are created by the booking engine only
+    "ihospital.schedule": {
+        "nurse": ("rw", "hospital"),
+        "doctor": ("rw", "hospital"),
+        "head": ("rw", "hospital"),
+        **_SUPERVISORS_READ,
+        "admin": ("rwcd", "hospital"),
+    },
+    "ihospital.schedule.template": {**_STAFF_READ, **_SUPERVISORS_READ, "admin": ("rwcd", "hospital")},
+    "ihospital.slot": {**_STAFF_READ, **_SUPERVISORS_READ, "admin": ("rwcd", "hospital")},
+    "ihospital.appointment": {
+        "nurse": ("rw", "department"),
+        "doctor": ("rw", "department"),
+        "head": ("rw", "department"),
+        **_SUPERVISORS_READ,
+        "admin": ("rwd", "hospital"),
+        "portal": ("r", "own"),
+    },
+    "ihospital.schedule.stop": {"head": ("rwc", "own"), "admin": ("rwc", "own")},
+    "ihospital.schedule.generate": {"admin": ("rwc", "own")},
+    "ihospital.appointment.book": {"nurse": ("rwc", "own"), "admin": ("rwc", "own")},
+    # quality office
+    "ihospital.complaint": {
+        "head": ("r", "department"),
+        "quality": ("rwc", "hospital"),
+        "director": ("r", "hospital"),
+        "admin": ("rwcd", "hospital"),
+    },
+    "ihospital.consultation": {
+        "doctor": ("rw", "own"),
+        "head": ("rw", "department"),
+        **_SUPERVISORS_READ,
+        "admin": ("rwcd", "hospital"),
+        "portal": ("r", "own"),
+    },
+    # identity checks and audit trails: written by the platform only
+    "ihospital.report.verification": {"admin": ("rd", "hospital")},
+    "ihospital.report.view.log": {"quality": ("r", "hospital"), "admin": ("r", "hospital")},
+    "ihospital.access.log": {"quality": ("r", "hospital"), "admin": ("r", "hospital")},
+    "ihospital.code.sent": {"admin": ("r", "all")},
+    # core models the suite uses
+    "rating.rating": {
+        "nurse": ("rwc", "record"),
+        "doctor": ("rwc", "record"),
+        "head": ("rwc", "record"),
+        "quality": ("rwc", "record"),
+        "director": ("rwc", "record"),
+        "admin": ("rwc", "record"),
+    },
+    "ir.attachment": {
+        "nurse": ("rwcd", "record"),
+        "doctor": ("rwcd", "record"),
+        "head": ("rwcd", "record"),
+        "quality": ("rwcd", "record"),
+        "director": ("rwcd", "record"),
+        "admin": ("rwcd", "record"),
+    },
+    "mail.message": {
+        "nurse": ("rwcd", "record"),
+        "doctor": ("rwcd", "record"),
+        "head": ("rwcd", "record"),
+        "quality": ("rwcd", "record"),
+        "director": ("rwcd", "record"),
+        "admin": ("rwcd", "record"),
+        "portal": ("rwcd", "record"),
+        "public": ("r", "record"),
+    },
+}
+
+IDENTITY_FIELDS = {
+    "ihospital.patient": ("id_number", "phone", "guardian_phone"),
+    "ihospital.complaint": ("contact_phone",),
+    "ihospital.report.verification": ("pending_phone",),
+}
