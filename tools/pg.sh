@@ -73,15 +73,22 @@ start() {
         as_owner "$BIN/initdb" -D "$DATA" -U "$DB_SUPERUSER" --auth=trust \
             --encoding=UTF8 --locale=C.UTF-8 >/dev/null
         cat >> "$DATA/postgresql.conf" <<CONF
-# iHospital development cluster: unix socket only, tuned for tests.
+# iHospital development cluster: unix socket only. Commits are durable
+# (synchronous); only the test database trades that for speed (tools/test.sh).
 listen_addresses = ''
 unix_socket_directories = '$RUN'
 port = $PGPORT
 max_connections = 300
 shared_buffers = 256MB
-synchronous_commit = off
 CONF
     fi
+    # clusters made before durability was the rule had it off for everything
+    local reload=""
+    if grep -q '^synchronous_commit = off$' "$DATA/postgresql.conf"; then
+        sed -i '/^synchronous_commit = off$/d' "$DATA/postgresql.conf"
+        reload=1
+    fi
+    if [ -n "$reload" ] && is_running; then as_owner "$BIN/pg_ctl" -D "$DATA" reload >/dev/null; fi
     if is_running; then return 0; fi
     as_owner "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null || {
         echo "PostgreSQL did not start; its log says:" >&2; tail -20 "$LOG" >&2; exit 1; }

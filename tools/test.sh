@@ -22,6 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 fresh_db_from_template "${DB}_template" "$DB" "$MODULES"
+# The test database alone may lose its last commits in a crash: it is thrown away.
+psql_cmd -d postgres -qc "ALTER DATABASE \"$DB\" SET synchronous_commit = off"
 
 cd "$ROOT"
 export IHOSPITAL_TEST_DB="$DB" IHOSPITAL_PGSOCK="$PGSOCK" IHOSPITAL_CHROME="$chrome"

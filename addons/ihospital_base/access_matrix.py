@@ -35,6 +35,8 @@ ROLES = {
     "public": "base.group_public",
 }
 
+STAFF_ROLES = ("nurse", "doctor", "head", "quality", "director", "admin")
+
 # Roles that see patient identity in full (the others see it masked).
 IDENTITY_ROLES = ("nurse", "doctor", "head", "admin")
 
@@ -127,30 +129,11 @@ MATRIX = {
     "ihospital.report.view.log": {"quality": ("r", "hospital"), "admin": ("r", "hospital")},
     "ihospital.access.log": {"quality": ("r", "hospital"), "admin": ("r", "hospital")},
     "ihospital.code.sent": {"admin": ("r", "all")},
-    # core models the suite uses
-    "rating.rating": {
-        "nurse": ("rwc", "record"),
-        "doctor": ("rwc", "record"),
-        "head": ("rwc", "record"),
-        "quality": ("rwc", "record"),
-        "director": ("rwc", "record"),
-        "admin": ("rwc", "record"),
-    },
-    "ir.attachment": {
-        "nurse": ("rwcd", "record"),
-        "doctor": ("rwcd", "record"),
-        "head": ("rwcd", "record"),
-        "quality": ("rwcd", "record"),
-        "director": ("rwcd", "record"),
-        "admin": ("rwcd", "record"),
-    },
+    # core models the suite uses; their records follow the record they belong to
+    "rating.rating": {role: ("rwc", "record") for role in STAFF_ROLES},
+    "ir.attachment": {role: ("rwcd", "record") for role in STAFF_ROLES},
     "mail.message": {
-        "nurse": ("rwcd", "record"),
-        "doctor": ("rwcd", "record"),
-        "head": ("rwcd", "record"),
-        "quality": ("rwcd", "record"),
-        "director": ("rwcd", "record"),
-        "admin": ("rwcd", "record"),
+        **{role: ("rwcd", "record") for role in STAFF_ROLES},
         "portal": ("rwcd", "record"),
         "public": ("r", "record"),
     },

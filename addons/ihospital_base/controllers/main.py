@@ -15,7 +15,15 @@ class QueueDisplay(http.Controller):
             raise NotFound()
         return department
 
-    @http.route("/ihospital/queue/<int:department_id>", type="http", auth="public", methods=["GET"], sitemap=False)
+    # readonly: the screens only read (a read replica may serve them)
+    @http.route(
+        "/ihospital/queue/<int:department_id>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        sitemap=False,
+        readonly=True,
+    )
     def queue_display(self, department_id, room=None, **kwargs):
         department = self._department(department_id)
         return request.render(
@@ -29,7 +37,12 @@ class QueueDisplay(http.Controller):
         )
 
     @http.route(
-        "/ihospital/queue/<int:department_id>/state", type="http", auth="public", methods=["GET"], sitemap=False
+        "/ihospital/queue/<int:department_id>/state",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        sitemap=False,
+        readonly=True,
     )
     def queue_state(self, department_id, room=None, **kwargs):
         department = self._department(department_id)

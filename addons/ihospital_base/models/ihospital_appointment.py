@@ -10,6 +10,7 @@ from odoo.tools import SQL, mute_logger
 from .ihospital_guard_mixin import ADMIN, CLINIC_STAFF, DOCTOR, HEAD
 from .ihospital_schedule import ACTIVE_APPOINTMENT_STATES
 
+REMINDER_BATCH = 500
 CHANNELS = [("portal", "Online"), ("phone", "Phone"), ("window", "Window"), ("his", "HIS")]
 STATES = [
     ("held", "Awaiting Payment"),
@@ -191,7 +192,12 @@ class IhospitalAppointment(models.Model):
             )
         schedule._check_bookable(channel)
         # Serialize the bookings of one patient (limits below are counts).
-        self.env.cr.execute(SQL("SELECT id FROM ihospital_patient WHERE id = %s FOR UPDATE", patient.id))
+        # An UPDATE, not SELECT ... FOR UPDATE: under REPEATABLE READ a lock
+        # does not refresh the snapshot, so a booking that waited for
+        # another one of the same patient would count without it. Updating
+        # the row makes that second booking fail with a serialization error
+        # instead, and Odoo retries it with a fresh snapshot.
+        self.env.cr.execute(SQL("UPDATE ihospital_patient SET write_date = write_date WHERE id = %s", patient.id))
         self._check_booking_rules(schedule, patient, channel)
         onsite_allowed = channel in ("window", "his")
         try:
@@ -647,18 +653,24 @@ class IhospitalAppointment(models.Model):
 
     @api.model
     def _cron_send_reminders(self):
-        """Day-before reminders (提醒) for tomorrow's booked appointments."""
-        # hospitals may sit in different time zones: "tomorrow" is each hospital's own
-        utc_today = fields.Date.today()
-        candidates = self.search(
-            [
+        """Day-before reminders (提醒) for tomorrow's booked appointments,
+        from the hour each hospital set (its own time zone and "tomorrow"),
+        in batches: a batch that leaves more tells the cron to run again at
+        once (_notify_progress), so a busy day is never cut short."""
+        done = remaining = 0
+        for company in self.env["res.company"].search([("is_hospital", "=", True)]):
+            if not company._ihospital_reminders_due():
+                continue
+            domain = [
+                ("company_id", "=", company.id),
                 ("state", "=", "booked"),
-                ("date", ">=", utc_today),
-                ("date", "<=", utc_today + timedelta(days=2)),
+                ("date", "=", company._ihospital_today() + timedelta(days=1)),
                 ("reminder_sent", "=", False),
-            ],
-            limit=1000,
-        )
-        for appointment in candidates.filtered(lambda a: a.date == a.company_id._ihospital_today() + timedelta(days=1)):
-            appointment.reminder_sent = True
-            appointment._notify("reminder")
+            ]
+            batch = self.search(domain, order="id", limit=REMINDER_BATCH - done) if done < REMINDER_BATCH else self
+            if batch:
+                batch.write({"reminder_sent": True})
+                batch._notify("reminder")
+                done += len(batch)
+            remaining += self.search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)

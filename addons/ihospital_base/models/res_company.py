@@ -1,3 +1,5 @@
+import pytz
+
 from odoo import _, api, fields, models
 from odoo.addons.base.models.res_partner import _tz_get
 from odoo.exceptions import ValidationError
@@ -87,6 +89,11 @@ class ResCompany(models.Model):
         default=True,
         help="Only patients with an identity document number may book.",
     )
+    booking_reminder_hour = fields.Float(
+        string="Reminders Sent At",
+        default=18.0,
+        help="Hour of the day (hospital time) when the day-before reminders go out.",
+    )
     booking_checkin_before = fields.Integer(string="Check-in Opens (minutes before)", default=60)
     booking_checkin_after = fields.Integer(
         string="Check-in Closes (minutes after)",
@@ -108,6 +115,15 @@ class ResCompany(models.Model):
         default=30,
         help="A staff session without any request for this long is signed out. 0 keeps sessions open.",
     )
+
+    def _ihospital_reminders_due(self, now=None):
+        """Whether it is past the hour of the day-before reminders, in the
+        hospital's time zone."""
+        self.ensure_one()
+        local = pytz.utc.localize(now or fields.Datetime.now()).astimezone(
+            pytz.timezone(self.hospital_tz or "Asia/Shanghai")
+        )
+        return local.hour + local.minute / 60 >= self.booking_reminder_hour
 
     def _ihospital_today(self):
         """Today's date at the hospital, whatever the server's or the user's

@@ -14,3 +14,4 @@ from . import test_access_log
 from . import test_staff_accounts
 from . import test_access_matrix
 from . import test_rpc_attacks
+from . import test_durability

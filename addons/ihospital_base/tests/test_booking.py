@@ -385,8 +385,46 @@ class TestBookingLifecycle(BookingCase):
     def test_day_before_reminder(self):
         tomorrow = self._schedule(days=1, doctor=self.emp_head, session="evening")
         appointment = self._book(tomorrow)
+        later = self._book(patient=self.patient_surgery)  # two days ahead
+        self.hospital.booking_reminder_hour = 0.0  # due all day
         self.env["ihospital.appointment"]._cron_send_reminders()
         self.assertTrue(appointment.reminder_sent)
+        self.assertFalse(later.reminder_sent, "only tomorrow's")
+
+    def test_reminders_wait_for_the_hospitals_hour(self):
+        self.hospital.write({"hospital_tz": "Asia/Shanghai", "booking_reminder_hour": 18.0})
+        # 09:59 and 10:00 UTC are 17:59 and 18:00 in Guangzhou
+        self.assertFalse(self.hospital._ihospital_reminders_due(fields.Datetime.to_datetime("2026-12-04 09:59:00")))
+        self.assertTrue(self.hospital._ihospital_reminders_due(fields.Datetime.to_datetime("2026-12-04 10:00:00")))
+        tomorrow = self._schedule(days=1, doctor=self.emp_head, session="evening")
+        appointment = self._book(tomorrow)
+        with patch.object(type(self.hospital), "_ihospital_reminders_due", return_value=False):
+            self.env["ihospital.appointment"]._cron_send_reminders()
+        self.assertFalse(appointment.reminder_sent)
+
+    def test_reminders_go_out_in_batches_until_none_is_left(self):
+        """More bookings than a batch: the cron reports what is left and
+        runs again (Odoo reruns a cron that reports remaining work)."""
+        self.hospital.booking_reminder_hour = 0.0
+        tomorrow = self._schedule(capacity=6, days=1, doctor=self.emp_head, session="evening")
+        self.hospital.booking_max_per_day = 5
+        appointments = self._book(tomorrow) | self._book(tomorrow, patient=self.patient_surgery)
+        appointments |= self._book(tomorrow, patient=self.patient_3)
+        progress = []
+        Cron = type(self.env["ir.cron"])
+        with (
+            patch("odoo.addons.ihospital_base.models.ihospital_appointment.REMINDER_BATCH", 2),
+            patch.object(
+                Cron,
+                "_notify_progress",
+                lambda cron, done, remaining, deactivate=False: progress.append((done, remaining)),
+            ),
+        ):
+            self.env["ihospital.appointment"]._cron_send_reminders()
+            self.assertEqual(progress[-1], (2, 1))
+            self.env["ihospital.appointment"]._cron_send_reminders()
+            self.assertEqual(progress[-1], (1, 0))
+        self.assertTrue(all(appointments.mapped("reminder_sent")))
 
     def test_check_in_queue_and_consultation(self):
         first = self._book()

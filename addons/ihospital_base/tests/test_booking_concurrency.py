@@ -61,7 +61,7 @@ class TestBookingConcurrency(BaseCase):
             cr.execute("UPDATE res_company SET booking_onsite_share = 20 WHERE id = %s", (ids["company"],))
         super().tearDownClass()
 
-    def _schedule(self, capacity, days):
+    def _schedule(self, capacity, days, session="morning"):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             schedule = env["ihospital.schedule"].create(
@@ -71,6 +71,7 @@ class TestBookingConcurrency(BaseCase):
                     "doctor_id": self.ids["doctor"],
                     "date": env["res.company"].browse(self.ids["company"])._ihospital_today() + timedelta(days=days),
                     "capacity": capacity,
+                    "session": session,
                     "release_override": True,
                     "release_at_manual": fields.Datetime.now() - timedelta(minutes=5),
                 }
@@ -79,15 +80,16 @@ class TestBookingConcurrency(BaseCase):
             self.ids["schedules"].append(schedule.id)
             return schedule.id
 
-    def _race(self, schedule_id, patient_ids):
-        """Book each patient in its own thread and transaction, all released
-        at once; Odoo's retry on serialization failures applies as in a
+    def _race(self, schedule_id, patient_ids, schedule_ids=None):
+        """Book each patient (on `schedule_id`, or on the matching one of
+        `schedule_ids`) in its own thread and transaction, all released at
+        once; Odoo's retry on serialization failures applies as in a
         request."""
         barrier = threading.Barrier(len(patient_ids))
         results = []
         lock = threading.Lock()
 
-        def book(patient_id):
+        def book(patient_id, schedule_id):
             barrier.wait()
             outcome = None
             try:
@@ -109,7 +111,10 @@ class TestBookingConcurrency(BaseCase):
 
         # the SMS gateway lies outside this machine: confirmations are not sent
         self.enterContext(patch.object(SmsSms, "_send", autospec=True))
-        threads = [threading.Thread(target=book, args=(pid,)) for pid in patient_ids]
+        schedule_ids = schedule_ids or [schedule_id] * len(patient_ids)
+        threads = [
+            threading.Thread(target=book, args=(pid, sid)) for pid, sid in zip(patient_ids, schedule_ids, strict=True)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -144,6 +149,25 @@ class TestBookingConcurrency(BaseCase):
         booked_slots, capacity, (appointments, patients, slots) = self._check_database(schedule_id)
         self.assertEqual((booked_slots, capacity), (8, 8))
         self.assertEqual((appointments, patients, slots), (8, 8, 8))
+
+    def test_one_patient_racing_for_clinics_of_one_department_keeps_the_limit(self):
+        """Three clinics of one department on one day, one patient booking
+        them all at once: the per-department limit (one a day) holds, as a
+        REPEATABLE READ snapshot taken before the patient's lock would not
+        see the other bookings."""
+        schedule_ids = [self._schedule(capacity=5, days=3, session=s) for s in ("morning", "afternoon", "evening")]
+        patient = self.ids["patients"][-2]
+        results = self._race(None, [patient] * 3, schedule_ids=schedule_ids)
+        booked = [o for _p, o in results if o[0] == "booked"]
+        refused = [o for _p, o in results if o[0] == "refused"]
+        self.assertEqual(len(booked), 1, results)
+        self.assertEqual(len(refused), 2, results)
+        self.assertTrue(all("already has an appointment in" in message for _k, message in refused))
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM ihospital_appointment WHERE patient_id = %s AND state = 'booked'", (patient,)
+            )
+            self.assertEqual(cr.fetchone()[0], 1)
 
     def test_one_patient_racing_himself_books_once(self):
         schedule_id = self._schedule(capacity=10, days=2)

@@ -364,29 +364,32 @@ class IhospitalHisEndpoint(models.Model):
         )._process()
 
     def _outbound_to_deliver(self, limit):
+        """The outbound messages to hand to the gateway now, oldest first,
+        locked for this transaction. Raw SQL for FOR UPDATE SKIP LOCKED,
+        which the ORM cannot express: two overlapping pulls (a gateway
+        retrying a timed-out call, a second gateway) never get the same
+        message, so the HIS never receives a booking twice."""
         self.ensure_one()
         now = fields.Datetime.now()
-        return (
-            self.env["ihospital.his.message"]
-            .sudo()
-            .search(
-                [
-                    ("endpoint_id", "=", self.id),
-                    ("direction", "=", "out"),
-                    "|",
-                    "|",
-                    ("state", "=", "queued"),
-                    "&",
-                    ("state", "=", "sent"),
-                    ("sent_at", "<", now - timedelta(minutes=PULL_RESEND_MINUTES)),
-                    "&",
-                    ("state", "=", "failed"),
-                    ("next_attempt_at", "<=", now),
-                ],
-                order="id",
-                limit=limit,
+        Message = self.env["ihospital.his.message"].sudo()
+        Message.flush_model(["endpoint_id", "direction", "state", "sent_at", "next_attempt_at"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM ihospital_his_message
+                    WHERE endpoint_id = %s AND direction = 'out'
+                      AND (state = 'queued'
+                           OR (state = 'sent' AND sent_at < %s)
+                           OR (state = 'failed' AND next_attempt_at <= %s))
+                 ORDER BY id
+                    LIMIT %s
+               FOR UPDATE SKIP LOCKED""",
+                self.id,
+                now - timedelta(minutes=PULL_RESEND_MINUTES),
+                now,
+                limit,
             )
         )
+        return Message.browse([row[0] for row in self.env.cr.fetchall()])
 
     @api.model
     def _outbound_endpoint(self, company, message_type):

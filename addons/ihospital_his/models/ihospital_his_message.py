@@ -12,6 +12,7 @@ from odoo import Command, _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN
 from odoo.addons.ihospital_base.models.ihospital_patient import IDENTITY_GROUP, mask_identity_text
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ TITLES_IN = {
 # Set while the platform applies a message from the HIS, so that the changes
 # it makes are not sent back to the HIS. A Python context variable, not a
 # context key: an RPC caller sets any context key it likes.
+PURGE_BATCH = 5000
+PURGE_BATCHES_PER_RUN = 20
 HIS_INBOUND = contextvars.ContextVar("ihospital_his_inbound", default=False)
 
 
@@ -1000,17 +1003,39 @@ class IhospitalHisMessage(models.Model):
     @api.model
     def _cron_purge(self):
         """Delete processed messages older than their endpoint's retention;
-        parked ones stay until someone handles them."""
+        parked ones stay until someone handles them. In batches, up to a
+        budget per run; what is left makes the cron run again at once
+        (_notify_progress), so the purge keeps up with any volume. Raw SQL:
+        the ORM would load every row to delete it; the records they link
+        (ihospital.his.message.link) go with them by their foreign key."""
+        self.flush_model()
         now = fields.Datetime.now()
+        done = 0
+        remaining = 0
         for endpoint in self.env["ihospital.his.endpoint"].with_context(active_test=False).search([]):
-            self.search(
-                [
-                    ("endpoint_id", "=", endpoint.id),
-                    ("state", "=", "processed"),
-                    ("received_at", "<", now - timedelta(days=endpoint.log_retention_days)),
-                ],
-                limit=5000,
-            ).unlink()
+            condition = SQL(
+                "endpoint_id = %s AND state = 'processed' AND received_at < %s",
+                endpoint.id,
+                now - timedelta(days=endpoint.log_retention_days),
+            )
+            while done < PURGE_BATCH * PURGE_BATCHES_PER_RUN:
+                self.env.cr.execute(
+                    SQL(
+                        "DELETE FROM ihospital_his_message WHERE id IN "
+                        "(SELECT id FROM ihospital_his_message WHERE %s LIMIT %s)",
+                        condition,
+                        PURGE_BATCH,
+                    )
+                )
+                done += self.env.cr.rowcount
+                if self.env.cr.rowcount < PURGE_BATCH:
+                    break
+            self.env.cr.execute(
+                SQL("SELECT count(*) FROM (SELECT 1 FROM ihospital_his_message WHERE %s LIMIT %s) s", condition, 1000)
+            )
+            remaining += self.env.cr.fetchone()[0]
+        self.invalidate_model()
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     @api.model
     def _cron_build_outbound(self):

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
@@ -165,3 +166,31 @@ class TestHisOutbound(HisCase):
         self.assertFalse(processed.exists())
         self.assertTrue(dead.exists())
         self.assertTrue(recent.exists())
+
+    def test_purge_keeps_up_with_any_volume(self):
+        """More than a run's budget: the cron reports what is left, runs
+        again, and every old processed message goes."""
+        old = fields.Datetime.now() - timedelta(days=100)
+        messages = self.Message
+        for index in range(5):
+            messages |= self.message(self.submit("complaint", {"ref": f"V{index}", "content": "x"})["control_id"])
+        messages.received_at = old
+        progress = []
+        module = "odoo.addons.ihospital_his.models.ihospital_his_message"
+        Cron = type(self.env["ir.cron"])
+        with (
+            patch(f"{module}.PURGE_BATCH", 2),
+            patch(f"{module}.PURGE_BATCHES_PER_RUN", 1),
+            patch.object(
+                Cron, "_notify_progress", lambda cron, done, remaining, **kw: progress.append((done, remaining))
+            ),
+        ):
+            self.Message._cron_purge()
+            self.assertEqual(progress[-1][0], 2)
+            self.assertGreaterEqual(progress[-1][1], 3)
+            for _run in range(20):  # what Odoo does while remaining > 0
+                if not progress[-1][1]:
+                    break
+                self.Message._cron_purge()
+        self.assertEqual(progress[-1][1], 0)
+        self.assertFalse(messages.exists())

@@ -67,7 +67,7 @@ class IhospitalWebsite(http.Controller):
         return (search or "").strip()[:SEARCH_MAX_LENGTH]
 
     # ------------------------------------------------------------------ home
-    @http.route("/hospital", type="http", auth="public", website=True, sitemap=True)
+    @http.route("/hospital", type="http", auth="public", website=True, readonly=True, sitemap=True)
     def hospital_home(self, **kwargs):
         website = request.website
         return request.render(
@@ -105,17 +105,24 @@ class IhospitalWebsite(http.Controller):
             ),
         )
 
-    @http.route("/departments", type="http", auth="public", website=True, sitemap=True)
+    @http.route("/departments", type="http", auth="public", website=True, readonly=True, sitemap=True)
     def departments(self, search=None, category=None, **kwargs):
         return self._departments_page("ihospital_public.departments", search, category)
 
-    @http.route("/booking", type="http", auth="public", website=True, sitemap=True)
+    @http.route("/booking", type="http", auth="public", website=True, readonly=True, sitemap=True)
     def booking(self, search=None, category=None, **kwargs):
         """Where booking starts: choose a department, then a doctor and a
         clinic on the department's page."""
         return self._departments_page("ihospital_public.booking", search, category)
 
-    @http.route("/departments/<string:slug>", type="http", auth="public", website=True, sitemap=sitemap_departments)
+    @http.route(
+        "/departments/<string:slug>",
+        type="http",
+        auth="public",
+        website=True,
+        readonly=True,
+        sitemap=sitemap_departments,
+    )
     def department(self, slug, **kwargs):
         website = request.website
         department, canonical = self._record_from_slug(slug, website._ihospital_department)
@@ -131,7 +138,7 @@ class IhospitalWebsite(http.Controller):
         )
 
     # --------------------------------------------------------------- doctors
-    @http.route("/doctors", type="http", auth="public", website=True, sitemap=True)
+    @http.route("/doctors", type="http", auth="public", website=True, readonly=True, sitemap=True)
     def doctors(self, search=None, experts=None, **kwargs):
         search = self._clean_search(search)
         experts = bool(experts)
@@ -144,7 +151,9 @@ class IhospitalWebsite(http.Controller):
             ),
         )
 
-    @http.route("/doctors/<string:slug>", type="http", auth="public", website=True, sitemap=sitemap_doctors)
+    @http.route(
+        "/doctors/<string:slug>", type="http", auth="public", website=True, readonly=True, sitemap=sitemap_doctors
+    )
     def doctor(self, slug, **kwargs):
         website = request.website
         doctor, canonical = self._record_from_slug(slug, website._ihospital_doctor)
@@ -159,7 +168,9 @@ class IhospitalWebsite(http.Controller):
             ),
         )
 
-    @http.route("/doctors/<int:doctor_id>/avatar", type="http", auth="public", website=True, sitemap=False)
+    @http.route(
+        "/doctors/<int:doctor_id>/avatar", type="http", auth="public", website=True, readonly=True, sitemap=False
+    )
     def doctor_avatar(self, doctor_id, **kwargs):
         doctor = request.website._ihospital_doctor(doctor_id)
         if not doctor:
@@ -168,12 +179,12 @@ class IhospitalWebsite(http.Controller):
         return stream.get_response(max_age=3600)
 
     # ------------------------------------------------- guide, phones, places
-    @http.route("/guide", type="http", auth="public", website=True, sitemap=True)
+    @http.route("/guide", type="http", auth="public", website=True, readonly=True, sitemap=True)
     def guide(self, **kwargs):
         steps, faqs = request.website._ihospital_guide()
         return request.render("ihospital_public.guide", self._values(steps=steps, faqs=faqs))
 
-    @http.route("/phones", type="http", auth="public", website=True, sitemap=True)
+    @http.route("/phones", type="http", auth="public", website=True, readonly=True, sitemap=True)
     def phones(self, **kwargs):
         website = request.website
         return request.render(
@@ -185,7 +196,7 @@ class IhospitalWebsite(http.Controller):
             ),
         )
 
-    @http.route("/navigation", type="http", auth="public", website=True, sitemap=True)
+    @http.route("/navigation", type="http", auth="public", website=True, readonly=True, sitemap=True)
     def navigation(self, **kwargs):
         website = request.website
         hospital = website._ihospital_hospital()
@@ -199,7 +210,7 @@ class IhospitalWebsite(http.Controller):
             ),
         )
 
-    @http.route("/encyclopedia", type="http", auth="public", website=True, sitemap=False)
+    @http.route("/encyclopedia", type="http", auth="public", website=True, readonly=True, sitemap=False)
     def encyclopedia(self, **kwargs):
         """The health encyclopedia is the website's health blog."""
         blog = request.website.ihospital_health_blog_id

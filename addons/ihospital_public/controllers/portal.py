@@ -199,14 +199,7 @@ class IhospitalPortal(PaymentPortal):
         if request.httprequest.method == "POST" and post.get("phone_code"):
             return self._ihospital_patient_phone_code(patient_sudo, post["phone_code"])
         if request.httprequest.method != "POST":
-            form = {
-                "phone": patient_sudo.phone or "",
-                "address": patient_sudo.address or "",
-                "guardian_name": patient_sudo.guardian_name or "",
-                "guardian_phone": patient_sudo.guardian_phone or "",
-                "id_type": patient_sudo.id_type,
-            }
-            return self._ihospital_patient_form(patient=patient, form=form)
+            return self._ihospital_patient_form(patient=patient, form=self._ihospital_patient_values(patient_sudo))
         form = self._ihospital_clean_form(post, ("phone", "address", "id_type", "id_number", *GUARDIAN_FIELDS))
         try:
             phone_changed = self._ihospital_patient_update(patient, form)
@@ -219,19 +212,26 @@ class IhospitalPortal(PaymentPortal):
             )
         return self._ihospital_patients_redirect(_("%s was updated.", patient.name))
 
+    @staticmethod
+    def _ihospital_patient_values(patient_sudo):
+        """The edit form's values of a patient on file."""
+        return {
+            "phone": patient_sudo.phone or "",
+            "address": patient_sudo.address or "",
+            "guardian_name": patient_sudo.guardian_name or "",
+            "guardian_phone": patient_sudo.guardian_phone or "",
+            "id_type": patient_sudo.id_type,
+        }
+
     def _ihospital_patient_phone_code(self, patient_sudo, code):
         verification = request.env["ihospital.report.verification"]._get_for(request.env.user, patient_sudo)
         ok, error = verification._confirm_phone_change(str(code)[:12])
         if not ok:
-            form = {
-                "phone": patient_sudo.phone or "",
-                "address": patient_sudo.address or "",
-                "guardian_name": patient_sudo.guardian_name or "",
-                "guardian_phone": patient_sudo.guardian_phone or "",
-                "id_type": patient_sudo.id_type,
-            }
             return self._ihospital_patient_form(
-                patient=patient_sudo, form=form, error=error, phone_code_for=patient_sudo.phone_masked
+                patient=patient_sudo,
+                form=self._ihospital_patient_values(patient_sudo),
+                error=error,
+                phone_code_for=patient_sudo.phone_masked,
             )
         return self._ihospital_patients_redirect(_("%s's phone was changed.", patient_sudo.name))
 
@@ -405,7 +405,9 @@ class IhospitalPortal(PaymentPortal):
         )
         return request.render("ihospital_public.portal_book", values)
 
-    @http.route("/my/book/<int:schedule_id>/slots", type="http", auth="user", website=True, sitemap=False)
+    @http.route(
+        "/my/book/<int:schedule_id>/slots", type="http", auth="user", website=True, sitemap=False, readonly=True
+    )
     def portal_book_slots(self, schedule_id, **kwargs):
         """Live availability of the booking page's numbers."""
         schedule_sudo = self._ihospital_bookable_schedule(schedule_id)

@@ -5,7 +5,7 @@ from odoo.http import request
 
 
 class IhospitalServiceMenu(http.Controller):
-    @http.route("/ihospital/service-menu/json", type="http", auth="user", methods=["GET"])
+    @http.route("/ihospital/service-menu/json", type="http", auth="user", methods=["GET"], readonly=True)
     def service_menu_json(self, company_id=None, **kwargs):
         """The hospital's service-account menu as JSON, for its
         administrators only (the file is pasted into the messaging

@@ -10,3 +10,4 @@ from . import test_service_menu
 from . import test_portal_security
 from . import test_portal_identity
 from . import test_attachment_access
+from . import test_routes
