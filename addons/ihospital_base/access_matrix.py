@@ -77,7 +77,6 @@ MATRIX = {
         "doctor": ("r", "hospital"),
         "head": ("r", "hospital"),
         "admin": ("rwcd", "hospital"),
-        "portal": ("r", "own"),
     },
     "ihospital.visit": {
         "nurse": ("rwc", "department"),
@@ -98,7 +97,8 @@ MATRIX = {
         "admin": ("rwcd", "hospital"),
     },
     "ihospital.schedule.template": {**_STAFF_READ, **_SUPERVISORS_READ, "admin": ("rwcd", "hospital")},
-    "ihospital.slot": {**_STAFF_READ, **_SUPERVISORS_READ, "admin": ("rwcd", "hospital")},
+    # slots are the booking engine's (numbers, counters): nobody edits them
+    "ihospital.slot": {**_STAFF_READ, **_SUPERVISORS_READ, "admin": ("r", "hospital")},
     "ihospital.appointment": {
         "nurse": ("rw", "department"),
         "doctor": ("rw", "department"),

@@ -19,7 +19,9 @@ DEPARTMENT_CATEGORIES = [
 class HrDepartment(models.Model):
     """A hospital department (科室). Its head is the department manager."""
 
-    _inherit = "hr.department"
+    _name = "hr.department"
+    _inherit = ["hr.department", "ihospital.his.code.mixin"]
+    _his_code_kind = "departments"
     _order = "sequence, name"
     _rec_names_search = ["name", "his_code"]
 

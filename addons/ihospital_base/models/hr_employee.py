@@ -28,7 +28,9 @@ PROFESSIONAL_TITLES = DOCTOR_TITLES + NURSE_TITLES
 class HrEmployee(models.Model):
     """Hospital staff: doctors, nurses, technicians, pharmacists, administrators."""
 
-    _inherit = "hr.employee"
+    _name = "hr.employee"
+    _inherit = ["hr.employee", "ihospital.his.code.mixin"]
+    _his_code_kind = "doctors"
     _rec_names_search = ["name", "his_code"]
 
     ihospital_role = fields.Selection(STAFF_ROLES, string="Hospital Role", tracking=True)

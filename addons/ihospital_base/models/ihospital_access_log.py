@@ -41,14 +41,14 @@ class IhospitalAccessLog(models.Model):
             log.model_name = names.get(log.res_model, log.res_model)
 
     @api.model
-    def _log(self, records, operation, detail=""):
+    def _log(self, records, operation, detail="", count=None):
         """Record that the current user accessed `records`. Staff only (the
         portal's report views have their own log); nothing for the engine
         (sudo) or an empty set. One row per call, never per record. The
         audited models' read methods are not read-only (see the mixin): the
         row is written in the request's own transaction."""
         user = self.env.user
-        if self.env.su or not records or not user._is_internal():
+        if self.env.su or not user._is_internal() or (not records and not count):
             return
         ids = list(records._ids)
         companies = records.sudo().mapped("company_id") if "company_id" in records._fields else self.env.company
@@ -62,7 +62,7 @@ class IhospitalAccessLog(models.Model):
                 "company_id": (companies[:1] or self.env.company).id,
                 "res_model": records._name,
                 "res_ids": ",".join(map(str, ids[:MAX_IDS_KEPT])),
-                "record_count": len(ids),
+                "record_count": len(ids) if count is None else count,
                 "operation": operation,
                 "detail": (detail or "")[:1000],
                 "ip_address": ip_address,
@@ -120,6 +120,25 @@ class IhospitalAuditedMixin(models.AbstractModel):
         return super().web_search_read(
             domain, specification, offset=offset, limit=limit, order=order, count_limit=count_limit
         )
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
+        result = super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
+        # groups show values (a diagnosis, an ID number) without records
+        self.env["ihospital.access.log"]._log(
+            self.browse(), "read", f"group by {','.join(groupby or [])}: {','.join(fields or [])}", count=len(result)
+        )
+        return result
+
+    @api.model
+    def web_read_group(self, domain, fields, groupby, limit=None, offset=0, orderby=False, lazy=True):
+        return super().web_read_group(domain, fields, groupby, limit=limit, offset=offset, orderby=orderby, lazy=lazy)
+
+    @api.model
+    def name_search(self, name="", args=None, operator="ilike", limit=100):
+        result = super().name_search(name=name, args=args, operator=operator, limit=limit)
+        self.env["ihospital.access.log"]._log(self.browse([row[0] for row in result]), "read", "name search")
+        return result
 
     def _read_format(self, fnames, load="_classic_read"):
         result = super()._read_format(fnames, load=load)

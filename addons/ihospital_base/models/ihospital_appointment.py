@@ -170,7 +170,7 @@ class IhospitalAppointment(models.Model):
 
     # ------------------------------------------------------------------ booking
     @api.model
-    def _book(self, schedule, patient, channel="portal", user=None, slot=None):
+    def _book(self, schedule, patient, channel="portal", user=None, slot=None, patient_label=None):
         """Book `patient` on `schedule` and return the appointment; on
         `slot` when the patient chose a number, else on the next free one.
 
@@ -178,15 +178,17 @@ class IhospitalAppointment(models.Model):
         limits are counted once at a time, the slot is taken by an atomic
         conditional UPDATE (no overbooking), and a unique index forbids a
         patient twice in a schedule. Every refusal is a UserError a patient
-        or clerk can read."""
+        or clerk can read, naming the patient `patient_label` (the name a
+        portal account gave, for a link the hospital has not confirmed)."""
         user = user or self.env.user
+        name = patient_label or patient.sudo().name
         schedule.ensure_one()
         patient.ensure_one()
         if patient.company_id != schedule.company_id:
             raise UserError(
                 _(
                     "%(patient)s is not registered at %(hospital)s.",
-                    patient=patient.name,
+                    patient=name,
                     hospital=schedule.company_id.name,
                 )
             )
@@ -198,7 +200,7 @@ class IhospitalAppointment(models.Model):
         # the row makes that second booking fail with a serialization error
         # instead, and Odoo retries it with a fresh snapshot.
         self.env.cr.execute(SQL("UPDATE ihospital_patient SET write_date = write_date WHERE id = %s", patient.id))
-        self._check_booking_rules(schedule, patient, channel)
+        self._check_booking_rules(schedule, patient, channel, name)
         onsite_allowed = channel in ("window", "his")
         try:
             with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
@@ -237,7 +239,7 @@ class IhospitalAppointment(models.Model):
             raise UserError(
                 _(
                     "%(patient)s already has an appointment with %(doctor)s on %(date)s.",
-                    patient=patient.name,
+                    patient=name,
                     doctor=schedule.doctor_id.name,
                     date=schedule.date,
                 )
@@ -247,14 +249,15 @@ class IhospitalAppointment(models.Model):
         return appointment.with_env(self.env)
 
     @api.model
-    def _check_booking_rules(self, schedule, patient, channel):
+    def _check_booking_rules(self, schedule, patient, channel, name=None):
         company = schedule.company_id
+        name = name or patient.sudo().name
         department = schedule.department_id
         patient_sudo = patient.sudo()
         if not patient_sudo.active:
-            raise UserError(_("%s is archived and cannot book.", patient.name))
+            raise UserError(_("%s is archived and cannot book.", name))
         if company.booking_real_name and not patient_sudo.id_number:
-            raise UserError(_("Real-name booking: add %s's identity document number first.", patient.name))
+            raise UserError(_("Real-name booking: add %s's identity document number first.", name))
         if department.booking_gender and patient_sudo.gender != department.booking_gender:
             raise UserError(
                 _(
@@ -286,7 +289,7 @@ class IhospitalAppointment(models.Model):
             raise UserError(
                 _(
                     "%(patient)s already has an appointment with %(doctor)s on %(date)s.",
-                    patient=patient.name,
+                    patient=name,
                     doctor=schedule.doctor_id.name,
                     date=schedule.date,
                 )
@@ -295,7 +298,7 @@ class IhospitalAppointment(models.Model):
             raise UserError(
                 _(
                     "%(patient)s already has %(count)d appointments on %(date)s, the most allowed.",
-                    patient=patient.name,
+                    patient=name,
                     count=company.booking_max_per_day,
                     date=schedule.date,
                 )
@@ -307,7 +310,7 @@ class IhospitalAppointment(models.Model):
             raise UserError(
                 _(
                     "%(patient)s already has an appointment in %(department)s on %(date)s.",
-                    patient=patient.name,
+                    patient=name,
                     department=department.name,
                     date=schedule.date,
                 )
@@ -322,7 +325,7 @@ class IhospitalAppointment(models.Model):
                     _(
                         "%(patient)s missed %(count)d appointments in the last %(days)d days: online booking is "
                         "suspended; please book at the hospital's window.",
-                        patient=patient.name,
+                        patient=name,
                         count=no_shows,
                         days=company.booking_noshow_days,
                     )
@@ -628,6 +631,7 @@ class IhospitalAppointment(models.Model):
         # Queued, not sent inline: a slow mail server or SMS gateway must not
         # slow down (or fail) the booking request; the mail and SMS crons
         # deliver them.
+        sms_queued = False
         for appointment in self.sudo().with_context(mail_notify_force_send=False):
             # the account that booked, and the accounts confirmed for the patient
             accounts = appointment.patient_id._confirmed_accounts() | appointment.user_id.filtered("share")
@@ -637,7 +641,13 @@ class IhospitalAppointment(models.Model):
             phone = appointment.patient_id.phone
             if sms_template and phone:
                 body = sms_template._render_field("body", appointment.ids)[appointment.id]
-                appointment._message_sms(body, sms_numbers=[phone], put_in_queue=True)
+                # Queued as a bare SMS: through the chatter (_message_sms) the
+                # full number would be kept on a mail.notification that any
+                # employee can read.
+                self.env["sms.sms"].sudo().create({"number": phone, "body": body, "state": "outgoing"})
+                sms_queued = True
+        if sms_queued:
+            self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
 
     def _notify_turn_near(self, within=3):
         """Tell the next few waiting patients that their turn is near."""

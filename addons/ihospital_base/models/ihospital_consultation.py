@@ -24,7 +24,7 @@ class IhospitalConsultation(models.Model):
     _order = "create_date desc, id desc"
     # Patients follow up from the portal with read access only.
     _mail_post_access = "read"
-    _engine_fields = ("name", "state", "answered_date", "closed_date", "user_id")
+    _engine_fields = ("state", "answered_date", "closed_date", "user_id")
     _action_groups = {"action_close": (DOCTOR, ADMIN), "action_reopen": (DOCTOR, ADMIN)}
 
     name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
@@ -162,6 +162,11 @@ class IhospitalConsultation(models.Model):
         if self.env.user.share:
             # also under sudo: Odoo's /mail/message/post posts as superuser
             self._check_portal_post(kwargs)
+            if not kwargs.get("rating_id"):
+                # not Odoo's defaults (a notification, an internal note)
+                kwargs.setdefault("message_type", "comment")
+                if not kwargs.get("subtype_xmlid") and not kwargs.get("subtype_id"):
+                    kwargs["subtype_xmlid"] = "mail.mt_comment"
         if not kwargs.get("email_from"):
             author = (
                 self.env["res.partner"].browse(kwargs["author_id"])
@@ -185,7 +190,11 @@ class IhospitalConsultation(models.Model):
         followers = self.sudo().message_partner_ids
         if set(kwargs.get("partner_ids") or []) - set(followers.ids):
             raise AccessError(_("You cannot choose who receives your message."))
-        if not self.env.su and (kwargs.get("message_type", "comment") != "comment" or kwargs.get("rating_id")):
+        if kwargs.get("email_from"):
+            raise AccessError(_("You can only post as yourself."))
+        # the rating flow (rating_apply, as superuser) posts the rating itself
+        rating_post = self.env.su and kwargs.get("rating_id")
+        if not rating_post and (kwargs.get("message_type", "comment") != "comment" or kwargs.get("rating_id")):
             raise AccessError(_("You can only post comments."))
         subtype = (
             self.env["mail.message.subtype"].sudo().browse(kwargs["subtype_id"]).exists()

@@ -42,12 +42,22 @@ class IhospitalGuardMixin(models.AbstractModel):
     _patient_link_fields = ("patient_id",)
     _engine_create_only = False
 
+    @classmethod
+    def _ihospital_declared(cls, attribute):
+        """A declaration (`_engine_fields`, `_action_groups`) gathered from
+        every class of the model: each addon that extends a model declares
+        only what it adds."""
+        declared = [vars(klass)[attribute] for klass in reversed(cls.__mro__) if attribute in vars(klass)]
+        if attribute == "_action_groups":
+            return {action: groups for value in declared for action, groups in value.items()}
+        return {name for value in declared for name in value}
+
     def _check_action(self, action):
         """Refuse `action` unless the caller has one of its roles and may
         change these records. The engine itself (sudo) passes."""
         if self.env.su:
             return
-        groups = self._action_groups.get(action)
+        groups = self._ihospital_declared("_action_groups").get(action)
         if groups is None:
             raise AccessError(_("%(action)s is not an action of %(model)s.", action=action, model=self._description))
         if groups == VIEW_ONLY:
@@ -61,6 +71,10 @@ class IhospitalGuardMixin(models.AbstractModel):
                     model=self._description,
                 )
             )
+        self._check_action_access()
+
+    def _check_action_access(self):
+        """Which records the caller may act on: those it may change."""
         self.check_access("write")
 
     def _check_guarded_vals(self, vals_list, creating=False):
@@ -70,8 +84,12 @@ class IhospitalGuardMixin(models.AbstractModel):
             raise AccessError(
                 _("%s records are created by the system only; use the dedicated buttons.", self._description)
             )
+        if creating:
+            # what create() will also write: the caller's default_* context
+            # keys (an RPC client sets any) and the users' own defaults
+            vals_list = [self._ihospital_with_defaults(vals) for vals in vals_list]
         written = set().union(*vals_list) if vals_list else set()
-        engine = written & set(self._engine_fields)
+        engine = written & self._ihospital_declared("_engine_fields")
         if engine:
             labels = sorted(self._fields[name]._description_string(self.env) for name in engine)
             raise AccessError(
@@ -82,6 +100,18 @@ class IhospitalGuardMixin(models.AbstractModel):
                 )
             )
         self._check_patient_links(vals_list)
+
+    def _ihospital_with_defaults(self, vals):
+        """`vals` with the values create() would add from the context
+        (default_<field>) and from ir.default, for the guarded fields."""
+        guarded = (self._ihospital_declared("_engine_fields") | set(self._patient_link_fields)) - set(vals)
+        context_defaults = {
+            key[8:]: value
+            for key, value in self.env.context.items()
+            if key.startswith("default_") and key[8:] in guarded
+        }
+        user_defaults = self.env["ir.default"]._get_model_defaults(self._name)
+        return {**{k: v for k, v in user_defaults.items() if k in guarded}, **context_defaults, **vals}
 
     def _check_patient_links(self, vals_list):
         """The caller must already be able to read every patient the values

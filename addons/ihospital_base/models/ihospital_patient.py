@@ -279,6 +279,17 @@ class IhospitalPatient(models.Model):
                 vals[field_name] = normalize_phone(vals[field_name])
         return vals
 
+    @api.model
+    def _validate_registration(self, vals):
+        """Raise the ValidationError that registering `vals` would raise (ID
+        number, birth date, phones, guardian of a minor), without
+        registering anything: the portal checks a form the same way whether
+        or not the hospital already knows the ID number."""
+        record = self.sudo().new(self._normalize_vals(vals))
+        record._check_id_number()
+        record._check_birth_date()
+        record._check_guardian()
+
     @api.model_create_multi
     def create(self, vals_list):
         vals_list = [self._normalize_vals(vals) for vals in vals_list]
@@ -291,10 +302,10 @@ class IhospitalPatient(models.Model):
     def write(self, vals):
         # A phone written by anyone but the portal routes (which say so) is
         # the hospital's registration: staff, the HIS, imports.
-        if vals.get("phone") and "phone_source" not in vals:
-            vals = dict(vals, phone_source="hospital")
+        hospital_phone = bool(vals.get("phone")) and "phone_source" not in vals
+        if hospital_phone:
             # the hospital's registration replaces what an account entered:
-            # such a record is no longer the account's own data to show
+            # such a record is no longer the account's own data
             self.sudo().account_ids.filtered(lambda link: link.state != "confirmed").write({"created_patient": False})
         if len(self) > 1 and "id_number" in vals and vals["id_number"]:
             raise UserError(_("An ID number belongs to one patient: edit patients one by one."))
@@ -308,7 +319,10 @@ class IhospitalPatient(models.Model):
                         vals.get("id_type", patient.id_type),
                         number,
                     )
-        return super().write(vals)
+        res = super().write(vals)
+        if hospital_phone:
+            self.sudo().filtered(lambda patient: patient.phone_source != "hospital").phone_source = "hospital"
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_with_visits(self):

@@ -23,7 +23,7 @@ class IhospitalPatientAccount(models.Model):
     own and confirmed at once."""
 
     _name = "ihospital.patient.account"
-    _inherit = ["ihospital.guard.mixin"]
+    _inherit = ["ihospital.audited.mixin", "ihospital.guard.mixin"]
     _description = "Patient Managing Account"
     _order = "user_id, sequence, id"
     _engine_fields = ("state", "confirmation", "confirmed_at", "confirmed_by_id", "created_patient")
@@ -60,7 +60,7 @@ class IhospitalPatientAccount(models.Model):
 
     shows_patient = fields.Boolean(
         compute="_compute_portal_view",
-        help="The account may see the patient's record: the link is confirmed, or the account entered it itself.",
+        help="The account may see the patient's record: the hospital confirmed the link.",
     )
     portal_name = fields.Char(string="Name Shown to the Account", compute="_compute_portal_view")
 
@@ -71,7 +71,9 @@ class IhospitalPatientAccount(models.Model):
     @api.depends("state", "created_patient", "requested_name", "patient_id.name")
     def _compute_portal_view(self):
         for link in self:
-            link.shows_patient = link.state == "confirmed" or link.created_patient
+            # Unconfirmed links all look the same, whether the account entered
+            # a new patient or one the hospital knew: the page tells nothing.
+            link.shows_patient = link.state == "confirmed"
             link.portal_name = link.sudo().patient_id.name if link.shows_patient else link.requested_name
 
     @api.constrains("user_id", "patient_id")
@@ -94,6 +96,11 @@ class IhospitalPatientAccount(models.Model):
                     )
                 )
 
+    def write(self, vals):
+        if not self.env.su and {"patient_id", "user_id"} & set(vals):
+            raise UserError(_("A link joins one account to one patient: remove it and link again instead."))
+        return super().write(vals)
+
     @api.model_create_multi
     def create(self, vals_list):
         # Staff linking an account in the back office are the desk: their
@@ -114,6 +121,11 @@ class IhospitalPatientAccount(models.Model):
             raise UserError(_("This link is already confirmed."))
         self.sudo()._confirm("desk")
         return True
+
+    def _check_action_access(self):
+        # the desk confirms links of the patients it may see (nurses and
+        # doctors read links, they do not edit them)
+        self.patient_id.check_access("read")
 
     def _confirm(self, how):
         self.write(

@@ -31,7 +31,8 @@ class ResUsers(models.Model):
         records. Portal accounts keep Odoo's rules."""
         if not self._is_internal():
             return
-        password = password or ""
+        # Odoo strips the password before storing it: judge what is stored
+        password = (password or "").strip()
         classes = sum(1 for pattern in _CLASSES if re.search(pattern, password))
         if (
             len(password) < PASSWORD_MIN_LENGTH

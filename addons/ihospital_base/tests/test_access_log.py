@@ -45,6 +45,12 @@ class TestAccessLog(IhospitalCase):
         self.patient_cardio.with_user(self.user_doctor).web_read({"name": {}, "id_number": {}})
         self.visit_cardio.with_user(self.user_doctor).read(["diagnosis"])
         self.assertEqual(len(self._logs(self.user_doctor)), 4)
+        # groups and name searches show values without reading records
+        Patient.read_group([], ["phone"], ["phone"])
+        Patient.name_search("Chen")
+        details = self._logs(self.user_doctor).mapped("detail")
+        self.assertTrue(any(detail.startswith("group by phone") for detail in details))
+        self.assertIn("name search", details)
         self.assertIn("ihospital.visit", self._logs(self.user_doctor).mapped("res_model"))
 
     def test_exports_prints_and_downloads_are_logged(self):

@@ -170,8 +170,15 @@ class TestConsultation(TransactionCase):
         # Odoo's /mail/message/post posts as superuser: still checked
         with self.assertRaises(AccessError):
             consultation.sudo().message_post(body="hidden", message_type="comment", subtype_xmlid="mail.mt_note")
+        with self.assertRaises(AccessError):
+            consultation.message_post(body="x", message_type="comment", email_from='"Dr Li" <li@hospital.cn>')
+        with self.assertRaises(AccessError):
+            consultation.sudo().message_post(body="x", message_type="notification")
         message = consultation.message_post(body="Thanks", message_type="comment", subtype_xmlid="mail.mt_comment")
         self.assertEqual(message.author_id, self.portal_user.partner_id)
+        # what /mail/message/post sends without a subtype: a public comment, not a note
+        message = consultation.sudo().message_post(body="And?")
+        self.assertEqual((message.message_type, message.subtype_id), ("comment", self.env.ref("mail.mt_comment")))
 
     def test_only_staff_close_and_reopen(self):
         consultation = self._ask()

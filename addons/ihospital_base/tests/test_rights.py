@@ -1,7 +1,7 @@
 """Rights enforced in the methods: each attack of issue #9 as the role that
 must be refused, beside the role that may."""
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .test_booking import BookingCase
@@ -169,7 +169,8 @@ class TestEngineRights(BookingCase):
                 if attr.startswith("action_")
                 and getattr(getattr(model, attr), "__module__", "").startswith("odoo.addons.ihospital_")
             }
-            declared = set(getattr(model, "_action_groups", {}))
+            guarded = issubclass(model, self.env.registry["ihospital.guard.mixin"])
+            declared = set(model._ihospital_declared("_action_groups")) if guarded else set()
             missing += [f"{name}.{action}" for action in sorted(actions - declared)]
         self.assertFalse(missing, "actions without declared roles")
 
@@ -183,3 +184,76 @@ class TestNoContextBypass(BookingCase):
             appointment.with_env(nurse_env).write({"payment_state": "paid"})
         with self.assertRaises(AccessError):
             self.schedule.with_env(nurse_env).action_stop_clinic("x")
+
+
+@tagged("post_install", "-at_install")
+class TestReviewFindings(BookingCase):
+    """Attacks a reviewer made over JSON-RPC against the first version."""
+
+    def test_context_defaults_are_values_too(self):
+        Visit = self.env["ihospital.visit"].with_user(self.user_doctor)
+        with self.assertRaises(AccessError):
+            Visit.with_context(default_patient_id=self.patient_surgery.id).create(
+                {"company_id": self.hospital.id, "department_id": self.cardiology.id}
+            )
+        defaults = {"default_patient_id": self.patient_surgery.id, "default_department_id": self.cardiology.id}
+        with self.assertRaises(AccessError):
+            Visit.with_context(**defaults).name_create("V-attack")
+        with self.assertRaises(AccessError):
+            self.patient_surgery.with_user(self.user_doctor).read(["name"])
+        Complaint = self.env["ihospital.complaint"].with_user(self.user_quality)
+        with self.assertRaises(AccessError):
+            Complaint.with_context(default_state="closed").create({"company_id": self.hospital.id, "content": "x"})
+        with self.assertRaises(AccessError):
+            self.env["ihospital.schedule"].with_user(self.user_admin).with_context(
+                default_state="published", default_queue_last_number=42
+            ).create(
+                {
+                    "company_id": self.hospital.id,
+                    "department_id": self.cardiology.id,
+                    "doctor_id": self.emp_doctor.id,
+                    "date": self.hospital._ihospital_today(),
+                    "session": "evening",
+                }
+            )
+        with self.assertRaises(AccessError):
+            self.env["ihospital.his.message"].with_user(self.user_admin).create({})
+        # plain records still work with the model's own defaults
+        complaint = Complaint.create({"company_id": self.hospital.id, "content": "Long wait"})
+        self.assertEqual(complaint.state, "new")
+
+    def test_engine_state_of_slots_links_and_tokens(self):
+        slot = self.schedule.slot_ids[0]
+        with self.assertRaises(AccessError):
+            slot.with_user(self.user_admin).write({"booked_count": 0, "capacity": 5})
+        link = self.patient_cardio.account_ids[:1]
+        with self.assertRaises(UserError):
+            link.with_user(self.user_admin).write({"patient_id": self.patient_surgery.id})
+        appointment = self._book()
+        with self.assertRaises(AccessError):
+            appointment.with_user(self.user_admin).write({"access_token": "abc"})
+
+    def test_staff_work_that_must_keep_working(self):
+        # a nurse updates a patient's phone: the hospital's registration
+        self.patient_cardio.with_user(self.user_nurse).write({"phone": "13911110000"})
+        self.assertEqual((self.patient_cardio.phone, self.patient_cardio.phone_source), ("+8613911110000", "hospital"))
+        # a nurse confirms at the desk that an account manages a patient
+        link = (
+            self.env["ihospital.patient.account"]
+            .with_user(self.user_portal_other)
+            .sudo()
+            .create({"patient_id": self.patient_cardio.id, "user_id": self.user_portal_other.id, "requested_name": "x"})
+        )
+        link.with_user(self.user_nurse).action_confirm_at_desk()
+        self.assertEqual((link.state, link.confirmation), ("confirmed", "desk"))
+        # the nurse of another department may not
+        other = (
+            self.env["ihospital.patient.account"]
+            .with_user(self.user_portal_other)
+            .sudo()
+            .create(
+                {"patient_id": self.patient_surgery.id, "user_id": self.user_portal_other.id, "requested_name": "y"}
+            )
+        )
+        with self.assertRaises(AccessError):
+            other.with_user(self.user_nurse).action_confirm_at_desk()

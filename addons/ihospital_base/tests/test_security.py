@@ -102,9 +102,11 @@ class TestSecurity(IhospitalCase):
         with self.assertRaises(AccessError):
             self.patient_cardio.with_user(self.user_portal).write({"name": "x"})
 
-    def test_portal_sees_own_account_links_only(self):
-        links = self.env["ihospital.patient.account"].with_user(self.user_portal_other).search([])
-        self.assertFalse(links)
+    def test_portal_reads_no_account_links(self):
+        """The portal pages read them for the account; over RPC a link would
+        name the patient it points to."""
+        with self.assertRaises(AccessError):
+            self.env["ihospital.patient.account"].with_user(self.user_portal).search_read([], ["patient_id"])
 
     def test_only_administrators_edit_hospital_configuration(self):
         for user in (self.user_doctor, self.user_director):

@@ -57,3 +57,10 @@ class TestIdleSessions(HttpCase):
         self.authenticate("doctor", "doctor")
         self._idle(24 * 3600)
         self.assertEqual(self.url_open("/odoo", allow_redirects=False).status_code, 200)
+
+
+@tagged("post_install", "-at_install")
+class TestPasswordSpaces(IhospitalCase):
+    def test_spaces_do_not_count(self):
+        with self.assertRaises(UserError):
+            self.env(user=self.user_nurse).user._change_password("        a1")

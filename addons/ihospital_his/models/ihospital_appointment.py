@@ -1,7 +1,6 @@
 import pytz
 
 from odoo import api, fields, models
-from odoo.addons.ihospital_base.models.ihospital_appointment import ENGINE_FIELDS
 
 from .ihospital_his_message import HIS_INBOUND
 
@@ -23,7 +22,7 @@ class IhospitalAppointment(models.Model):
     outbound cron what is left to queue."""
 
     _inherit = "ihospital.appointment"
-    _engine_fields = (*ENGINE_FIELDS, "his_ref", "his_sync_state")
+    _engine_fields = ("his_ref", "his_sync_state")
 
     his_ref = fields.Char(string="HIS Appointment Number", index=True, copy=False, readonly=True)
     his_sync_state = fields.Selection(SYNC_STATES, string="HIS Sync", index=True, copy=False, readonly=True)

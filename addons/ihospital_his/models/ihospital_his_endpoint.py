@@ -6,7 +6,10 @@ from psycopg2.errors import UniqueViolation
 from odoo import _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import VIEW_ONLY
 from odoo.exceptions import AccessError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL, mute_logger
+
+from .ihospital_his_message import provided_keys
 
 _logger = logging.getLogger(__name__)
 
@@ -14,6 +17,7 @@ GATEWAY_GROUP = "ihospital_his.group_his_gateway"
 ONLINE_SECONDS = 120
 LATE_SECONDS = 600
 PULL_RESEND_MINUTES = 10
+RACE_WINDOW_SECONDS = 60
 # Messages others may wait for: once one is processed, waiting messages are retried at once.
 PROVIDER_TYPES = {
     "master.hospital",
@@ -234,12 +238,22 @@ class IhospitalHisEndpoint(models.Model):
         if not isinstance(messages, list | tuple):
             raise ValidationError(_("gateway_submit expects a list of messages."))
         results = [endpoint_sudo._submit_one(message) for message in messages]
-        provided = any(
-            result["state"] == "processed" and isinstance(message, dict) and message.get("type") in PROVIDER_TYPES
+        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret", "")
+        provided = {
+            key
             for message, result in zip(messages, results, strict=True)
-        )
+            if result["state"] == "processed" and isinstance(message, dict) and message.get("type") in PROVIDER_TYPES
+            for key in provided_keys(message.get("type"), message.get("data"), secret)
+        }
         if provided:
-            endpoint_sudo._retry_waiting()
+            endpoint_sudo._retry_waiting(provided)
+        if provided or any(result["state"] == "failed" for result in results):
+            # The HIS, the LIS and the queue system come over separate
+            # channels, processed by separate workers: a message may fail
+            # while the record it waits for is being committed by another.
+            # Whichever of the two commits last wakes the retry cron right
+            # after its commit, when both are visible (_retry_satisfied).
+            self.env.ref("ihospital_his.ir_cron_his_retry").sudo()._trigger()
         return results
 
     @api.model
@@ -350,18 +364,24 @@ class IhospitalHisEndpoint(models.Model):
             message._process()
         return {"control_id": control_id, "state": message.state, "error": message.error or ""}
 
-    def _retry_waiting(self):
-        """Process again, now, the failed messages of this hospital that may
-        have waited for what just arrived: the HIS, the LIS and the queue
-        system send over separate channels, so a lab result can overtake the
-        registration of its patient. Without this they would wait for their
-        backoff (minutes)."""
+    def _retry_waiting(self, keys):
+        """Process again, now, the failed messages of this hospital that
+        waited for one of `keys` (a patient, department, doctor or schedule
+        that just arrived): the HIS, the LIS and the queue system send over
+        separate channels, so a lab result can overtake the registration of
+        its patient. Only those, and without spending their attempts: a
+        burst of unrelated registrations never parks a waiting result."""
         self.ensure_one()
-        self.env["ihospital.his.message"].sudo().search(
-            [("company_id", "=", self.company_id.id), ("direction", "=", "in"), ("state", "=", "failed")],
-            order="id",
-            limit=200,
-        )._process()
+        domain = [("company_id", "=", self.company_id.id), ("direction", "=", "in"), ("state", "=", "failed")]
+        key_domain = expression.OR(
+            [[("waiting_keys", "like", f" {key} ")] for key in sorted(keys)]
+            # a message failing in another worker while this data was being
+            # stored did not see it: the recent failures are tried too
+            + [[("write_date", ">=", fields.Datetime.now() - timedelta(seconds=RACE_WINDOW_SECONDS))]]
+        )
+        self.env["ihospital.his.message"].sudo().search(domain + key_domain, order="id", limit=200)._process(
+            count_attempt=False
+        )
 
     def _outbound_to_deliver(self, limit):
         """The outbound messages to hand to the gateway now, oldest first,

@@ -1,4 +1,6 @@
 import contextvars
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -95,7 +97,50 @@ HIS_INBOUND = contextvars.ContextVar("ihospital_his_inbound", default=False)
 
 class HisRetryError(Exception):
     """A record the message refers to is not known yet: it may arrive in a
-    later message, so the message is retried with backoff."""
+    later message, so the message is retried with backoff, and at once when
+    a message brings what it waits for (`keys`, see waiting_key())."""
+
+    def __init__(self, message, keys=()):
+        super().__init__(message)
+        self.keys = tuple(keys)
+
+
+def waiting_key(kind, value):
+    """What a waiting message waits for, as a short key: 'patient:his:P0100',
+    'department:XNK', 'schedule:S-12'."""
+    return f"{kind}:{str(value).strip()}"
+
+
+def patient_keys(patient_data, secret):
+    """The keys a patient object matches (its HIS id, card and ID number).
+    An ID number is kept as a keyed hash: the key shows no identity."""
+    keys = []
+    if patient_data.get("his_patient_id"):
+        keys.append(waiting_key("patient:his", patient_data["his_patient_id"]))
+    if patient_data.get("medical_card_number"):
+        keys.append(waiting_key("patient:card", patient_data["medical_card_number"]))
+    if patient_data.get("id_number"):
+        number = re.sub(r"[\s-]", "", str(patient_data["id_number"])).upper()
+        digest = hmac.new(secret.encode(), number.encode(), hashlib.sha256).hexdigest()[:24]
+        keys.append(waiting_key("patient:id", digest))
+    return keys
+
+
+def provided_keys(message_type, data, secret):
+    """The keys the data of a processed message of `message_type` provides:
+    what waiting messages it may unblock."""
+    data = data if isinstance(data, dict) else {}
+    items = [item for item in data.get("items") or [] if isinstance(item, dict)]
+    if message_type in ("patient.register", "patient.update") and isinstance(data.get("patient"), dict):
+        return patient_keys(data["patient"], secret)
+    if message_type == "master.departments":
+        return [waiting_key("department", item["code"]) for item in items if item.get("code")]
+    if message_type == "master.doctors":
+        return [waiting_key("doctor", item["code"]) for item in items if item.get("code")]
+    if message_type == "schedule.upsert":
+        refs = [item.get("ref") for item in items] if items else [data.get("ref")]
+        return [waiting_key("schedule", ref) for ref in refs if ref]
+    return []
 
 
 class IhospitalHisMessage(models.Model):
@@ -108,6 +153,7 @@ class IhospitalHisMessage(models.Model):
     _description = "HIS Message"
     _order = "id desc"
     _action_groups = {"action_reprocess": (ADMIN,), "action_park": (ADMIN,)}
+    _engine_create_only = True
     # The log is the platform's record of what the HIS said: nobody edits it.
     _engine_fields = (
         "endpoint_id", "direction", "message_type", "control_id", "protocol", "raw", "data", "state", "error",
@@ -130,6 +176,11 @@ class IhospitalHisMessage(models.Model):
     error = fields.Text()
     attempts = fields.Integer(default=0)
     next_attempt_at = fields.Datetime(string="Next Attempt", index=True)
+    waiting_keys = fields.Char(
+        readonly=True,
+        index="trigram",
+        help="What a failed message waits for; a message bringing it retries it at once.",
+    )
     his_sent_at = fields.Char(string="Sent by HIS At", help="As the hospital's system stamped it.")
     gateway_received_at = fields.Datetime(string="Gateway Received")
     received_at = fields.Datetime(string="Received", default=fields.Datetime.now, required=True, index=True)
@@ -236,11 +287,13 @@ class IhospitalHisMessage(models.Model):
     def _park(self, error):
         self.write({"state": "dead", "error": error, "next_attempt_at": False})
 
-    def _process(self):
+    def _process(self, count_attempt=True):
         """Process inbound messages, each in its own savepoint: a message
         that fails leaves no trace but its error. A missing reference is
         retried with backoff (2^attempts minutes) up to the endpoint's
-        max_attempts; bad data is parked at once."""
+        max_attempts; bad data is parked at once. A retry because what the
+        message waited for just arrived (count_attempt=False) spends no
+        attempt."""
         now = fields.Datetime.now()
         for message in self:
             endpoint = message.endpoint_id
@@ -264,19 +317,19 @@ class IhospitalHisMessage(models.Model):
                     {"state": "dead", "attempts": attempts, "error": _error_text(exc), "next_attempt_at": False}
                 )
             except HisRetryError as exc:
-                message._fail(attempts, str(exc))
+                message._fail(attempts if count_attempt else message.attempts, str(exc), exc.keys)
             except Exception as exc:  # noqa: BLE001 - a bug or a transient error: retry, keep it visible
                 _logger.exception("HIS message %s failed", message.control_id)
                 message._fail(attempts, _error_text(exc))
             else:
                 message.write(
                     {"state": "processed", "attempts": attempts, "processed_at": now, "error": False,
-                     "next_attempt_at": False}
+                     "next_attempt_at": False, "waiting_keys": False}
                 )  # fmt: skip
             finally:
                 HIS_INBOUND.reset(inbound)
 
-    def _fail(self, attempts, error):
+    def _fail(self, attempts, error, keys=()):
         """Failed: retried later, or parked after the endpoint's max attempts."""
         self.ensure_one()
         if attempts >= self.endpoint_id.max_attempts:
@@ -289,8 +342,17 @@ class IhospitalHisMessage(models.Model):
                 }
             )
             return
-        next_attempt = fields.Datetime.now() + timedelta(minutes=2**attempts)
-        self.write({"state": "failed", "attempts": attempts, "error": error, "next_attempt_at": next_attempt})
+        next_attempt = fields.Datetime.now() + timedelta(minutes=2 ** max(attempts, 1))
+        self.write(
+            {
+                "state": "failed",
+                "attempts": attempts,
+                "error": error,
+                "next_attempt_at": next_attempt,
+                # space-delimited, to find a key with a LIKE on " key "
+                "waiting_keys": f" {' '.join(keys)} " if keys else False,
+            }
+        )
         if self.direction == "in":
             self.env.ref("ihospital_his.ir_cron_his_retry")._trigger(next_attempt)
 
@@ -382,7 +444,8 @@ class IhospitalHisMessage(models.Model):
                     "come later).",
                     code=code,
                     hospital=self._hospital.name,
-                )
+                ),
+                keys=[waiting_key("department", code)],
             )
         return department
 
@@ -404,9 +467,22 @@ class IhospitalHisMessage(models.Model):
                     "come later).",
                     code=code,
                     hospital=self._hospital.name,
-                )
+                ),
+                keys=[waiting_key("doctor", code)],
             )
         return employee
+
+    @staticmethod
+    def _known(lookup, code):
+        """The record `lookup` finds for `code`, or an empty one when the
+        code is not known yet."""
+        try:
+            return lookup(code)
+        except HisRetryError:
+            return lookup(False)
+
+    def _key_secret(self):
+        return self.env["ir.config_parameter"].sudo().get_param("database.secret", "")
 
     def _patient(self, patient_data):
         """The patient a `patient` object identifies (HIS patient id, then
@@ -441,7 +517,8 @@ class IhospitalHisMessage(models.Model):
                 or patient_data.get("name")
                 or "",
                 hospital=self._hospital.name,
-            )
+            ),
+            keys=patient_keys(patient_data, self._key_secret()),
         )
 
     def _patient_vals(self, patient_data):
@@ -666,7 +743,10 @@ class IhospitalHisMessage(models.Model):
             .search([("company_id", "=", self._hospital.id), ("his_ref", "=", data["ref"])], limit=1)
         )
         if not schedule:
-            raise HisRetryError(_("Schedule %s is not known yet (its schedule.upsert may come later).", data["ref"]))
+            raise HisRetryError(
+                _("Schedule %s is not known yet (its schedule.upsert may come later).", data["ref"]),
+                keys=[waiting_key("schedule", data["ref"])],
+            )
         if schedule.state == "draft":
             schedule.action_cancel()
         elif schedule.state == "published":
@@ -713,13 +793,19 @@ class IhospitalHisMessage(models.Model):
         self._link(appointment, "updated")
 
     def _report_common(self, data):
+        """A result never waits for master data: a department or doctor code
+        the platform does not know yet is kept on the report (flagged for
+        the administrator) and resolved when the master data arrives."""
         patient = self._patient(data["patient"])
         self.patient_id = patient
         states = ["preliminary", "final", "corrected"]
+        department_code, doctor_code = data.get("department_code") or False, data.get("doctor_code") or False
         return {
             "patient_id": patient.id,
-            "department_id": self._department(data.get("department_code")).id,
-            "doctor_id": self._doctor(data.get("doctor_code")).id,
+            "department_id": self._known(self._department, department_code).id,
+            "doctor_id": self._known(self._doctor, doctor_code).id,
+            "his_department_code": department_code,
+            "his_doctor_code": doctor_code,
             "state": self._enum(data.get("status") or "final", states, "status"),
             "reported_at": self._datetime(data["reported_at"], "reported_at"),
             "source": "his",
@@ -867,7 +953,8 @@ class IhospitalHisMessage(models.Model):
                         "later).",
                         ref=data["schedule_ref"],
                         department=department.name,
-                    )
+                    ),
+                    keys=[waiting_key("schedule", data["schedule_ref"])],
                 )
             raise ValidationError(
                 _("%(department)s has no published clinic today to call a number in.", department=department.name)
@@ -993,12 +1080,44 @@ class IhospitalHisMessage(models.Model):
     # ------------------------------------------------------------------ crons
     @api.model
     def _cron_retry(self):
-        """Process again the inbound messages whose backoff has passed."""
+        """Process again the inbound messages whose backoff has passed, and
+        at once (without spending an attempt) those whose awaited record has
+        arrived since they failed."""
+        self._retry_satisfied()
         self.search(
             [("direction", "=", "in"), ("state", "=", "failed"), ("next_attempt_at", "<=", fields.Datetime.now())],
             order="next_attempt_at, id",
             limit=200,
         )._process()
+
+    @api.model
+    def _retry_satisfied(self, limit=200):
+        """A message can fail while the registration it waits for is being
+        committed by another worker: that registration's own retry does not
+        see it yet. The retry cron, woken right after, catches it here."""
+        waiting = self.search(
+            [("direction", "=", "in"), ("state", "=", "failed"), ("waiting_keys", "!=", False)], order="id", limit=limit
+        )
+        waiting.filtered(lambda message: message._keys_satisfied())._process(count_attempt=False)
+
+    def _keys_satisfied(self):
+        """Whether a record this message waits for exists now (an ID-number
+        key is only a hash: those wait for their registration's retry)."""
+        self.ensure_one()
+        lookups = {
+            "patient:his:": ("ihospital.patient", "his_patient_id"),
+            "patient:card:": ("ihospital.patient", "medical_card_number"),
+            "department:": ("hr.department", "his_code"),
+            "doctor:": ("hr.employee", "his_code"),
+            "schedule:": ("ihospital.schedule", "his_ref"),
+        }
+        for key in (self.waiting_keys or "").split():
+            for prefix, (model, field) in lookups.items():
+                if key.startswith(prefix) and self.env[model].sudo().with_context(active_test=False).search_count(
+                    [("company_id", "=", self.company_id.id), (field, "=", key[len(prefix) :])], limit=1
+                ):
+                    return True
+        return False
 
     @api.model
     def _cron_purge(self):

@@ -190,6 +190,25 @@ class TestHisInbound(HisCase):
         bad = dict(LAB, report_no="L-002", results=[dict(LAB["results"][0], flag="X")])
         self.assertEqual(self.submit("lab.result", bad)["state"], "dead")
 
+    def test_a_result_never_waits_for_master_data(self):
+        """Unknown department and doctor codes: the (critical) result is
+        stored for its patient at once, the codes kept and flagged; the
+        master data fills them in when it arrives."""
+        data = dict(LAB, report_no="L-077", department_code="T-ICU", doctor_code="T-D77")
+        result = self.submit("lab.result", data)
+        self.assertEqual(result["state"], "processed", result["error"])
+        report = self.env["ihospital.lab.report"].search([("name", "=", "L-077")])
+        self.assertEqual((report.patient_id, report.is_critical), (self.patient_cardio, True))
+        self.assertFalse(report.department_id or report.doctor_id)
+        self.assertEqual((report.his_department_code, report.his_doctor_code), ("T-ICU", "T-D77"))
+        self.assertTrue(report.codes_to_resolve)
+        self.assertIn(report, self.env["ihospital.lab.report"].search([("codes_to_resolve", "=", True)]))
+        self.submit("master.departments", {"items": [{"code": "T-ICU", "name": "ICU"}]})
+        self.submit("master.doctors", {"items": [{"code": "T-D77", "name": "Dr Liu", "department_code": "T-ICU"}]})
+        self.assertEqual(report.department_id.his_code, "T-ICU")
+        self.assertEqual(report.doctor_id.his_code, "T-D77")
+        self.assertFalse(report.codes_to_resolve)
+
     def test_imaging_report(self):
         data = {
             "report_no": "R-1",
@@ -298,6 +317,53 @@ class TestHisInbound(HisCase):
         message.with_user(self.user_admin).action_reprocess()
         self.assertEqual(message.state, "processed")
         self.assertTrue(self.env["ihospital.lab.report"].search([("name", "=", "L-9")]))
+
+    def test_only_what_new_data_unblocks_is_retried_at_once(self):
+        """A result waiting for its patient is not retried (nor spends an
+        attempt) on unrelated registrations; its own patient's registration
+        retries it at once, whether it named the patient by HIS id or by ID
+        number."""
+        by_id = self.message(
+            self.submit("lab.result", dict(LAB, report_no="L-W1", patient={"his_patient_id": "P-WAIT"}))["control_id"]
+        )
+        by_number = self.message(
+            self.submit(
+                "lab.result", dict(LAB, report_no="L-W2", patient={"id_type": "passport", "id_number": "E20000002"})
+            )["control_id"]
+        )
+        self.assertEqual((by_id.state, by_id.attempts, by_number.state), ("failed", 1, "failed"))
+        self.assertNotIn("E20000002", by_number.waiting_keys, "the key shows no identity")
+        for index in range(5):
+            other = {"his_patient_id": f"P-OTHER{index}", "name": "Other", "id_type": "passport",
+                     "id_number": f"E3000000{index}", "birth_date": "1970-01-01"}  # fmt: skip
+            self.submit("patient.register", {"patient": other})
+        self.assertEqual((by_id.state, by_id.attempts), ("failed", 1))
+        self.assertEqual((by_number.state, by_number.attempts), ("failed", 1))
+        waited = {"his_patient_id": "P-WAIT", "name": "Waited", "id_type": "passport", "id_number": "E20000001",
+                  "birth_date": "1960-01-01"}  # fmt: skip
+        self.submit("patient.register", {"patient": waited})
+        self.assertEqual(by_id.state, "processed")
+        self.assertEqual(by_number.state, "failed")
+        self.submit(
+            "patient.register",
+            {"patient": {"his_patient_id": "P-NUM", "name": "By Number", "id_type": "passport",
+                         "id_number": "E20000002", "birth_date": "1961-01-01"}},
+        )  # fmt: skip
+        self.assertEqual(by_number.state, "processed")
+
+    def test_a_registration_committed_meanwhile_is_caught_by_the_retry_cron(self):
+        """Another worker registered the patient while this result was
+        failing: the retry cron (woken after every registration) processes
+        it at once, before its backoff."""
+        data = dict(LAB, report_no="L-R", patient={"his_patient_id": "P-RACE"})
+        waiting = self.message(self.submit("lab.result", data)["control_id"])
+        self.assertEqual(waiting.state, "failed")
+        self.env["ihospital.patient"].create(
+            {"name": "Race", "company_id": self.hospital.id, "his_patient_id": "P-RACE", "id_type": "passport",
+             "id_number": "E40000001", "birth_date": "1970-01-01"}
+        )  # fmt: skip
+        self.Message._cron_retry()
+        self.assertEqual(waiting.state, "processed")
 
     def test_late_reference_is_processed_by_the_retry(self):
         result = self.submit("complaint", {"ref": "CP-3", "content": "x", "department_code": "T-LATER"})

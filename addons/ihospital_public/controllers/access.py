@@ -46,10 +46,8 @@ def sees_appointment(appointment_sudo):
 
 
 def appointment_domain():
-    """The same as a search domain, for the account's appointment list."""
-    uid = portal_account().id or 0
-    return [
-        "|",
-        ("user_id", "=", uid),
-        ("patient_id.account_ids", "any", [("user_id", "=", uid), ("state", "=", "confirmed")]),
-    ]
+    """The same as a search domain, for the account's appointment list (with
+    the patients' ids: the account reads no link records itself)."""
+    account = portal_account()
+    confirmed = managed_links_sudo().filtered(lambda link: link.state == "confirmed").patient_id
+    return ["|", ("user_id", "=", account.id or 0), ("patient_id", "in", confirmed.ids)]

@@ -10,7 +10,7 @@ from odoo.fields import Command
 from odoo.http import request
 from odoo.tools import consteq
 
-from .access import appointment_domain, managed_links_sudo, sees_appointment
+from .access import appointment_domain, managed_links_sudo, portal_account, sees_appointment
 
 APPOINTMENTS_PER_PAGE = 10
 TOKEN_DAYS_AFTER = 7
@@ -37,10 +37,7 @@ class IhospitalPortal(PaymentPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "ihospital_patient_count" in counters:
-            Patient = request.env["ihospital.patient"]
-            values["ihospital_patient_count"] = (
-                Patient.search_count(self._ihospital_patient_domain()) if Patient.has_access("read") else 0
-            )
+            values["ihospital_patient_count"] = len(self._ihospital_account_links())
         if "ihospital_appointment_count" in counters:
             Appointment = request.env["ihospital.appointment"]
             values["ihospital_appointment_count"] = (
@@ -49,6 +46,21 @@ class IhospitalPortal(PaymentPortal):
                 else 0
             )
         return values
+
+    def _prepare_portal_layout_values(self):
+        values = super()._prepare_portal_layout_values()
+        # The pages name a patient as the account knows it: for a link the
+        # hospital has not confirmed, the name the account gave.
+        names = {link.patient_id.id: link.portal_name for link in managed_links_sudo()}
+        values["ihospital_patient_label"] = lambda patient: names.get(patient.id) or self._ihospital_masked_name(
+            patient.sudo().name
+        )
+        return values
+
+    @staticmethod
+    def _ihospital_masked_name(name):
+        """陈美玲 -> 陈**: for visitors holding an appointment's link."""
+        return (name or "")[:1] + "*" * max(len(name or "") - 1, 0)
 
     # ------------------------------------------------------------ helpers
     @staticmethod
@@ -61,12 +73,6 @@ class IhospitalPortal(PaymentPortal):
     def _ihospital_selection(model, field):
         env = request.env
         return dict(env[model]._fields[field]._description_selection(env))
-
-    def _ihospital_patient_domain(self):
-        return [
-            ("account_ids.user_id", "=", request.env.user.id),
-            ("company_id", "=", self._ihospital_hospital().id),
-        ]
 
     def _ihospital_managed_patient(self, patient_id, shown=False):
         """The patient, as superuser, if the signed-in portal account
@@ -82,7 +88,7 @@ class IhospitalPortal(PaymentPortal):
     def _ihospital_account_links(self):
         """The signed-in account's links to the active patients of this
         website's hospital."""
-        return managed_links_sudo(active_only=True, company=self._ihospital_hospital()).with_env(request.env)
+        return managed_links_sudo(active_only=True, company=self._ihospital_hospital())
 
     # ------------------------------------------------------------ patients
     @http.route("/my/patients", type="http", auth="user", website=True)
@@ -131,6 +137,8 @@ class IhospitalPortal(PaymentPortal):
 
     @http.route("/my/patients/new", type="http", auth="user", website=True, methods=["GET", "POST"])
     def portal_my_patient_new(self, **post):
+        if not portal_account():
+            raise NotFound()  # staff register patients in the back office
         if request.httprequest.method != "POST":
             return self._ihospital_patient_form(form={"id_type": "resident_id", "relation": "self"})
         form = self._ihospital_clean_form(post, (*PATIENT_FIELDS, *GUARDIAN_FIELDS, "relation"))
@@ -174,6 +182,8 @@ class IhospitalPortal(PaymentPortal):
                 raise UserError(_("Enter the birth date as YYYY-MM-DD.")) from error
         hospital = self._ihospital_hospital()
         Patient = request.env["ihospital.patient"].sudo().with_context(active_test=False)
+        # the same checks (and sentences) whether or not the number is known
+        Patient._validate_registration({**vals, "company_id": hospital.id})
         number = Patient._normalize_vals({"id_type": form["id_type"], "id_number": form["id_number"]})["id_number"]
         known_sudo = Patient.search(
             [("company_id", "=", hospital.id), ("id_type", "=", form["id_type"]), ("id_number", "=", number)], limit=1
@@ -345,7 +355,12 @@ class IhospitalPortal(PaymentPortal):
         if slot_id and not slot_sudo:
             raise UserError(_("This number was just taken or cannot be booked online: choose another one."))
         return request.env["ihospital.appointment"]._book(
-            schedule_sudo, patient.sudo(), channel="portal", user=request.env.user, slot=slot_sudo
+            schedule_sudo,
+            patient.sudo(),
+            channel="portal",
+            user=request.env.user,
+            slot=slot_sudo,
+            patient_label=managed_links_sudo(patient.ids).portal_name,
         )
 
     @http.route("/my/ihospital/book", type="json", auth="user", methods=["POST"])

@@ -183,6 +183,9 @@ class IhospitalPortalConsultation(CustomerPortal):
                     "res_id": 0,
                 }
             )
+        # the asker's own images open in the portal's chatter through their
+        # token (the account has no right on attachments); nobody else gets it
+        attachments_sudo.generate_access_token()
         consultation_sudo.with_context(mail_notify_force_send=False).message_post(
             body=plaintext2html(question),
             author_id=user.partner_id.id,

@@ -7,7 +7,15 @@ class IhospitalAppointment(models.Model):
 
     _name = "ihospital.appointment"
     _inherit = ["ihospital.appointment", "portal.mixin"]
+    _engine_fields = ("access_token",)
 
     def _compute_access_url(self):
         for appointment in self:
             appointment.access_url = f"/my/appointments/{appointment.id}"
+
+    def _get_thread_with_access(self, thread_id, mode="read", **kwargs):
+        """The token opens the appointment's page only (which has no chat and
+        checks when the link expires), never Odoo's /mail/thread routes:
+        there only who may read the appointment reaches its thread."""
+        kwargs = {key: value for key, value in kwargs.items() if key not in ("token", "hash", "pid")}
+        return super()._get_thread_with_access(thread_id, mode, **kwargs)

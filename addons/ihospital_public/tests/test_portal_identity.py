@@ -87,6 +87,14 @@ class TestPortalIdentity(DemoPatientSmsCase):
         self.assertTrue(self.victim.active)
         self.assertFalse(self._link(self.attacker, self.victim))
 
+    def test_bad_input_answers_the_same_for_known_and_new_numbers(self):
+        self.authenticate("attacker", "attacker")
+        known = self._add(VICTIM_ID, phone="123")
+        new = self._add("440103198506123212", phone="123")
+        error = re.compile(r'o_ihospital_error"[^>]*>([^<]*)<')
+        self.assertEqual(error.search(known.text).group(1), error.search(new.text).group(1))
+        self.assertFalse(self._link(self.attacker, self.victim))
+
     def test_results_never_reach_an_unconfirmed_account(self):
         self.env["ihospital.patient.account"].with_user(self.attacker).sudo().create(
             {"patient_id": self.victim.id, "user_id": self.attacker.id, "requested_name": "x"}

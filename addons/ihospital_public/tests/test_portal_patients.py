@@ -10,7 +10,7 @@ class TestPortalPatients(PortalCase):
         self.start_tour("/my/patients", "ihospital_portal_patients", login="patient")
         added = self.env["ihospital.patient"].with_context(active_test=False).search([("name", "=", "王小测")])
         self.assertEqual(added.id_number, "440103198506123212")
-        self.assertEqual(added.address, "越秀区东风中路1号")
+        self.assertEqual(self.patient.address, "越秀区东风中路1号")
         self.assertEqual(added.company_id, self.hospital)
         # the only account managing it: archived, the link kept for history
         self.assertFalse(added.active)

@@ -23,7 +23,7 @@ class TestPortalSecurity(PortalCase):
 
     def test_director_cannot_use_the_patient_pages(self):
         self.authenticate("director", "director")
-        csrf = self._csrf_token("/my/patients/new")
+        csrf = self._csrf_token("/my/account")
         edit = f"/my/patients/{self.patient.id}/edit"
         self.assertEqual(self.url_open(edit).status_code, 404)
         response = self.url_open(edit, data={"csrf_token": csrf, "phone": "13900000000", "address": "x"})
@@ -35,7 +35,7 @@ class TestPortalSecurity(PortalCase):
 
     def test_director_cannot_open_or_cancel_appointments_on_the_portal(self):
         self.authenticate("director", "director")
-        csrf = self._csrf_token("/my/patients/new")
+        csrf = self._csrf_token("/my/account")
         self.assertEqual(self.url_open(self.appointment.access_url).status_code, 404)
         response = self.url_open(f"{self.appointment.access_url}/cancel", data={"csrf_token": csrf})
         self.assertEqual(response.status_code, 404)
@@ -98,3 +98,24 @@ class TestPortalSecurity(PortalCase):
         self.department.is_published = False
         self.assertFalse(allowed(published))
         self.assertFalse(allowed(schedule))
+
+    def test_staff_cannot_register_patients_through_the_portal(self):
+        for login in ("director", "doctor2"):
+            self.authenticate(login, login)
+            csrf = self._csrf_token("/my/account")
+            self.assertEqual(self.url_open("/my/patients/new").status_code, 404)
+            response = self.url_open(
+                "/my/patients/new",
+                data={"csrf_token": csrf, "name": "x", "relation": "self", "id_type": "resident_id",
+                      "id_number": self.patient.id_number, "phone": "13800000000"},
+            )  # fmt: skip
+            self.assertEqual(response.status_code, 404)
+        self.assertEqual(self.patient.account_ids.user_id, self.portal_user)
+
+    def test_appointment_token_opens_no_mail_route(self):
+        token = self.appointment._portal_ensure_token()
+        Appointment = self.env["ihospital.appointment"].with_user(self.env.ref("base.public_user"))
+        self.assertFalse(Appointment._get_thread_with_access(self.appointment.id, "read", token=token))
+        # the portal account that may read it still does
+        Appointment = self.env["ihospital.appointment"].with_user(self.portal_user)
+        self.assertEqual(Appointment._get_thread_with_access(self.appointment.id, "read"), self.appointment)

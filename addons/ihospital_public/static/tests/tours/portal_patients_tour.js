@@ -60,13 +60,20 @@ registry.category("web_tour.tours").add("ihospital_portal_patients", {
             trigger: ".o_ihospital_patient_usage:contains(4 / 5)",
         },
         {
-            content: "Edit the new patient's address",
-            trigger: ".o_ihospital_patient_row:contains(王小测) a.o_ihospital_patient_edit",
+            content: "The new patient waits for the hospital's confirmation: no record details, no editing",
+            trigger: ".o_ihospital_patient_row:contains(王小测) .o_ihospital_unconfirmed",
+        },
+        {
+            trigger: ".o_ihospital_patient_row:contains(王小测):not(:has(a.o_ihospital_patient_edit))",
+        },
+        {
+            content: "Edit a confirmed patient's address",
+            trigger: ".o_ihospital_patient_row:contains(陈美玲) a.o_ihospital_patient_edit",
             run: "click",
         },
         {
             content: "The document number is shown masked and cannot be changed",
-            trigger: ".o_ihospital_id_masked:contains(440***********3212)",
+            trigger: ".o_ihospital_id_masked:contains(***********)",
         },
         {
             trigger: "input[name=address]",
