@@ -193,6 +193,13 @@ class IhospitalAppointment(models.Model):
                 )
             )
         schedule._check_bookable(channel)
+        onsite_allowed = channel in ("window", "his")
+        if not slot and not schedule._has_free_slot(onsite_allowed):
+            # a full clinic is refused before locking the patient and
+            # counting the rules: most requests of a rush are these
+            raise UserError(
+                _("No slot left for %(doctor)s on %(date)s.", doctor=schedule.doctor_id.name, date=schedule.date)
+            )
         # Serialize the bookings of one patient (limits below are counts).
         # An UPDATE, not SELECT ... FOR UPDATE: under REPEATABLE READ a lock
         # does not refresh the snapshot, so a booking that waited for
@@ -201,7 +208,6 @@ class IhospitalAppointment(models.Model):
         # instead, and Odoo retries it with a fresh snapshot.
         self.env.cr.execute(SQL("UPDATE ihospital_patient SET write_date = write_date WHERE id = %s", patient.id))
         self._check_booking_rules(schedule, patient, channel, name)
-        onsite_allowed = channel in ("window", "his")
         try:
             with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                 slot_id = schedule._reserve_slot(onsite_allowed, slot)

@@ -326,6 +326,21 @@ class IhospitalSchedule(models.Model):
             if self.date > last_day:
                 raise UserError(_("Bookings open %d days ahead at most.", company.booking_days_ahead))
 
+    def _has_free_slot(self, onsite_allowed):
+        """Whether a number is left (as this transaction sees it; the slot
+        is still taken atomically by _reserve_slot)."""
+        self.ensure_one()
+        self.env["ihospital.slot"].flush_model(["schedule_id", "booked_count", "capacity", "onsite_only"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT 1 FROM ihospital_slot
+                    WHERE schedule_id = %s AND booked_count < capacity AND (%s OR NOT onsite_only) LIMIT 1""",
+                self.id,
+                bool(onsite_allowed),
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
     def _reserve_slot(self, onsite_allowed, slot=None):
         """Take one free slot of this schedule atomically (`slot` if given,
         else the first free one) and return its id, or None when none is

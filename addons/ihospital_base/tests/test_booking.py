@@ -382,6 +382,19 @@ class TestBookingLifecycle(BookingCase):
         self.env["ihospital.schedule"]._cron_mark_no_shows()
         self.assertEqual(appointment.state, "no_show")
 
+    def test_a_full_clinic_is_refused_cheaply(self):
+        """The bulk of a booking rush is refusals: they do not lock (update)
+        the patient or count the rules, and their cost is pinned."""
+        full = self._schedule(capacity=1, days=3, doctor=self.emp_head)
+        self._book(full)
+        self.env.flush_all()
+        self.env.cr.execute("SELECT xmin::text FROM ihospital_patient WHERE id = %s", [self.patient_surgery.id])
+        before = self.env.cr.fetchone()
+        with self.assertQueryCount(4), self.assertRaisesMsg(UserError, "No slot left"):
+            self._book(full, patient=self.patient_surgery)
+        self.env.cr.execute("SELECT xmin::text FROM ihospital_patient WHERE id = %s", [self.patient_surgery.id])
+        self.assertEqual(self.env.cr.fetchone(), before, "the patient's row was not touched")
+
     def test_day_before_reminder(self):
         tomorrow = self._schedule(days=1, doctor=self.emp_head, session="evening")
         appointment = self._book(tomorrow)
