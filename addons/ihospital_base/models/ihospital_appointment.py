@@ -197,9 +197,7 @@ class IhospitalAppointment(models.Model):
         if not slot and not schedule._has_free_slot(onsite_allowed):
             # a full clinic is refused before locking the patient and
             # counting the rules: most requests of a rush are these
-            raise UserError(
-                _("No slot left for %(doctor)s on %(date)s.", doctor=schedule.doctor_id.name, date=schedule.date)
-            )
+            raise schedule._no_slot_left()
         # Serialize the bookings of one patient (limits below are counts).
         # An UPDATE, not SELECT ... FOR UPDATE: under REPEATABLE READ a lock
         # does not refresh the snapshot, so a booking that waited for
@@ -214,13 +212,7 @@ class IhospitalAppointment(models.Model):
                 if not slot_id and slot:
                     raise UserError(_("This number was just taken or cannot be booked online: choose another one."))
                 if not slot_id:
-                    raise UserError(
-                        _(
-                            "No slot left for %(doctor)s on %(date)s.",
-                            doctor=schedule.doctor_id.name,
-                            date=schedule.date,
-                        )
-                    )
+                    raise schedule._no_slot_left()
                 held = schedule.fee > 0 and channel == "portal"
                 appointment = self.sudo().create(
                     {

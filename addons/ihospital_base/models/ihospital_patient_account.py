@@ -58,23 +58,18 @@ class IhospitalPatientAccount(models.Model):
         help="The name the account typed when it linked a patient the hospital already knew.",
     )
 
-    shows_patient = fields.Boolean(
-        compute="_compute_portal_view",
-        help="The account may see the patient's record: the hospital confirmed the link.",
-    )
-    portal_name = fields.Char(string="Name Shown to the Account", compute="_compute_portal_view")
+    portal_name = fields.Char(string="Name Shown to the Account", compute="_compute_portal_name")
 
     _sql_constraints = [
         ("patient_user_uniq", "unique(patient_id, user_id)", "This account already manages this patient."),
     ]
 
-    @api.depends("state", "created_patient", "requested_name", "patient_id.name")
-    def _compute_portal_view(self):
+    @api.depends("state", "requested_name", "patient_id.name")
+    def _compute_portal_name(self):
         for link in self:
             # Unconfirmed links all look the same, whether the account entered
             # a new patient or one the hospital knew: the page tells nothing.
-            link.shows_patient = link.state == "confirmed"
-            link.portal_name = link.sudo().patient_id.name if link.shows_patient else link.requested_name
+            link.portal_name = link.sudo().patient_id.name if link.state == "confirmed" else link.requested_name
 
     @api.constrains("user_id", "patient_id")
     def _check_account_limit(self):

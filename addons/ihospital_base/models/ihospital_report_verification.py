@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import hmac as misc_hmac
 
 from .ihospital_patient import mask_middle, normalize_phone
 
@@ -90,12 +91,13 @@ class IhospitalReportVerification(models.Model):
     def _code_phone(self):
         """The phone the code goes to, or a UserError saying why none."""
         patient_sudo = self.patient_id.sudo()
-        if self._link().state != "confirmed" and patient_sudo.phone_source != "hospital":
+        link = self._link()
+        if link.state != "confirmed" and patient_sudo.phone_source != "hospital":
             raise UserError(
                 _(
                     "The hospital has not confirmed yet that you manage %s. Show the patient's ID document at the "
                     "registration desk, or ask the desk to register the patient's phone.",
-                    self._link().portal_name or "",
+                    link.portal_name or "",
                 )
             )
         phone = patient_sudo.phone or patient_sudo.guardian_phone
@@ -107,13 +109,12 @@ class IhospitalReportVerification(models.Model):
         """Daily caps per account and per phone (ihospital.code.sent)."""
         Sent = self.env["ihospital.code.sent"].sudo()
         since = fields.Datetime.now() - timedelta(days=1)
-        if Sent.search_count([("user_id", "=", self.user_id.id), ("create_date", ">", since)]) >= (
-            MAX_CODES_PER_ACCOUNT_DAY
-        ) or Sent.search_count([("phone_hash", "=", Sent._phone_hash(phone)), ("create_date", ">", since)]) >= (
-            MAX_CODES_PER_PHONE_DAY
-        ):
+        phone_hash = Sent._phone_hash(phone)
+        by_account = Sent.search_count([("user_id", "=", self.user_id.id), ("create_date", ">", since)])
+        by_phone = Sent.search_count([("phone_hash", "=", phone_hash), ("create_date", ">", since)])
+        if by_account >= MAX_CODES_PER_ACCOUNT_DAY or by_phone >= MAX_CODES_PER_PHONE_DAY:
             raise UserError(_("Too many codes were sent today. Try again tomorrow or ask the hospital's service desk."))
-        Sent.create({"user_id": self.user_id.id, "phone_hash": Sent._phone_hash(phone)})
+        Sent.create({"user_id": self.user_id.id, "phone_hash": phone_hash})
 
     def _text(self, phone, body):
         # Sent at once and not through the patient's chatter: the code must
@@ -180,20 +181,34 @@ class IhospitalReportVerification(models.Model):
             if link.state != "confirmed":
                 link._confirm("sms")
             return True, None
+        if not code_live:
+            return False, self._wrong_try(
+                lambda left: _(
+                    "The code has expired or was not requested: ask for a new code. %(left)d tries left.", left=left
+                )
+            )
+        return False, self._wrong_try(
+            lambda left: _("The ID number or the code is wrong. %(left)d tries left.", left=left)
+        )
+
+    def _wrong_try(self, sentence):
+        """Count a wrong try (report check or phone change alike): after
+        MAX_ATTEMPTS every pending code is dropped and the pair locked for
+        LOCK_MINUTES. Returns the sentence for the patient; `sentence(left)`
+        words the tries left."""
         attempts = self.attempts + 1
         if attempts >= MAX_ATTEMPTS:
-            self.write({"attempts": 0, "code_hash": False, "locked_until": now + timedelta(minutes=LOCK_MINUTES)})
-            return False, _("Too many wrong tries. Try again after %s.", self._locked_until_label())
-        self.attempts = attempts
-        if not code_live:
-            return False, _(
-                "The code has expired or was not requested: ask for a new code. %(left)d tries left.",
-                left=MAX_ATTEMPTS - attempts,
+            self.write(
+                {
+                    "attempts": 0,
+                    "code_hash": False,
+                    "phone_code_hash": False,
+                    "locked_until": fields.Datetime.now() + timedelta(minutes=LOCK_MINUTES),
+                }
             )
-        return False, _(
-            "The ID number or the code is wrong. %(left)d tries left.",
-            left=MAX_ATTEMPTS - attempts,
-        )
+            return _("Too many wrong tries. Try again after %s.", self._locked_until_label())
+        self.attempts = attempts
+        return sentence(MAX_ATTEMPTS - attempts)
 
     def _locked_until_label(self):
         record = self.with_context(tz=self.env.user.tz or self.company_id.hospital_tz or "Asia/Shanghai")
@@ -255,12 +270,9 @@ class IhospitalReportVerification(models.Model):
             patient_sudo.write({"phone": self.pending_phone, "phone_source": patient_sudo.phone_source})
             self.write({"pending_phone": False, "phone_code_hash": False, "phone_code_expires_at": False})
             return True, None
-        attempts = self.attempts + 1
-        if attempts >= MAX_ATTEMPTS:
-            self.write({"attempts": 0, "phone_code_hash": False, "locked_until": now + timedelta(minutes=LOCK_MINUTES)})
-            return False, _("Too many wrong tries. Try again after %s.", self._locked_until_label())
-        self.attempts = attempts
-        return False, _("The code is wrong or has expired. %(left)d tries left.", left=MAX_ATTEMPTS - attempts)
+        return False, self._wrong_try(
+            lambda left: _("The code is wrong or has expired. %(left)d tries left.", left=left)
+        )
 
 
 class IhospitalCodeSent(models.Model):
@@ -276,8 +288,7 @@ class IhospitalCodeSent(models.Model):
 
     @api.model
     def _phone_hash(self, phone):
-        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret", "")
-        return hmac.new(secret.encode(), f"phone:{phone}".encode(), hashlib.sha256).hexdigest()
+        return misc_hmac(self.env(su=True), "ihospital-code-sent-phone", phone)
 
     @api.autovacuum
     def _gc_old(self):

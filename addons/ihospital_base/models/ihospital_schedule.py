@@ -326,6 +326,9 @@ class IhospitalSchedule(models.Model):
             if self.date > last_day:
                 raise UserError(_("Bookings open %d days ahead at most.", company.booking_days_ahead))
 
+    def _no_slot_left(self):
+        return UserError(_("No slot left for %(doctor)s on %(date)s.", doctor=self.doctor_id.name, date=self.date))
+
     def _has_free_slot(self, onsite_allowed):
         """Whether a number is left (as this transaction sees it; the slot
         is still taken atomically by _reserve_slot)."""

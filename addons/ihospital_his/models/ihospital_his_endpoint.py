@@ -17,7 +17,6 @@ GATEWAY_GROUP = "ihospital_his.group_his_gateway"
 ONLINE_SECONDS = 120
 LATE_SECONDS = 600
 PULL_RESEND_MINUTES = 10
-RACE_WINDOW_SECONDS = 60
 # Messages others may wait for: once one is processed, waiting messages are retried at once.
 PROVIDER_TYPES = {
     "master.hospital",
@@ -238,12 +237,11 @@ class IhospitalHisEndpoint(models.Model):
         if not isinstance(messages, list | tuple):
             raise ValidationError(_("gateway_submit expects a list of messages."))
         results = [endpoint_sudo._submit_one(message) for message in messages]
-        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret", "")
         provided = {
             key
             for message, result in zip(messages, results, strict=True)
             if result["state"] == "processed" and isinstance(message, dict) and message.get("type") in PROVIDER_TYPES
-            for key in provided_keys(message.get("type"), message.get("data"), secret)
+            for key in provided_keys(self.env, message.get("type"), message.get("data"))
         }
         if provided:
             endpoint_sudo._retry_waiting(provided)
@@ -373,12 +371,9 @@ class IhospitalHisEndpoint(models.Model):
         burst of unrelated registrations never parks a waiting result."""
         self.ensure_one()
         domain = [("company_id", "=", self.company_id.id), ("direction", "=", "in"), ("state", "=", "failed")]
-        key_domain = expression.OR(
-            [[("waiting_keys", "like", f" {key} ")] for key in sorted(keys)]
-            # a message failing in another worker while this data was being
-            # stored did not see it: the recent failures are tried too
-            + [[("write_date", ">=", fields.Datetime.now() - timedelta(seconds=RACE_WINDOW_SECONDS))]]
-        )
+        # a message failing in another worker meanwhile is the retry cron's
+        # (_retry_satisfied), woken after this commit
+        key_domain = expression.OR([[("waiting_keys", "like", f" {key} ")] for key in sorted(keys)])
         self.env["ihospital.his.message"].sudo().search(domain + key_domain, order="id", limit=200)._process(
             count_attempt=False
         )

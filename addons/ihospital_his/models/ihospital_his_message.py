@@ -1,6 +1,4 @@
 import contextvars
-import hashlib
-import hmac
 import json
 import logging
 import re
@@ -15,6 +13,7 @@ from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN
 from odoo.addons.ihospital_base.models.ihospital_patient import IDENTITY_GROUP, mask_identity_text
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.misc import hmac as misc_hmac
 
 _logger = logging.getLogger(__name__)
 
@@ -90,6 +89,14 @@ TITLES_IN = {
 # Set while the platform applies a message from the HIS, so that the changes
 # it makes are not sent back to the HIS. A Python context variable, not a
 # context key: an RPC caller sets any context key it likes.
+# waiting-key prefix -> where the awaited record is found
+KEY_LOOKUPS = {
+    "patient:his:": ("ihospital.patient", "his_patient_id"),
+    "patient:card:": ("ihospital.patient", "medical_card_number"),
+    "department:": ("hr.department", "his_code"),
+    "doctor:": ("hr.employee", "his_code"),
+    "schedule:": ("ihospital.schedule", "his_ref"),
+}
 PURGE_BATCH = 5000
 PURGE_BATCHES_PER_RUN = 20
 HIS_INBOUND = contextvars.ContextVar("ihospital_his_inbound", default=False)
@@ -111,7 +118,7 @@ def waiting_key(kind, value):
     return f"{kind}:{str(value).strip()}"
 
 
-def patient_keys(patient_data, secret):
+def patient_keys(env, patient_data):
     """The keys a patient object matches (its HIS id, card and ID number).
     An ID number is kept as a keyed hash: the key shows no identity."""
     keys = []
@@ -121,18 +128,17 @@ def patient_keys(patient_data, secret):
         keys.append(waiting_key("patient:card", patient_data["medical_card_number"]))
     if patient_data.get("id_number"):
         number = re.sub(r"[\s-]", "", str(patient_data["id_number"])).upper()
-        digest = hmac.new(secret.encode(), number.encode(), hashlib.sha256).hexdigest()[:24]
-        keys.append(waiting_key("patient:id", digest))
+        keys.append(waiting_key("patient:id", misc_hmac(env(su=True), "ihospital-his-waiting-id", number)[:24]))
     return keys
 
 
-def provided_keys(message_type, data, secret):
+def provided_keys(env, message_type, data):
     """The keys the data of a processed message of `message_type` provides:
     what waiting messages it may unblock."""
     data = data if isinstance(data, dict) else {}
     items = [item for item in data.get("items") or [] if isinstance(item, dict)]
     if message_type in ("patient.register", "patient.update") and isinstance(data.get("patient"), dict):
-        return patient_keys(data["patient"], secret)
+        return patient_keys(env, data["patient"])
     if message_type == "master.departments":
         return [waiting_key("department", item["code"]) for item in items if item.get("code")]
     if message_type == "master.doctors":
@@ -481,9 +487,6 @@ class IhospitalHisMessage(models.Model):
         except HisRetryError:
             return lookup(False)
 
-    def _key_secret(self):
-        return self.env["ir.config_parameter"].sudo().get_param("database.secret", "")
-
     def _patient(self, patient_data):
         """The patient a `patient` object identifies (HIS patient id, then
         medical card number, then ID number)."""
@@ -518,7 +521,7 @@ class IhospitalHisMessage(models.Model):
                 or "",
                 hospital=self._hospital.name,
             ),
-            keys=patient_keys(patient_data, self._key_secret()),
+            keys=patient_keys(self.env, patient_data),
         )
 
     def _patient_vals(self, patient_data):
@@ -1094,30 +1097,36 @@ class IhospitalHisMessage(models.Model):
     def _retry_satisfied(self, limit=200):
         """A message can fail while the registration it waits for is being
         committed by another worker: that registration's own retry does not
-        see it yet. The retry cron, woken right after, catches it here."""
+        see it yet. The retry cron, woken right after, finds here the
+        waiting messages whose record exists now (one search per kind of
+        key) and processes them without spending an attempt. An ID-number
+        key is only a hash: those wait for their registration's retry."""
         waiting = self.search(
             [("direction", "=", "in"), ("state", "=", "failed"), ("waiting_keys", "!=", False)], order="id", limit=limit
         )
-        waiting.filtered(lambda message: message._keys_satisfied())._process(count_attempt=False)
-
-    def _keys_satisfied(self):
-        """Whether a record this message waits for exists now (an ID-number
-        key is only a hash: those wait for their registration's retry)."""
-        self.ensure_one()
-        lookups = {
-            "patient:his:": ("ihospital.patient", "his_patient_id"),
-            "patient:card:": ("ihospital.patient", "medical_card_number"),
-            "department:": ("hr.department", "his_code"),
-            "doctor:": ("hr.employee", "his_code"),
-            "schedule:": ("ihospital.schedule", "his_ref"),
-        }
-        for key in (self.waiting_keys or "").split():
-            for prefix, (model, field) in lookups.items():
-                if key.startswith(prefix) and self.env[model].sudo().with_context(active_test=False).search_count(
-                    [("company_id", "=", self.company_id.id), (field, "=", key[len(prefix) :])], limit=1
-                ):
-                    return True
-        return False
+        wanted = {prefix: set() for prefix in KEY_LOOKUPS}
+        for message in waiting:
+            for key in message.waiting_keys.split():
+                for prefix, values in wanted.items():
+                    if key.startswith(prefix):
+                        values.add(key[len(prefix) :])
+        found = set()
+        for prefix, values in wanted.items():
+            if values:
+                model, field = KEY_LOOKUPS[prefix]
+                records = (
+                    self.env[model]
+                    .sudo()
+                    .with_context(active_test=False)
+                    .search_fetch(
+                        [(field, "in", list(values)), ("company_id", "in", waiting.company_id.ids)],
+                        [field, "company_id"],
+                    )
+                )
+                found |= {(record.company_id.id, prefix + record[field]) for record in records}
+        waiting.filtered(
+            lambda message: any((message.company_id.id, key) in found for key in message.waiting_keys.split())
+        )._process(count_attempt=False)
 
     @api.model
     def _cron_purge(self):

@@ -49,18 +49,14 @@ class IhospitalPortal(PaymentPortal):
 
     def _prepare_portal_layout_values(self):
         values = super()._prepare_portal_layout_values()
-        # The pages name a patient as the account knows it: for a link the
-        # hospital has not confirmed, the name the account gave.
+        # The pages name an appointment's patient as the account knows it
+        # (for a link the hospital has not confirmed, the name the account
+        # gave); a visitor holding the appointment's link sees it masked.
         names = {link.patient_id.id: link.portal_name for link in managed_links_sudo()}
-        values["ihospital_patient_label"] = lambda patient: names.get(patient.id) or self._ihospital_masked_name(
-            patient.sudo().name
+        values["ihospital_patient_label"] = lambda appointment: (
+            names.get(appointment.patient_id.id) or appointment.sudo().patient_display_name
         )
         return values
-
-    @staticmethod
-    def _ihospital_masked_name(name):
-        """陈美玲 -> 陈**: for visitors holding an appointment's link."""
-        return (name or "")[:1] + "*" * max(len(name or "") - 1, 0)
 
     # ------------------------------------------------------------ helpers
     @staticmethod
@@ -76,12 +72,11 @@ class IhospitalPortal(PaymentPortal):
 
     def _ihospital_managed_patient(self, patient_id, shown=False):
         """The patient, as superuser, if the signed-in portal account
-        manages it (and, with `shown`, may see its record: the link is
-        confirmed or the account entered the patient itself); raises
-        MissingError otherwise (staff accounts included: they work in the
-        back office)."""
+        manages it (and, with `shown`, may see its record: the hospital
+        confirmed the link); raises MissingError otherwise (staff accounts
+        included: they work in the back office)."""
         link_sudo = managed_links_sudo([int(patient_id)])
-        if not link_sudo or (shown and not link_sudo.shows_patient):
+        if not link_sudo or (shown and link_sudo.state != "confirmed"):
             raise MissingError(_("This patient does not exist."))
         return link_sudo.patient_id
 
