@@ -2,7 +2,7 @@ import pytz
 
 from odoo import api, fields, models
 
-from .ihospital_his_message import HIS_INBOUND
+from ..handlers import HIS_INBOUND
 
 SYNC_STATES = [
     ("to_send", "To Send"),

@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, mute_logger
 
-from .ihospital_his_message import provided_keys
+from ..handlers import REGISTRY
 
 _logger = logging.getLogger(__name__)
 
@@ -17,15 +17,6 @@ GATEWAY_GROUP = "ihospital_his.group_his_gateway"
 ONLINE_SECONDS = 120
 LATE_SECONDS = 600
 PULL_RESEND_MINUTES = 10
-# Messages others may wait for: once one is processed, waiting messages are retried at once.
-PROVIDER_TYPES = {
-    "master.hospital",
-    "master.departments",
-    "master.doctors",
-    "schedule.upsert",
-    "patient.register",
-    "patient.update",
-}
 MAX_PULL = 500
 
 
@@ -231,27 +222,17 @@ class IhospitalHisEndpoint(models.Model):
 
     @api.model
     def gateway_submit(self, code, messages):
-        """Store (then process) the messages the gateway forwards; one
-        result per message, same order."""
+        """Store the messages the gateway forwards, once per control id, and
+        answer at once: one result per message, same order ("received",
+        "duplicate", or "dead" with its error for a message that can never
+        be applied). The processing cron applies them right after this
+        commit, in id order, so each patient's messages keep their order."""
         endpoint_sudo = self._gateway_endpoint(code)
         if not isinstance(messages, list | tuple):
             raise ValidationError(_("gateway_submit expects a list of messages."))
-        results = [endpoint_sudo._submit_one(message) for message in messages]
-        provided = {
-            key
-            for message, result in zip(messages, results, strict=True)
-            if result["state"] == "processed" and isinstance(message, dict) and message.get("type") in PROVIDER_TYPES
-            for key in provided_keys(self.env, message.get("type"), message.get("data"))
-        }
-        if provided:
-            endpoint_sudo._retry_waiting(provided)
-        if provided or any(result["state"] == "failed" for result in results):
-            # The HIS, the LIS and the queue system come over separate
-            # channels, processed by separate workers: a message may fail
-            # while the record it waits for is being committed by another.
-            # Whichever of the two commits last wakes the retry cron right
-            # after its commit, when both are visible (_retry_satisfied).
-            self.env.ref("ihospital_his.ir_cron_his_retry").sudo()._trigger()
+        results = endpoint_sudo._store_inbound(messages)
+        if any(result["state"] == "received" for result in results):
+            self.env.ref("ihospital_his.ir_cron_his_process").sudo()._trigger()
         return results
 
     @api.model
@@ -325,42 +306,86 @@ class IhospitalHisEndpoint(models.Model):
         return True
 
     # ------------------------------------------------------------------ helpers (sudo, checked above)
-    def _submit_one(self, payload):
-        """Store one forwarded message once per control id, then process it."""
+    def _store_inbound(self, payloads):
+        """Store forwarded messages with one duplicate search and one
+        create; a control id stored concurrently by another call (the unique
+        constraint refuses the batch) makes them stored one at a time."""
         self.ensure_one()
         Message = self.env["ihospital.his.message"].sudo()
-        payload = payload if isinstance(payload, dict) else {}
-        control_id = str(payload.get("control_id") or "").strip()
-        message_type = str(payload.get("type") or "").strip()
-        if control_id and Message.search_count(
-            [("endpoint_id", "=", self.id), ("direction", "=", "in"), ("control_id", "=", control_id)]
-        ):
-            return {"control_id": control_id, "state": "duplicate", "error": ""}
+        payloads = [payload if isinstance(payload, dict) else {} for payload in payloads]
+        control_ids = [str(payload.get("control_id") or "").strip()[:64] for payload in payloads]
+        seen = set(
+            Message.search_fetch(
+                [
+                    ("endpoint_id", "=", self.id),
+                    ("direction", "=", "in"),
+                    ("control_id", "in", [c for c in control_ids if c]),
+                ],
+                ["control_id"],
+            ).mapped("control_id")
+        )
+        enabled = set(self.message_type_ids.mapped("code"))
+        results, vals_list = [], []
+        for payload, control_id in zip(payloads, control_ids, strict=True):
+            if control_id and control_id in seen:
+                results.append({"control_id": control_id, "state": "duplicate", "error": ""})
+                continue
+            seen.add(control_id)
+            vals = self._inbound_vals(payload, control_id, enabled)
+            vals_list.append(vals)
+            results.append({"control_id": control_id, "state": vals["state"], "error": vals.get("error") or ""})
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                Message.create(vals_list)
+        except UniqueViolation:
+            stored = iter(self._store_one_by_one(vals_list))
+            results = [result if result["state"] == "duplicate" else next(stored) for result in results]
+        return results
+
+    def _store_one_by_one(self, vals_list):
+        Message = self.env["ihospital.his.message"].sudo()
+        for vals in vals_list:
+            result = {"control_id": vals["control_id"], "state": vals["state"], "error": vals.get("error") or ""}
+            try:
+                with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                    Message.create(vals)
+            except UniqueViolation:
+                # the same control id submitted concurrently: stored once
+                result = dict(result, state="duplicate", error="")
+            yield result
+
+    def _inbound_vals(self, payload, control_id, enabled):
+        """The message log row of a forwarded message: received, or dead
+        with the reason when it can never be applied."""
         data = payload.get("data")
-        vals = {
+        message_type = str(payload.get("type") or "").strip()[:64]
+        if payload.get("dead"):
+            error = str(payload.get("error") or _("Parked by the gateway."))
+        elif not control_id:
+            error = _("The message has no control id.")
+        elif message_type not in REGISTRY:
+            error = _("%s is not a message type the platform receives.", message_type)
+        elif message_type not in enabled:
+            error = _(
+                "message type %(type)s is not enabled for endpoint %(endpoint)s", type=message_type, endpoint=self.code
+            )
+        elif not isinstance(data, dict):
+            error = _("The message's data must be an object.")
+        else:
+            error = False
+        return {
             "endpoint_id": self.id,
             "direction": "in",
-            "control_id": control_id[:64] or f"NO-CONTROL-ID-{fields.Datetime.now():%Y%m%d%H%M%S%f}",
-            "message_type": message_type[:64] or "unknown",
+            "control_id": control_id or f"NO-CONTROL-ID-{fields.Datetime.now():%Y%m%d%H%M%S%f}",
+            "message_type": message_type or "unknown",
             "protocol": payload.get("protocol") if payload.get("protocol") in ("hl7", "json") else self.protocol,
             "raw": payload.get("raw") or False,
             "data": data if isinstance(data, dict) else {},
             "his_sent_at": str(payload.get("sent_at") or "")[:40] or False,
             "gateway_received_at": parse_utc(payload.get("received_at")),
-            "state": "received",
+            "state": "dead" if error else "received",
+            "error": error,
         }
-        try:
-            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
-                message = Message.create(vals)
-        except UniqueViolation:
-            # the same control id submitted concurrently: stored once
-            return {"control_id": control_id, "state": "duplicate", "error": ""}
-        error = message._check_receivable(payload, control_id, data)
-        if error:
-            message._park(error)
-        else:
-            message._process()
-        return {"control_id": control_id, "state": message.state, "error": message.error or ""}
 
     def _retry_waiting(self, keys):
         """Process again, now, the failed messages of this hospital that

@@ -1,19 +1,19 @@
-import contextvars
 import json
 import logging
 import re
+from collections import defaultdict
 from datetime import datetime, timedelta
-from html import escape
 
 import pytz
 from psycopg2 import IntegrityError
 
-from odoo import Command, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN
 from odoo.addons.ihospital_base.models.ihospital_patient import IDENTITY_GROUP, mask_identity_text
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.misc import hmac as misc_hmac
+
+from ..handlers import HIS_INBOUND, KEY_LOOKUPS, REGISTRY, HisRetryError, patient_keys, waiting_key
 
 _logger = logging.getLogger(__name__)
 
@@ -25,22 +25,6 @@ STATES = [
     ("failed", "Failed"),
     ("dead", "Parked"),
 ]
-# canonical inbound type -> handler method
-HANDLERS = {
-    "master.hospital": "_process_master_hospital",
-    "master.departments": "_process_master_departments",
-    "master.doctors": "_process_master_doctors",
-    "schedule.upsert": "_process_schedule_upsert",
-    "schedule.stop": "_process_schedule_stop",
-    "patient.register": "_process_patient",
-    "patient.update": "_process_patient",
-    "appointment.status": "_process_appointment_status",
-    "lab.result": "_process_lab_result",
-    "imaging.report": "_process_imaging_report",
-    "visit.record": "_process_visit_record",
-    "queue.call": "_process_queue_call",
-    "complaint": "_process_complaint",
-}
 ID_TYPES_IN = {
     "resident_id": "resident_id",
     "passport": "passport",
@@ -49,104 +33,17 @@ ID_TYPES_IN = {
     "foreigner_permit": "other",
 }
 GENDERS_IN = {"male": "male", "female": "female", "other": False}
-GRADES_IN = {
-    "三级甲等": "3a",
-    "三级乙等": "3b",
-    "三级丙等": "3c",
-    "二级甲等": "2a",
-    "二级乙等": "2b",
-    "二级丙等": "2c",
-    "一级": "1",
-    "未定级": "none",
-}
-DEPARTMENT_CATEGORIES_IN = {
-    "internal": "internal",
-    "surgical": "surgery",
-    "surgery": "surgery",
-    "obstetrics": "obstetrics",
-    "gynecology": "obstetrics",
-    "pediatrics": "pediatrics",
-    "emergency": "emergency",
-    "five_senses": "five_senses",
-    "ent": "five_senses",
-    "stomatology": "five_senses",
-    "ophthalmology": "five_senses",
-    "tcm": "tcm",
-    "medical_tech": "medical_tech",
-    "medical_technology": "medical_tech",
-    "nursing": "nursing",
-    "administration": "administration",
-}
-TITLES_IN = {
-    "主任医师": "chief_physician",
-    "副主任医师": "associate_chief_physician",
-    "主治医师": "attending_physician",
-    "住院医师": "resident_physician",
-    "医师": "resident_physician",
-}
-
-
-# Set while the platform applies a message from the HIS, so that the changes
-# it makes are not sent back to the HIS. A Python context variable, not a
-# context key: an RPC caller sets any context key it likes.
-# waiting-key prefix -> where the awaited record is found
-KEY_LOOKUPS = {
-    "patient:his:": ("ihospital.patient", "his_patient_id"),
-    "patient:card:": ("ihospital.patient", "medical_card_number"),
-    "department:": ("hr.department", "his_code"),
-    "doctor:": ("hr.employee", "his_code"),
-    "schedule:": ("ihospital.schedule", "his_ref"),
-}
 PURGE_BATCH = 5000
 PURGE_BATCHES_PER_RUN = 20
-HIS_INBOUND = contextvars.ContextVar("ihospital_his_inbound", default=False)
-
-
-class HisRetryError(Exception):
-    """A record the message refers to is not known yet: it may arrive in a
-    later message, so the message is retried with backoff, and at once when
-    a message brings what it waits for (`keys`, see waiting_key())."""
-
-    def __init__(self, message, keys=()):
-        super().__init__(message)
-        self.keys = tuple(keys)
-
-
-def waiting_key(kind, value):
-    """What a waiting message waits for, as a short key: 'patient:his:P0100',
-    'department:XNK', 'schedule:S-12'."""
-    return f"{kind}:{str(value).strip()}"
-
-
-def patient_keys(env, patient_data):
-    """The keys a patient object matches (its HIS id, card and ID number).
-    An ID number is kept as a keyed hash: the key shows no identity."""
-    keys = []
-    if patient_data.get("his_patient_id"):
-        keys.append(waiting_key("patient:his", patient_data["his_patient_id"]))
-    if patient_data.get("medical_card_number"):
-        keys.append(waiting_key("patient:card", patient_data["medical_card_number"]))
-    if patient_data.get("id_number"):
-        number = re.sub(r"[\s-]", "", str(patient_data["id_number"])).upper()
-        keys.append(waiting_key("patient:id", misc_hmac(env(su=True), "ihospital-his-waiting-id", number)[:24]))
-    return keys
+# received messages applied per run of the processing cron, in id order
+PROCESS_BATCH = 500
 
 
 def provided_keys(env, message_type, data):
     """The keys the data of a processed message of `message_type` provides:
     what waiting messages it may unblock."""
-    data = data if isinstance(data, dict) else {}
-    items = [item for item in data.get("items") or [] if isinstance(item, dict)]
-    if message_type in ("patient.register", "patient.update") and isinstance(data.get("patient"), dict):
-        return patient_keys(env, data["patient"])
-    if message_type == "master.departments":
-        return [waiting_key("department", item["code"]) for item in items if item.get("code")]
-    if message_type == "master.doctors":
-        return [waiting_key("doctor", item["code"]) for item in items if item.get("code")]
-    if message_type == "schedule.upsert":
-        refs = [item.get("ref") for item in items] if items else [data.get("ref")]
-        return [waiting_key("schedule", ref) for ref in refs if ref]
-    return []
+    handler = REGISTRY.get(message_type)
+    return handler.provided_keys(env, data if isinstance(data, dict) else {}) if handler else []
 
 
 class IhospitalHisMessage(models.Model):
@@ -250,6 +147,7 @@ class IhospitalHisMessage(models.Model):
             else:
                 message.write({"attempts": 0, "next_attempt_at": False})
                 message._process()
+                message._retry_what_they_provide()
         return True
 
     def action_park(self):
@@ -271,25 +169,6 @@ class IhospitalHisMessage(models.Model):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
     # ------------------------------------------------------------------ inbound
-    def _check_receivable(self, payload, control_id, data):
-        """Why a submitted message cannot be processed at all, or None."""
-        self.ensure_one()
-        if payload.get("dead"):
-            return str(payload.get("error") or _("Parked by the gateway."))
-        if not control_id:
-            return _("The message has no control id.")
-        if self.message_type not in HANDLERS:
-            return _("%s is not a message type the platform receives.", self.message_type)
-        if self.message_type not in self.endpoint_id.message_type_ids.mapped("code"):
-            return _(
-                "message type %(type)s is not enabled for endpoint %(endpoint)s",
-                type=self.message_type,
-                endpoint=self.endpoint_id.code,
-            )
-        if not isinstance(data, dict):
-            return _("The message's data must be an object.")
-        return None
-
     def _park(self, error):
         self.write({"state": "dead", "error": error, "next_attempt_at": False})
 
@@ -317,7 +196,7 @@ class IhospitalHisMessage(models.Model):
             inbound = HIS_INBOUND.set(True)
             try:
                 with self.env.cr.savepoint():
-                    getattr(worker, HANDLERS[message.message_type])(message.sudo().data or {})
+                    REGISTRY[message.message_type].process(worker, message.sudo().data or {})
             except (UserError, IntegrityError) as exc:
                 message.write(
                     {"state": "dead", "attempts": attempts, "error": _error_text(exc), "next_attempt_at": False}
@@ -334,6 +213,66 @@ class IhospitalHisMessage(models.Model):
                 )  # fmt: skip
             finally:
                 HIS_INBOUND.reset(inbound)
+
+    def _process_received(self):
+        """Apply newly received inbound messages in id order. A run of
+        consecutive messages of one type whose handler works set-based is
+        applied as a whole; what it leaves (updates, bad data, unknown
+        references) and every other message go one by one, each in its
+        own savepoint. A run that fails as a whole is applied one by one,
+        so that one bad message cannot stop the others."""
+        runs = []
+        for message in self.sorted("id"):
+            if runs and runs[-1][0].message_type == message.message_type:
+                runs[-1] |= message
+            else:
+                runs.append(message)
+        for run in runs:
+            message_type = run[0].message_type
+            handler = REGISTRY.get(message_type)
+            if not (handler and handler.batched and len(run) > 1):
+                run._process()
+                continue
+            enabled = run.filtered(lambda m: m.message_type in m.endpoint_id.message_type_ids.mapped("code"))
+            inbound = HIS_INBOUND.set(True)
+            try:
+                with self.env.cr.savepoint():
+                    done, rest = handler.process_batch(enabled)
+                    done.write(
+                        {"state": "processed", "attempts": 1, "processed_at": fields.Datetime.now(), "error": False,
+                         "next_attempt_at": False, "waiting_keys": False}
+                    )  # fmt: skip
+                    self.flush_model()
+            except Exception:  # noqa: BLE001 - applied one by one below, each error on its message
+                _logger.exception(
+                    "%d %s messages failed as a run; applying them one by one", len(run), message_type
+                )
+                done, rest = self.browse(), enabled
+            finally:
+                HIS_INBOUND.reset(inbound)
+            (run - done - rest).sorted("id")._process()  # not enabled: parked by _process
+            rest.sorted("id")._process()
+
+    @api.model
+    def _cron_process(self):
+        """Apply the received inbound messages, oldest first, a batch per
+        call; what is left makes the cron run again at once."""
+        received = [("direction", "=", "in"), ("state", "=", "received")]
+        batch = self.search(received, order="id", limit=PROCESS_BATCH)
+        batch._process_received()
+        batch._retry_what_they_provide()
+        remaining = self.search_count(received) if len(batch) == PROCESS_BATCH else 0
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+
+    def _retry_what_they_provide(self):
+        """Retry at once the waiting messages that these processed messages
+        unblock (a registration for the results that overtook it)."""
+        keys = defaultdict(set)
+        for message in self.filtered(lambda m: m.state == "processed"):
+            keys[message.endpoint_id].update(provided_keys(self.env, message.message_type, message.sudo().data))
+        for endpoint, endpoint_keys in keys.items():
+            if endpoint_keys:
+                endpoint._retry_waiting(endpoint_keys)
 
     def _fail(self, attempts, error, keys=()):
         """Failed: retried later, or parked after the endpoint's max attempts."""
@@ -492,26 +431,13 @@ class IhospitalHisMessage(models.Model):
         medical card number, then ID number)."""
         if not isinstance(patient_data, dict):
             raise ValidationError(_("The field patient must be an object."))
-        Patient = self.env["ihospital.patient"].sudo().with_context(active_test=False)
-        hospital = [("company_id", "=", self._hospital.id)]
-        keys = ("his_patient_id", "medical_card_number", "id_number")
-        if not any(patient_data.get(key) for key in keys):
+        if not self._patient_identifiers(patient_data):
             raise ValidationError(
                 _("A patient needs at least one identifier: his_patient_id, medical_card_number or id_number.")
             )
-        for key in keys[:2]:
-            if patient_data.get(key):
-                patient = Patient.search(hospital + [(key, "=", str(patient_data[key]))], limit=1)
-                if patient:
-                    return patient
-        if patient_data.get("id_number"):
-            id_type = ID_TYPES_IN.get(patient_data.get("id_type") or "resident_id", "resident_id")
-            number = str(patient_data["id_number"]).strip().upper()
-            if id_type == "resident_id":
-                number = re.sub(r"[\s-]", "", number)
-            patient = Patient.search(hospital + [("id_type", "=", id_type), ("id_number", "=", number)], limit=1)
-            if patient:
-                return patient
+        patient = self._patients_of(self._hospital, [patient_data])[0]
+        if patient:
+            return patient
         raise HisRetryError(
             _(
                 "Patient %(who)s is not known in %(hospital)s yet (a patient.register message may come later).",
@@ -538,6 +464,64 @@ class IhospitalHisMessage(models.Model):
         if patient_data.get("birth_date"):
             vals["birth_date"] = self._date(patient_data["birth_date"], "birth_date")
         return vals
+
+    @api.model
+    def _patients_of(self, hospital, patient_datas):
+        """The patients `patient_datas` identify in `hospital` (like
+        _patient: HIS patient id, then card, then ID number), an empty
+        record for those not known: one search per kind of identifier."""
+        Patient = self.env["ihospital.patient"].sudo().with_context(active_test=False)
+        wanted = defaultdict(set)
+        for data in patient_datas:
+            for key, value in self._patient_identifiers(data):
+                wanted[key].add(value)
+        found = {}
+        for key, values in wanted.items():
+            field = "id_number" if key == "id" else key
+            fetched = ["id_type", "id_number"] if key == "id" else [key]
+            for patient in Patient.search_fetch(
+                [("company_id", "=", hospital.id), (field, "in", sorted({v[1] if key == "id" else v for v in values}))],
+                fetched,
+            ):
+                value = (patient.id_type, patient.id_number) if key == "id" else patient[key]
+                found.setdefault((key, value), patient)
+        empty = Patient.browse()
+        return [
+            next((found[item] for item in self._patient_identifiers(data) if item in found), empty)
+            for data in patient_datas
+        ]
+
+    @api.model
+    def _patient_identifiers(self, patient_data):
+        """(kind, value) of each identifier of a patient object, in the
+        order they identify the patient."""
+        items = []
+        for key in ("his_patient_id", "medical_card_number"):
+            if patient_data.get(key):
+                items.append((key, str(patient_data[key])))
+        if patient_data.get("id_number"):
+            id_type = ID_TYPES_IN.get(patient_data.get("id_type") or "resident_id", "resident_id")
+            number = str(patient_data["id_number"]).strip().upper()
+            if id_type == "resident_id":
+                number = re.sub(r"[\s-]", "", number)
+            items.append(("id", (id_type, number)))
+        return items
+
+    @api.model
+    def _codes_of(self, hospital, model, codes):
+        """{HIS code: id} of the departments or staff (`model`) of
+        `hospital` with these codes, in one search; unknown codes are left
+        out."""
+        codes = sorted({code for code in codes if code})
+        if not codes:
+            return {}
+        records = (
+            self.env[model]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch([("company_id", "=", hospital.id), ("his_code", "in", codes)], ["his_code"])
+        )
+        return {record.his_code: record.id for record in records}
 
     def _upsert_patient(self, patient_data):
         try:
@@ -568,454 +552,6 @@ class IhospitalHisMessage(models.Model):
             self._link(patient, "created")
         self.patient_id = patient
         return patient
-
-    # ------------------------------------------------------------------ handlers
-    def _process_master_hospital(self, data):
-        self._require(data, "code", "name")
-        hospital = self._hospital.sudo()
-        if hospital.his_code and hospital.his_code != data["code"]:
-            raise ValidationError(
-                _(
-                    "Hospital code %(code)s does not match this endpoint's hospital %(hospital)s (%(own)s).",
-                    code=data["code"],
-                    hospital=hospital.name,
-                    own=hospital.his_code,
-                )
-            )
-        vals = {"his_code": data["code"], "name": data["name"]}
-        if data.get("grade"):
-            grade = GRADES_IN.get(data["grade"], data["grade"])
-            allowed = [key for key, _label in hospital._fields["hospital_grade"].selection]
-            vals["hospital_grade"] = self._enum(grade, allowed + list(GRADES_IN), "grade")
-        for key, field_name in (("address", "street"), ("phone", "phone"), ("website", "website")):
-            if data.get(key):
-                vals[field_name] = data[key]
-        if data.get("introduction"):
-            vals["hospital_introduction"] = f"<p>{escape(data['introduction'])}</p>"
-        hospital.write(vals)
-        self._link(hospital, "updated")
-
-    def _process_master_departments(self, data):
-        self._require(data, "items")
-        Department = self.env["hr.department"].sudo().with_context(active_test=False)
-        for item in data["items"]:
-            if not isinstance(item, dict):
-                raise ValidationError(_("Each department must be an object."))
-            self._require(item, "code", "name")
-            vals = {"name": item["name"], "is_clinical": True, "active": item.get("active", True) is not False}
-            if item.get("category"):
-                vals["ihospital_category"] = DEPARTMENT_CATEGORIES_IN.get(item["category"], "other")
-            building = self.env["ihospital.building"]
-            if item.get("building"):
-                building = building.sudo().search(
-                    [("company_id", "=", self._hospital.id), ("name", "=", item["building"])], limit=1
-                )
-            floor_name = item.get("floor")
-            floor = building.floor_ids.filtered_domain([("name", "=", floor_name)])[:1] if building else False
-            rooms = [] if building else [item.get("building")]
-            rooms += [] if floor else [item.get("floor")]
-            rooms.append(item.get("room"))
-            vals.update(
-                {
-                    "building_id": building.id or False,
-                    "floor_id": floor.id if floor else False,
-                    "room": " ".join(str(r) for r in rooms if r) or False,
-                }
-            )
-            if item.get("phone"):
-                vals["phone"] = item["phone"]
-            if item.get("description"):
-                vals["public_description"] = f"<p>{escape(item['description'])}</p>"
-            department = Department.search(
-                [("company_id", "=", self._hospital.id), ("his_code", "=", item["code"])], limit=1
-            )
-            if department:
-                department.write(vals)
-                self._link(department, "updated")
-            else:
-                department = Department.create(dict(vals, his_code=item["code"], company_id=self._hospital.id))
-                self._link(department, "created")
-
-    def _process_master_doctors(self, data):
-        self._require(data, "items")
-        Employee = self.env["hr.employee"].sudo().with_context(active_test=False)
-        known_titles = [key for key, _label in Employee._fields["professional_title"].selection]
-        for item in data["items"]:
-            if not isinstance(item, dict):
-                raise ValidationError(_("Each doctor must be an object."))
-            self._require(item, "code", "name", "department_code")
-            department = self._department(item["department_code"])
-            vals = {
-                "name": item["name"],
-                "department_id": department.id,
-                "ihospital_role": "doctor",
-                "active": item.get("active", True) is not False,
-            }
-            if item.get("title"):
-                title = TITLES_IN.get(item["title"], item["title"])
-                vals["professional_title"] = self._enum(title, known_titles + list(TITLES_IN), "title")
-            if item.get("specialty"):
-                vals["specialty"] = item["specialty"]
-            if item.get("introduction"):
-                vals["public_profile"] = f"<p>{escape(item['introduction'])}</p>"
-            if item.get("gender"):
-                vals["gender"] = self._enum(item["gender"], ["male", "female", "other"], "gender")
-            if item.get("phone"):
-                vals["work_phone"] = item["phone"]
-            employee = Employee.search(
-                [("company_id", "=", self._hospital.id), ("his_code", "=", item["code"])], limit=1
-            )
-            if employee:
-                employee.write(vals)
-                self._link(employee, "updated")
-            else:
-                employee = Employee.create(dict(vals, his_code=item["code"], company_id=self._hospital.id))
-                self._link(employee, "created")
-
-    def _process_schedule_upsert(self, data):
-        self._require(data, "ref", "department_code", "doctor_code", "date", "session", "capacity")
-        department = self._department(data["department_code"])
-        doctor = self._doctor(data["doctor_code"])
-        schedule_model = self.env["ihospital.schedule"]
-        sessions = [key for key, _label in schedule_model._fields["session"].selection]
-        clinic_types = [key for key, _label in schedule_model._fields["clinic_type"].selection]
-        vals = {
-            "department_id": department.id,
-            "doctor_id": doctor.id,
-            "date": self._date(data["date"], "date"),
-            "session": self._enum(data["session"], sessions, "session"),
-            "clinic_type": self._enum(data.get("clinic_type") or "general", clinic_types, "clinic_type"),
-            "fee": self._number(data.get("fee") or 0, "fee", minimum=0),
-            "room": data.get("room") or False,
-        }
-        if data.get("slot_minutes"):
-            vals["slot_minutes"] = self._number(data["slot_minutes"], "slot_minutes", integer=True, minimum=1)
-        capacity = self._number(data["capacity"], "capacity", integer=True, minimum=1)
-        Schedule = schedule_model.sudo()
-        schedule = Schedule.search([("company_id", "=", self._hospital.id), ("his_ref", "=", data["ref"])], limit=1)
-        if not schedule:
-            # a clinic entered in the back office before the HIS was connected: the HIS takes it over
-            schedule = Schedule.search(
-                [
-                    ("company_id", "=", self._hospital.id),
-                    ("doctor_id", "=", doctor.id),
-                    ("date", "=", vals["date"]),
-                    ("session", "=", vals["session"]),
-                    ("his_ref", "=", False),
-                    ("state", "in", ("draft", "published")),
-                ],
-                limit=1,
-            )
-            if schedule:
-                schedule.write({"his_ref": data["ref"], "source": "his"})
-        if not schedule:
-            schedule = Schedule.create(
-                dict(vals, capacity=capacity, company_id=self._hospital.id, source="his", his_ref=data["ref"])
-            )
-            if schedule.date >= self._today():
-                schedule.action_publish()
-            self._link(schedule, "created")
-            return
-        if schedule.state in ("stopped", "cancelled"):
-            raise UserError(
-                _(
-                    "Schedule %(ref)s is %(state)s on the platform and cannot change; send a new reference.",
-                    ref=data["ref"],
-                    state=dict(schedule._fields["state"]._description_selection(self.env))[schedule.state],
-                )
-            )
-        changes = {}
-        for key, value in vals.items():
-            current = schedule[key]
-            current = current.id if isinstance(current, models.BaseModel) else current
-            if current != value:
-                changes[key] = value
-        if schedule.state != "draft" and schedule.slot_ids:
-            # numbers already given out keep their times: patients were told them
-            changes.pop("slot_minutes", None)
-        if changes:
-            schedule.write(changes)
-        schedule._his_set_capacity(capacity)
-        self._link(schedule, "updated")
-
-    def _process_schedule_stop(self, data):
-        self._require(data, "ref", "reason")
-        schedule = (
-            self.env["ihospital.schedule"]
-            .sudo()
-            .search([("company_id", "=", self._hospital.id), ("his_ref", "=", data["ref"])], limit=1)
-        )
-        if not schedule:
-            raise HisRetryError(
-                _("Schedule %s is not known yet (its schedule.upsert may come later).", data["ref"]),
-                keys=[waiting_key("schedule", data["ref"])],
-            )
-        if schedule.state == "draft":
-            schedule.action_cancel()
-        elif schedule.state == "published":
-            schedule.action_stop_clinic(data["reason"])
-        self._link(schedule, "updated")
-
-    def _process_patient(self, data):
-        self._require(data, "patient")
-        self._upsert_patient(data["patient"])
-
-    def _process_appointment_status(self, data):
-        self._require(data, "appointment_ref", "status")
-        status = self._enum(data["status"], ["booked", "attended", "cancelled", "no_show"], "status")
-        appointment = (
-            self.env["ihospital.appointment"]
-            .sudo()
-            .search([("company_id", "=", self._hospital.id), ("name", "=", data["appointment_ref"])], limit=1)
-        )
-        if not appointment:
-            raise HisRetryError(_("Appointment %s is not known on the platform.", data["appointment_ref"]))
-        self.write({"appointment_id": appointment.id, "patient_id": appointment.patient_id.id})
-        if data.get("his_ref"):
-            appointment.his_ref = data["his_ref"]
-        if status == "booked":
-            if appointment.his_ref:
-                appointment.his_sync_state = "synced"
-        elif status == "attended":
-            if appointment.state == "booked":
-                appointment.action_check_in()
-            elif appointment.state not in ("checked_in", "in_consultation", "done"):
-                raise UserError(
-                    _(
-                        "%(name)s cannot be marked attended: it is %(state)s.",
-                        name=appointment.name,
-                        state=appointment._state_label(),
-                    )
-                )
-        elif status == "cancelled":
-            if appointment.state != "cancelled":
-                appointment._cancel(by="hospital", reason=data.get("reason") or _("Cancelled in the HIS."))
-            appointment.his_sync_state = "cancelled"
-        elif appointment.state != "no_show":
-            appointment._mark_no_show()
-        self._link(appointment, "updated")
-
-    def _report_common(self, data):
-        """A result never waits for master data: a department or doctor code
-        the platform does not know yet is kept on the report (flagged for
-        the administrator) and resolved when the master data arrives."""
-        patient = self._patient(data["patient"])
-        self.patient_id = patient
-        states = ["preliminary", "final", "corrected"]
-        department_code, doctor_code = data.get("department_code") or False, data.get("doctor_code") or False
-        return {
-            "patient_id": patient.id,
-            "department_id": self._known(self._department, department_code).id,
-            "doctor_id": self._known(self._doctor, doctor_code).id,
-            "his_department_code": department_code,
-            "his_doctor_code": doctor_code,
-            "state": self._enum(data.get("status") or "final", states, "status"),
-            "reported_at": self._datetime(data["reported_at"], "reported_at"),
-            "source": "his",
-        }
-
-    def _upsert_report(self, model, report_no, vals, lines_field=None, lines=None):
-        Report = self.env[model].sudo()
-        report = Report.search([("company_id", "=", self._hospital.id), ("name", "=", report_no)], limit=1)
-        if lines_field:
-            vals[lines_field] = [Command.create(line) for line in lines]
-        if report:
-            if lines_field:
-                report[lines_field].unlink()
-            report.write(vals)
-            self._link(report, "updated")
-        else:
-            report = Report.create(dict(vals, name=report_no, company_id=self._hospital.id))
-            self._link(report, "created")
-        return report
-
-    def _process_lab_result(self, data):
-        self._require(data, "report_no", "patient", "title", "reported_at", "results")
-        flags = ["", "N", "H", "L", "HH", "LL", "A", "AA"]
-        lines = []
-        for index, result in enumerate(data["results"]):
-            if not isinstance(result, dict):
-                raise ValidationError(_("Each result must be an object."))
-            self._require(result, "code", "name", "value")
-            lines.append(
-                {
-                    "sequence": index + 1,
-                    "code": result["code"],
-                    "name": result["name"],
-                    "value": str(result["value"]),
-                    "value_type": self._enum(result.get("value_type") or "ST", ["NM", "ST"], "value_type"),
-                    "unit": result.get("unit") or False,
-                    "reference_range": result.get("reference_range") or False,
-                    "flag": self._enum(result.get("flag") or "", flags, "flag") or False,
-                }
-            )
-        vals = self._report_common(data)
-        vals.update(
-            {
-                "title": data["title"],
-                "specimen": data.get("specimen") or False,
-                "collected_at": self._datetime(data.get("collected_at"), "collected_at"),
-            }
-        )
-        self._upsert_report("ihospital.lab.report", data["report_no"], vals, "result_ids", lines)
-
-    def _process_imaging_report(self, data):
-        self._require(data, "report_no", "patient", "modality", "exam_name", "findings", "impression", "reported_at")
-        modalities = [key for key, _label in self.env["ihospital.imaging.report"]._fields["modality"].selection]
-        vals = self._report_common(data)
-        vals.update(
-            {
-                "modality": self._enum(data["modality"], modalities, "modality"),
-                "exam_name": data["exam_name"],
-                "body_part": data.get("body_part") or False,
-                "findings": data["findings"],
-                "impression": data["impression"],
-                "viewer_url": data.get("viewer_url") or False,
-            }
-        )
-        self._upsert_report("ihospital.imaging.report", data["report_no"], vals)
-
-    def _process_visit_record(self, data):
-        self._require(data, "visit_ref", "patient", "start")
-        patient = self._patient(data["patient"])
-        self.patient_id = patient
-        department = self._department(data.get("department_code"), required=True)
-        charges = []
-        for index, charge in enumerate(data.get("charges") or []):
-            if not isinstance(charge, dict):
-                raise ValidationError(_("Each charge must be an object."))
-            self._require(charge, "name", "amount")
-            charges.append(
-                {
-                    "sequence": index + 1,
-                    "code": charge.get("code") or False,
-                    "name": charge["name"],
-                    "category": charge.get("category") or False,
-                    "quantity": self._number(charge.get("quantity") or 1, "quantity"),
-                    "unit_price": self._number(charge.get("unit_price") or 0, "unit_price"),
-                    "amount": self._number(charge["amount"], "amount"),
-                    "insurance_amount": self._number(charge.get("insurance_amount") or 0, "insurance_amount"),
-                }
-            )
-        total = data.get("total_charges")
-        vals = {
-            "patient_id": patient.id,
-            "department_id": department.id,
-            "doctor_id": self._doctor(data.get("doctor_code")).id,
-            "visit_type": self._enum(
-                data.get("visit_type") or "outpatient", ["outpatient", "inpatient", "emergency"], "visit_type"
-            ),
-            "start": self._datetime(data["start"], "start"),
-            "end": self._datetime(data.get("end"), "end"),
-            "diagnosis": data.get("diagnosis") or False,
-            "total_charges": (
-                self._number(total, "total_charges") if total not in (None, "") else sum(c["amount"] for c in charges)
-            ),
-            "insurance_amount": self._number(data.get("insurance_amount") or 0, "insurance_amount"),
-            "charge_ids": [Command.create(charge) for charge in charges],
-        }
-        Visit = self.env["ihospital.visit"].sudo()
-        visit = Visit.search(
-            [("company_id", "=", self._hospital.id), ("source", "=", "his"), ("external_ref", "=", data["visit_ref"])],
-            limit=1,
-        )
-        if visit:
-            visit.charge_ids.unlink()
-            visit.write(vals)
-            self._link(visit, "updated")
-        else:
-            visit = Visit.create(dict(vals, company_id=self._hospital.id, source="his", external_ref=data["visit_ref"]))
-            self._link(visit, "created")
-
-    def _process_queue_call(self, data):
-        """A number called in a room by the hospital's queue system. The
-        platform follows the call when the number belongs to one of its
-        checked-in patients; walk-in patients registered at the window are
-        not on the platform, so their numbers change nothing here."""
-        self._require(data, "department_code", "number")
-        department = self._department(data["department_code"])
-        # queue systems print tickets such as "A019": the number is the trailing digits
-        digits = re.search(r"(\d+)\s*$", str(data["number"]))
-        number = self._number(digits.group(1) if digits else data["number"], "number", integer=True, minimum=1)
-        domain = [
-            ("company_id", "=", self._hospital.id),
-            ("department_id", "=", department.id),
-            ("date", "=", self._today()),
-            ("state", "=", "published"),
-        ]
-        if data.get("schedule_ref"):
-            domain.append(("his_ref", "=", data["schedule_ref"]))
-        elif data.get("room"):
-            domain.append(("room", "=", data["room"]))
-        schedules = self.env["ihospital.schedule"].sudo().search(domain)
-        if not schedules:
-            if data.get("schedule_ref"):
-                raise HisRetryError(
-                    _(
-                        "Schedule %(ref)s of %(department)s today is not known yet (its schedule.upsert may come "
-                        "later).",
-                        ref=data["schedule_ref"],
-                        department=department.name,
-                    ),
-                    keys=[waiting_key("schedule", data["schedule_ref"])],
-                )
-            raise ValidationError(
-                _("%(department)s has no published clinic today to call a number in.", department=department.name)
-            )
-        appointments = (
-            self.env["ihospital.appointment"]
-            .sudo()
-            .search(
-                [
-                    ("schedule_id", "in", schedules.ids),
-                    ("queue_number", "=", number),
-                    ("state", "in", ("checked_in", "in_consultation")),
-                ]
-            )
-        )
-        if len(appointments) > 1:
-            raise ValidationError(
-                _(
-                    "Number %(number)d is in several clinics of %(department)s today: give the room or schedule_ref.",
-                    number=number,
-                    department=department.name,
-                )
-            )
-        if not appointments:
-            return
-        self.write({"appointment_id": appointments.id, "patient_id": appointments.patient_id.id})
-        appointments._his_call()
-        self._link(appointments, "updated")
-
-    def _process_complaint(self, data):
-        self._require(data, "ref", "content")
-        patient = self.env["ihospital.patient"]
-        if data.get("patient"):
-            try:
-                patient = self._patient(data["patient"])
-            except HisRetryError:
-                # complainants need not be registered patients
-                patient = self.env["ihospital.patient"]
-        vals = {
-            "patient_id": patient.id,
-            "department_id": self._department(data.get("department_code")).id,
-            "employee_id": self._doctor(data.get("staff_code")).id,
-            "category": data.get("category") or False,
-            "content": data["content"],
-            "contact_phone": data.get("contact_phone") or False,
-            "source": "his",
-        }
-        if data.get("received_at"):
-            vals["received_at"] = self._datetime(data["received_at"], "received_at")
-        self.patient_id = patient
-        Complaint = self.env["ihospital.complaint"].sudo()
-        complaint = Complaint.search([("company_id", "=", self._hospital.id), ("ref", "=", data["ref"])], limit=1)
-        if complaint:
-            complaint.write(vals)
-            self._link(complaint, "updated")
-        else:
-            complaint = Complaint.create(dict(vals, ref=data["ref"], company_id=self._hospital.id))
-            self._link(complaint, "created")
 
     # ------------------------------------------------------------------ outbound
     @api.model
@@ -1087,11 +623,13 @@ class IhospitalHisMessage(models.Model):
         at once (without spending an attempt) those whose awaited record has
         arrived since they failed."""
         self._retry_satisfied()
-        self.search(
+        due = self.search(
             [("direction", "=", "in"), ("state", "=", "failed"), ("next_attempt_at", "<=", fields.Datetime.now())],
             order="next_attempt_at, id",
             limit=200,
-        )._process()
+        )
+        due._process()
+        due._retry_what_they_provide()
 
     @api.model
     def _retry_satisfied(self, limit=200):

@@ -58,7 +58,16 @@ class HisCase(BookingCase):
         }
         result = self.env["ihospital.his.endpoint"].with_user(user or self.user_gateway).gateway_submit(code, [payload])
         self.assertEqual(result[0]["control_id"], control_id)
-        return result[0]
+        if result[0]["state"] != "received":
+            return result[0]
+        self.process()
+        endpoint = self.env["ihospital.his.endpoint"].search([("code", "=", code)])
+        message = self.message(control_id).filtered(lambda m: m.endpoint_id == endpoint)
+        return {"control_id": control_id, "state": message.state, "error": message.error or ""}
+
+    def process(self):
+        """What the processing cron does right after the gateway's commit."""
+        self.Message.sudo()._cron_process()
 
     def message(self, control_id):
         return self.Message.search([("control_id", "=", control_id)])

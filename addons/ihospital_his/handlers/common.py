@@ -1,0 +1,96 @@
+"""What every handler of an inbound HIS message type shares: the registry
+that declares the types, the retry signal and the waiting keys."""
+
+import contextvars
+import re
+
+from odoo.tools.misc import hmac as misc_hmac
+
+# Set while the platform applies a message from the HIS, so that the changes
+# it makes are not sent back to the HIS. A Python context variable, not a
+# context key: an RPC caller sets any context key it likes.
+HIS_INBOUND = contextvars.ContextVar("ihospital_his_inbound", default=False)
+
+# waiting-key prefix -> where the awaited record is found
+KEY_LOOKUPS = {
+    "patient:his:": ("ihospital.patient", "his_patient_id"),
+    "patient:card:": ("ihospital.patient", "medical_card_number"),
+    "department:": ("hr.department", "his_code"),
+    "doctor:": ("hr.employee", "his_code"),
+    "schedule:": ("ihospital.schedule", "his_ref"),
+}
+
+# canonical inbound type -> its handler; filled by @register
+REGISTRY = {}
+
+
+def register(cls):
+    """Declare the handler of an inbound message type. The gateway's
+    schema, its HL7 routes and the message-type data are checked against
+    this registry (tests/test_his_registry.py)."""
+    if cls.message_type in REGISTRY:
+        raise ValueError(f"{cls.message_type} has two handlers")
+    REGISTRY[cls.message_type] = cls()
+    return cls
+
+
+class HisRetryError(Exception):
+    """A record the message refers to is not known yet: it may arrive in a
+    later message, so the message is retried with backoff, and at once when
+    a message brings what it waits for (`keys`, see waiting_key())."""
+
+    def __init__(self, message, keys=()):
+        super().__init__(message)
+        self.keys = tuple(keys)
+
+
+def waiting_key(kind, value):
+    """What a waiting message waits for, as a short key: 'patient:his:P0100',
+    'department:XNK', 'schedule:S-12'."""
+    return f"{kind}:{str(value).strip()}"
+
+
+def patient_keys(env, patient_data):
+    """The keys a patient object matches (its HIS id, card and ID number).
+    An ID number is kept as a keyed hash: the key shows no identity."""
+    keys = []
+    if patient_data.get("his_patient_id"):
+        keys.append(waiting_key("patient:his", patient_data["his_patient_id"]))
+    if patient_data.get("medical_card_number"):
+        keys.append(waiting_key("patient:card", patient_data["medical_card_number"]))
+    if patient_data.get("id_number"):
+        number = re.sub(r"[\s-]", "", str(patient_data["id_number"])).upper()
+        keys.append(waiting_key("patient:id", misc_hmac(env(su=True), "ihospital-his-waiting-id", number)[:24]))
+    return keys
+
+
+class Handler:
+    """How the platform applies one inbound message type.
+
+    `process(message, data)` applies one message (its record, with the
+    hospital's company, and its canonical data): it raises ValidationError
+    or UserError for data that can never be applied (the message is
+    parked) and HisRetryError for a record that may come later.
+
+    A handler whose messages arrive in volume also applies a whole run of
+    them set-based in `process_batch(messages)`, and returns the messages
+    it left for the one-by-one path (anything unusual: an update, bad
+    data); `processed` is what it applied, with the records it linked."""
+
+    message_type = None
+    batched = False
+
+    def provided_keys(self, env, data):
+        """The waiting keys a processed message of this type provides: what
+        waiting messages it may unblock."""
+        return []
+
+    def process(self, message, data):
+        raise NotImplementedError
+
+    def process_batch(self, messages):
+        return messages
+
+
+def items_of(data):
+    return [item for item in data.get("items") or [] if isinstance(item, dict)]

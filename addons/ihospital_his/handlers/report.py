@@ -1,0 +1,190 @@
+"""Lab results (检验报告, ORU^R01) and imaging reports (检查报告): what the
+HIS sends in volume, so they are applied set-based, a run at a time."""
+
+from collections import defaultdict
+
+from odoo import Command, _
+from odoo.exceptions import UserError, ValidationError
+
+from .common import Handler, register
+
+# Machine-made records: no chatter line, follower or tracking value for each.
+MACHINE_CREATE = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+}
+LAB_FLAGS = ["", "N", "H", "L", "HH", "LL", "A", "AA"]
+REPORT_STATES = ["preliminary", "final", "corrected"]
+
+
+class ReportHandler(Handler):
+    """What a lab and an imaging report share. A report never waits for
+    master data: a department or doctor code the platform does not know
+    yet is kept on the report (flagged for the administrator) and resolved
+    when the master data arrives."""
+
+    model = None
+    lines_field = None  # the one2many of lines replaced by an update
+    batched = True
+
+    def specific_vals(self, message, data):
+        """The report's own values from `data` (validated: raises
+        ValidationError for bad data)."""
+        raise NotImplementedError
+
+    def checked_vals(self, message, data):
+        """The report's values from `data` but its patient, department and
+        doctor: raises ValidationError for bad data before anything is
+        looked up."""
+        vals = self.specific_vals(message, data)
+        vals.update(
+            {
+                "name": data["report_no"],
+                "his_department_code": data.get("department_code") or False,
+                "his_doctor_code": data.get("doctor_code") or False,
+                "state": message._enum(data.get("status") or "final", REPORT_STATES, "status"),
+                "reported_at": message._datetime(data["reported_at"], "reported_at"),
+                "source": "his",
+            }
+        )
+        return vals
+
+    # ------------------------------------------------------------------ one message
+    def process(self, message, data):
+        vals = self.checked_vals(message, data)
+        patient = message._patient(data["patient"])
+        message.patient_id = patient
+        vals.update(
+            {
+                "patient_id": patient.id,
+                "department_id": message._known(message._department, vals["his_department_code"]).id,
+                "doctor_id": message._known(message._doctor, vals["his_doctor_code"]).id,
+            }
+        )
+        Report = message.env[self.model].sudo().with_context(**MACHINE_CREATE)
+        hospital = message._hospital
+        report = Report.search([("company_id", "=", hospital.id), ("name", "=", vals["name"])], limit=1)
+        if report:
+            if self.lines_field:
+                report[self.lines_field].unlink()
+            report.write(vals)
+            message._link(report, "updated")
+        else:
+            report = Report.create(dict(vals, company_id=hospital.id))
+            message._link(report, "created")
+
+    # ------------------------------------------------------------------ a run
+    def process_batch(self, messages):
+        """Create the new reports of a run of messages with one search per
+        kind of lookup and one create. Left for the one-by-one path (in
+        their order, after this run): a report number already known or
+        repeated in the run (an update), a patient not identified, bad
+        data."""
+        rest = messages.browse()
+        by_hospital = defaultdict(list)
+        for message in messages:
+            data = message.sudo().data or {}
+            try:
+                if not isinstance(data.get("patient"), dict):
+                    raise ValidationError(_("The field patient must be an object."))
+                vals = self.checked_vals(message, data)
+            except (ValidationError, UserError, KeyError, TypeError):
+                rest |= message  # the one-by-one path says what is wrong and parks it
+                continue
+            by_hospital[message._hospital].append((message, data["patient"], vals))
+        done, links = messages.browse(), []
+        for hospital, items in by_hospital.items():
+            Message = items[0][0]
+            Report = Message.env[self.model].sudo().with_context(**MACHINE_CREATE)
+            all_vals = [vals for _message, _patient, vals in items]
+            numbers = [vals["name"] for vals in all_vals]
+            known = set(
+                Report.search_fetch([("company_id", "=", hospital.id), ("name", "in", numbers)], ["name"]).mapped(
+                    "name"
+                )
+            )
+            patients = Message._patients_of(hospital, [patient_data for _message, patient_data, _vals in items])
+            departments = Message._codes_of(
+                hospital, "hr.department", [vals["his_department_code"] for vals in all_vals]
+            )
+            doctors = Message._codes_of(hospital, "hr.employee", [vals["his_doctor_code"] for vals in all_vals])
+            vals_list, created_for = [], []
+            for (message, _patient_data, vals), patient in zip(items, patients, strict=True):
+                if vals["name"] in known or not patient:
+                    rest |= message
+                    continue
+                known.add(vals["name"])
+                vals.update(
+                    {
+                        "company_id": hospital.id,
+                        "patient_id": patient.id,
+                        "department_id": departments.get(vals["his_department_code"], False),
+                        "doctor_id": doctors.get(vals["his_doctor_code"], False),
+                    }
+                )
+                vals_list.append(vals)
+                created_for.append((message, patient))
+            reports = Report.create(vals_list)
+            for (message, patient), report in zip(created_for, reports, strict=True):
+                message.patient_id = patient
+                links.append(
+                    {"message_id": message.id, "res_model": report._name, "res_id": report.id, "operation": "created"}
+                )
+                done |= message
+        messages.env["ihospital.his.message.link"].sudo().create(links)
+        return done, rest
+
+
+@register
+class LabResult(ReportHandler):
+    message_type = "lab.result"
+    model = "ihospital.lab.report"
+    lines_field = "result_ids"
+
+    def specific_vals(self, message, data):
+        message._require(data, "report_no", "patient", "title", "reported_at", "results")
+        lines = []
+        for index, result in enumerate(data["results"]):
+            if not isinstance(result, dict):
+                raise ValidationError(_("Each result must be an object."))
+            message._require(result, "code", "name", "value")
+            lines.append(
+                Command.create(
+                    {
+                        "sequence": index + 1,
+                        "code": result["code"],
+                        "name": result["name"],
+                        "value": str(result["value"]),
+                        "value_type": message._enum(result.get("value_type") or "ST", ["NM", "ST"], "value_type"),
+                        "unit": result.get("unit") or False,
+                        "reference_range": result.get("reference_range") or False,
+                        "flag": message._enum(result.get("flag") or "", LAB_FLAGS, "flag") or False,
+                    }
+                )
+            )
+        return {
+            "title": data["title"],
+            "specimen": data.get("specimen") or False,
+            "collected_at": message._datetime(data.get("collected_at"), "collected_at"),
+            "result_ids": lines,
+        }
+
+
+@register
+class ImagingReport(ReportHandler):
+    message_type = "imaging.report"
+    model = "ihospital.imaging.report"
+
+    def specific_vals(self, message, data):
+        message._require(data, "report_no", "patient", "modality", "exam_name", "findings", "impression", "reported_at")
+        modalities = [key for key, _label in message.env[self.model]._fields["modality"].selection]
+        return {
+            "modality": message._enum(data["modality"], modalities, "modality"),
+            "exam_name": data["exam_name"],
+            "body_part": data.get("body_part") or False,
+            "findings": data["findings"],
+            "impression": data["impression"],
+            "viewer_url": data.get("viewer_url") or False,
+        }

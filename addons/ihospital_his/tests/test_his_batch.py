@@ -1,0 +1,124 @@
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from ..handlers import REGISTRY
+from .common import HisCase
+from .test_his_inbound import LAB
+
+
+@tagged("post_install", "-at_install")
+class TestHisBatch(HisCase):
+    """The gateway's call stores a batch and returns; the processing cron
+    applies it set-based, in id order."""
+
+    def payload(self, control_id, message_type, data):
+        return {"control_id": control_id, "type": message_type, "protocol": "json", "raw": "{}", "data": data}
+
+    def results(self, count, first=1, **extra):
+        """`count` results of a patient who has no portal account (a report
+        ready notice is mail, not part of this count), none critical."""
+        vals = dict(LAB, patient={"medical_card_number": "T0002"}, results=LAB["results"][:1] * 2)
+        vals.update(extra)
+        return [
+            self.payload(f"B{n:05d}", "lab.result", dict(vals, report_no=f"LB-{n:05d}"))
+            for n in range(first, first + count)
+        ]
+
+    def send(self, payloads):
+        return self.env["ihospital.his.endpoint"].with_user(self.user_gateway).gateway_submit("t-his", payloads)
+
+    def test_submit_stores_a_batch_with_one_duplicate_search_and_one_create(self):
+        self.send(self.results(1, first=1))
+        self.env.flush_all()
+        # the same number of queries for 20 messages as for 40: one duplicate search, one create, one trigger
+        for first, count in ((100, 20), (200, 40)):
+            with self.assertQueryCount(__system__=10):
+                results = self.send(self.results(count, first=first) + self.results(1, first=1))
+                self.env.flush_all()
+            self.assertEqual([r["state"] for r in results], ["received"] * count + ["duplicate"])
+        messages = self.Message.search([("control_id", "like", "B00")])
+        self.assertEqual(set(messages.mapped("state")), {"received"})
+        self.assertFalse(self.env["ihospital.lab.report"].search([("name", "like", "LB-")]))
+
+    def test_a_batch_is_applied_with_a_fixed_number_of_queries(self):
+        """One search per kind of lookup and one create, however many
+        results the batch holds."""
+        for first, count in ((1000, 20), (2000, 40)):
+            self.send(self.results(count, first=first))
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with self.assertQueryCount(__system__=26):
+                self.Message.sudo()._cron_process()
+                self.env.flush_all()
+            reports = self.env["ihospital.lab.report"].search([("name", "like", f"LB-0{first // 1000}")])
+            self.assertEqual(len(reports), count)
+            self.assertEqual(len(reports.result_ids), 2 * count)
+            self.assertEqual(reports.patient_id, self.patient_surgery)
+        messages = self.Message.search([("control_id", "like", "B0")])
+        self.assertEqual(set(messages.mapped("state")), {"processed"})
+        self.assertEqual(messages.patient_id, self.patient_surgery)
+        self.assertEqual(len(messages.link_ids), 60)
+        # machine-made records carry no chatter line
+        self.assertFalse(reports.message_ids)
+
+    def test_critical_results_of_a_batch_alert_at_once(self):
+        self.send(self.results(3, first=5000) + self.results(2, first=5100, results=LAB["results"]))
+        self.process()
+        critical = self.env["ihospital.lab.report"].search([("name", "like", "LB-051"), ("is_critical", "=", True)])
+        self.assertEqual(len(critical), 2)
+        self.assertEqual(critical.activity_ids.user_id, self.user_doctor)
+        self.assertFalse(self.env["ihospital.lab.report"].search([("name", "like", "LB-050")]).activity_ids)
+
+    def test_order_and_the_unusual_messages_of_a_batch(self):
+        """A registration applies before the results after it; an update, a
+        bad message and a result of an unknown patient go one by one,
+        without stopping the others."""
+        patient = {"his_patient_id": "P-NEW", "name": "黄小明", "gender": "male", "birth_date": "1990-02-03"}
+        batch = [
+            self.payload("O1", "lab.result", dict(LAB, report_no="LO-1", patient={"his_patient_id": "P-NEW"})),
+            self.payload("O2", "patient.register", {"patient": patient}),
+            self.payload("O3", "lab.result", dict(LAB, report_no="LO-2", patient={"his_patient_id": "P-NEW"})),
+            self.payload("O4", "lab.result", dict(LAB, report_no="LO-2", status="corrected", results=LAB["results"][:1],
+                                                  patient={"his_patient_id": "P-NEW"})),
+            self.payload("O5", "lab.result", dict(LAB, report_no="LO-3", results=[{"code": "X"}])),
+            self.payload("O6", "lab.result", dict(LAB, report_no="LO-4")),
+        ]  # fmt: skip
+        self.send(batch)
+        self.process()
+        state = {
+            m.control_id: m.state
+            for m in self.Message.search([("control_id", "in", ["O1", "O2", "O3", "O4", "O5", "O6"])])
+        }
+        new_patient = self.env["ihospital.patient"].search([("his_patient_id", "=", "P-NEW")])
+        self.assertEqual(state["O2"], "processed")
+        self.assertEqual(state["O5"], "dead")
+        self.assertEqual((state["O3"], state["O4"], state["O6"]), ("processed",) * 3)
+        corrected = self.env["ihospital.lab.report"].search([("name", "=", "LO-2")])
+        self.assertEqual(
+            (corrected.patient_id, corrected.state, len(corrected.result_ids)), (new_patient, "corrected", 1)
+        )
+        # the result that overtook the registration waited, and was applied once the patient arrived
+        self.assertEqual(state["O1"], "processed")
+        self.assertEqual(self.env["ihospital.lab.report"].search([("name", "=", "LO-1")]).patient_id, new_patient)
+
+    def test_a_run_that_fails_as_a_whole_is_applied_one_by_one(self):
+        self.send(self.results(5, first=3000))
+        with (
+            patch.object(type(REGISTRY["lab.result"]), "process_batch", side_effect=RuntimeError("bug")),
+            self.assertLogs("odoo.addons.ihospital_his.models.ihospital_his_message", "ERROR"),
+        ):
+            self.process()
+        messages = self.Message.search([("control_id", "like", "B030")])
+        self.assertEqual(set(messages.mapped("state")), {"processed"})
+        self.assertEqual(len(self.env["ihospital.lab.report"].search([("name", "like", "LB-030")])), 5)
+
+    def test_a_busy_queue_is_applied_in_batches(self):
+        with patch("odoo.addons.ihospital_his.models.ihospital_his_message.PROCESS_BATCH", 4):
+            self.send(self.results(10, first=4000))
+            with patch.object(type(self.env["ir.cron"]), "_notify_progress") as progress:
+                self.process()
+            progress.assert_called_once_with(done=4, remaining=6)
+            self.process()
+            self.process()
+        self.assertEqual(set(self.Message.search([("control_id", "like", "B040")]).mapped("state")), {"processed"})
