@@ -5,9 +5,12 @@ registration arrives."""
 
 import json
 
+from psycopg2 import IntegrityError
+
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import ID_WOMAN_1990, IhospitalCase
 
@@ -124,12 +127,15 @@ class TestUnmatchedReports(UnmatchedCase):
             self._unmatched(ref=ID_WOMAN_1990)
 
     def test_patient_deletion_never_orphans_reports(self):
+        """patient_id is no longer required: it keeps the restrict policy it
+        had, so that deleting a patient never turns reports unmatched."""
         patient = self.env["ihospital.patient"].create({"name": "Wu Min", "company_id": self.hospital.id})
-        self.env["ihospital.lab.report"].create(
+        report = self.env["ihospital.lab.report"].create(
             {"name": "LAB-9", "company_id": self.hospital.id, "title": "Glucose", "patient_id": patient.id}
         )
-        with self.assertRaises(Exception), self.cr.savepoint():
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
             patient.unlink()
+        self.assertEqual(report.patient_id, patient)
 
     def test_attach_by_key_within_the_hospital(self):
         report = self._unmatched()
