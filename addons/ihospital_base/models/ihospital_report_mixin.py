@@ -182,10 +182,12 @@ class IhospitalReportMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        vals_list = self._with_performing_department(vals_list)
-        for vals in vals_list:
-            if vals.get("his_patient_keys"):
-                vals["his_patient_keys"] = self._his_keys_value(vals["his_patient_keys"])
+        vals_list = [
+            dict(vals, his_patient_keys=self._his_keys_value(vals["his_patient_keys"]))
+            if vals.get("his_patient_keys")
+            else vals
+            for vals in self._with_performing_department(vals_list)
+        ]
         reports = super().create(vals_list)
         reports._notify_report_ready()
         return reports
