@@ -52,6 +52,7 @@
         "demo/res_users_demo.xml",
         "demo/hr_employee_demo.xml",
         "demo/ihospital_demo_generate.xml",
+        "demo/ihospital_report_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

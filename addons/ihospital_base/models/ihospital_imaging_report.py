@@ -18,6 +18,7 @@ class IhospitalImagingReport(models.Model):
     _description = "Imaging Report"
     _inherit = ["ihospital.report.mixin"]
     _rec_names_search = ["name", "exam_name"]
+    _performing_department_setting = "ihospital_imaging_department_id"
 
     modality = fields.Selection(MODALITIES, required=True, default="radiology")
     exam_name = fields.Char(string="Examination", required=True)

@@ -9,6 +9,7 @@ class IhospitalLabReport(models.Model):
     _description = "Lab Report"
     _inherit = ["ihospital.report.mixin"]
     _rec_names_search = ["name", "title"]
+    _performing_department_setting = "ihospital_lab_department_id"
 
     title = fields.Char(string="Panel", required=True, help="e.g. Complete blood count (血常规).")
     specimen = fields.Char()
@@ -53,18 +54,44 @@ class IhospitalLabReport(models.Model):
         HIS) may not be allowed to assign work to clinicians; it only
         creates the activity and flags the report."""
         for report_sudo in self.sudo().filtered(lambda r: r.is_critical and not r.critical_alerted):
-            lines = report_sudo.result_ids.filtered("is_critical")
             report_sudo.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=_("Critical value: %(report)s %(title)s", report=report_sudo.name, title=report_sudo.title),
-                note=_(
-                    "%(patient)s: %(values)s",
-                    patient=report_sudo.patient_id.name,
-                    values=", ".join(f"{line.name} {line.value} {line.unit or ''} ({line.flag})" for line in lines),
-                ),
+                note=report_sudo._critical_note(),
                 user_id=report_sudo._critical_recipient().id,
             )
             report_sudo.critical_alerted = True
+
+    def _critical_note(self):
+        """Who the critical values are of, and the values. An unmatched
+        report has no name to show yet: its HIS reference instead."""
+        self.ensure_one()
+        values = ", ".join(
+            f"{line.name} {line.value} {line.unit or ''} ({line.flag})"
+            for line in self.result_ids.filtered("is_critical")
+        )
+        if not self.patient_id:
+            return _(
+                "Unidentified patient (HIS ref %(ref)s): %(values)s", ref=self.his_patient_ref or "-", values=values
+            )
+        return _("%(patient)s: %(values)s", patient=self.patient_id.name, values=values)
+
+    def _on_patient_identified(self):
+        """A critical value alerted while its patient was unidentified: the
+        recipient now learns whose it is (a new to-do naming the patient)."""
+        res = super()._on_patient_identified()
+        for report_sudo in self.sudo().filtered(lambda r: r.is_critical and r.critical_alerted):
+            report_sudo.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=_(
+                    "Critical value, patient identified: %(report)s %(title)s",
+                    report=report_sudo.name,
+                    title=report_sudo.title,
+                ),
+                note=report_sudo._critical_note(),
+                user_id=report_sudo._critical_recipient().id,
+            )
+        return res
 
     def _critical_recipient(self):
         """Who must act on a critical value: the ordering doctor, else the

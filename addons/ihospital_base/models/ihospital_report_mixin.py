@@ -1,5 +1,10 @@
+from collections import defaultdict
+
+from stdnum.cn import ric
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
 from odoo.tools import format_datetime
 
 REPORT_STATES = [("preliminary", "Preliminary"), ("final", "Final"), ("corrected", "Corrected")]
@@ -13,7 +18,13 @@ class IhospitalReportMixin(models.AbstractModel):
     portal accounts the hospital confirmed for the patient when a report is
     created final or finalized/corrected later. The notice does not even
     name the report (a test's title can say too much); its content stays
-    behind the identity check of /my/reports."""
+    behind the identity check of /my/reports.
+
+    A report from the HIS whose patient is not registered on the platform
+    yet is stored at once without patient (unmatched, 待匹配): its performing
+    department (the laboratory, radiology) and the administrators see it,
+    a critical value alerts at once, and it is attached when the patient's
+    registration arrives (`_attach_unmatched`) or by an administrator."""
 
     _name = "ihospital.report.mixin"
     _description = "Patient Report"
@@ -25,14 +36,43 @@ class IhospitalReportMixin(models.AbstractModel):
         "mail.activity.mixin",
     ]
     _order = "reported_at desc, id desc"
+    _engine_fields = ("his_patient_ref", "his_patient_keys", "is_unmatched")
+    # the res.company field holding the default performing department
+    _performing_department_setting = None
 
     name = fields.Char(string="Report Number", required=True, index=True, copy=False, tracking=True)
+    # Not required: a result from the HIS is stored before its patient is
+    # known (see _check_patient). Deleting a patient never orphans reports.
     patient_id = fields.Many2one(
         "ihospital.patient",
-        required=True,
         index=True,
         tracking=True,
+        ondelete="restrict",
         domain="[('company_id', '=', company_id)]",
+    )
+    his_patient_ref = fields.Char(
+        string="HIS Patient Reference",
+        readonly=True,
+        help="The HIS patient id or medical card number the result came with, to find its patient by hand.",
+    )
+    # What identifies the awaited patient, as space-delimited keys
+    # (' patient:his:P0100 patient:card:123 patient:id:<keyed hash> '):
+    # the patient's registration finds its reports by them. No identity in
+    # clear; technical, so kept off the users' screens.
+    his_patient_keys = fields.Char(readonly=True, index="trigram", copy=False, groups="base.group_system")
+    is_unmatched = fields.Boolean(
+        compute="_compute_is_unmatched",
+        store=True,
+        index=True,
+        help="The patient of this report is not identified yet: it is attached when the HIS registers the patient, "
+        "or by an administrator.",
+    )
+    performing_department_id = fields.Many2one(
+        "hr.department",
+        index=True,
+        domain="[('company_id', '=', company_id)]",
+        help="The department that performed the test or examination (e.g. the laboratory): its staff see the "
+        "report, also while its patient is not identified.",
     )
     visit_id = fields.Many2one("ihospital.visit", index=True, domain="[('patient_id', '=', patient_id)]")
     department_id = fields.Many2one(
@@ -64,6 +104,11 @@ class IhospitalReportMixin(models.AbstractModel):
         ("name_company_uniq", "unique(company_id, name)", "This report number is already used in this hospital."),
     ]
 
+    @api.depends("patient_id")
+    def _compute_is_unmatched(self):
+        for report in self:
+            report.is_unmatched = not report.patient_id
+
     @api.depends("his_department_code", "his_doctor_code", "department_id", "doctor_id")
     def _compute_codes_to_resolve(self):
         for report in self:
@@ -89,11 +134,40 @@ class IhospitalReportMixin(models.AbstractModel):
                 [("company_id", "=", company.id), ("doctor_id", "=", False), ("his_doctor_code", "=", doctor.his_code)]
             ).write({"doctor_id": doctor.id})
 
-    @api.constrains("company_id", "patient_id", "department_id", "doctor_id", "visit_id")
+    @api.constrains("patient_id", "source")
+    def _check_patient(self):
+        for report in self:
+            if not report.patient_id and report.source != "his":
+                raise ValidationError(
+                    _(
+                        "Report %(report)s needs its patient: only results from the HIS may wait for theirs.",
+                        report=report.name,
+                    )
+                )
+
+    @api.constrains("his_patient_ref")
+    def _check_his_patient_ref(self):
+        """The reference is shown to every role that sees the report: an ID
+        number must never land there."""
+        for report in self:
+            if report.his_patient_ref and ric.is_valid(report.his_patient_ref):
+                raise ValidationError(
+                    _(
+                        "The HIS patient reference of a report is the HIS patient id or medical card number, never an "
+                        "ID number."
+                    )
+                )
+
+    @api.constrains("company_id", "patient_id", "department_id", "doctor_id", "visit_id", "performing_department_id")
     def _check_report_hospital(self):
         for report in self:
             hospital = report.company_id
-            others = (report.patient_id.company_id, report.department_id.company_id, report.doctor_id.company_id)
+            others = (
+                report.patient_id.company_id,
+                report.department_id.company_id,
+                report.doctor_id.company_id,
+                report.performing_department_id.company_id,
+            )
             if any(company and company != hospital for company in others) or (
                 report.visit_id and report.visit_id.patient_id != report.patient_id
             ):
@@ -108,22 +182,101 @@ class IhospitalReportMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [
+            dict(vals, his_patient_keys=self._his_keys_value(vals["his_patient_keys"]))
+            if vals.get("his_patient_keys")
+            else vals
+            for vals in self._with_performing_department(vals_list)
+        ]
         reports = super().create(vals_list)
         reports._notify_report_ready()
         return reports
 
     def write(self, vals):
+        if vals.get("his_patient_keys"):
+            vals = dict(vals, his_patient_keys=self._his_keys_value(vals["his_patient_keys"]))
         before = {report.id: report.state for report in self} if "state" in vals else {}
+        unmatched = self.filtered("is_unmatched") if vals.get("patient_id") else self.browse()
         res = super().write(vals)
-        if before:
-            self.filtered(lambda r: before[r.id] != r.state)._notify_report_ready()
+        changed = self.filtered(lambda r: before[r.id] != r.state) if before else self.browse()
+        identified = unmatched.filtered("patient_id")
+        (changed | identified)._notify_report_ready()
+        if identified:
+            identified._on_patient_identified()
         return res
+
+    @api.model
+    def _his_keys_value(self, keys):
+        """The stored form of patient keys (a list or a string): space
+        delimited, with a space at both ends so that ' key ' matches whole
+        keys only."""
+        keys = keys.split() if isinstance(keys, str) else [key for key in keys if key]
+        return f" {' '.join(keys)} " if keys else False
+
+    @api.model
+    def _with_performing_department(self, vals_list):
+        """The hospital's default performing department (its laboratory,
+        its radiology) for reports created without one."""
+        setting = self._performing_department_setting
+        missing = [vals for vals in vals_list if "performing_department_id" not in vals]
+        if not setting or not missing:
+            return vals_list
+        default_company = self.env.company.id
+        company_ids = {vals.get("company_id") or default_company for vals in missing}
+        companies = self.env["res.company"].sudo().browse(company_ids)
+        departments = {company.id: company[setting].id for company in companies}
+        return [
+            vals
+            if "performing_department_id" in vals
+            else dict(vals, performing_department_id=departments[vals.get("company_id") or default_company])
+            for vals in vals_list
+        ]
 
     def _ihospital_report_label(self):
         return self.display_name
 
+    @api.model
+    def _attach_unmatched(self, company, key_patients):
+        """Attach to their patients the unmatched reports of `company` that
+        waited for one of the keys of `key_patients` ({key: patient}, the
+        patients the HIS just registered or updated; keys as in
+        `his_patient_keys`). Set-based: one search for all keys, one write
+        per patient. A report whose keys name two different patients is
+        left for an administrator. Returns the attached reports."""
+        patients = {key: patient for key, patient in key_patients.items() if patient and patient.company_id == company}
+        if not patients:
+            return self.browse()
+        Report_sudo = self.sudo()
+        reports_sudo = Report_sudo.search(
+            [("company_id", "=", company.id), ("is_unmatched", "=", True)]
+            + expression.OR([[("his_patient_keys", "like", f" {key} ")] for key in sorted(patients)]),
+            order="id",
+        )
+        ids_by_patient = defaultdict(list)
+        for report_sudo in reports_sudo:
+            found = {patients[key] for key in report_sudo.his_patient_keys.split() if key in patients}
+            if len(found) == 1:
+                ids_by_patient[found.pop()].append(report_sudo.id)
+        attached_sudo = Report_sudo
+        # machine work on a hot path: no tracking message per report
+        for patient, ids in ids_by_patient.items():
+            batch_sudo = Report_sudo.with_context(tracking_disable=True).browse(ids)
+            batch_sudo.write({"patient_id": patient.id, "his_patient_keys": False})
+            attached_sudo |= batch_sudo
+        return self.browse(attached_sudo.ids)
+
+    def _on_patient_identified(self):
+        """These unmatched reports just got their patient (from the HIS or
+        by hand): the keys that waited for it are spent (sudo: engine
+        field)."""
+        spent_sudo = self.sudo().filtered("his_patient_keys")
+        if spent_sudo:
+            spent_sudo.write({"his_patient_keys": False})
+
     def _notify_report_ready(self):
         for report_sudo in self.sudo().with_context(mail_notify_force_send=False):
+            if not report_sudo.patient_id:
+                continue  # nobody to tell yet: told when the patient is identified
             accounts = report_sudo.patient_id._confirmed_accounts()
             if not accounts or report_sudo.state not in NOTIFY_STATES:
                 continue

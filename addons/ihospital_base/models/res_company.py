@@ -116,6 +116,22 @@ class ResCompany(models.Model):
         help="A staff session without any request for this long is signed out. 0 keeps sessions open.",
     )
 
+    # Who performs tests and examinations: their staff see the reports,
+    # also those whose patient is not identified yet.
+    ihospital_lab_department_id = fields.Many2one(
+        "hr.department",
+        string="Laboratory",
+        domain="[('company_id', '=', id)]",
+        help="The department that performs lab tests (检验科): new lab reports are its by default.",
+    )
+    ihospital_imaging_department_id = fields.Many2one(
+        "hr.department",
+        string="Imaging Department",
+        domain="[('company_id', '=', id)]",
+        help="The department that performs imaging examinations (放射科/影像科): new imaging reports are its by "
+        "default.",
+    )
+
     def _ihospital_reminders_due(self, now=None):
         """Whether it is past the hour of the day-before reminders, in the
         hospital's time zone."""
@@ -136,6 +152,15 @@ class ResCompany(models.Model):
         for company in self:
             if company.ihospital_audit_retention_days < MIN_RETENTION_DAYS:
                 raise ValidationError(_("Access logs are kept at least %d days (six months).", MIN_RETENTION_DAYS))
+
+    @api.constrains("ihospital_lab_department_id", "ihospital_imaging_department_id")
+    def _check_report_departments(self):
+        for company in self:
+            departments = company.ihospital_lab_department_id | company.ihospital_imaging_department_id
+            if any(department.company_id != company for department in departments):
+                raise ValidationError(
+                    _("The laboratory and the imaging department must be departments of the hospital.")
+                )
 
     @api.constrains("hospital_latitude", "hospital_longitude")
     def _check_hospital_coordinates(self):

@@ -69,3 +69,21 @@ class TestRpcAttacks(HttpCase):
         self.authenticate("patient", "patient")
         _result, error = self._call("ihospital.visit", "search_read", [[]], {"fields": ["diagnosis"]})
         self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+
+    def test_unmatched_report_reaches_the_lab_only(self):
+        report = self.env.ref("ihospital_base.ihospital_lab_report_unmatched_demo")
+        self.assertTrue(report.is_unmatched)
+        self.authenticate("lab", "lab")
+        result, error = self._call(
+            "ihospital.lab.report", "search_read", [[("is_unmatched", "=", True)]], {"fields": ["name"]}
+        )
+        self.assertIn(report.id, [row["id"] for row in result or []], error)
+        for login in ("nurse", "doctor", "head", "doctor2"):
+            self.authenticate(login, login)
+            _result, error = self._call("ihospital.lab.report", "read", [report.ids, ["name", "his_patient_ref"]])
+            self.assertEqual(error.get("name"), "odoo.exceptions.AccessError", login)
+            _result, error = self._call("ihospital.lab.result", "read", [report.result_ids.ids, ["value"]])
+            self.assertEqual(error.get("name"), "odoo.exceptions.AccessError", login)
+        self.authenticate("hospadmin", "hospadmin")
+        result, error = self._call("ihospital.lab.report", "read", [report.ids, ["his_patient_ref"]])
+        self.assertEqual(result and result[0]["his_patient_ref"], "H00988123", error)

@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import timedelta
 from unittest.mock import patch
@@ -147,6 +148,55 @@ class TestPortalReports(PortalReportsCase):
         self.assertEqual(response.status_code, 404)
         self.assertFalse(self._verification(patient=self.other_patient))
         self.assertFalse(self._sms)
+
+    def test_unmatched_reports_never_reach_the_portal(self):
+        """A report whose patient the HIS has not registered yet belongs to
+        nobody: no account lists, counts or opens it, even one whose
+        identity check is valid and whose patient's HIS keys it carries."""
+        self.patient.sudo().write({"his_patient_id": "P-TOUR"})
+        verification = self.env["ihospital.report.verification"]._get_for(self.portal_user, self.patient)
+        verification.sudo().write({"verified_until": fields.Datetime.now() + timedelta(minutes=10)})
+        self.authenticate("patient", "patient")
+
+        def counter():
+            response = self.url_open(
+                "/my/counters",
+                data=json.dumps({"params": {"counters": ["ihospital_report_count"]}}),
+                headers={"Content-Type": "application/json"},
+            )
+            return response.json()["result"]["ihospital_report_count"]
+
+        before = counter()
+        unmatched = (
+            self.env["ihospital.lab.report"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.hospital.id,
+                    "name": "LIS-UNMATCHED-1",
+                    "source": "his",
+                    "his_patient_ref": "P-TOUR",
+                    "his_patient_keys": " patient:his:P-TOUR ",
+                    "title": "Unmatched Panel",
+                    "result_ids": [(0, 0, {"name": "Troponin", "value": "9.9", "flag": "HH"})],
+                }
+            )
+        )
+        self.assertEqual(counter(), before)
+        listing = self.url_open("/my/reports")
+        self.assertIn("LAB-TOUR-1", listing.text, "the account's own reports are listed and readable")
+        self.assertIn("Tour Blood Count", listing.text)
+        self.assertNotIn("LIS-UNMATCHED-1", listing.text)
+        self.assertNotIn("Unmatched Panel", listing.text)
+        for url in (
+            f"/my/reports/lab/{unmatched.id}",
+            f"/my/reports/lab/{unmatched.id}/pdf",
+            f"/my/reports?patient={self.patient.id}",
+        ):
+            response = self.url_open(url)
+            self.assertNotIn("Troponin", response.text, url)
+            self.assertNotIn("LIS-UNMATCHED-1", response.text, url)
+        self.assertEqual(self.url_open(f"/my/reports/lab/{unmatched.id}").status_code, 404)
 
     def test_no_portal_access_rights_on_reports(self):
         """Without them the identity check cannot be bypassed over JSON-RPC."""
