@@ -115,7 +115,11 @@ his = "127.0.0.1:{self.his_json_port}"
             return conn.execute("SELECT count(*) FROM inbound WHERE state = 'pending'").fetchone()[0]
 
     def wait_drained(self, timeout=120):
+        """The gateway's spool reached Odoo, and Odoo applied what it stored
+        (its processing cron runs right after each gateway call)."""
         wait_for(lambda: self.spool_pending() == 0, timeout, "the gateway's spool to reach Odoo")
+        received = [("direction", "=", "in"), ("state", "=", "received")]
+        wait_for(lambda: self.rpc.count("ihospital.his.message", received) == 0, 60, "Odoo to apply what it received")
 
     def messages(self, control_ids):
         return self.rpc(
@@ -163,11 +167,6 @@ def test_simulated_hospital_traffic_lands_in_odoo(stack):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     stack.wait_drained()
-    wait_for(
-        lambda: rpc.count("ihospital.his.message", [("direction", "=", "in"), ("state", "=", "received")]) == 0,
-        60,
-        "Odoo to process what it received",
-    )
     # The channels are processed by separate workers: a result may overtake
     # its patient's registration and wait for it; the retry cron, woken by
     # whichever commits last, processes it within moments.

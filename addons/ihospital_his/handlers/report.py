@@ -6,7 +6,7 @@ from collections import defaultdict
 from odoo import Command, _
 from odoo.exceptions import UserError, ValidationError
 
-from .common import Handler, register
+from .common import Handler, HisRetryError, patient_keys, register
 
 # Machine-made records: no chatter line, follower or tracking value for each.
 MACHINE_CREATE = {
@@ -54,19 +54,23 @@ class ReportHandler(Handler):
     # ------------------------------------------------------------------ one message
     def process(self, message, data):
         vals = self.checked_vals(message, data)
-        patient = message._patient(data["patient"])
+        try:
+            patient = message._patient(data["patient"])
+        except HisRetryError:
+            patient = message.env["ihospital.patient"]
         message.patient_id = patient
         vals.update(
-            {
-                "patient_id": patient.id,
-                "department_id": message._known(message._department, vals["his_department_code"]).id,
-                "doctor_id": message._known(message._doctor, vals["his_doctor_code"]).id,
-            }
+            self.patient_vals(message, data["patient"], patient),
+            department_id=message._known(message._department, vals["his_department_code"]).id,
+            doctor_id=message._known(message._doctor, vals["his_doctor_code"]).id,
         )
         Report = message.env[self.model].sudo().with_context(**MACHINE_CREATE)
         hospital = message._hospital
         report = Report.search([("company_id", "=", hospital.id), ("name", "=", vals["name"])], limit=1)
         if report:
+            if report.patient_id and not patient:
+                # a correction naming a patient not known yet keeps the patient the report has
+                vals = {key: value for key, value in vals.items() if key not in self.patient_vals(message, {}, patient)}
             if self.lines_field:
                 report[self.lines_field].unlink()
             report.write(vals)
@@ -75,13 +79,27 @@ class ReportHandler(Handler):
             report = Report.create(dict(vals, company_id=hospital.id))
             message._link(report, "created")
 
+    @staticmethod
+    def patient_vals(message, patient_data, patient):
+        """The report's patient, or, for a patient not identified yet, what
+        attaches the report to the registration when it arrives: it is
+        stored at once as an unmatched report (待匹配), seen by the lab
+        and the administrators, never left waiting."""
+        if patient:
+            return {"patient_id": patient.id, "his_patient_ref": False, "his_patient_keys": False}
+        ref = patient_data.get("his_patient_id") or patient_data.get("medical_card_number")
+        return {
+            "patient_id": False,
+            "his_patient_ref": str(ref).strip() if ref else False,
+            "his_patient_keys": " ".join(patient_keys(message.env, patient_data)) or False,
+        }
+
     # ------------------------------------------------------------------ a run
     def process_batch(self, messages):
         """Create the new reports of a run of messages with one search per
         kind of lookup and one create. Left for the one-by-one path (in
         their order, after this run): a report number already known or
-        repeated in the run (an update), a patient not identified, bad
-        data."""
+        repeated in the run (an update), bad data."""
         rest = messages.browse()
         by_hospital = defaultdict(list)
         for message in messages:
@@ -111,18 +129,16 @@ class ReportHandler(Handler):
             )
             doctors = Message._codes_of(hospital, "hr.employee", [vals["his_doctor_code"] for vals in all_vals])
             vals_list, created_for = [], []
-            for (message, _patient_data, vals), patient in zip(items, patients, strict=True):
-                if vals["name"] in known or not patient:
+            for (message, patient_data, vals), patient in zip(items, patients, strict=True):
+                if vals["name"] in known:
                     rest |= message
                     continue
                 known.add(vals["name"])
                 vals.update(
-                    {
-                        "company_id": hospital.id,
-                        "patient_id": patient.id,
-                        "department_id": departments.get(vals["his_department_code"], False),
-                        "doctor_id": doctors.get(vals["his_doctor_code"], False),
-                    }
+                    self.patient_vals(message, patient_data, patient),
+                    company_id=hospital.id,
+                    department_id=departments.get(vals["his_department_code"], False),
+                    doctor_id=doctors.get(vals["his_doctor_code"], False),
                 )
                 vals_list.append(vals)
                 created_for.append((message, patient))

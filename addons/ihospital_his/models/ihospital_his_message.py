@@ -244,9 +244,7 @@ class IhospitalHisMessage(models.Model):
                     )  # fmt: skip
                     self.flush_model()
             except Exception:  # noqa: BLE001 - applied one by one below, each error on its message
-                _logger.exception(
-                    "%d %s messages failed as a run; applying them one by one", len(run), message_type
-                )
+                _logger.exception("%d %s messages failed as a run; applying them one by one", len(run), message_type)
                 done, rest = self.browse(), enabled
             finally:
                 HIS_INBOUND.reset(inbound)

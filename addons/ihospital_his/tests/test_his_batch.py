@@ -48,7 +48,7 @@ class TestHisBatch(HisCase):
             self.send(self.results(count, first=first))
             self.env.flush_all()
             self.env.invalidate_all()
-            with self.assertQueryCount(__system__=26):
+            with self.assertQueryCount(__system__=27):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
             reports = self.env["ihospital.lab.report"].search([("name", "like", f"LB-0{first // 1000}")])
@@ -122,3 +122,38 @@ class TestHisBatch(HisCase):
             self.process()
             self.process()
         self.assertEqual(set(self.Message.search([("control_id", "like", "B040")]).mapped("state")), {"processed"})
+
+    def test_a_result_of_an_unknown_patient_is_stored_at_once_and_attached_on_registration(self):
+        """Never parked, never waiting: stored unmatched (the lab and the
+        administrators see it; a critical value alerts at once), then
+        attached when the registration arrives, by HIS id or ID number."""
+        by_id = dict(LAB, report_no="LU-1", patient={"his_patient_id": "P-LATER"})
+        by_number = dict(LAB, report_no="LU-2", patient={"id_type": "passport", "id_number": "E50000001"})
+        imaging = {
+            "report_no": "IU-1", "patient": {"his_patient_id": "P-LATER"}, "modality": "ct", "exam_name": "胸部CT",
+            "findings": "双肺纹理清晰", "impression": "未见异常", "reported_at": "2026-01-10T10:00:00+08:00",
+        }  # fmt: skip
+        self.send(
+            [
+                self.payload("U1", "lab.result", by_id),
+                self.payload("U2", "lab.result", by_number),
+                self.payload("U3", "imaging.report", imaging),
+            ]
+        )
+        self.process()
+        messages = self.Message.search([("control_id", "in", ["U1", "U2", "U3"])])
+        self.assertEqual(set(messages.mapped("state")), {"processed"})
+        Lab, Imaging = self.env["ihospital.lab.report"], self.env["ihospital.imaging.report"]
+        unmatched = Lab.search([("name", "in", ["LU-1", "LU-2"])])
+        self.assertEqual(unmatched.mapped("is_unmatched"), [True, True])
+        self.assertEqual(set(unmatched.mapped("his_patient_ref")), {"P-LATER", False})
+        self.assertNotIn("E50000001", " ".join(unmatched.sudo().mapped("his_patient_keys")), "keys show no identity")
+        self.assertEqual(len(unmatched.activity_ids), 2, "critical values alert at once")
+        self.assertTrue(Imaging.search([("name", "=", "IU-1")]).is_unmatched)
+        patient = {"his_patient_id": "P-LATER", "name": "晚到", "id_type": "passport", "id_number": "E50000001",
+                   "birth_date": "1960-01-01"}  # fmt: skip
+        self.assertEqual(self.submit("patient.register", {"patient": patient})["state"], "processed")
+        registered = self.env["ihospital.patient"].search([("his_patient_id", "=", "P-LATER")])
+        self.assertEqual(unmatched.patient_id, registered)
+        self.assertEqual(Imaging.search([("name", "=", "IU-1")]).patient_id, registered)
+        self.assertFalse(unmatched.filtered("is_unmatched"))

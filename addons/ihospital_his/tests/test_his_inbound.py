@@ -20,6 +20,8 @@ LAB = {
         {"code": "K", "name": "Potassium", "value": "6.9", "unit": "mmol/L", "flag": "HH"},
     ],
 }
+# a visit waits for its patient (a lab result never does: it is stored unmatched)
+VISIT = {"visit_ref": "V-1", "department_code": "T-XNK", "start": "2026-01-10T09:00:00+08:00"}
 
 
 @tagged("post_install", "-at_install")
@@ -296,8 +298,8 @@ class TestHisInbound(HisCase):
         self.assertEqual(other["state"], "processed")
 
     def test_unknown_patient_fails_then_retries_then_dies(self):
-        data = dict(LAB, report_no="L-9", patient={"his_patient_id": "P-LATE"})
-        result = self.submit("lab.result", data)
+        data = dict(VISIT, visit_ref="V-L9", patient={"his_patient_id": "P-LATE"})
+        result = self.submit("visit.record", data)
         self.assertEqual(result["state"], "failed")
         message = self.message(result["control_id"])
         self.assertEqual(message.attempts, 1)
@@ -316,19 +318,21 @@ class TestHisInbound(HisCase):
         self.submit("patient.register", {"patient": dict(late, birth_date="1960-01-01")})
         message.with_user(self.user_admin).action_reprocess()
         self.assertEqual(message.state, "processed")
-        self.assertTrue(self.env["ihospital.lab.report"].search([("name", "=", "L-9")]))
+        self.assertTrue(self.env["ihospital.visit"].search([("external_ref", "=", "V-L9")]))
 
     def test_only_what_new_data_unblocks_is_retried_at_once(self):
-        """A result waiting for its patient is not retried (nor spends an
+        """A visit waiting for its patient is not retried (nor spends an
         attempt) on unrelated registrations; its own patient's registration
         retries it at once, whether it named the patient by HIS id or by ID
         number."""
         by_id = self.message(
-            self.submit("lab.result", dict(LAB, report_no="L-W1", patient={"his_patient_id": "P-WAIT"}))["control_id"]
+            self.submit("visit.record", dict(VISIT, visit_ref="V-W1", patient={"his_patient_id": "P-WAIT"}))[
+                "control_id"
+            ]
         )
         by_number = self.message(
             self.submit(
-                "lab.result", dict(LAB, report_no="L-W2", patient={"id_type": "passport", "id_number": "E20000002"})
+                "visit.record", dict(VISIT, visit_ref="V-W2", patient={"id_type": "passport", "id_number": "E20000002"})
             )["control_id"]
         )
         self.assertEqual((by_id.state, by_id.attempts, by_number.state), ("failed", 1, "failed"))
@@ -352,11 +356,11 @@ class TestHisInbound(HisCase):
         self.assertEqual(by_number.state, "processed")
 
     def test_a_registration_committed_meanwhile_is_caught_by_the_retry_cron(self):
-        """Another worker registered the patient while this result was
+        """Another worker registered the patient while this visit was
         failing: the retry cron (woken after every registration) processes
         it at once, before its backoff."""
-        data = dict(LAB, report_no="L-R", patient={"his_patient_id": "P-RACE"})
-        waiting = self.message(self.submit("lab.result", data)["control_id"])
+        data = dict(VISIT, visit_ref="V-R", patient={"his_patient_id": "P-RACE"})
+        waiting = self.message(self.submit("visit.record", data)["control_id"])
         self.assertEqual(waiting.state, "failed")
         self.env["ihospital.patient"].create(
             {"name": "Race", "company_id": self.hospital.id, "his_patient_id": "P-RACE", "id_type": "passport",
