@@ -54,6 +54,7 @@ class ForwardConfig:
     backoff_max: float = 30.0
     max_fault_attempts: int = 5
     idle_interval: float = 1.0
+    linger: float = 0.1
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,13 @@ def make_config(tmp_path, platform, monkeypatch):
             "odoo": {"url": platform.url, "db": "test", "login": "gw", "timeout": 5, "heartbeat_interval": 0.2},
             "spool": {"path": "spool.sqlite3"},
             "limits": {"read_timeout": 2, "max_message_bytes": 64 * 1024},
-            "forward": {"backoff_initial": 0.02, "backoff_max": 0.1, "idle_interval": 0.05, "max_fault_attempts": 3},
+            "forward": {
+                "backoff_initial": 0.02,
+                "backoff_max": 0.1,
+                "idle_interval": 0.05,
+                "linger": 0.01,
+                "max_fault_attempts": 3,
+            },
             "outbound": {"pull_interval": 0.05, "his_timeout": 0.5},
         }
         for name, values in sections.items():

@@ -10,6 +10,7 @@ from odoo.tools import format_datetime
 REPORT_STATES = [("preliminary", "Preliminary"), ("final", "Final"), ("corrected", "Corrected")]
 REPORT_SOURCES = [("manual", "Manual"), ("his", "HIS")]
 NOTIFY_STATES = ("final", "corrected")
+NOTICE_BATCH = 200
 
 
 class IhospitalReportMixin(models.AbstractModel):
@@ -36,11 +37,13 @@ class IhospitalReportMixin(models.AbstractModel):
         "mail.activity.mixin",
     ]
     _order = "reported_at desc, id desc"
-    _engine_fields = ("his_patient_ref", "his_patient_keys", "is_unmatched")
+    _engine_fields = ("his_patient_ref", "his_patient_keys", "is_unmatched", "ready_notice_due")
     # the res.company field holding the default performing department
     _performing_department_setting = None
 
     name = fields.Char(string="Report Number", required=True, index=True, copy=False, tracking=True)
+    # the "report ready" notice waits for the notices cron (_cron_send_ready_notices)
+    ready_notice_due = fields.Boolean(readonly=True, copy=False, index=True)
     # Not required: a result from the HIS is stored before its patient is
     # known (see _check_patient). Deleting a patient never orphans reports.
     patient_id = fields.Many2one(
@@ -274,9 +277,41 @@ class IhospitalReportMixin(models.AbstractModel):
             spent_sudo.write({"his_patient_keys": False})
 
     def _notify_report_ready(self):
+        """Queue the "report ready" notice of these reports (final or
+        corrected, patient known): the notices cron sends it right after
+        commit, in batches, so that storing results (a run of the HIS's)
+        never waits for mail."""
+        due = self.filtered(lambda report: report.patient_id and report.state in NOTIFY_STATES)
+        if due:
+            due.sudo().write({"ready_notice_due": True})
+            self._wake_ready_notices()
+
+    def _wake_ready_notices(self):
+        self.env.ref("ihospital_base.ir_cron_report_ready_notices").sudo()._trigger()
+
+    @api.model
+    def _cron_send_ready_notices(self):
+        """Send the queued "report ready" notices of every kind of report,
+        oldest first, a batch per call; what is left makes the cron run
+        again at once."""
+        done = remaining = 0
+        for model in sorted(self.env.registry.descendants(["ihospital.report.mixin"], "_inherit")):
+            Report = self.env[model].sudo()
+            if Report._abstract:
+                continue
+            due = [("ready_notice_due", "=", True)]
+            batch = Report.search(due, order="id", limit=NOTICE_BATCH)
+            batch.write({"ready_notice_due": False})
+            batch._send_ready_notices()
+            done += len(batch)
+            remaining += Report.search_count(due) if len(batch) == NOTICE_BATCH else 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    def _send_ready_notices(self):
+        """Tell the patient's confirmed portal accounts. The notice does not
+        even name the report; its content stays behind the identity check
+        of /my/reports."""
         for report_sudo in self.sudo().with_context(mail_notify_force_send=False):
-            if not report_sudo.patient_id:
-                continue  # nobody to tell yet: told when the patient is identified
             accounts = report_sudo.patient_id._confirmed_accounts()
             if not accounts or report_sudo.state not in NOTIFY_STATES:
                 continue

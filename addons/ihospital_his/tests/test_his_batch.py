@@ -43,24 +43,42 @@ class TestHisBatch(HisCase):
 
     def test_a_batch_is_applied_with_a_fixed_number_of_queries(self):
         """One search per kind of lookup and one create, however many
-        results the batch holds."""
+        results and patients the batch holds; the patients' "report ready"
+        notices are queued for their own cron, not sent in the batch."""
+        patients = self.env["ihospital.patient"].create(
+            [
+                {"name": f"批量{n}", "company_id": self.hospital.id, "medical_card_number": f"TB{n:03d}"}
+                for n in range(40)
+            ]
+        )
+        for patient in patients[:8:2]:
+            self.env["ihospital.patient.account"].create(
+                {"patient_id": patient.id, "user_id": self.user_portal.id, "relation": "other", "state": "confirmed"}
+            )
         for first, count in ((1000, 20), (2000, 40)):
-            self.send(self.results(count, first=first))
+            payloads = self.results(count, first=first)
+            for n, payload in enumerate(payloads):
+                payload["data"]["patient"] = {"medical_card_number": f"TB{n:03d}"}
+            self.send(payloads)
             self.env.flush_all()
             self.env.invalidate_all()
-            with self.assertQueryCount(__system__=27):
+            with self.assertQueryCount(__system__=31):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
             reports = self.env["ihospital.lab.report"].search([("name", "like", f"LB-0{first // 1000}")])
             self.assertEqual(len(reports), count)
             self.assertEqual(len(reports.result_ids), 2 * count)
-            self.assertEqual(reports.patient_id, self.patient_surgery)
+            self.assertEqual(reports.patient_id, patients[:count])
+            self.assertTrue(all(reports.mapped("ready_notice_due")))
         messages = self.Message.search([("control_id", "like", "B0")])
         self.assertEqual(set(messages.mapped("state")), {"processed"})
-        self.assertEqual(messages.patient_id, self.patient_surgery)
+        self.assertEqual(messages.patient_id, patients)
         self.assertEqual(len(messages.link_ids), 60)
         # machine-made records carry no chatter line
         self.assertFalse(reports.message_ids)
+        self.env["ihospital.lab.report"]._cron_send_ready_notices()
+        told = reports.filtered(lambda r: r.message_ids.partner_ids)
+        self.assertEqual(told.patient_id, patients[:8:2])
 
     def test_critical_results_of_a_batch_alert_at_once(self):
         self.send(self.results(3, first=5000) + self.results(2, first=5100, results=LAB["results"]))

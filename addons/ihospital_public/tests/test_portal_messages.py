@@ -19,6 +19,7 @@ class TestPortalMessages(DemoPatientCase):
                 "title": "Liver Function",
             }
         )
+        cls.report._cron_send_ready_notices()  # what the notices cron does right after the commit
         cls.consultation = (
             cls.env["ihospital.consultation"]
             .sudo()

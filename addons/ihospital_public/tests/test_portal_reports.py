@@ -268,6 +268,11 @@ class TestPortalReports(PortalReportsCase):
 
     def test_report_ready_message(self):
         partner = self.portal_user.partner_id
+        send_notices = self.env["ihospital.lab.report"]._cron_send_ready_notices
+        # queued by the report's creation, sent by the notices cron right after commit
+        self.assertTrue(self.lab.ready_notice_due)
+        send_notices()
+        self.assertFalse(self.lab.ready_notice_due)
         message = self.lab.message_ids.filtered(lambda m: partner in m.partner_ids)
         self.assertEqual(len(message), 1)
         self.assertNotIn("Potassium", message.body, "the notice does not carry the results")
@@ -282,6 +287,8 @@ class TestPortalReports(PortalReportsCase):
                 "state": "preliminary",
             }
         )
+        send_notices()
         self.assertFalse(preliminary.message_ids.filtered(lambda m: partner in m.partner_ids))
         preliminary.state = "final"
+        send_notices()
         self.assertTrue(preliminary.message_ids.filtered(lambda m: partner in m.partner_ids))
