@@ -33,7 +33,7 @@ class TestHisBatch(HisCase):
         self.env.flush_all()
         # the same number of queries for 20 messages as for 40: one duplicate search, one create, one trigger
         for first, count in ((100, 20), (200, 40)):
-            with self.assertQueryCount(__system__=10):
+            with self.assertQueryCount(__system__=8):
                 results = self.send(self.results(count, first=first) + self.results(1, first=1))
                 self.env.flush_all()
             self.assertEqual([r["state"] for r in results], ["received"] * count + ["duplicate"])
