@@ -84,9 +84,10 @@ class Forwarder:
             backoff.reset()
             if count < self.config.batch_size:  # a full batch means more may be waiting: go on at once
                 await pause(self.config.idle_interval, stop, self._wake)
-                # a burst of arrivals gathers into one call rather than one call each: fewer round trips
-                # and less work on both sides, which keeps the acknowledgements to the hospital quick
-                await pause(self.config.linger, stop)
+                if self._wake.is_set():
+                    # a burst of arrivals gathers into one call rather than one call each: fewer round
+                    # trips and less work on both sides, which keeps the acknowledgements quick
+                    await pause(self.config.linger, stop)
 
     async def forward_once(self) -> tuple[int, bool]:
         """One round over the oldest pending messages; return (how many were taken, did one stay blocked)."""

@@ -295,10 +295,8 @@ class IhospitalReportMixin(models.AbstractModel):
         oldest first, a batch per call; what is left makes the cron run
         again at once."""
         done = remaining = 0
-        for model in sorted(self.env.registry.descendants(["ihospital.report.mixin"], "_inherit")):
+        for model in self._report_models():
             Report = self.env[model].sudo()
-            if Report._abstract:
-                continue
             due = [("ready_notice_due", "=", True)]
             batch = Report.search(due, order="id", limit=NOTICE_BATCH)
             batch.write({"ready_notice_due": False})
@@ -306,6 +304,12 @@ class IhospitalReportMixin(models.AbstractModel):
             done += len(batch)
             remaining += Report.search_count(due) if len(batch) == NOTICE_BATCH else 0
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+
+    @api.model
+    def _report_models(self):
+        """The kinds of report (lab, imaging, ...): every model built on this one."""
+        models = self.env.registry.descendants(["ihospital.report.mixin"], "_inherit")
+        return sorted(model for model in models if not self.env[model]._abstract)
 
     def _send_ready_notices(self):
         """Tell the patient's confirmed portal accounts. The notice does not

@@ -4,6 +4,8 @@ that declares the types, the retry signal and the waiting keys."""
 import contextvars
 import re
 
+from stdnum.cn import ric
+
 from odoo.tools.misc import hmac as misc_hmac
 
 # Set while the platform applies a message from the HIS, so that the changes
@@ -52,16 +54,28 @@ def waiting_key(kind, value):
 
 def patient_keys(env, patient_data):
     """The keys a patient object matches (its HIS id, card and ID number).
-    An ID number is kept as a keyed hash: the key shows no identity."""
+    An ID number is kept as a keyed hash: the key shows no identity (nor
+    does a card number that is an ID number, as many hospitals' cards are)."""
     keys = []
     if patient_data.get("his_patient_id"):
         keys.append(waiting_key("patient:his", patient_data["his_patient_id"]))
-    if patient_data.get("medical_card_number"):
-        keys.append(waiting_key("patient:card", patient_data["medical_card_number"]))
+    card = patient_data.get("medical_card_number")
+    if card:
+        card = str(card).strip()
+        keys.append(waiting_key("patient:card", _hashed(env, card) if is_id_number(card) else card))
     if patient_data.get("id_number"):
-        number = re.sub(r"[\s-]", "", str(patient_data["id_number"])).upper()
-        keys.append(waiting_key("patient:id", misc_hmac(env(su=True), "ihospital-his-waiting-id", number)[:24]))
+        keys.append(waiting_key("patient:id", _hashed(env, patient_data["id_number"])))
     return keys
+
+
+def is_id_number(value):
+    """Whether `value` is a resident identity card number (居民身份证号)."""
+    return ric.is_valid(re.sub(r"[\s-]", "", str(value)).upper())
+
+
+def _hashed(env, number):
+    number = re.sub(r"[\s-]", "", str(number)).upper()
+    return misc_hmac(env(su=True), "ihospital-his-waiting-id", number)[:24]
 
 
 class Handler:
@@ -89,7 +103,8 @@ class Handler:
         raise NotImplementedError
 
     def process_batch(self, messages):
-        return messages
+        """(applied, left for the one-by-one path)"""
+        return messages.browse(), messages
 
 
 def items_of(data):

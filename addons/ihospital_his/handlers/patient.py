@@ -10,11 +10,9 @@ class PatientHandler(Handler):
 
     def process(self, message, data):
         message._require(data, "patient")
-        patient = message._upsert_patient(data["patient"])
-        # the results that came before their patient's registration
-        keys = dict.fromkeys(self.provided_keys(message.env, data), patient)
-        for model in ("ihospital.lab.report", "ihospital.imaging.report"):
-            message.env[model]._attach_unmatched(message._hospital, keys)
+        # the results that came before their patient's registration are
+        # attached by the patient itself (ihospital.patient._his_attach_unmatched)
+        message._upsert_patient(data["patient"])
 
 
 @register

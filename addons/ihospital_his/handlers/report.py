@@ -6,7 +6,7 @@ from collections import defaultdict
 from odoo import Command, _
 from odoo.exceptions import UserError, ValidationError
 
-from .common import Handler, HisRetryError, patient_keys, register
+from .common import Handler, HisRetryError, is_id_number, patient_keys, register
 
 # Machine-made records: no chatter line, follower or tracking value for each.
 MACHINE_CREATE = {
@@ -71,6 +71,7 @@ class ReportHandler(Handler):
             if report.patient_id and not patient:
                 # a correction naming a patient not known yet keeps the patient the report has
                 vals = {key: value for key, value in vals.items() if key not in self.patient_vals(message, {}, patient)}
+                message.patient_id = report.patient_id
             if self.lines_field:
                 report[self.lines_field].unlink()
             report.write(vals)
@@ -87,10 +88,12 @@ class ReportHandler(Handler):
         and the administrators, never left waiting."""
         if patient:
             return {"patient_id": patient.id, "his_patient_ref": False, "his_patient_keys": False}
-        ref = patient_data.get("his_patient_id") or patient_data.get("medical_card_number")
+        refs = [patient_data.get(key) for key in ("his_patient_id", "medical_card_number")]
+        # shown to the lab to match by hand: never an ID number (a card may be one)
+        ref = next((str(ref).strip() for ref in refs if ref and not is_id_number(ref)), False)
         return {
             "patient_id": False,
-            "his_patient_ref": str(ref).strip() if ref else False,
+            "his_patient_ref": ref,
             "his_patient_keys": " ".join(patient_keys(message.env, patient_data)) or False,
         }
 
@@ -105,8 +108,8 @@ class ReportHandler(Handler):
         for message in messages:
             data = message.sudo().data or {}
             try:
-                if not isinstance(data.get("patient"), dict):
-                    raise ValidationError(_("The field patient must be an object."))
+                if not isinstance(data.get("patient"), dict) or not message._patient_identifiers(data["patient"]):
+                    raise ValidationError(_("The field patient must be an object with an identifier."))
                 vals = self.checked_vals(message, data)
             except (ValidationError, UserError, KeyError, TypeError):
                 rest |= message  # the one-by-one path says what is wrong and parks it

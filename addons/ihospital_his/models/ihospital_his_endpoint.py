@@ -1,4 +1,5 @@
 import logging
+import uuid
 from datetime import timedelta
 
 from psycopg2.errors import UniqueViolation
@@ -226,7 +227,9 @@ class IhospitalHisEndpoint(models.Model):
         answer at once: one result per message, same order ("received",
         "duplicate", or "dead" with its error for a message that can never
         be applied). The processing cron applies them right after this
-        commit, in id order, so each patient's messages keep their order."""
+        commit, in the order stored: a gateway forwards each endpoint's
+        messages in spool order, one call at a time, so each patient's
+        messages keep their order."""
         endpoint_sudo = self._gateway_endpoint(code)
         if not isinstance(messages, list | tuple):
             raise ValidationError(_("gateway_submit expects a list of messages."))
@@ -376,7 +379,7 @@ class IhospitalHisEndpoint(models.Model):
         return {
             "endpoint_id": self.id,
             "direction": "in",
-            "control_id": control_id or f"NO-CONTROL-ID-{fields.Datetime.now():%Y%m%d%H%M%S%f}",
+            "control_id": control_id or f"NO-CONTROL-ID-{uuid.uuid4().hex}",
             "message_type": message_type or "unknown",
             "protocol": payload.get("protocol") if payload.get("protocol") in ("hl7", "json") else self.protocol,
             "raw": payload.get("raw") or False,

@@ -11,7 +11,7 @@ from odoo import _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN
 from odoo.addons.ihospital_base.models.ihospital_patient import IDENTITY_GROUP, mask_identity_text
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from ..handlers import HIS_INBOUND, KEY_LOOKUPS, REGISTRY, HisRetryError, patient_keys, waiting_key
 
@@ -236,7 +236,8 @@ class IhospitalHisMessage(models.Model):
             enabled = run.filtered(lambda m: m.message_type in m.endpoint_id.message_type_ids.mapped("code"))
             inbound = HIS_INBOUND.set(True)
             try:
-                with self.env.cr.savepoint():
+                # muted: a failing INSERT of a whole run would log its values (patients' data)
+                with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                     done, rest = handler.process_batch(enabled)
                     done.write(
                         {"state": "processed", "attempts": 1, "processed_at": fields.Datetime.now(), "error": False,
@@ -271,6 +272,10 @@ class IhospitalHisMessage(models.Model):
         for endpoint, endpoint_keys in keys.items():
             if endpoint_keys:
                 endpoint._retry_waiting(endpoint_keys)
+        if any(keys.values()):
+            # a message failing meanwhile in another transaction is the
+            # retry cron's (_retry_satisfied), woken for after this commit
+            self.env.ref("ihospital_his.ir_cron_his_retry")._trigger()
 
     def _fail(self, attempts, error, keys=()):
         """Failed: retried later, or parked after the endpoint's max attempts."""

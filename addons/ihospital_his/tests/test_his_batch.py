@@ -175,3 +175,38 @@ class TestHisBatch(HisCase):
         self.assertEqual(unmatched.patient_id, registered)
         self.assertEqual(Imaging.search([("name", "=", "IU-1")]).patient_id, registered)
         self.assertFalse(unmatched.filtered("is_unmatched"))
+
+    def test_a_card_that_is_an_id_number_is_never_shown_and_still_attaches(self):
+        """Many hospitals use the identity card as the visit card: such a
+        result is stored unmatched without showing the number (not even
+        in its keys), and attached when the patient is known."""
+        card = "440106199202023419"
+        self.send(
+            [
+                self.payload("I1", "lab.result", dict(LAB, report_no="LI-1", patient={"medical_card_number": card})),
+                self.payload("I2", "lab.result", dict(LAB, report_no="LI-2", patient={"name": "无标识"})),
+                self.payload("I3", "lab.result", dict(LAB, report_no="LI-3", patient={"medical_card_number": card})),
+            ]
+        )
+        self.process()
+        state = {m.control_id: m.state for m in self.Message.search([("control_id", "in", ["I1", "I2", "I3"])])}
+        self.assertEqual(state, {"I1": "processed", "I2": "dead", "I3": "processed"}, "no identifier: refused")
+        reports = self.env["ihospital.lab.report"].search([("name", "in", ["LI-1", "LI-3"])])
+        self.assertEqual(reports.mapped("his_patient_ref"), [False, False])
+        self.assertNotIn(card, " ".join(reports.sudo().mapped("his_patient_keys")))
+        self.assertFalse(self.env["ihospital.lab.report"].search([("name", "=", "LI-2")]))
+        # the back office registers the patient with that card: the results are attached
+        patient = self.env["ihospital.patient"].create(
+            {"name": "卡号即身份证", "company_id": self.hospital.id, "medical_card_number": card}
+        )
+        self.assertEqual(reports.patient_id, patient)
+
+    def test_a_his_patient_id_learnt_later_attaches_the_results(self):
+        """The HIS's answer to patient.sync gives a platform patient its HIS
+        id: the results the HIS sent for that id before are attached."""
+        self.send([self.payload("S1", "lab.result", dict(LAB, report_no="LS-1", patient={"his_patient_id": "P-SYNC"}))])
+        self.process()
+        report = self.env["ihospital.lab.report"].search([("name", "=", "LS-1")])
+        self.assertTrue(report.is_unmatched)
+        self.patient_surgery.sudo().his_patient_id = "P-SYNC"
+        self.assertEqual(report.patient_id, self.patient_surgery)
