@@ -94,6 +94,11 @@ class Handler:
     message_type = None
     batched = False
 
+    @property
+    def provides(self):
+        """Whether processed messages of this type may unblock waiting ones."""
+        return type(self).provided_keys is not Handler.provided_keys
+
     def provided_keys(self, env, data):
         """The waiting keys a processed message of this type provides: what
         waiting messages it may unblock."""

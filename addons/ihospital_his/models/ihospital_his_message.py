@@ -233,7 +233,8 @@ class IhospitalHisMessage(models.Model):
             if not (handler and handler.batched and len(run) > 1):
                 run._process()
                 continue
-            enabled = run.filtered(lambda m: m.message_type in m.endpoint_id.message_type_ids.mapped("code"))
+            enabled_types = {endpoint: set(endpoint.message_type_ids.mapped("code")) for endpoint in run.endpoint_id}
+            enabled = run.filtered(lambda m, types=enabled_types: m.message_type in types[m.endpoint_id])
             inbound = HIS_INBOUND.set(True)
             try:
                 # muted: a failing INSERT of a whole run would log its values (patients' data)
@@ -267,7 +268,8 @@ class IhospitalHisMessage(models.Model):
         """Retry at once the waiting messages that these processed messages
         unblock (a registration for the results that overtook it)."""
         keys = defaultdict(set)
-        for message in self.filtered(lambda m: m.state == "processed"):
+        providers = {name for name, handler in REGISTRY.items() if handler.provides}
+        for message in self.filtered(lambda m: m.state == "processed" and m.message_type in providers):
             keys[message.endpoint_id].update(provided_keys(self.env, message.message_type, message.sudo().data))
         for endpoint, endpoint_keys in keys.items():
             if endpoint_keys:
