@@ -335,10 +335,11 @@ class IhospitalPortal(PaymentPortal):
             slot_id = int(slot_id) if slot_id else None
         except (TypeError, ValueError) as error:
             raise UserError(_("Choose a clinic and a patient.")) from error
-        try:
-            patient = self._ihospital_managed_patient(patient_id)
-        except (AccessError, MissingError) as error:
-            raise UserError(_("You do not manage this patient.")) from error
+        # the link gives both the patient and the name the account knows it by
+        link_sudo = managed_links_sudo([patient_id])
+        if not link_sudo:
+            raise UserError(_("You do not manage this patient."))
+        patient = link_sudo.patient_id
         # sudo: public clinic data of this website; _book re-checks every booking rule
         try:
             schedule_sudo = self._ihospital_bookable_schedule(schedule_id)
@@ -355,7 +356,7 @@ class IhospitalPortal(PaymentPortal):
             channel="portal",
             user=request.env.user,
             slot=slot_sudo,
-            patient_label=managed_links_sudo(patient.ids).portal_name,
+            patient_label=link_sudo.portal_name,
         )
 
     @http.route("/my/ihospital/book", type="json", auth="user", methods=["POST"])
