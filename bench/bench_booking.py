@@ -11,9 +11,10 @@ and drops it afterwards). Steps:
    HAProxy as in production: Odoo's own listen queue (8 x workers) is far too
    short for hundreds of simultaneous connections, so a reverse proxy holds
    them and passes Odoo no more than its workers can take;
-3. every client makes one request to a trivial route (warm sessions and
-   workers, so that both phases pay the same); then all clients POST to the
-   portal's booking route, /my/ihospital/book, at once;
+3. every client makes one signed-in request (Odoo's session info: a
+   session's first request records its device and rewrites the session),
+   so that both phases find warm sessions and workers; then all clients
+   POST to the portal's booking route, /my/ihospital/book, at once;
 4. the same clients then POST to a trivial JSON route (Odoo's version info):
    the baseline, measured in the same run on the same machine;
 5. the database is checked: booked appointments, slots booked beyond capacity.
@@ -333,9 +334,11 @@ def main():
     process = start_odoo(args, port)
     proxy, port = start_proxy(args, port)
     try:
-        # every client makes one request first: the workers' registries and
-        # every session are warm, so that the race and the baseline pay the same
-        race(port, "/web/webclient/version_info", [({}, sid) for sid, _p in sessions], args.timeout)
+        # every client makes one signed-in request first (a session's first
+        # one records its device and rewrites the session file): the
+        # workers' registries and every session are warm, so that the race
+        # and the baseline pay the same
+        race(port, "/web/session/get_session_info", [({}, sid) for sid, _p in sessions], args.timeout)
         booking_requests = [({"schedule_id": schedule_id, "patient_id": pid}, sid) for sid, pid in sessions]
         booking_time, booking = race(port, "/my/ihospital/book", booking_requests, args.timeout)
         baseline_time, baseline = race(

@@ -17,6 +17,16 @@ REMINDER_BATCH = 500
 NOTICE_BATCH = 200
 # The notices an appointment's patient gets, in the order they are sent.
 NOTICE_KINDS = ("booked", "reminder", "turn_near", "stop", "cancelled")
+# The hospital's settings a booking reads (its currency: for the fee).
+BOOKING_RULE_FIELDS = [
+    "currency_id",
+    "booking_real_name",
+    "booking_max_per_day",
+    "booking_max_per_department_day",
+    "booking_noshow_limit",
+    "booking_noshow_days",
+    "booking_hold_minutes",
+]
 CHANNELS = [("portal", "Online"), ("phone", "Phone"), ("window", "Window"), ("his", "HIS")]
 STATES = [
     ("held", "Awaiting Payment"),
@@ -278,6 +288,7 @@ class IhospitalAppointment(models.Model):
     @api.model
     def _check_booking_rules(self, schedule, patient, channel, name=None):
         company = schedule.company_id
+        company.fetch(BOOKING_RULE_FIELDS)  # not every field of the hospital
         name = name or patient.sudo().name
         department = schedule.department_id
         patient_sudo = patient.sudo()

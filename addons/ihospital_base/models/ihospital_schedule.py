@@ -299,6 +299,9 @@ class IhospitalSchedule(models.Model):
         self.ensure_one()
         now = fields.Datetime.now()
         company = self.company_id
+        # what is read here, not every field of the hospital (a booking rush
+        # is mostly refusals, which read no other)
+        company.fetch(["hospital_tz", "booking_days_ahead"])
         if self.state == "stopped":
             raise UserError(
                 _(
@@ -327,6 +330,9 @@ class IhospitalSchedule(models.Model):
                 raise UserError(_("Bookings open %d days ahead at most.", company.booking_days_ahead))
 
     def _no_slot_left(self):
+        # only the doctor's name: a plain read of an employee fetches (and
+        # checks the rights of) a hundred fields, in the bulk of a rush
+        self.doctor_id.fetch(["name"])
         return UserError(_("No slot left for %(doctor)s on %(date)s.", doctor=self.doctor_id.name, date=self.date))
 
     def _has_free_slot(self, onsite_allowed):

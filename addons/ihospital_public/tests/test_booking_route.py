@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.addons.ihospital_public.controllers.portal import IhospitalPortal
 from odoo.addons.website.tools import MockRequest
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from .common import DemoPatientSmsCase
@@ -13,6 +14,9 @@ from .common import DemoPatientSmsCase
 # notice. A change that brings back chatter, tracking or extra writes fails
 # here first.
 QUERIES_PER_BOOKING = 28
+# A refusal of a full clinic: the website's hospital, the clinic, the
+# hospital's booking window, the free numbers and the doctor's name.
+QUERIES_PER_REFUSAL = 5
 
 
 @tagged("post_install", "-at_install")
@@ -139,3 +143,13 @@ class TestBookingCost(TransactionCase):
         self.assertEqual((appointment.state, appointment.notice_pending), ("booked", "booked"))
         self.assertEqual(appointment.department_id, self.schedules[1].department_id)
         self.assertEqual(appointment.start, appointment.slot_id.start)
+
+    def test_a_full_clinic_is_refused_from_the_clinic_alone(self):
+        """Most requests of a rush: answered before the account's patients
+        and links are read, at a pinned cost."""
+        full = self.schedules[0]
+        self._book_as_portal(full)
+        full.slot_ids.filtered(lambda s: s.booked_count < s.capacity).write({"booked_count": 1})
+        self.env.invalidate_all()
+        with self.assertQueryCount(QUERIES_PER_REFUSAL), self.assertRaisesRegex(UserError, "No slot left"):
+            self._book_as_portal(full)
