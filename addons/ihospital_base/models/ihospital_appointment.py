@@ -322,8 +322,23 @@ class IhospitalAppointment(models.Model):
                 )
             )
         Appointment = self.sudo()
-        active = [("patient_id", "=", patient.id), ("state", "in", ACTIVE_APPOINTMENT_STATES)]
-        if Appointment.search_count(active + [("schedule_id", "=", schedule.id)]):
+        since = fields.Datetime.now() - timedelta(days=company.booking_noshow_days)
+        # the patient's appointments the limits count, in one query
+        counted = Appointment._read_group(
+            [
+                ("patient_id", "=", patient.id),
+                "|",
+                ("state", "in", ACTIVE_APPOINTMENT_STATES),
+                "&",
+                ("state", "=", "no_show"),
+                ("start", ">=", since),
+            ],
+            ["schedule_id", "date:day", "department_id", "state"],
+            ["__count"],
+            order="state",  # no joins to sort the groups by schedule, department
+        )
+        active = [group for group in counted if group[3] in ACTIVE_APPOINTMENT_STATES]
+        if any(group[0] == schedule for group in active):
             raise UserError(
                 _(
                     "%(patient)s already has an appointment with %(doctor)s on %(date)s.",
@@ -332,7 +347,8 @@ class IhospitalAppointment(models.Model):
                     date=schedule.date,
                 )
             )
-        if Appointment.search_count(active + [("date", "=", schedule.date)]) >= company.booking_max_per_day:
+        same_day = [group for group in active if group[1] == schedule.date]
+        if sum(group[4] for group in same_day) >= company.booking_max_per_day:
             raise UserError(
                 _(
                     "%(patient)s already has %(count)d appointments on %(date)s, the most allowed.",
@@ -341,10 +357,7 @@ class IhospitalAppointment(models.Model):
                     date=schedule.date,
                 )
             )
-        if (
-            Appointment.search_count(active + [("date", "=", schedule.date), ("department_id", "=", department.id)])
-            >= company.booking_max_per_department_day
-        ):
+        if sum(group[4] for group in same_day if group[2] == department) >= company.booking_max_per_department_day:
             raise UserError(
                 _(
                     "%(patient)s already has an appointment in %(department)s on %(date)s.",
@@ -354,10 +367,7 @@ class IhospitalAppointment(models.Model):
                 )
             )
         if channel in ("portal", "phone") and company.booking_noshow_limit:
-            since = fields.Datetime.now() - timedelta(days=company.booking_noshow_days)
-            no_shows = Appointment.search_count(
-                [("patient_id", "=", patient.id), ("state", "=", "no_show"), ("start", ">=", since)]
-            )
+            no_shows = sum(group[4] for group in counted if group[3] == "no_show")
             if no_shows >= company.booking_noshow_limit:
                 raise UserError(
                     _(

@@ -297,11 +297,30 @@ class IhospitalSchedule(models.Model):
     def _check_bookable(self, channel):
         """Raise a UserError saying why this schedule cannot be booked now."""
         self.ensure_one()
+        self._check_open()
+        if channel not in ("portal", "phone"):
+            return
         now = fields.Datetime.now()
         company = self.company_id
-        # what is read here, not every field of the hospital (a booking rush
-        # is mostly refusals, which read no other)
+        # what is read here, not every field of the hospital
         company.fetch(["hospital_tz", "booking_days_ahead"])
+        if self.release_at > now:
+            raise UserError(
+                _(
+                    "Slots of this clinic are released at %s.",
+                    fields.Datetime.context_timestamp(
+                        self.with_context(tz=company.hospital_tz), self.release_at
+                    ).strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+        last_day = company._ihospital_today() + timedelta(days=company.booking_days_ahead)
+        if self.date > last_day:
+            raise UserError(_("Bookings open %d days ahead at most.", company.booking_days_ahead))
+
+    def _check_open(self):
+        """Raise a UserError if this clinic is stopped, not open or over:
+        what _check_bookable says first, read from the schedule alone."""
+        self.ensure_one()
         if self.state == "stopped":
             raise UserError(
                 _(
@@ -313,21 +332,8 @@ class IhospitalSchedule(models.Model):
             )
         if self.state != "published":
             raise UserError(_("This clinic is not open for booking."))
-        if self.session_end <= now:
+        if self.session_end <= fields.Datetime.now():
             raise UserError(_("This clinic session is over."))
-        if channel in ("portal", "phone"):
-            if self.release_at > now:
-                raise UserError(
-                    _(
-                        "Slots of this clinic are released at %s.",
-                        fields.Datetime.context_timestamp(
-                            self.with_context(tz=company.hospital_tz), self.release_at
-                        ).strftime("%Y-%m-%d %H:%M"),
-                    )
-                )
-            last_day = company._ihospital_today() + timedelta(days=company.booking_days_ahead)
-            if self.date > last_day:
-                raise UserError(_("Bookings open %d days ahead at most.", company.booking_days_ahead))
 
     def _no_slot_left(self):
         # only the doctor's name: a plain read of an employee fetches (and

@@ -356,8 +356,9 @@ class IhospitalPortal(PaymentPortal):
             raise UserError(_("This clinic cannot be booked.")) from error
         if not slot_id and not schedule_sudo._has_free_slot(False):
             # the bulk of a rush, answered from the clinic alone (what this
-            # website shows anyone) before the account's patients are read
-            schedule_sudo._check_bookable("portal")
+            # website shows anyone) before the account's patients are read;
+            # a full clinic is full whatever its release time
+            schedule_sudo._check_open()
             raise schedule_sudo._no_slot_left()
         # the link gives both the patient and the name the account knows it by
         link_sudo = managed_links_sudo([patient_id])

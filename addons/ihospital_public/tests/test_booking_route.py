@@ -13,10 +13,10 @@ from .common import DemoPatientSmsCase
 # patient's link, the clinic, the rules, the slot, the appointment and its
 # notice. A change that brings back chatter, tracking or extra writes fails
 # here first.
-QUERIES_PER_BOOKING = 28
-# A refusal of a full clinic: the website's hospital, the clinic, the
-# hospital's booking window, the free numbers and the doctor's name.
-QUERIES_PER_REFUSAL = 5
+QUERIES_PER_BOOKING = 25
+# A refusal of a full clinic: the website's hospital, the clinic, its free
+# numbers and the doctor's name.
+QUERIES_PER_REFUSAL = 4
 
 
 @tagged("post_install", "-at_install")
