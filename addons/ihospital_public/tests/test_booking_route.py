@@ -7,7 +7,7 @@ from odoo.addons.website.tools import MockRequest
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from .common import DemoPatientSmsCase
+from .common import DemoPatientMixin, DemoPatientSmsCase
 
 # One successful booking through the portal: the session's user, the
 # patient's link, the clinic, the rules, the slot, the appointment and its
@@ -97,7 +97,7 @@ class TestBookingRoute(DemoPatientSmsCase):
 
 
 @tagged("post_install", "-at_install")
-class TestBookingCost(TransactionCase):
+class TestBookingCost(DemoPatientMixin, TransactionCase):
     """What one successful portal booking costs, pinned: the portal account
     books through the route's helper, as /my/ihospital/book does, on a
     request whose caches are cold (Odoo's own caches are warm, as on a
@@ -108,12 +108,7 @@ class TestBookingCost(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_user = cls.env.ref("ihospital_base.user_patient_demo")
-        cls.patient = (
-            cls.env["ihospital.patient.account"]
-            .search([("user_id", "=", cls.portal_user.id), ("relation", "=", "self")])
-            .patient_id
-        )
+        cls._set_up_demo_patient()
         cls.schedules = cls.env["ihospital.schedule"].create(
             [
                 {
