@@ -167,7 +167,7 @@ class IhospitalAppointment(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
-        help="Notices queued for the notices cron, comma-separated (see NOTICE_KINDS).",
+        help="Notices to the patient (mail and SMS) waiting to go out, sent right after the change that caused them.",
     )
 
     @api.depends("patient_id.name")

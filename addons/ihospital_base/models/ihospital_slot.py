@@ -119,7 +119,8 @@ class IhospitalSlot(models.Model):
     @api.model
     def _cron_recover_claims(self):
         """Give back claims whose booking never committed (the process died
-        between the claim's commit and the booking's): slots claimed more
+        between the claim's commit and the booking's, or a caller undid the
+        booking by rolling back to a savepoint of its own): slots claimed more
         than CLAIM_TIMEOUT ago get their count again from their live
         appointments. In READ COMMITTED, the slots are locked first and
         counted after, so the count sees every booking committed before;
