@@ -31,6 +31,7 @@ from . import ihospital_complaint
 from . import ihospital_report_verification
 from . import ihospital_report_view_log
 from . import ihospital_consultation
+from . import ir_cron
 from . import ir_websocket
 from . import ir_http
 from . import res_users

@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -10,7 +11,22 @@ from odoo.tools import SQL, mute_logger
 from .ihospital_guard_mixin import ADMIN, CLINIC_STAFF, DOCTOR, HEAD
 from .ihospital_schedule import ACTIVE_APPOINTMENT_STATES
 
+_logger = logging.getLogger(__name__)
+
 REMINDER_BATCH = 500
+NOTICE_BATCH = 200
+# The notices an appointment's patient gets, in the order they are sent.
+NOTICE_KINDS = ("booked", "reminder", "turn_near", "stop", "cancelled")
+# The hospital's settings a booking reads (its currency: for the fee).
+BOOKING_RULE_FIELDS = [
+    "currency_id",
+    "booking_real_name",
+    "booking_max_per_day",
+    "booking_max_per_department_day",
+    "booking_noshow_limit",
+    "booking_noshow_days",
+    "booking_hold_minutes",
+]
 CHANNELS = [("portal", "Online"), ("phone", "Phone"), ("window", "Window"), ("his", "HIS")]
 STATES = [
     ("held", "Awaiting Payment"),
@@ -48,6 +64,7 @@ ENGINE_FIELDS = (
     "visit_id",
     "turn_near_sent",
     "reminder_sent",
+    "notice_pending",
 )
 
 
@@ -85,10 +102,11 @@ class IhospitalAppointment(models.Model):
     )
     schedule_id = fields.Many2one("ihospital.schedule", required=True, index=True, readonly=True, ondelete="restrict")
     slot_id = fields.Many2one("ihospital.slot", required=True, index=True, readonly=True, ondelete="restrict")
-    department_id = fields.Many2one(related="schedule_id.department_id", store=True, index=True)
-    doctor_id = fields.Many2one(related="schedule_id.doctor_id", store=True, index=True)
-    date = fields.Date(related="schedule_id.date", store=True, index=True)
-    start = fields.Datetime(related="slot_id.start", store=True)
+    # precomputed: in the booking's INSERT, not a second UPDATE
+    department_id = fields.Many2one(related="schedule_id.department_id", store=True, index=True, precompute=True)
+    doctor_id = fields.Many2one(related="schedule_id.doctor_id", store=True, index=True, precompute=True)
+    date = fields.Date(related="schedule_id.date", store=True, index=True, precompute=True)
+    start = fields.Datetime(related="slot_id.start", store=True, precompute=True)
     number = fields.Integer(related="slot_id.sequence", string="Number")
     user_id = fields.Many2one("res.users", string="Booked By", readonly=True, index=True)
     channel = fields.Selection(CHANNELS, required=True, default="portal", readonly=True)
@@ -145,6 +163,12 @@ class IhospitalAppointment(models.Model):
     visit_id = fields.Many2one("ihospital.visit", readonly=True, copy=False, groups="base.group_user")
     turn_near_sent = fields.Boolean(readonly=True, copy=False)
     reminder_sent = fields.Boolean(readonly=True, copy=False)
+    notice_pending = fields.Char(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Notices to the patient (mail and SMS) waiting to go out, sent right after the change that caused them.",
+    )
 
     @api.depends("patient_id.name")
     def _compute_patient_display_name(self):
@@ -176,8 +200,11 @@ class IhospitalAppointment(models.Model):
 
         Safe across workers: the patient's row is locked so that per-patient
         limits are counted once at a time, the slot is taken by an atomic
-        conditional UPDATE (no overbooking), and a unique index forbids a
-        patient twice in a schedule. Every refusal is a UserError a patient
+        conditional UPDATE in a short transaction of its own and given back
+        if the booking does not commit (no overbooking, no slot lost, no
+        serialization failure: see _claim_slot), and a unique index forbids
+        a patient twice in a schedule. The confirmation goes out right after
+        commit (_notify). Every refusal is a UserError a patient
         or clerk can read, naming the patient `patient_label` (the name a
         portal account gave, for a link the hospital has not confirmed)."""
         user = user or self.env.user
@@ -206,49 +233,62 @@ class IhospitalAppointment(models.Model):
         # instead, and Odoo retries it with a fresh snapshot.
         self.env.cr.execute(SQL("UPDATE ihospital_patient SET write_date = write_date WHERE id = %s", patient.id))
         self._check_booking_rules(schedule, patient, channel, name)
+        give_back = None
         try:
             with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
-                slot_id = schedule._reserve_slot(onsite_allowed, slot)
+                slot_id, give_back = schedule._claim_slot(onsite_allowed, slot)
                 if not slot_id and slot:
                     raise UserError(_("This number was just taken or cannot be booked online: choose another one."))
                 if not slot_id:
                     raise schedule._no_slot_left()
                 held = schedule.fee > 0 and channel == "portal"
-                appointment = self.sudo().create(
-                    {
-                        "company_id": schedule.company_id.id,
-                        "patient_id": patient.id,
-                        "schedule_id": schedule.id,
-                        "slot_id": slot_id,
-                        "user_id": user.id,
-                        "channel": channel,
-                        "fee": schedule.fee,
-                        "state": "held" if held else "booked",
-                        "payment_state": "pending" if held else ("at_window" if schedule.fee else "free"),
-                        "hold_expires_at": (
-                            fields.Datetime.now() + timedelta(minutes=schedule.company_id.booking_hold_minutes)
-                            if held
-                            else False
-                        ),
-                    }
+                # the engine's own record: no creation message, followers or
+                # tracking (the notices below tell the patient)
+                appointment = (
+                    self.sudo()
+                    .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
+                    .create(
+                        {
+                            "company_id": schedule.company_id.id,
+                            "patient_id": patient.id,
+                            "schedule_id": schedule.id,
+                            "slot_id": slot_id,
+                            "user_id": user.id,
+                            "channel": channel,
+                            "fee": schedule.fee,
+                            "state": "held" if held else "booked",
+                            "payment_state": "pending" if held else ("at_window" if schedule.fee else "free"),
+                            "hold_expires_at": (
+                                fields.Datetime.now() + timedelta(minutes=schedule.company_id.booking_hold_minutes)
+                                if held
+                                else False
+                            ),
+                            "notice_pending": False if held else "booked",
+                        }
+                    )
                 )
                 appointment.flush_recordset()
-        except UniqueViolation as exc:
-            raise UserError(
-                _(
-                    "%(patient)s already has an appointment with %(doctor)s on %(date)s.",
-                    patient=name,
-                    doctor=schedule.doctor_id.name,
-                    date=schedule.date,
-                )
-            ) from exc
-        if appointment.state == "booked":
-            appointment._notify("booked")
+        except Exception as exc:
+            if give_back:  # a booking that failed keeps no slot
+                give_back()
+            if isinstance(exc, UniqueViolation):
+                raise UserError(
+                    _(
+                        "%(patient)s already has an appointment with %(doctor)s on %(date)s.",
+                        patient=name,
+                        doctor=schedule.doctor_id.name,
+                        date=schedule.date,
+                    )
+                ) from exc
+            raise
+        if appointment.notice_pending:
+            self._wake_notices_cron()
         return appointment.with_env(self.env)
 
     @api.model
     def _check_booking_rules(self, schedule, patient, channel, name=None):
         company = schedule.company_id
+        company.fetch(BOOKING_RULE_FIELDS)  # not every field of the hospital
         name = name or patient.sudo().name
         department = schedule.department_id
         patient_sudo = patient.sudo()
@@ -282,8 +322,23 @@ class IhospitalAppointment(models.Model):
                 )
             )
         Appointment = self.sudo()
-        active = [("patient_id", "=", patient.id), ("state", "in", ACTIVE_APPOINTMENT_STATES)]
-        if Appointment.search_count(active + [("schedule_id", "=", schedule.id)]):
+        since = fields.Datetime.now() - timedelta(days=company.booking_noshow_days)
+        # the patient's appointments the limits count, in one query
+        counted = Appointment._read_group(
+            [
+                ("patient_id", "=", patient.id),
+                "|",
+                ("state", "in", ACTIVE_APPOINTMENT_STATES),
+                "&",
+                ("state", "=", "no_show"),
+                ("start", ">=", since),
+            ],
+            ["schedule_id", "date:day", "department_id", "state"],
+            ["__count"],
+            order="state",  # no joins to sort the groups by schedule, department
+        )
+        active = [group for group in counted if group[3] in ACTIVE_APPOINTMENT_STATES]
+        if any(group[0] == schedule for group in active):
             raise UserError(
                 _(
                     "%(patient)s already has an appointment with %(doctor)s on %(date)s.",
@@ -292,7 +347,8 @@ class IhospitalAppointment(models.Model):
                     date=schedule.date,
                 )
             )
-        if Appointment.search_count(active + [("date", "=", schedule.date)]) >= company.booking_max_per_day:
+        same_day = [group for group in active if group[1] == schedule.date]
+        if sum(group[4] for group in same_day) >= company.booking_max_per_day:
             raise UserError(
                 _(
                     "%(patient)s already has %(count)d appointments on %(date)s, the most allowed.",
@@ -301,10 +357,7 @@ class IhospitalAppointment(models.Model):
                     date=schedule.date,
                 )
             )
-        if (
-            Appointment.search_count(active + [("date", "=", schedule.date), ("department_id", "=", department.id)])
-            >= company.booking_max_per_department_day
-        ):
+        if sum(group[4] for group in same_day if group[2] == department) >= company.booking_max_per_department_day:
             raise UserError(
                 _(
                     "%(patient)s already has an appointment in %(department)s on %(date)s.",
@@ -314,10 +367,7 @@ class IhospitalAppointment(models.Model):
                 )
             )
         if channel in ("portal", "phone") and company.booking_noshow_limit:
-            since = fields.Datetime.now() - timedelta(days=company.booking_noshow_days)
-            no_shows = Appointment.search_count(
-                [("patient_id", "=", patient.id), ("state", "=", "no_show"), ("start", ">=", since)]
-            )
+            no_shows = sum(group[4] for group in counted if group[3] == "no_show")
             if no_shows >= company.booking_noshow_limit:
                 raise UserError(
                     _(
@@ -608,6 +658,47 @@ class IhospitalAppointment(models.Model):
 
     # ------------------------------------------------------------------ notifications
     def _notify(self, kind):
+        """Queue a notice of `kind` (NOTICE_KINDS) for these appointments'
+        patients; the notices cron sends it right after commit, in batches
+        (_cron_send_notices). Rendering mail templates and posting them
+        would weigh on the request that caused them (a booking, a
+        cancellation), or fail it."""
+        for appointment in self.sudo():
+            appointment.notice_pending = ",".join(filter(None, [appointment.notice_pending, kind]))
+        if self:
+            self._wake_notices_cron()
+
+    @api.model
+    def _wake_notices_cron(self):
+        self.env["ir.cron"]._ihospital_trigger("ihospital_base.ir_cron_appointment_notices")
+
+    @api.model
+    def _cron_send_notices(self):
+        """Send the queued notices, oldest appointments first, in batches:
+        a batch that leaves more tells the cron to run again at once. A
+        notice that cannot be sent is logged and dropped, so that it never
+        holds back the others."""
+        pending = [("notice_pending", "!=", False)]
+        batch = self.sudo().search(pending, order="id", limit=NOTICE_BATCH)
+        kinds = {appointment: appointment.notice_pending.split(",") for appointment in batch}
+        batch.write({"notice_pending": False})
+        for kind in NOTICE_KINDS:
+            appointments = batch.filtered(lambda a, k=kind: k in kinds[a])
+            if not appointments:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    appointments._send_notice(kind)
+            except Exception:  # noqa: BLE001 - one bad notice must not stop the batch: sent one by one below
+                for appointment in appointments:
+                    try:
+                        with self.env.cr.savepoint():
+                            appointment._send_notice(kind)
+                    except Exception:  # noqa: BLE001 - logged and dropped
+                        _logger.exception("The %s notice of appointment %s could not be sent", kind, appointment.name)
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=self.sudo().search_count(pending))
+
+    def _send_notice(self, kind):
         """Mail the portal accounts that manage the patient and text the
         patient (confirmation, reminder, stop-clinic, cancellation, turn
         near). A clerk who booked at the window is not a recipient."""
@@ -627,10 +718,11 @@ class IhospitalAppointment(models.Model):
         template = self.env.ref(templates[kind])
         sms_template = self.env.ref(sms_templates[kind]) if kind in sms_templates else None
         # Queued, not sent inline: a slow mail server or SMS gateway must not
-        # slow down (or fail) the booking request; the mail and SMS crons
-        # deliver them.
-        sms_queued = False
-        for appointment in self.sudo().with_context(mail_notify_force_send=False):
+        # slow down (or fail) this batch; the mail and SMS crons deliver them.
+        sms_vals = []
+        appointments = self.sudo().with_context(mail_notify_force_send=False)
+        bodies = sms_template._render_field("body", appointments.ids) if sms_template else {}
+        for appointment in appointments:
             # the account that booked, and the accounts confirmed for the patient
             accounts = appointment.patient_id._confirmed_accounts() | appointment.user_id.filtered("share")
             appointment.message_post_with_source(
@@ -638,14 +730,13 @@ class IhospitalAppointment(models.Model):
             )
             phone = appointment.patient_id.phone
             if sms_template and phone:
-                body = sms_template._render_field("body", appointment.ids)[appointment.id]
                 # Queued as a bare SMS: through the chatter (_message_sms) the
                 # full number would be kept on a mail.notification that any
                 # employee can read.
-                self.env["sms.sms"].sudo().create({"number": phone, "body": body, "state": "outgoing"})
-                sms_queued = True
-        if sms_queued:
-            self.env.ref("sms.ir_cron_sms_scheduler_action").sudo()._trigger()
+                sms_vals.append({"number": phone, "body": bodies[appointment.id], "state": "outgoing"})
+        if sms_vals:
+            self.env["sms.sms"].sudo().create(sms_vals)
+            self.env["ir.cron"]._ihospital_trigger("sms.ir_cron_sms_scheduler_action")
 
     def _notify_turn_near(self, within=3):
         """Tell the next few waiting patients that their turn is near."""

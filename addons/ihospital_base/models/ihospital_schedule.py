@@ -297,8 +297,30 @@ class IhospitalSchedule(models.Model):
     def _check_bookable(self, channel):
         """Raise a UserError saying why this schedule cannot be booked now."""
         self.ensure_one()
+        self._check_open()
+        if channel not in ("portal", "phone"):
+            return
         now = fields.Datetime.now()
         company = self.company_id
+        # what is read here, not every field of the hospital
+        company.fetch(["hospital_tz", "booking_days_ahead"])
+        if self.release_at > now:
+            raise UserError(
+                _(
+                    "Slots of this clinic are released at %s.",
+                    fields.Datetime.context_timestamp(
+                        self.with_context(tz=company.hospital_tz), self.release_at
+                    ).strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+        last_day = company._ihospital_today() + timedelta(days=company.booking_days_ahead)
+        if self.date > last_day:
+            raise UserError(_("Bookings open %d days ahead at most.", company.booking_days_ahead))
+
+    def _check_open(self):
+        """Raise a UserError if this clinic is stopped, not open or over:
+        what _check_bookable says first, read from the schedule alone."""
+        self.ensure_one()
         if self.state == "stopped":
             raise UserError(
                 _(
@@ -310,28 +332,18 @@ class IhospitalSchedule(models.Model):
             )
         if self.state != "published":
             raise UserError(_("This clinic is not open for booking."))
-        if self.session_end <= now:
+        if self.session_end <= fields.Datetime.now():
             raise UserError(_("This clinic session is over."))
-        if channel in ("portal", "phone"):
-            if self.release_at > now:
-                raise UserError(
-                    _(
-                        "Slots of this clinic are released at %s.",
-                        fields.Datetime.context_timestamp(
-                            self.with_context(tz=company.hospital_tz), self.release_at
-                        ).strftime("%Y-%m-%d %H:%M"),
-                    )
-                )
-            last_day = company._ihospital_today() + timedelta(days=company.booking_days_ahead)
-            if self.date > last_day:
-                raise UserError(_("Bookings open %d days ahead at most.", company.booking_days_ahead))
 
     def _no_slot_left(self):
+        # only the doctor's name: a plain read of an employee fetches (and
+        # checks the rights of) a hundred fields, in the bulk of a rush
+        self.doctor_id.fetch(["name"])
         return UserError(_("No slot left for %(doctor)s on %(date)s.", doctor=self.doctor_id.name, date=self.date))
 
     def _has_free_slot(self, onsite_allowed):
         """Whether a number is left (as this transaction sees it; the slot
-        is still taken atomically by _reserve_slot)."""
+        is still taken atomically, on a fresh view, by _claim_slot)."""
         self.ensure_one()
         self.env["ihospital.slot"].flush_model(["schedule_id", "booked_count", "capacity", "onsite_only"])
         self.env.cr.execute(
@@ -344,16 +356,19 @@ class IhospitalSchedule(models.Model):
         )
         return bool(self.env.cr.fetchone())
 
-    def _reserve_slot(self, onsite_allowed, slot=None):
+    def _reserve_slot(self, onsite_allowed, slot=None, cr=None):
         """Take one free slot of this schedule atomically (`slot` if given,
-        else the first free one) and return its id, or None when none is
-        left (or `slot` was just taken).
+        else the first free one) on `cr` (the current cursor by default)
+        and return its id, or None when none is left (or `slot` was just
+        taken).
 
         Raw SQL because the ORM cannot express it: the conditional UPDATE
-        with FOR UPDATE SKIP LOCKED lets concurrent bookings on several
-        workers each take a different slot without waiting for each other,
+        with FOR NO KEY UPDATE SKIP LOCKED lets concurrent bookings on
+        several workers each take a different slot without waiting for each
+        other (nor for the foreign-key locks of appointments being created),
         and never overbook (booked_count < capacity is checked by the UPDATE
-        itself)."""
+        itself). The claim time lets _cron_recover_claims find claims whose
+        booking never committed."""
         self.ensure_one()
         if slot:
             candidate = SQL("%s", slot.id)
@@ -361,23 +376,52 @@ class IhospitalSchedule(models.Model):
             candidate = SQL(
                 """(SELECT id FROM ihospital_slot
                      WHERE schedule_id = %s AND booked_count < capacity AND (%s OR NOT onsite_only)
-                  ORDER BY sequence LIMIT 1 FOR UPDATE SKIP LOCKED)""",
+                  ORDER BY sequence LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)""",
                 self.id,
                 bool(onsite_allowed),
             )
-        self.env.cr.execute(
+        cr = cr or self.env.cr
+        cr.execute(
             SQL(
-                """UPDATE ihospital_slot SET booked_count = booked_count + 1
+                """UPDATE ihospital_slot SET booked_count = booked_count + 1, claimed_at = %s
                 WHERE id = %s AND schedule_id = %s AND booked_count < capacity AND (%s OR NOT onsite_only)
             RETURNING id""",
+                fields.Datetime.now(),
                 candidate,
                 self.id,
                 bool(onsite_allowed),
             )
         )
-        row = self.env.cr.fetchone()
-        self.env["ihospital.slot"].invalidate_model(["booked_count"])
+        row = cr.fetchone()
+        self.env["ihospital.slot"].invalidate_model(["booked_count", "claimed_at"])
         return row[0] if row else None
+
+    def _claim_slot(self, onsite_allowed, slot=None):
+        """Take a slot for a booking in a short READ COMMITTED transaction
+        of its own and return (slot id, give back), or (None, None) when
+        none is left; `give back` returns the slot at once (for a failure
+        the caller catches), and it is returned anyway if the booking's
+        transaction rolls back.
+
+        The booking's REPEATABLE READ snapshot dates from the request's
+        first query: a slot taken since then would make a reservation in it
+        fail with a serialization error, and Odoo retry the whole request
+        after sleeping. The claim's own transaction sees every slot taken so
+        far and moves on to the next free one. The booking then creates its
+        appointment on the claimed slot (the foreign key check of a slot
+        updated after the snapshot is allowed). Should the process die
+        between the two commits, ihospital.slot._cron_recover_claims
+        counts the slot again."""
+        self.ensure_one()
+        Slot = self.env["ihospital.slot"]
+        with Slot._short_transaction() as cr:
+            slot_id = self._reserve_slot(onsite_allowed, slot, cr=cr)
+        if not slot_id:
+            return None, None
+        if not Slot._claims_apart():
+            # taken in the booking's own transaction: undone with it
+            return slot_id, lambda: None
+        return slot_id, Slot.browse(slot_id)._claim_given_back_on_failure()
 
     # ------------------------------------------------------------------ queue
     def _queue_payload(self):

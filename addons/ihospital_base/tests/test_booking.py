@@ -6,6 +6,7 @@ from odoo import Command, fields
 from odoo.addons.sms.tests.common import SMSCase
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import IhospitalCase
 
@@ -55,6 +56,10 @@ class BookingCase(IhospitalCase, SMSCase):
         if publish:
             schedule.action_publish()
         return schedule
+
+    def _notices_cron_triggered(self):
+        cron = self.env.ref("ihospital_base.ir_cron_appointment_notices")
+        return self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", cron.id)])
 
     def _book(self, schedule=None, patient=None, channel="portal", user=None):
         return self.env["ihospital.appointment"]._book(
@@ -326,12 +331,54 @@ class TestBookingLifecycle(BookingCase):
         appointment = self.env["ihospital.appointment"]._book(
             self.schedule, self.patient_cardio, channel="window", user=self.user_nurse
         )
+        self.assertFalse(appointment.message_ids, "nothing is rendered or posted inside the booking")
+        self.assertFalse(self.env["sms.sms"].sudo().search([("number", "=", "+8613800138000")]))
+        self.assertTrue(self._notices_cron_triggered(), "the notices cron is woken for right after commit")
+        self.env["ihospital.appointment"]._cron_send_notices()  # what the notices cron does
+        self.assertFalse(appointment.notice_pending)
         message = appointment.message_ids.filtered(lambda m: "confirmed" in (m.subject or ""))
         self.assertEqual(message.partner_ids, self.user_portal.partner_id)
         queued = self.env["sms.sms"].sudo().search([("number", "=", "+8613800138000"), ("state", "=", "outgoing")])
         self.assertIn("confirmed", queued.body, "the SMS waits for the cron, not sent inside the booking")
         self.env["sms.sms"].sudo()._process_queue()
         self.assertSMSIapSent(["+8613800138000"], content="confirmed")
+
+    def test_notices_of_a_rush_go_out_in_one_batch_woken_once(self):
+        """Every booking queues its confirmation; the first wakes the
+        notices cron and the others find it already due."""
+        first = self._book()
+        second = self._book(patient=self.patient_surgery)
+        self.assertEqual(self._notices_cron_triggered(), 1)
+        self.assertEqual((first.notice_pending, second.notice_pending), ("booked", "booked"))
+        first.action_cancel()
+        self.assertEqual(first.notice_pending, "booked,cancelled", "both go out, in order")
+        self.env["ihospital.appointment"]._cron_send_notices()
+        self.assertFalse((first | second).filtered("notice_pending"))
+        subjects = first.message_ids.sorted("id").mapped("subject")
+        self.assertEqual(len(subjects), 2)
+        self.assertIn("confirmed", subjects[0])
+        self.assertIn("cancelled", subjects[1])
+        self.assertTrue(second.message_ids.filtered(lambda m: "confirmed" in (m.subject or "")))
+
+    def test_a_notice_that_fails_does_not_hold_back_the_others(self):
+        first = self._book()
+        second = self._book(patient=self.patient_surgery)
+        Appointment = type(self.env["ihospital.appointment"])
+        send = Appointment._send_notice
+
+        def failing_for_first(appointments, kind):
+            if first in appointments:
+                raise ValueError("a broken template")
+            return send(appointments, kind)
+
+        with (
+            patch.object(Appointment, "_send_notice", failing_for_first),
+            mute_logger("odoo.addons.ihospital_base.models.ihospital_appointment"),
+        ):
+            self.env["ihospital.appointment"]._cron_send_notices()
+        self.assertFalse((first | second).filtered("notice_pending"), "the failing one is dropped, not retried forever")
+        self.assertFalse(first.message_ids)
+        self.assertTrue(second.message_ids.filtered(lambda m: "confirmed" in (m.subject or "")))
 
     def test_payment_confirms_the_hold(self):
         appointment, _tx = self._paid_appointment()
@@ -364,6 +411,7 @@ class TestBookingLifecycle(BookingCase):
 
     def test_stop_clinic_cancels_and_notifies(self):
         appointment = self._book()
+        self.env["ihospital.appointment"]._cron_send_notices()
         self.env["sms.sms"].sudo()._process_queue()  # the booking confirmation goes first
         self._clear_sms_sent()
         with self.assertRaisesMsg(UserError, "Give the reason"):
@@ -372,6 +420,8 @@ class TestBookingLifecycle(BookingCase):
         self.assertEqual(self.schedule.state, "stopped")
         self.assertEqual((appointment.state, appointment.cancelled_by), ("cancelled", "hospital"))
         self.assertIn("Emergency surgery", appointment.cancel_reason)
+        self.env["ihospital.appointment"]._cron_send_notices()
+        self.assertTrue(appointment.message_ids.filtered(lambda m: "confirmed" in (m.subject or "")))
         self.assertTrue(appointment.message_ids.filtered(lambda m: "stopped" in (m.subject or "")))
         self.env["sms.sms"].sudo()._process_queue()  # what the SMS cron does
         self.assertSMSIapSent(["+8613800138000"], content="is stopped")

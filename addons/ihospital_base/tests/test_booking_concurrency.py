@@ -3,6 +3,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
+from odoo.addons.ihospital_base.models.ihospital_slot import CLAIM_TIMEOUT
 from odoo.addons.sms.models.sms_sms import SmsSms
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
@@ -121,6 +122,44 @@ class TestBookingConcurrency(BaseCase):
             thread.join(120)
         return results
 
+    def _in_thread(self, func):
+        """Run `func(env)` on a committed connection in a thread of its own,
+        as a server's worker would (slots are claimed in transactions of
+        their own there), and return what it returned."""
+        outcome = {}
+
+        def run():
+            try:
+                with self.registry.cursor() as cr:
+                    outcome["result"] = func(api.Environment(cr, SUPERUSER_ID, {}))
+            except Exception as exc:  # noqa: BLE001 - raised again in the test's thread
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(60)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("result")
+
+    def _slots(self, schedule_id):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT id, booked_count, claimed_at IS NOT NULL
+                     FROM ihospital_slot WHERE schedule_id = %s ORDER BY id""",
+                (schedule_id,),
+            )
+            return cr.fetchall()
+
+    def _age_claims(self, schedule_id):
+        """Make the schedule's claims look older than the recovery's timeout."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """UPDATE ihospital_slot SET claimed_at = claimed_at - %s
+                    WHERE schedule_id = %s AND claimed_at IS NOT NULL""",
+                (CLAIM_TIMEOUT + timedelta(minutes=1), schedule_id),
+            )
+
     def _check_database(self, schedule_id):
         with self.registry.cursor() as cr:
             cr.execute(
@@ -180,3 +219,82 @@ class TestBookingConcurrency(BaseCase):
         self.assertTrue(all("already has an appointment" in message for _k, message in refused))
         booked_slots, _capacity, (appointments, _patients, _slots) = self._check_database(schedule_id)
         self.assertEqual((booked_slots, appointments), (1, 1))
+
+    def test_a_booking_that_fails_after_its_claim_gives_the_slot_back(self):
+        """The slot is claimed and committed apart; a booking that fails
+        afterwards, inside the engine or later in its transaction, leaves
+        the slot free."""
+        schedule_id = self._schedule(capacity=2, days=4)
+        patient = self.ids["patients"][0]
+        Appointment = self.registry["ihospital.appointment"]
+
+        def book(env):
+            schedule = env["ihospital.schedule"].browse(schedule_id)
+            return env["ihospital.appointment"]._book(schedule, env["ihospital.patient"].browse(patient))
+
+        with (
+            patch.object(Appointment, "create", side_effect=RuntimeError("the database went away")),
+            self.assertRaises(RuntimeError),
+        ):
+            self._in_thread(book)
+        self.assertEqual([count for _id, count, _claimed in self._slots(schedule_id)], [0, 0])
+
+        def book_then_fail(env):
+            book(env)
+            raise ValueError("the request failed after the booking")
+
+        with self.assertRaises(ValueError):
+            self._in_thread(book_then_fail)
+        self.assertEqual([count for _id, count, _claimed in self._slots(schedule_id)], [0, 0])
+        self.assertEqual(self._check_database(schedule_id), (0, 2, (0, 0, 0)))
+
+    def test_claims_whose_booking_never_committed_are_recovered(self):
+        """A process killed between the claim's commit and the booking's
+        leaves a claim without appointment: the recovery cron counts such
+        slots again once their claim is old, and leaves alone the slots of
+        bookings that committed or are still running."""
+        schedule_id = self._schedule(capacity=3, days=5)
+        patients = self.ids["patients"][1:3]
+
+        def crash_after_claim(env):
+            cr = env.cr
+            env["ihospital.schedule"].browse(schedule_id)._claim_slot(False)
+            cr.postrollback.clear()  # the process dies: nothing gives the claim back
+            return True
+
+        def book(patient_id):
+            def run(env):
+                schedule = env["ihospital.schedule"].browse(schedule_id)
+                return env["ihospital.appointment"]._book(schedule, env["ihospital.patient"].browse(patient_id)).id
+
+            return run
+
+        self._in_thread(crash_after_claim)
+        self._in_thread(book(patients[0]))
+        # a third booking, still running while the cron passes
+        inserted, finish = threading.Event(), threading.Event()
+
+        def slow_booking(env):
+            book(patients[1])(env)
+            env.flush_all()
+            inserted.set()
+            finish.wait(30)
+
+        slow = threading.Thread(target=lambda: self._in_thread(slow_booking))
+        slow.start()
+        self.assertTrue(inserted.wait(30))
+        try:
+            self.assertEqual(self._slots(schedule_id)[0][1:], (1, True), "the lost claim still counts")
+            self._age_claims(schedule_id)
+            self._in_thread(lambda env: env["ihospital.slot"]._cron_recover_claims())
+            lost, committed, running = self._slots(schedule_id)
+            self.assertEqual(lost[1:], (0, False), "the claim without booking is given back")
+            self.assertEqual(committed[1:], (1, False), "a committed booking keeps its slot")
+            self.assertEqual(running[1:], (1, True), "a running booking's slot is left for later")
+        finally:
+            finish.set()
+            slow.join(30)
+        self._age_claims(schedule_id)
+        self._in_thread(lambda env: env["ihospital.slot"]._cron_recover_claims())
+        self.assertEqual([slot[1:] for slot in self._slots(schedule_id)], [(0, False), (1, False), (1, False)])
+        self.assertEqual(self._check_database(schedule_id), (2, 3, (2, 2, 2)))

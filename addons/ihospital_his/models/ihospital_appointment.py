@@ -32,8 +32,23 @@ class IhospitalAppointment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # A booking is flagged for the HIS in its INSERT (not by a second
+        # write); the same rule as _his_flag_outbound.
+        flagged = False
+        if not HIS_INBOUND.get():
+            Endpoint, Company = self.env["ihospital.his.endpoint"], self.env["res.company"]
+            for vals in vals_list:
+                if (
+                    vals.get("state") == "booked"
+                    and not vals.get("his_sync_state")
+                    and vals.get("channel", "portal") != "his"
+                    and Endpoint._outbound_endpoint(Company.browse(vals.get("company_id")), "booking.create")
+                ):
+                    vals["his_sync_state"] = "to_send"
+                    flagged = True
         appointments = super().create(vals_list)
-        appointments._his_flag_outbound()
+        if flagged:
+            self._wake_outbound_cron()
         return appointments
 
     def write(self, vals):
@@ -62,7 +77,11 @@ class IhospitalAppointment(models.Model):
             elif state in ("cancelled", "expired") and sync == "to_send":
                 appointment.his_sync_state = False
         if flagged:
-            self.env.ref("ihospital_his.ir_cron_his_build_outbound")._trigger()
+            self._wake_outbound_cron()
+
+    @api.model
+    def _wake_outbound_cron(self):
+        self.env["ir.cron"]._ihospital_trigger("ihospital_his.ir_cron_his_build_outbound")
 
     def _refund(self):
         # A refund the HIS caused must not leave a "refund by hand" to-do

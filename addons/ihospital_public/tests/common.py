@@ -2,19 +2,27 @@ from odoo.addons.sms.tests.common import MockSMS
 from odoo.tests import HttpCase
 
 
-class DemoPatientCase(HttpCase):
-    """Browser tests as the demo portal account (陈美玲, login `patient`),
+class DemoPatientMixin:
+    """The demo portal account (陈美玲, login `patient`) as `portal_user`,
     with `patient` her own patient record."""
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _set_up_demo_patient(cls):
         cls.portal_user = cls.env.ref("ihospital_base.user_patient_demo")
         cls.patient = (
             cls.env["ihospital.patient.account"]
             .search([("user_id", "=", cls.portal_user.id), ("relation", "=", "self")])
             .patient_id
         )
+
+
+class DemoPatientCase(DemoPatientMixin, HttpCase):
+    """Browser tests as the demo portal account."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._set_up_demo_patient()
 
 
 class DemoPatientSmsCase(DemoPatientCase, MockSMS):
