@@ -287,7 +287,7 @@ class IhospitalReportMixin(models.AbstractModel):
             self._wake_ready_notices()
 
     def _wake_ready_notices(self):
-        self.env.ref("ihospital_base.ir_cron_report_ready_notices").sudo()._trigger()
+        self.env["ir.cron"]._ihospital_trigger("ihospital_base.ir_cron_report_ready_notices")
 
     @api.model
     def _cron_send_ready_notices(self):
