@@ -246,7 +246,7 @@ def main():
             return stored >= len(acked) and not rpc.count("ihospital.his.message", bench + [("state", "=", "received")])
 
         with contextlib.suppress(AssertionError):  # what is left unprocessed is counted below
-            wait_for(all_applied, args.timeout, "Odoo to process")
+            wait_for(all_applied, args.timeout, "Odoo to process", interval=0.05)
         total_s = time.perf_counter() - started
         rows = stored_ids(rpc, "BENCH-")
         stored = {r["control_id"] for r in rows} & acked_set

@@ -103,7 +103,7 @@ class ReportHandler(Handler):
         kind of lookup and one create. Left for the one-by-one path (in
         their order, after this run): a report number already known or
         repeated in the run (an update), bad data."""
-        rest = messages.browse()
+        rest_ids, done_ids = [], []  # ids, not recordsets: a union per message would be quadratic
         by_hospital = defaultdict(list)
         for message in messages:
             data = message.sudo().data or {}
@@ -112,10 +112,10 @@ class ReportHandler(Handler):
                     raise ValidationError(_("The field patient must be an object with an identifier."))
                 vals = self.checked_vals(message, data)
             except (ValidationError, UserError, KeyError, TypeError):
-                rest |= message  # the one-by-one path says what is wrong and parks it
+                rest_ids.append(message.id)  # the one-by-one path says what is wrong and parks it
                 continue
             by_hospital[message._hospital].append((message, data["patient"], vals))
-        done, links = messages.browse(), []
+        links = []
         for hospital, items in by_hospital.items():
             Message = items[0][0]
             Report = Message.env[self.model].sudo().with_context(**MACHINE_CREATE)
@@ -134,7 +134,7 @@ class ReportHandler(Handler):
             vals_list, created_for = [], []
             for (message, patient_data, vals), patient in zip(items, patients, strict=True):
                 if vals["name"] in known:
-                    rest |= message
+                    rest_ids.append(message.id)
                     continue
                 known.add(vals["name"])
                 vals.update(
@@ -151,9 +151,9 @@ class ReportHandler(Handler):
                 links.append(
                     {"message_id": message.id, "res_model": report._name, "res_id": report.id, "operation": "created"}
                 )
-                done |= message
+                done_ids.append(message.id)
         messages.env["ihospital.his.message.link"].sudo().create(links)
-        return done, rest
+        return messages.browse(done_ids), messages.browse(rest_ids)
 
 
 @register

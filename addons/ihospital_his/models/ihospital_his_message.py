@@ -221,14 +221,14 @@ class IhospitalHisMessage(models.Model):
         references) and every other message go one by one, each in its
         own savepoint. A run that fails as a whole is applied one by one,
         so that one bad message cannot stop the others."""
-        runs = []
+        runs = []  # [message type, ids] of consecutive messages of one type
         for message in self.sorted("id"):
-            if runs and runs[-1][0].message_type == message.message_type:
-                runs[-1] |= message
+            if runs and runs[-1][0] == message.message_type:
+                runs[-1][1].append(message.id)
             else:
-                runs.append(message)
-        for run in runs:
-            message_type = run[0].message_type
+                runs.append((message.message_type, [message.id]))
+        for message_type, ids in runs:
+            run = self.browse(ids)
             handler = REGISTRY.get(message_type)
             if not (handler and handler.batched and len(run) > 1):
                 run._process()
@@ -258,7 +258,9 @@ class IhospitalHisMessage(models.Model):
         """Apply the received inbound messages, oldest first, a batch per
         call; what is left makes the cron run again at once."""
         received = [("direction", "=", "in"), ("state", "=", "received")]
-        batch = self.search(received, order="id", limit=PROCESS_BATCH)
+        # what processing reads, fetched at once (not the raw text)
+        fetched = ["endpoint_id", "message_type", "state", "attempts", "data"]
+        batch = self.sudo().search_fetch(received, fetched, order="id", limit=PROCESS_BATCH).with_env(self.env)
         batch._process_received()
         batch._retry_what_they_provide()
         remaining = self.search_count(received) if len(batch) == PROCESS_BATCH else 0
