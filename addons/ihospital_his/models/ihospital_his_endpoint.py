@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from psycopg2.errors import UniqueViolation
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import VIEW_ONLY
 from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
@@ -436,12 +436,34 @@ class IhospitalHisEndpoint(models.Model):
 
     @api.model
     def _outbound_endpoint(self, company, message_type):
-        """The active endpoint of `company` that delivers `message_type`."""
-        return self.sudo().search(
-            [("company_id", "=", company.id), ("message_type_ids.code", "=", message_type)],
+        """The active endpoint of `company` that delivers `message_type`.
+        Every booking asks: cached, and the cache is cleared whenever an
+        endpoint changes (create, write, unlink)."""
+        return self.sudo().browse(self._outbound_endpoint_id(company.id, message_type))
+
+    @tools.ormcache("company_id", "message_type")
+    def _outbound_endpoint_id(self, company_id, message_type):
+        endpoint = self.sudo().search(
+            [("company_id", "=", company_id), ("message_type_ids.code", "=", message_type)],
             order="sequence, id",
             limit=1,
         )
+        return endpoint.id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _outbound_endpoint_id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # not on the gateway's heartbeats: clearing signals every worker
+        if set(vals) & {"company_id", "active", "sequence", "message_type_ids"}:
+            self.env.registry.clear_cache()  # _outbound_endpoint_id
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # _outbound_endpoint_id
+        return super().unlink()
 
 
 def _xmlrpc_safe(value):

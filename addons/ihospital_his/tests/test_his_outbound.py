@@ -195,3 +195,19 @@ class TestHisOutbound(HisCase):
                 self.Message._cron_purge()
         self.assertEqual(progress[-1][1], 0)
         self.assertFalse(messages.exists())
+
+
+@tagged("post_install", "-at_install")
+class TestOutboundEndpointCache(HisCase):
+    def test_the_cached_endpoint_follows_endpoint_changes(self):
+        Endpoint = self.env["ihospital.his.endpoint"]
+        self.assertEqual(Endpoint._outbound_endpoint(self.hospital, "booking.create"), self.endpoint)
+        self.endpoint.message_type_ids -= self.env.ref("ihospital_his.message_type_booking_create")
+        self.assertFalse(Endpoint._outbound_endpoint(self.hospital, "booking.create"))
+        self.endpoint.message_type_ids += self.env.ref("ihospital_his.message_type_booking_create")
+        self.endpoint.active = False
+        self.assertFalse(Endpoint._outbound_endpoint(self.hospital, "booking.create"))
+        other = self.endpoint.copy({"code": "t-his-b", "active": True})
+        self.assertEqual(Endpoint._outbound_endpoint(self.hospital, "booking.create"), other)
+        other.unlink()
+        self.assertFalse(Endpoint._outbound_endpoint(self.hospital, "booking.create"))

@@ -13,7 +13,7 @@ from .common import DemoPatientMixin, DemoPatientSmsCase
 # patient's link, the clinic, the rules, the slot, the appointment and its
 # notice. A change that brings back chatter, tracking or extra writes fails
 # here first.
-QUERIES_PER_BOOKING = 25
+QUERIES_PER_BOOKING = 24
 # A refusal of a full clinic: the website's hospital, the clinic, its free
 # numbers and the doctor's name.
 QUERIES_PER_REFUSAL = 4
