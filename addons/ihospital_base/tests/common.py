@@ -1,3 +1,4 @@
+import json
 from contextlib import contextmanager
 
 from odoo.tests.common import TransactionCase, new_test_user
@@ -133,3 +134,23 @@ class IhospitalCase(TransactionCase):
         cls.env["ihospital.patient.account"].create(
             {"patient_id": cls.patient_cardio.id, "user_id": cls.user_portal.id, "relation": "self"}
         )
+
+
+class RpcMixin:
+    """Calls as a browser's JSON-RPC client makes them (an HttpCase's
+    authenticated session): what an attacker can send from the console."""
+
+    def _call(self, model, method, args, kwargs=None):
+        """The JSON-RPC answer: the result, or the error's data."""
+        response = self.url_open(
+            "/web/dataset/call_kw",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        ).json()
+        return response.get("result"), response.get("error", {}).get("data", {})

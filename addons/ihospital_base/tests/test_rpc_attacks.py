@@ -1,28 +1,13 @@
 """The attacks of issue 9 as a tester makes them: JSON-RPC on
 /web/dataset/call_kw with the demo logins, against the demo data."""
 
-import json
-
 from odoo.tests import HttpCase, tagged
+
+from .common import RpcMixin
 
 
 @tagged("post_install", "-at_install")
-class TestRpcAttacks(HttpCase):
-    def _call(self, model, method, args, kwargs=None):
-        """The JSON-RPC answer: the result, or the error's data."""
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
-                }
-            ),
-            headers={"Content-Type": "application/json"},
-        ).json()
-        return response.get("result"), response.get("error", {}).get("data", {})
-
+class TestRpcAttacks(RpcMixin, HttpCase):
     def test_nurse_attacks_over_rpc(self):
         appointment = self.env["ihospital.appointment"].search(
             [("state", "=", "booked"), ("department_id.member_ids.user_id.login", "=", "nurse")],
@@ -72,10 +57,10 @@ class TestRpcAttacks(HttpCase):
 
     def test_unmatched_report_reaches_the_lab_only(self):
         report = self.env.ref("ihospital_base.ihospital_lab_report_unmatched_demo")
-        self.assertTrue(report.is_unmatched)
+        self.assertFalse(report.patient_id)
         self.authenticate("lab", "lab")
         result, error = self._call(
-            "ihospital.lab.report", "search_read", [[("is_unmatched", "=", True)]], {"fields": ["name"]}
+            "ihospital.lab.report", "search_read", [[("patient_id", "=", False)]], {"fields": ["name"]}
         )
         self.assertIn(report.id, [row["id"] for row in result or []], error)
         for login in ("nurse", "doctor", "head", "doctor2"):
