@@ -9,7 +9,6 @@ class Complaint(Handler):
 
     def process(self, message, data):
         message._require(data, "ref", "content")
-        hospital = message._hospital
         patient = message.env["ihospital.patient"]
         if data.get("patient"):
             try:
@@ -29,11 +28,4 @@ class Complaint(Handler):
         if data.get("received_at"):
             vals["received_at"] = message._datetime(data["received_at"], "received_at")
         message.patient_id = patient
-        Complaint = message.env["ihospital.complaint"].sudo()
-        complaint = Complaint.search([("company_id", "=", hospital.id), ("ref", "=", data["ref"])], limit=1)
-        if complaint:
-            complaint.write(vals)
-            message._link(complaint, "updated")
-        else:
-            complaint = Complaint.create(dict(vals, ref=data["ref"], company_id=hospital.id))
-            message._link(complaint, "created")
+        message._upsert(message.env["ihospital.complaint"].sudo(), {"ref": data["ref"]}, vals)

@@ -113,13 +113,7 @@ class MasterDepartments(Handler):
                 vals["phone"] = item["phone"]
             if item.get("description"):
                 vals["public_description"] = f"<p>{escape(item['description'])}</p>"
-            department = Department.search([("company_id", "=", hospital.id), ("his_code", "=", item["code"])], limit=1)
-            if department:
-                department.write(vals)
-                message._link(department, "updated")
-            else:
-                department = Department.create(dict(vals, his_code=item["code"], company_id=hospital.id))
-                message._link(department, "created")
+            message._upsert(Department, {"his_code": item["code"]}, vals)
 
 
 @register
@@ -131,7 +125,6 @@ class MasterDoctors(Handler):
 
     def process(self, message, data):
         message._require(data, "items")
-        hospital = message._hospital
         Employee = message.env["hr.employee"].sudo().with_context(active_test=False)
         known_titles = [key for key, _label in Employee._fields["professional_title"].selection]
         for item in data["items"]:
@@ -156,10 +149,4 @@ class MasterDoctors(Handler):
                 vals["gender"] = message._enum(item["gender"], ["male", "female", "other"], "gender")
             if item.get("phone"):
                 vals["work_phone"] = item["phone"]
-            employee = Employee.search([("company_id", "=", hospital.id), ("his_code", "=", item["code"])], limit=1)
-            if employee:
-                employee.write(vals)
-                message._link(employee, "updated")
-            else:
-                employee = Employee.create(dict(vals, his_code=item["code"], company_id=hospital.id))
-                message._link(employee, "created")
+            message._upsert(Employee, {"his_code": item["code"]}, vals)

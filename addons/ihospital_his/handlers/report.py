@@ -65,20 +65,15 @@ class ReportHandler(Handler):
             doctor_id=message._known(message._doctor, vals["his_doctor_code"]).id,
         )
         Report = message.env[self.model].sudo().with_context(**MACHINE_CREATE)
-        hospital = message._hospital
-        report = Report.search([("company_id", "=", hospital.id), ("name", "=", vals["name"])], limit=1)
-        if report:
-            if report.patient_id and not patient:
+        key = {"name": vals.pop("name")}
+        if not patient:
+            known = Report.search([("company_id", "=", message._hospital.id), ("name", "=", key["name"])], limit=1)
+            if known.patient_id:
                 # a correction naming a patient not known yet keeps the patient the report has
-                vals = {key: value for key, value in vals.items() if key not in self.patient_vals(message, {}, patient)}
-                message.patient_id = report.patient_id
-            if self.lines_field:
-                report[self.lines_field].unlink()
-            report.write(vals)
-            message._link(report, "updated")
-        else:
-            report = Report.create(dict(vals, company_id=hospital.id))
-            message._link(report, "created")
+                unset = self.patient_vals(message, {}, patient)
+                vals = {field: value for field, value in vals.items() if field not in unset}
+                message.patient_id = known.patient_id
+        message._upsert(Report, key, vals, replace=self.lines_field)
 
     @staticmethod
     def patient_vals(message, patient_data, patient):

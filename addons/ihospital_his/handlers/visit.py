@@ -12,7 +12,6 @@ class VisitRecord(Handler):
 
     def process(self, message, data):
         message._require(data, "visit_ref", "patient", "start")
-        hospital = message._hospital
         patient = message._patient(data["patient"])
         message.patient_id = patient
         department = message._department(data.get("department_code"), required=True)
@@ -53,14 +52,4 @@ class VisitRecord(Handler):
             "charge_ids": [Command.create(charge) for charge in charges],
         }
         Visit = message.env["ihospital.visit"].sudo()
-        visit = Visit.search(
-            [("company_id", "=", hospital.id), ("source", "=", "his"), ("external_ref", "=", data["visit_ref"])],
-            limit=1,
-        )
-        if visit:
-            visit.charge_ids.unlink()
-            visit.write(vals)
-            message._link(visit, "updated")
-        else:
-            visit = Visit.create(dict(vals, company_id=hospital.id, source="his", external_ref=data["visit_ref"]))
-            message._link(visit, "created")
+        message._upsert(Visit, {"source": "his", "external_ref": data["visit_ref"]}, vals, replace="charge_ids")

@@ -308,6 +308,25 @@ class IhospitalHisMessage(models.Model):
         if self.direction == "in":
             self.env.ref("ihospital_his.ir_cron_his_retry")._trigger(next_attempt)
 
+    def _upsert(self, Model, key, vals, replace=None):
+        """The record of `Model` (sudo) of this message's hospital found by
+        `key` ({field: value}, its HIS reference): updated with `vals`, or
+        created with `vals` and `key`; linked to the message either way.
+        `replace` names a one2many whose lines `vals` gives anew."""
+        self.ensure_one()
+        hospital = self._hospital
+        domain = [("company_id", "=", hospital.id)] + [(field, "=", value) for field, value in key.items()]
+        record = Model.search(domain, limit=1)
+        if record:
+            if replace:
+                record[replace].unlink()
+            record.write(vals)
+            self._link(record, "updated")
+        else:
+            record = Model.create(dict(vals, **key, company_id=hospital.id))
+            self._link(record, "created")
+        return record
+
     def _link(self, record, operation):
         self.ensure_one()
         self.env["ihospital.his.message.link"].sudo().create(

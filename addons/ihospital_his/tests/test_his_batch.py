@@ -163,18 +163,18 @@ class TestHisBatch(HisCase):
         self.assertEqual(set(messages.mapped("state")), {"processed"})
         Lab, Imaging = self.env["ihospital.lab.report"], self.env["ihospital.imaging.report"]
         unmatched = Lab.search([("name", "in", ["LU-1", "LU-2"])])
-        self.assertEqual(unmatched.mapped("is_unmatched"), [True, True])
+        self.assertEqual(unmatched.mapped("patient_id"), self.env["ihospital.patient"])
         self.assertEqual(set(unmatched.mapped("his_patient_ref")), {"P-LATER", False})
         self.assertNotIn("E50000001", " ".join(unmatched.sudo().mapped("his_patient_keys")), "keys show no identity")
         self.assertEqual(len(unmatched.activity_ids), 2, "critical values alert at once")
-        self.assertTrue(Imaging.search([("name", "=", "IU-1")]).is_unmatched)
+        self.assertFalse(Imaging.search([("name", "=", "IU-1")]).patient_id)
         patient = {"his_patient_id": "P-LATER", "name": "晚到", "id_type": "passport", "id_number": "E50000001",
                    "birth_date": "1960-01-01"}  # fmt: skip
         self.assertEqual(self.submit("patient.register", {"patient": patient})["state"], "processed")
         registered = self.env["ihospital.patient"].search([("his_patient_id", "=", "P-LATER")])
         self.assertEqual(unmatched.patient_id, registered)
         self.assertEqual(Imaging.search([("name", "=", "IU-1")]).patient_id, registered)
-        self.assertFalse(unmatched.filtered("is_unmatched"))
+        self.assertFalse(unmatched.filtered(lambda report: not report.patient_id))
 
     def test_a_card_that_is_an_id_number_is_never_shown_and_still_attaches(self):
         """Many hospitals use the identity card as the visit card: such a
@@ -207,6 +207,6 @@ class TestHisBatch(HisCase):
         self.send([self.payload("S1", "lab.result", dict(LAB, report_no="LS-1", patient={"his_patient_id": "P-SYNC"}))])
         self.process()
         report = self.env["ihospital.lab.report"].search([("name", "=", "LS-1")])
-        self.assertTrue(report.is_unmatched)
+        self.assertFalse(report.patient_id)
         self.patient_surgery.sudo().his_patient_id = "P-SYNC"
         self.assertEqual(report.patient_id, self.patient_surgery)
