@@ -37,7 +37,7 @@ class IhospitalReportMixin(models.AbstractModel):
         "mail.activity.mixin",
     ]
     _order = "reported_at desc, id desc"
-    _engine_fields = ("his_patient_ref", "his_patient_keys", "is_unmatched", "ready_notice_due")
+    _engine_fields = ("his_patient_ref", "his_patient_keys", "ready_notice_due")
     # the res.company field holding the default performing department
     _performing_department_setting = None
 
@@ -63,13 +63,6 @@ class IhospitalReportMixin(models.AbstractModel):
     # the patient's registration finds its reports by them. No identity in
     # clear; technical, so kept off the users' screens.
     his_patient_keys = fields.Char(readonly=True, index="trigram", copy=False, groups="base.group_system")
-    is_unmatched = fields.Boolean(
-        compute="_compute_is_unmatched",
-        store=True,
-        index=True,
-        help="The patient of this report is not identified yet: it is attached when the HIS registers the patient, "
-        "or by an administrator.",
-    )
     performing_department_id = fields.Many2one(
         "hr.department",
         index=True,
@@ -106,11 +99,6 @@ class IhospitalReportMixin(models.AbstractModel):
     _sql_constraints = [
         ("name_company_uniq", "unique(company_id, name)", "This report number is already used in this hospital."),
     ]
-
-    @api.depends("patient_id")
-    def _compute_is_unmatched(self):
-        for report in self:
-            report.is_unmatched = not report.patient_id
 
     @api.depends("his_department_code", "his_doctor_code", "department_id", "doctor_id")
     def _compute_codes_to_resolve(self):
@@ -199,7 +187,7 @@ class IhospitalReportMixin(models.AbstractModel):
         if vals.get("his_patient_keys"):
             vals = dict(vals, his_patient_keys=self._his_keys_value(vals["his_patient_keys"]))
         before = {report.id: report.state for report in self} if "state" in vals else {}
-        unmatched = self.filtered("is_unmatched") if vals.get("patient_id") else self.browse()
+        unmatched = self.filtered(lambda report: not report.patient_id) if vals.get("patient_id") else self.browse()
         res = super().write(vals)
         changed = self.filtered(lambda r: before[r.id] != r.state) if before else self.browse()
         identified = unmatched.filtered("patient_id")
@@ -251,7 +239,7 @@ class IhospitalReportMixin(models.AbstractModel):
             return self.browse()
         Report_sudo = self.sudo()
         reports_sudo = Report_sudo.search(
-            [("company_id", "=", company.id), ("is_unmatched", "=", True)]
+            [("company_id", "=", company.id), ("patient_id", "=", False)]
             + expression.OR([[("his_patient_keys", "like", f" {key} ")] for key in sorted(patients)]),
             order="id",
         )

@@ -93,7 +93,13 @@ class TestEngineRights(BookingCase):
         schedule = self._schedule(fee=50, days=3)
         appointment = self._book(schedule)
         self.assertEqual(appointment.payment_state, "pending")
-        for vals in ({"payment_state": "paid"}, {"state": "booked"}, {"fee": 0}, {"queue_number": 1}):
+        for vals in (
+            {"payment_state": "paid"},
+            {"state": "booked"},
+            {"fee": 0},
+            {"queue_number": 1},
+            {"notice_pending": False},
+        ):
             with self.assertRaisesMsg(AccessError, "changed by the system only"):
                 appointment.with_user(self.user_nurse).write(vals)
         self.assertEqual((appointment.state, appointment.payment_state, appointment.fee), ("held", "pending", 50))

@@ -3,8 +3,6 @@ as an unmatched report (待匹配), seen by the laboratory and the
 administrators, alerted when critical, and attached when the patient's
 registration arrives."""
 
-import json
-
 from psycopg2 import IntegrityError
 
 from odoo import Command
@@ -12,7 +10,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import ID_WOMAN_1990, IhospitalCase
+from .common import ID_WOMAN_1990, IhospitalCase, RpcMixin
 
 KEYS_P0100 = " patient:his:P0100 patient:card:C100 "
 
@@ -77,7 +75,7 @@ class TestUnmatchedReports(UnmatchedCase):
 
     def test_his_report_without_patient_is_stored_at_once(self):
         report = self._unmatched()
-        self.assertTrue(report.is_unmatched)
+        self.assertFalse(report.patient_id)
         self.assertFalse(report.patient_id)
         self.assertEqual(report.performing_department_id, self.laboratory, "the hospital's laboratory by default")
         self.assertEqual(report.his_patient_keys, KEYS_P0100)
@@ -87,7 +85,7 @@ class TestUnmatchedReports(UnmatchedCase):
             .sudo()
             .create({"name": "RIS-9", "company_id": self.hospital.id, "source": "his", "exam_name": "Chest CT"})
         )
-        self.assertTrue(imaging.is_unmatched)
+        self.assertFalse(imaging.patient_id)
         self.assertEqual(imaging.performing_department_id, self.radiology)
         # keys given as a list are stored delimited, so that whole keys match
         other = self._unmatched(name="LIS-002", keys=["patient:his:P0200"])
@@ -116,7 +114,12 @@ class TestUnmatchedReports(UnmatchedCase):
                 }
             )
         report = self._unmatched().with_user(self.user_admin)
-        for vals in ({"his_patient_keys": " patient:his:P0999 "}, {"his_patient_ref": "P0999"}):
+        # nor can anyone silence or fake the patient's "report ready" notice
+        for vals in (
+            {"his_patient_keys": " patient:his:P0999 "},
+            {"his_patient_ref": "P0999"},
+            {"ready_notice_due": True},
+        ):
             with self.assertRaises(AccessError):
                 report.write(vals)
         with self.assertRaises(AccessError):
@@ -162,18 +165,18 @@ class TestUnmatchedReports(UnmatchedCase):
         self.assertEqual(attached, report | by_card)
         self.assertEqual(report.patient_id, self.patient_cardio)
         self.assertEqual(by_card.patient_id, self.patient_surgery)
-        self.assertFalse(report.is_unmatched)
+        self.assertTrue(report.patient_id)
         self.assertFalse(report.sudo().his_patient_keys, "the keys are spent")
         self.assertEqual(report.his_patient_ref, "P0100", "the reference stays, for the record")
         for waiting in (ambiguous, elsewhere, unrelated):
-            self.assertTrue(waiting.is_unmatched, waiting.name)
+            self.assertFalse(waiting.patient_id, waiting.name)
         # a patient of another hospital is never attached
         self.assertFalse(
             self.env["ihospital.lab.report"]._attach_unmatched(
                 self.hospital_2, {"patient:his:P0100": self.patient_cardio}
             )
         )
-        self.assertTrue(elsewhere.is_unmatched)
+        self.assertFalse(elsewhere.patient_id)
         # the same API for imaging reports
         self.assertEqual(self.env["ihospital.imaging.report"]._attach_unmatched(self.hospital, key_patients), imaging)
         self.assertEqual(imaging.patient_id, self.patient_cardio)
@@ -242,7 +245,7 @@ class TestUnmatchedReports(UnmatchedCase):
         with self.assertRaises(AccessError):  # another hospital's patient
             report.with_user(self.user_admin).write({"patient_id": self.patient_2.id})
         report.with_user(self.user_admin).write({"patient_id": self.patient_cardio.id})
-        self.assertFalse(report.is_unmatched)
+        self.assertTrue(report.patient_id)
         self.assertFalse(report.sudo().his_patient_keys)
         self.assertFalse(
             self.env["ihospital.lab.report"]._attach_unmatched(
@@ -299,33 +302,19 @@ class TestUnmatchedReports(UnmatchedCase):
 
 
 @tagged("post_install", "-at_install")
-class TestUnmatchedReportsOverRpc(HttpCase, UnmatchedCase):
+class TestUnmatchedReportsOverRpc(RpcMixin, HttpCase, UnmatchedCase):
     """The same visibility over JSON-RPC, as the roles themselves."""
-
-    def _call(self, model, method, args, kwargs=None):
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
-                }
-            ),
-            headers={"Content-Type": "application/json"},
-        ).json()
-        return response.get("result"), response.get("error", {}).get("data", {})
 
     def _login(self, login):
         self.authenticate(login, login + "x" * (8 - len(login)))  # new_test_user's password
 
     def test_unmatched_report_over_rpc(self):
         report = self._unmatched(flags=("HH",))
-        fields = ["name", "his_patient_ref", "is_unmatched"]
+        fields = ["name", "his_patient_ref", "patient_id"]
         for login in ("t_lab", "t_admin"):
             self._login(login)
             result, error = self._call(
-                "ihospital.lab.report", "search_read", [[("is_unmatched", "=", True)]], {"fields": fields}
+                "ihospital.lab.report", "search_read", [[("patient_id", "=", False)]], {"fields": fields}
             )
             self.assertFalse(error, login)
             self.assertIn(report.id, [row["id"] for row in result], login)
@@ -336,7 +325,7 @@ class TestUnmatchedReportsOverRpc(HttpCase, UnmatchedCase):
         for login in ("t_nurse", "t_doctor", "t_surgeon", "t_head"):
             self._login(login)
             result, error = self._call(
-                "ihospital.lab.report", "search_read", [[("is_unmatched", "=", True)]], {"fields": fields}
+                "ihospital.lab.report", "search_read", [[("patient_id", "=", False)]], {"fields": fields}
             )
             self.assertEqual(result, [], login)
             _result, error = self._call("ihospital.lab.report", "read", [report.ids, fields])
@@ -354,4 +343,4 @@ class TestUnmatchedReportsOverRpc(HttpCase, UnmatchedCase):
             "ihospital.lab.report", "write", [report.ids, {"his_patient_keys": " patient:his:X "}]
         )
         self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
-        self.assertTrue(report.is_unmatched)
+        self.assertFalse(report.patient_id)
