@@ -27,6 +27,8 @@ BOOKING_RULE_FIELDS = [
     "booking_noshow_days",
     "booking_hold_minutes",
 ]
+# what booking reads of the department
+DEPARTMENT_BOOKING_FIELDS = ["name", "booking_gender", "booking_min_age", "booking_max_age"]
 CHANNELS = [("portal", "Online"), ("phone", "Phone"), ("window", "Window"), ("his", "HIS")]
 STATES = [
     ("held", "Awaiting Payment"),
@@ -194,7 +196,7 @@ class IhospitalAppointment(models.Model):
 
     # ------------------------------------------------------------------ booking
     @api.model
-    def _book(self, schedule, patient, channel="portal", user=None, slot=None, patient_label=None):
+    def _book(self, schedule, patient, channel="portal", user=None, slot=None, patient_label=None, seen_free=False):
         """Book `patient` on `schedule` and return the appointment; on
         `slot` when the patient chose a number, else on the next free one.
 
@@ -206,7 +208,10 @@ class IhospitalAppointment(models.Model):
         a patient twice in a schedule. The confirmation goes out right after
         commit (_notify). Every refusal is a UserError a patient
         or clerk can read, naming the patient `patient_label` (the name a
-        portal account gave, for a link the hospital has not confirmed)."""
+        portal account gave, for a link the hospital has not confirmed).
+        `seen_free`: the caller has just seen a free number in this
+        transaction (the portal route asks before reading the account's
+        patients), so the engine does not ask again."""
         user = user or self.env.user
         name = patient_label or patient.sudo().name
         schedule.ensure_one()
@@ -219,9 +224,11 @@ class IhospitalAppointment(models.Model):
                     hospital=schedule.company_id.name,
                 )
             )
+        # what booking reads of the hospital, in one query
+        schedule.company_id.fetch(["hospital_tz", "booking_days_ahead", *BOOKING_RULE_FIELDS])
         schedule._check_bookable(channel)
         onsite_allowed = channel in ("window", "his")
-        if not slot and not schedule._has_free_slot(onsite_allowed):
+        if not slot and not (seen_free and not onsite_allowed) and not schedule._has_free_slot(onsite_allowed):
             # a full clinic is refused before locking the patient and
             # counting the rules: most requests of a rush are these
             raise schedule._no_slot_left()
@@ -246,6 +253,7 @@ class IhospitalAppointment(models.Model):
                 # tracking (the notices below tell the patient)
                 appointment = (
                     self.sudo()
+                    .with_company(schedule.company_id)  # the hospital's defaults, without reading the user
                     .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
                     .create(
                         {
@@ -291,6 +299,7 @@ class IhospitalAppointment(models.Model):
         company.fetch(BOOKING_RULE_FIELDS)  # not every field of the hospital
         name = name or patient.sudo().name
         department = schedule.department_id
+        department.fetch(DEPARTMENT_BOOKING_FIELDS)  # not every field of the department
         patient_sudo = patient.sudo()
         if not patient_sudo.active:
             raise UserError(_("%s is archived and cannot book.", name))
@@ -383,7 +392,10 @@ class IhospitalAppointment(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if vals.get("name", _("New")) == _("New"):
-                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("ihospital.appointment") or _("New")
+                # the appointment's hospital's sequence (not the current
+                # user's company, which would also read the user's record)
+                sequence = self.env["ir.sequence"].sudo().with_company(vals.get("company_id"))
+                vals["name"] = sequence.next_by_code("ihospital.appointment") or _("New")
         return super().create(vals_list)
 
     def init(self):

@@ -13,13 +13,16 @@ def portal_account():
     """The signed-in portal account, or an empty recordset for staff and
     visitors."""
     user = request.env.user
-    return user if user.share and not user._is_public() else user.browse()
+    # the groups, cached per user since the session check, not a read of
+    # the account: portal users are the share users who are not public
+    return user if user._is_portal() else user.browse()
 
 
-def managed_links_sudo(patient_ids=None, **filters):
+def managed_links_sudo(patient_ids=None, order=None, fields=None, **filters):
     """The signed-in portal account's links to the patients it manages
-    (optionally among `patient_ids`); none for staff accounts. Sudo with an
-    explicit filter on the account."""
+    (optionally among `patient_ids`), in `order` (the model's by default),
+    with only `fields` fetched when given; none for staff accounts. Sudo
+    with an explicit filter on the account."""
     Link = request.env["ihospital.patient.account"].sudo()
     account = portal_account()
     if not account:
@@ -31,7 +34,9 @@ def managed_links_sudo(patient_ids=None, **filters):
         domain.append(("patient_id.active", "=", True))
     if filters.get("company"):
         domain.append(("company_id", "=", filters["company"].id))
-    return Link.search(domain)
+    if fields:  # only these fields, in the same query
+        return Link.search_fetch(domain, fields, order=order)
+    return Link.search(domain, order=order)
 
 
 def sees_appointment(appointment_sudo):

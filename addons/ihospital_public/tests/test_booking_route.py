@@ -13,9 +13,10 @@ from .common import DemoPatientMixin, DemoPatientSmsCase
 # patient's link, the clinic, the rules, the slot, the appointment and its
 # notice. A change that brings back chatter, tracking or extra writes fails
 # here first.
-QUERIES_PER_BOOKING = 24
-# A refusal of a full clinic: the website's hospital, the clinic, its free
-# numbers and the doctor's name.
+QUERIES_PER_BOOKING = 20
+# A refusal of a full clinic: the clinic, whether its department and doctor
+# are published (with the doctor's name), and its free numbers; the
+# website's hospital comes from the website's cache.
 QUERIES_PER_REFUSAL = 4
 
 

@@ -68,13 +68,30 @@ class TestPortalSecurity(PortalCase):
         self.assertNotIn("Call 4008001234", page)
 
     def test_booking_route_refuses_a_clinic_not_published_here(self):
-        self.department.is_published = False
         self.authenticate("patient", "patient")
+        unpublish = {
+            "department": lambda: self.department.write({"is_published": False}),
+            "doctor": lambda: self.schedule.doctor_id.write({"is_published": False}),
+            "draft clinic": lambda: self.env.cr.execute(
+                "UPDATE ihospital_schedule SET state = 'draft' WHERE id = %s", [self.schedule.id]
+            ),
+        }
+        for what, change in unpublish.items():
+            with self.subTest(what), self.env.cr.savepoint(flush=False) as savepoint:
+                change()
+                self.env.flush_all()
+                self.env.invalidate_all()
+                result = self.make_jsonrpc_request(
+                    "/my/ihospital/book", {"schedule_id": self.schedule.id, "patient_id": self.parent.id}
+                )
+                self.assertEqual(result, {"ok": False, "error": "This clinic cannot be booked."})
+                self.assertFalse(self.schedule.appointment_ids.filtered(lambda a: a.patient_id == self.parent))
+                savepoint.rollback()
+        # the same clinic, published, is booked
         result = self.make_jsonrpc_request(
             "/my/ihospital/book", {"schedule_id": self.schedule.id, "patient_id": self.parent.id}
         )
-        self.assertFalse(result["ok"])
-        self.assertFalse(self.schedule.appointment_ids.filtered(lambda a: a.patient_id == self.parent))
+        self.assertTrue(result["ok"], result)
 
     def test_appointment_links_expire(self):
         token = self.appointment._portal_ensure_token()
