@@ -134,6 +134,12 @@ class IhospitalAuditedMixin(models.AbstractModel):
     def web_read_group(self, domain, fields, groupby, limit=None, offset=0, orderby=False, lazy=True):
         return super().web_read_group(domain, fields, groupby, limit=limit, offset=offset, orderby=orderby, lazy=lazy)
 
+    # what Odoo's JSON-RPC reads to choose a read-only transaction: without
+    # it, the first class of the model's MRO answering is Odoo's own
+    # (decorated) method, and every read was retried read-write after a
+    # failed INSERT of its log row
+    read._readonly = search_read._readonly = web_read._readonly = web_search_read._readonly = False
+
     @api.model
     def name_search(self, name="", args=None, operator="ilike", limit=100):
         result = super().name_search(name=name, args=args, operator=operator, limit=limit)
