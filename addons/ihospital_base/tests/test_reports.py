@@ -37,9 +37,6 @@ class TestReports(IhospitalCase):
             }
         )
 
-    def _critical_activities(self, report):
-        return report.activity_ids.filtered(lambda a: a.summary and a.summary.startswith("Critical value"))
-
     def test_printable_reports_render_as_pdf(self):
         """The portal's PDF download needs wkhtmltopdf (Debian package
         wkhtmltopdf); Odoo renders HTML in tests unless forced."""
@@ -68,30 +65,6 @@ class TestReports(IhospitalCase):
         self.assertEqual(report.result_ids.filtered("is_critical").flag, "LL")
         normal = self._report(flags=("N", "A"), name="LAB-002")
         self.assertFalse(normal.is_critical)
-
-    def test_critical_activity_once_for_the_ordering_doctor(self):
-        report = self._report(flags=("HH",))
-        activity = self._critical_activities(report)
-        self.assertEqual(len(activity), 1)
-        self.assertEqual(activity.user_id, self.user_doctor)
-        self.assertIn("LAB-001", activity.summary)
-        # more critical lines or a corrected report: no second to-do
-        report.write({"result_ids": [Command.create({"name": "K", "value": "7.1", "flag": "HH"})]})
-        report.result_ids[0].flag = "AA"
-        self.assertEqual(len(self._critical_activities(report)), 1)
-        self.assertTrue(report.critical_alerted)
-
-    def test_report_becoming_critical_alerts_then(self):
-        report = self._report(flags=("N",))
-        self.assertFalse(self._critical_activities(report))
-        report.result_ids.flag = "LL"
-        self.assertEqual(len(self._critical_activities(report)), 1)
-
-    def test_critical_without_doctor_user_goes_to_head_or_quality(self):
-        report = self._report(flags=("HH",), doctor_id=False)
-        self.assertEqual(self._critical_activities(report).user_id, self.user_head)
-        report_2 = self._report(flags=("HH",), name="LAB-003", doctor_id=False, department_id=self.surgery.id)
-        self.assertEqual(self._critical_activities(report_2).user_id, self.user_quality)
 
     def test_report_number_unique_per_hospital(self):
         self._report()

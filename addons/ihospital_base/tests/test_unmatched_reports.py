@@ -1,6 +1,6 @@
 """Issue 10: a result whose patient is not identified yet is stored at once
 as an unmatched report (待匹配), seen by the laboratory and the
-administrators, alerted when critical, and attached when the patient's
+administrators, and attached when the patient's
 registration arrives."""
 
 from psycopg2 import IntegrityError
@@ -70,9 +70,6 @@ class UnmatchedCase(IhospitalCase):
 
 @tagged("post_install", "-at_install")
 class TestUnmatchedReports(UnmatchedCase):
-    def _critical_activities(self, report):
-        return report.activity_ids.filtered(lambda a: a.summary and a.summary.startswith("Critical value"))
-
     def test_his_report_without_patient_is_stored_at_once(self):
         report = self._unmatched()
         self.assertFalse(report.patient_id)
@@ -221,22 +218,6 @@ class TestUnmatchedReports(UnmatchedCase):
         notice = report.message_ids.filtered(lambda m: m.partner_ids)
         self.assertEqual(notice.partner_ids, self.user_portal.partner_id)
         self.assertIn("A new report is ready", notice.subject)
-
-    def test_critical_unmatched_report_alerts_at_once(self):
-        report = self._unmatched(flags=("N", "LL"))
-        activity = self._critical_activities(report)
-        self.assertEqual(len(activity), 1, "no waiting for the patient's registration")
-        self.assertEqual(activity.user_id, self.user_quality, "no doctor nor department: the quality officer")
-        self.assertIn("Unidentified patient (HIS ref P0100)", str(activity.note))
-        self.assertTrue(report.critical_alerted)
-        # once identified, the recipient learns whose values they are
-        self.env["ihospital.lab.report"]._attach_unmatched(self.hospital, {"patient:his:P0100": self.patient_cardio})
-        activities = self._critical_activities(report)
-        self.assertEqual(len(activities), 2)
-        identified = activities - activity
-        self.assertIn("patient identified", identified.summary)
-        self.assertIn(self.patient_cardio.name, str(identified.note))
-        self.assertNotIn(self.patient_cardio.id_number, str(identified.note))
 
     def test_administrator_attaches_by_hand(self):
         report = self._unmatched()

@@ -80,13 +80,15 @@ class TestHisBatch(HisCase):
         told = reports.filtered(lambda r: r.message_ids.partner_ids)
         self.assertEqual(told.patient_id, patients[:8:2])
 
-    def test_critical_results_of_a_batch_alert_at_once(self):
+    def test_critical_results_of_a_batch_are_marked_at_once(self):
         self.send(self.results(3, first=5000) + self.results(2, first=5100, results=LAB["results"]))
         self.process()
         critical = self.env["ihospital.lab.report"].search([("name", "like", "LB-051"), ("is_critical", "=", True)])
         self.assertEqual(len(critical), 2)
-        self.assertEqual(critical.activity_ids.user_id, self.user_doctor)
-        self.assertFalse(self.env["ihospital.lab.report"].search([("name", "like", "LB-050")]).activity_ids)
+        self.assertEqual(critical.result_ids.filtered("is_critical").mapped("flag"), ["HH", "HH"])
+        self.assertFalse(
+            self.env["ihospital.lab.report"].search([("name", "like", "LB-050"), ("is_critical", "=", True)])
+        )
 
     def test_order_and_the_unusual_messages_of_a_batch(self):
         """A registration applies before the results after it; an update, a
@@ -166,7 +168,7 @@ class TestHisBatch(HisCase):
         self.assertEqual(unmatched.mapped("patient_id"), self.env["ihospital.patient"])
         self.assertEqual(set(unmatched.mapped("his_patient_ref")), {"P-LATER", False})
         self.assertNotIn("E50000001", " ".join(unmatched.sudo().mapped("his_patient_keys")), "keys show no identity")
-        self.assertEqual(len(unmatched.activity_ids), 2, "critical values alert at once")
+        self.assertTrue(all(unmatched.mapped("is_critical")), "critical values are stored at once")
         self.assertFalse(Imaging.search([("name", "=", "IU-1")]).patient_id)
         patient = {"his_patient_id": "P-LATER", "name": "晚到", "id_type": "passport", "id_number": "E50000001",
                    "birth_date": "1960-01-01"}  # fmt: skip
