@@ -8,6 +8,24 @@
     "author": "iHospital developers",
     "license": "LGPL-3",
     "depends": ["ihospital_base"],
-    "data": ["views/ihospital_staff_menus.xml"],
+    "data": [
+        "security/ihospital_staff_security.xml",
+        "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
+        "views/ihospital_staff_menus.xml",
+        "views/ihospital_critical_alert_views.xml",
+        "views/ihospital_critical_menus.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "ihospital_staff/static/src/js/*.js",
+            "ihospital_staff/static/src/xml/*.xml",
+        ],
+        "web.assets_tests": [
+            "ihospital_staff/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -1,0 +1,9 @@
+from . import (
+    ihospital_critical_alert,
+    ihospital_critical_event,
+    ihospital_critical_recipient,
+    ihospital_lab_report,
+    ihospital_lab_result,
+    res_company,
+    res_config_settings,
+)

@@ -1,0 +1,10 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    critical_ack_minutes = fields.Integer(related="company_id.critical_ack_minutes", readonly=False)
+    critical_handle_minutes = fields.Integer(related="company_id.critical_handle_minutes", readonly=False)
+    critical_repeat_minutes = fields.Integer(related="company_id.critical_repeat_minutes", readonly=False)
+    critical_ack_target_minutes = fields.Integer(related="company_id.critical_ack_target_minutes", readonly=False)

@@ -1,0 +1,291 @@
+"""Issue 11: critical values (危急值) detected from results, routed at once,
+acknowledged with read-back, handled, closed, escalated on timers, with an
+append-only trail; and who must not see or act on them."""
+
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.addons.sms.tests.common import MockSMS
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import CriticalCase
+
+
+@tagged("post_install", "-at_install")
+class TestCriticalDetection(CriticalCase, MockSMS):
+    def test_each_critical_line_raises_one_alert_routed_at_once(self):
+        report = self._report(
+            lines=(("K", "Potassium", "6.8", "HH"), ("NA", "Sodium", "140", "N"), ("GLU", "Glucose", "1.9", "LL"))
+        )
+        alerts = self._alerts(report)
+        self.assertEqual(sorted(alerts.mapped("item")), ["Glucose", "Potassium"])
+        potassium = alerts.filtered(lambda a: a.item_code == "K")
+        self.assertRecordValues(
+            potassium,
+            [
+                {
+                    "state": "to_acknowledge",
+                    "value": "6.8",
+                    "unit": "mmol/L",
+                    "direction": "high",
+                    "detected_by": "source",
+                    "department_id": self.cardiology.id,
+                    "doctor_id": self.emp_doctor.id,
+                    "patient_label": "Chen Zhiqiang",
+                    "needs_admin": False,
+                    "level": 0,
+                }
+            ],
+        )
+        self.assertEqual(
+            {(r.role, r.user_id) for r in potassium.recipient_ids},
+            {("attending", self.user_doctor), ("department_head", self.user_head)},
+        )
+        self.assertEqual(potassium.next_escalation_at, potassium.detected_at + timedelta(minutes=10))
+        self.assertEqual(potassium.event_ids.mapped("kind"), ["detected", "notified", "notified"])
+        self.assertTrue(all(potassium.recipient_ids.mapped("notice_due")))
+
+    def test_resend_and_more_lines_do_not_duplicate(self):
+        report = self._report()
+        report.write({"state": "final"})
+        report.result_ids.write({"flag": "HH"})
+        self.env["ihospital.lab.report"].browse(report.ids)._alert_critical()
+        self.assertEqual(len(self._alerts(report)), 1)
+
+    def test_notices_cron_sends_one_activity_and_an_sms_per_recipient(self):
+        report = self._report()
+        alert = self._alerts(report)
+        with self.mockSMSGateway(nbr_t_error={"+8613800000002": "wrong_number_format"}):
+            self.env["ihospital.critical.recipient"]._cron_send_notices()
+        activities = alert.activity_ids
+        self.assertEqual(activities.user_id, self.user_doctor | self.user_head)
+        self.assertEqual(len(self._sms), 1, "the head's number failed")
+        self.assertIn("6.8", self._sms[0]["body"])
+        self.assertNotIn("Chen Zhiqiang", self._sms[0]["body"], "no full name in an SMS")
+        self.assertEqual(
+            {(r.user_id, r.sms_state) for r in alert.recipient_ids},
+            {(self.user_doctor, "sent"), (self.user_head, "failed")},
+        )
+        failed = alert.event_ids.filtered(lambda e: e.kind == "notice_failed")
+        self.assertEqual((failed.channel, failed.recipient_user_id), ("sms", self.user_head))
+        # told again (an escalation): no second activity for the same person
+        alert.recipient_ids._queue_notices()
+        with self.mockSMSGateway():
+            self.env["ihospital.critical.recipient"]._cron_send_notices()
+        self.assertEqual(len(alert.activity_ids), 2)
+
+    def test_unknown_codes_and_unidentified_patient_still_alert(self):
+        report = self._report(
+            patient_id=False,
+            his_patient_ref="P0100",
+            department_id=False,
+            doctor_id=False,
+            his_department_code="X-NEW",
+            his_doctor_code="D-NEW",
+        )
+        alert = self._alerts(report)
+        self.assertEqual(len(alert), 1, "no waiting for master data or the patient's registration")
+        self.assertTrue(alert.needs_admin)
+        self.assertIn("X-NEW", alert.admin_note)
+        self.assertIn("P0100", alert.patient_label)
+        # nobody on duty is known in this test: the quality officers get it
+        self.assertEqual(alert.recipient_ids.user_id, self.user_quality)
+        self.assertEqual(alert.recipient_ids.role, "quality_officer")
+        # identified: the alert names the patient and says so
+        self.env["ihospital.lab.report"]._attach_unmatched(self.hospital, {})
+        report.write({"patient_id": self.patient_cardio.id, "department_id": self.cardiology.id})
+        self.assertEqual(alert.patient_id, self.patient_cardio)
+        self.assertEqual(alert.patient_label, "Chen Zhiqiang")
+        self.assertIn("identified", alert.event_ids.mapped("kind"))
+        self.assertIn(self.user_head, alert.recipient_ids.user_id, "its department's head is told now")
+
+    def test_correction_to_normal_withdraws_with_the_reason(self):
+        report = self._report()
+        alert = self._alerts(report)
+        line = alert.lab_result_id
+        line.write({"value": "4.1", "flag": "N"})
+        self.assertEqual(alert.state, "withdrawn")
+        self.assertIn("4.1", alert.withdrawn_reason)
+        self.assertEqual(alert.lab_result_id, line, "the result line keeps its identity")
+        self.assertEqual(alert.event_ids[-1].kind, "withdrawn")
+        self.assertFalse(alert.next_escalation_at)
+
+    def test_correction_to_another_critical_value_must_be_read_back_again(self):
+        report = self._report()
+        alert = self._alerts(report)
+        self.assertIs(alert.with_user(self.user_doctor).action_acknowledge("6.8"), True)
+        alert.lab_result_id.write({"value": "7.4"})
+        self.assertEqual((alert.state, alert.value), ("to_acknowledge", "7.4"))
+        corrected = alert.event_ids.filtered(lambda e: e.kind == "corrected")
+        self.assertEqual((corrected.value, corrected.note), ("7.4", "was 6.8 mmol/L (HH)"))
+        self.assertEqual(alert.event_ids[-1].kind, "notified", "everyone is told the new value")
+        self.assertIsNot(alert.with_user(self.user_doctor).action_acknowledge("6.8"), True)
+        self.assertIs(alert.with_user(self.user_doctor).action_acknowledge("7.40"), True)
+
+
+@tagged("post_install", "-at_install")
+class TestCriticalAcknowledgement(CriticalCase):
+    def setUp(self):
+        super().setUp()
+        self.alert = self._alerts(self._report())
+
+    def test_read_back_mismatch_is_refused_and_recorded(self):
+        result = self.alert.with_user(self.user_nurse).action_acknowledge("8.6")
+        self.assertIsInstance(result, str)
+        self.assertIn("not the reported value", result)
+        self.assertEqual(self.alert.state, "to_acknowledge")
+        mismatch = self.alert.event_ids.filtered(lambda e: e.kind == "readback_mismatch")
+        self.assertEqual((mismatch.user_id, mismatch.value), (self.user_nurse, "8.6"))
+
+    def test_acknowledge_with_the_value_read_back(self):
+        self.assertIs(self.alert.with_user(self.user_nurse).action_acknowledge(" 6.80 "), True)
+        self.assertRecordValues(
+            self.alert, [{"state": "acknowledged", "acknowledged_by_id": self.user_nurse.id, "receipt_due": True}]
+        )
+        self.assertGreaterEqual(self.alert.minutes_to_acknowledge, 0)
+        self.assertEqual(self.alert.next_escalation_at, self.alert.detected_at + timedelta(minutes=30))
+        with self.assertRaisesRegex(UserError, "already acknowledged"):
+            self.alert.with_user(self.user_doctor).action_acknowledge("6.8")
+
+    def test_the_ack_wizard_reopens_with_the_error(self):
+        action = self.alert.with_user(self.user_doctor).action_open_acknowledge()
+        wizard = self.env["ihospital.critical.ack.wizard"].with_user(self.user_doctor).browse(action["res_id"])
+        self.assertTrue(wizard.value_is_number)
+        wizard.readback_number = 6.3
+        again = wizard.action_confirm()
+        self.assertEqual(again["res_id"], wizard.id)
+        self.assertIn("not the reported value", wizard.error)
+        wizard.readback_number = 6.8
+        self.assertEqual(wizard.action_confirm()["tag"], "soft_reload")
+        self.assertEqual(self.alert.acknowledged_by_id, self.user_doctor)
+
+    def test_handle_then_close(self):
+        with self.assertRaisesRegex(UserError, "Acknowledge alert"):
+            self.alert.with_user(self.user_doctor).action_handle("treatment", "calcium gluconate IV")
+        self.alert.with_user(self.user_nurse).action_acknowledge("6.8")
+        with self.assertRaisesRegex(UserError, "only once its handling"):
+            self.alert.with_user(self.user_doctor).action_close()
+        with self.assertRaisesRegex(UserError, "Describe what was done"):
+            self.alert.with_user(self.user_doctor).action_handle("other", " ")
+        self.alert.with_user(self.user_nurse).action_handle("doctor_notified", "told Dr Li")
+        self.alert.with_user(self.user_doctor).action_handle("treatment", "calcium gluconate IV")
+        self.assertEqual(self.alert.state, "handled")
+        self.assertEqual(self.alert.handled_by_id, self.user_nurse, "the first handling step counts")
+        self.assertIn("calcium gluconate", self.alert.handling_summary)
+        with self.assertRaises(AccessError):
+            self.alert.with_user(self.user_nurse).action_close()  # doctors close
+        self.alert.with_user(self.user_doctor).action_close()
+        self.assertEqual(self.alert.state, "closed")
+        self.assertEqual(self.alert.event_ids.mapped("kind")[-4:], ["acknowledged", "handled", "handled", "closed"])
+
+
+@tagged("post_install", "-at_install")
+class TestCriticalRights(CriticalCase):
+    def setUp(self):
+        super().setUp()
+        self.alert = self._alerts(self._report())
+
+    def test_another_departments_nurse_neither_sees_nor_acknowledges(self):
+        nurse = self.user_surgery_nurse
+        self.assertFalse(self.Alert.with_user(nurse).search([("id", "=", self.alert.id)]))
+        with self.assertRaises(AccessError):
+            self.alert.with_user(nurse).action_acknowledge("6.8")
+        self.assertEqual(self.alert.state, "to_acknowledge")
+
+    def test_the_other_hospital_sees_nothing(self):
+        doctor = self.user_doctor_2
+        self.assertFalse(self.Alert.with_user(doctor).search([]))
+        with self.assertRaises(AccessError):
+            self.alert.with_user(doctor).read(["value"])
+        with self.assertRaises(AccessError):
+            self.alert.with_user(doctor).action_acknowledge("6.8")
+
+    def test_supervisors_see_but_do_not_sign_for_clinicians(self):
+        for user in (self.user_quality, self.user_director, self.user_admin):
+            with self.subTest(user=user.login):
+                self.assertEqual(self.Alert.with_user(user).search([("id", "=", self.alert.id)]), self.alert)
+                with self.assertRaises(AccessError):
+                    self.alert.with_user(user).action_acknowledge("6.8")
+
+    def test_department_colleague_may_acknowledge(self):
+        self.assertIn(self.alert, self.Alert.with_user(self.user_nurse).search([]))
+        self.assertIs(self.alert.with_user(self.user_nurse).action_acknowledge("6.8"), True)
+
+    def test_portal_has_no_access(self):
+        with self.assertRaises(AccessError):
+            self.Alert.with_user(self.user_portal).search([])
+
+    def test_nobody_writes_creates_or_deletes_alerts_directly(self):
+        for user in (self.user_doctor, self.user_admin):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    self.alert.with_user(user).write({"state": "closed"})
+                with self.assertRaises(AccessError):
+                    self.Alert.with_user(user).create(
+                        {"company_id": self.hospital.id, "source": "lab", "item": "K", "value": "9"}
+                    )
+                with self.assertRaises(UserError):
+                    self.alert.with_user(user).unlink()
+        with self.assertRaises(UserError):
+            self.alert.sudo().unlink()
+
+    def test_the_trail_is_append_only_for_everyone(self):
+        event = self.alert.event_ids[0]
+        with self.assertRaises(UserError):
+            event.with_user(self.user_admin).write({"note": "nothing happened"})
+        with self.assertRaises(UserError):
+            event.sudo().write({"note": "nothing happened"})
+        with self.assertRaises(UserError):
+            event.sudo().unlink()
+        with self.assertRaises(AccessError):
+            self.env["ihospital.critical.event"].with_user(self.user_admin).create(
+                {"alert_id": self.alert.id, "kind": "closed"}
+            )
+
+    def test_unknown_action_or_context_does_not_open_doors(self):
+        alert = self.alert.with_user(self.user_surgery_nurse).with_context(ihospital_engine=True, su=True)
+        with self.assertRaises(AccessError):
+            alert.action_handle("treatment", "x")
+
+
+@tagged("post_install", "-at_install")
+class TestCriticalEscalation(CriticalCase):
+    def test_escalation_on_the_hospitals_timers(self):
+        start = fields.Datetime.now()
+        with freeze_time(start):
+            alert = self._alerts(self._report())
+        Alert = self.env["ihospital.critical.alert"]
+        with freeze_time(start + timedelta(minutes=9)):
+            Alert._cron_escalate()
+            self.assertEqual((alert.level, alert.escalation_count), (0, 0))
+        with freeze_time(start + timedelta(minutes=10, seconds=1)):
+            Alert._cron_escalate()
+            self.assertEqual((alert.level, alert.escalation_count), (1, 1))
+            self.assertEqual(alert.event_ids.filtered(lambda e: e.kind == "escalated").level, 1)
+            self.assertEqual(alert.next_escalation_at, start + timedelta(minutes=20, seconds=1))
+        with freeze_time(start + timedelta(minutes=20, seconds=2)):
+            Alert._cron_escalate()
+            self.assertEqual((alert.level, alert.escalation_count), (1, 2), "repeated until acknowledged")
+            alert.with_user(self.user_doctor).action_acknowledge("6.8")
+            self.assertEqual(alert.next_escalation_at, start + timedelta(minutes=30))
+        with freeze_time(start + timedelta(minutes=30, seconds=1)):
+            Alert._cron_escalate()
+            self.assertEqual((alert.level, alert.escalation_count), (2, 3), "not handled in time")
+            alert.with_user(self.user_doctor).action_handle("retest", "repeat potassium")
+        with freeze_time(start + timedelta(minutes=45)):
+            Alert._cron_escalate()
+            self.assertEqual(alert.escalation_count, 3, "handled: no more escalation")
+        notified = alert.event_ids.filtered(lambda e: e.kind == "notified" and e.channel == "bus")
+        self.assertEqual(len(notified), 2 * 4, "both recipients told at detection and at each of 3 escalations")
+
+    def test_hospital_timers_are_settings(self):
+        self.hospital.write({"critical_ack_minutes": 5, "critical_handle_minutes": 15})
+        start = fields.Datetime.now()
+        with freeze_time(start):
+            alert = self._alerts(self._report())
+        self.assertEqual(alert.next_escalation_at, start + timedelta(minutes=5))
+        with self.assertRaisesRegex(Exception, "before acknowledging"):
+            self.hospital.write({"critical_handle_minutes": 3})

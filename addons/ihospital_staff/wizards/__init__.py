@@ -1,0 +1,1 @@
+from . import ihospital_critical_ack_wizard, ihospital_critical_handle_wizard
