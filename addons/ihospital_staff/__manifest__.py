@@ -7,7 +7,18 @@
     "website": "https://github.com/ihospital/ihospital",
     "author": "iHospital developers",
     "license": "LGPL-3",
-    "depends": ["ihospital_base"],
-    "data": ["views/ihospital_staff_menus.xml"],
+    "depends": ["ihospital_base", "base_import"],
+    "data": [
+        "security/ihospital_staff_security.xml",
+        "security/ir.model.access.csv",
+        "wizards/ihospital_duty_shift_copy_views.xml",
+        "views/ihospital_duty_shift_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/ihospital_staff_menus.xml",
+    ],
+    "demo": [
+        "demo/hr_employee_demo.xml",
+        "demo/ihospital_duty_shift_demo.xml",
+    ],
     "installable": True,
 }

@@ -1,0 +1,1 @@
+from . import ihospital_duty_shift_copy
