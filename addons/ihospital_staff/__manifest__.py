@@ -20,5 +20,10 @@
         "demo/hr_employee_demo.xml",
         "demo/ihospital_duty_shift_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "ihospital_staff/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -5,7 +5,8 @@ from typing import NamedTuple
 import pytz
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, HEAD, QUALITY
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 
@@ -275,19 +276,47 @@ class IhospitalDutyShift(models.Model):
             self.department_id = False
 
     # -------------------------------------------------------------------- CRUD
+    @api.model
+    def _check_planner(self, departments, hospital_posts=False):
+        """Refuse, in words, a department head who plans another department
+        or a hospital post. The record rules decide in any case; this only
+        says why (an import names the refused row with it)."""
+        user = self.env.user
+        if self.env.su or not user.has_group(HEAD) or user.has_group(QUALITY) or user.has_group(ADMIN):
+            return
+        if hospital_posts:
+            raise AccessError(_("Only medical affairs or an administrator may plan the hospital posts."))
+        others = departments.sudo().filtered(lambda department: department.manager_id.user_id != user)
+        if others:
+            raise AccessError(
+                _(
+                    "You plan the duty roster of the departments you head, not of %s.",
+                    ", ".join(others.mapped("name")),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             # an empty duty phone (an import's empty cell) takes the staff member's
             if "duty_phone" in vals and not vals["duty_phone"]:
                 del vals["duty_phone"]
+        if not self.env.su:
+            default = self.default_get(["department_id"]).get("department_id") or False
+            department_ids = [vals.get("department_id", default) for vals in vals_list]
+            self._check_planner(
+                self.env["hr.department"].browse([d for d in department_ids if d]),
+                hospital_posts=not all(department_ids),
+            )
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_planner(self.department_id, hospital_posts=any(not shift.department_id for shift in self))
         result = super().write(vals)
         if not self.env.su:
-            # the record rules once more on the new values: a department head
-            # cannot move a shift to another department or to a hospital post
+            # the rules once more on the new values: a department head cannot
+            # move a shift to another department or to a hospital post
+            self._check_planner(self.department_id, hospital_posts=any(not shift.department_id for shift in self))
             self.check_access("write")
         return result
 
