@@ -249,10 +249,13 @@ class TestDutyShift(DutyCase):
         self.env.invalidate_all()
         with self.assertQueryCount(1):
             shifts = Shift._on_duty(self.hospital, at=noon, department_ids=[self.cardiology.id, self.surgery.id])
-            for shift in shifts:
-                for name in ROUTING_FIELDS:
-                    shift[name]  # noqa: B018 - reading the fetched values
-            self.assertEqual(len(shifts), 5)
+            values = [{name: shift[name] for name in ROUTING_FIELDS} for shift in shifts]
+            self.assertEqual(len(values), 5)
+            self.assertEqual(
+                {(value["department_id"].id, value["post"]) for value in values},
+                {(d.id, p) for d in (self.cardiology, self.surgery) for p in ("doctor", "nurse")}
+                | {(False, "medical_affairs")},
+            )
         self.env.invalidate_all()
         with self.assertQueryCount(1):
             duty = Shift._on_duty_map(self.hospital, at=noon, department_ids=[self.cardiology.id])
