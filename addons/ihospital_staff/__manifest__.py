@@ -7,16 +7,22 @@
     "website": "https://github.com/ihospital/ihospital",
     "author": "iHospital developers",
     "license": "LGPL-3",
-    "depends": ["ihospital_base"],
+    "depends": ["ihospital_base", "base_import"],
     "data": [
         "security/ihospital_staff_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
-        "views/ihospital_staff_menus.xml",
+        "wizards/ihospital_duty_shift_copy_views.xml",
+        "views/ihospital_duty_shift_views.xml",
         "views/ihospital_critical_alert_views.xml",
-        "views/ihospital_critical_menus.xml",
         "views/res_config_settings_views.xml",
+        "views/ihospital_staff_menus.xml",
+        "views/ihospital_critical_menus.xml",
+    ],
+    "demo": [
+        "demo/hr_employee_demo.xml",
+        "demo/ihospital_duty_shift_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -2,6 +2,8 @@ from . import (
     ihospital_critical_alert,
     ihospital_critical_event,
     ihospital_critical_recipient,
+    ihospital_demo,
+    ihospital_duty_shift,
     ihospital_lab_report,
     ihospital_lab_result,
     res_company,

@@ -711,9 +711,8 @@ class IhospitalCriticalAlert(models.Model):
         return [(shift.employee_id, shift.duty_phone) for shift in shifts]
 
     def _duty_map(self):
-        """{hospital id: {(department id or False, post): shifts}} now."""
-        if "ihospital.duty.shift" not in self.env:
-            return {}
+        """{hospital id: {(department id or False, post): shifts}} now: one
+        query per hospital (the roster's _on_duty_map)."""
         Shift = self.env["ihospital.duty.shift"].sudo()
         result = {}
         for company, alerts in self.grouped("company_id").items():

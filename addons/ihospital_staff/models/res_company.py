@@ -1,5 +1,18 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_schedule import local_to_utc
 from odoo.exceptions import ValidationError
+
+# How each kind of shift is timed from the hospital's two settings (hours in
+# its time zone): (setting the shift starts at, setting it ends at, days after
+# the duty date on which it ends). The day and night shifts tile the whole day,
+# so that someone is on duty at every minute; "custom" shifts are typed in.
+SHIFT_KIND_TIMES = {
+    "day": ("duty_day_start", "duty_night_start", 0),
+    "night": ("duty_night_start", "duty_day_start", 1),
+    "24h": ("duty_day_start", "duty_day_start", 1),
+}
 
 
 class ResCompany(models.Model):
@@ -45,3 +58,34 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     _("Handling a critical value cannot be due before acknowledging it: check the timers.")
                 )
+    duty_day_start = fields.Float(
+        string="Day Shift Starts",
+        default=8.0,
+        help="Time of day (hospital time) at which the day shift and the 24-hour shift start and the night "
+        "shift ends.",
+    )
+    duty_night_start = fields.Float(
+        string="Night Shift Starts",
+        default=17.5,
+        help="Time of day (hospital time) at which the day shift ends and the night shift starts; the night "
+        "shift ends the next morning when the day shift starts.",
+    )
+
+    @api.constrains("duty_day_start", "duty_night_start")
+    def _check_duty_times(self):
+        for company in self:
+            if not 0 <= company.duty_day_start < company.duty_night_start < 24:
+                raise ValidationError(
+                    _("The day shift must start before the night shift, both between 00:00 and 23:59.")
+                )
+
+    def _ihospital_duty_times(self, day, kind):
+        """(start, stop) in naive UTC of a `kind` shift on duty date `day`,
+        from this hospital's shift times and time zone."""
+        self.ensure_one()
+        start_setting, stop_setting, stop_days = SHIFT_KIND_TIMES[kind]
+        tz = self.hospital_tz
+        return (
+            local_to_utc(day, self[start_setting], tz),
+            local_to_utc(day + timedelta(days=stop_days), self[stop_setting], tz),
+        )

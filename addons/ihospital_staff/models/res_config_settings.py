@@ -8,3 +8,5 @@ class ResConfigSettings(models.TransientModel):
     critical_handle_minutes = fields.Integer(related="company_id.critical_handle_minutes", readonly=False)
     critical_repeat_minutes = fields.Integer(related="company_id.critical_repeat_minutes", readonly=False)
     critical_ack_target_minutes = fields.Integer(related="company_id.critical_ack_target_minutes", readonly=False)
+    duty_day_start = fields.Float(related="company_id.duty_day_start", readonly=False)
+    duty_night_start = fields.Float(related="company_id.duty_night_start", readonly=False)

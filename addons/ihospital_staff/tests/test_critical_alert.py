@@ -4,6 +4,7 @@ append-only trail; and who must not see or act on them."""
 
 from datetime import timedelta
 
+import pytz
 from freezegun import freeze_time
 
 from odoo import fields
@@ -11,7 +12,7 @@ from odoo.addons.sms.tests.common import MockSMS
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .common import CriticalCase
+from .common import CriticalCase, DutyCase
 
 
 @tagged("post_install", "-at_install")
@@ -289,3 +290,50 @@ class TestCriticalEscalation(CriticalCase):
         self.assertEqual(alert.next_escalation_at, start + timedelta(minutes=5))
         with self.assertRaisesRegex(Exception, "before acknowledging"):
             self.hospital.write({"critical_handle_minutes": 3})
+
+
+@tagged("post_install", "-at_install")
+class TestCriticalRouting(CriticalCase, DutyCase):
+    """Who is on duty at the moment of the alert, from the roster."""
+
+    def _local_date(self, moment):
+        """The duty date of a shift starting at `moment` (hospital time)."""
+        tz = pytz.timezone(self.hospital.hospital_tz or "Asia/Shanghai")
+        return pytz.utc.localize(moment).astimezone(tz).date()
+
+    def test_on_duty_staff_are_told_and_hospital_posts_on_escalation(self):
+        now = fields.Datetime.now()
+        start, stop = now - timedelta(hours=1), now + timedelta(hours=8)
+        night = {"kind": "custom", "start": start, "stop": stop, "date": self._local_date(start)}
+        self._shift(self.emp_surgeon, "doctor", self.surgery, **night)  # another department's
+        self._shift(self.emp_nurse, "nurse", self.cardiology, **night)
+        self._shift(self.emp_quality, "medical_affairs", **night)
+        alert = self._alerts(self._report())
+        self.assertEqual(
+            {(r.role, r.user_id) for r in alert.recipient_ids},
+            {
+                ("attending", self.user_doctor),
+                ("department_head", self.user_head),
+                ("duty_nurse", self.user_nurse),
+            },
+        )
+        duty_nurse = alert.recipient_ids.filtered(lambda r: r.role == "duty_nurse")
+        self.assertEqual(duty_nurse.phone, "13800000001", "the roster's duty phone")
+        with freeze_time(now + timedelta(minutes=11)):
+            self.Alert._cron_escalate()
+        self.assertIn(("medical_affairs", self.user_quality), {(r.role, r.user_id) for r in alert.recipient_ids})
+        self.assertEqual(alert.recipient_ids.filtered(lambda r: r.role == "medical_affairs").level, 1)
+
+    def test_no_department_goes_to_the_hospital_posts_on_duty(self):
+        now = fields.Datetime.now()
+        self._shift(
+            self.emp_quality,
+            "medical_affairs",
+            kind="custom",
+            start=now - timedelta(hours=1),
+            stop=now + timedelta(hours=1),
+            date=self._local_date(now - timedelta(hours=1)),
+        )
+        alert = self._alerts(self._report(department_id=False, doctor_id=False))
+        self.assertEqual({(r.role, r.user_id) for r in alert.recipient_ids}, {("medical_affairs", self.user_quality)})
+        self.assertTrue(alert.needs_admin)

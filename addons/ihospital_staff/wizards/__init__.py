@@ -1,1 +1,1 @@
-from . import ihospital_critical_ack_wizard, ihospital_critical_handle_wizard
+from . import ihospital_critical_ack_wizard, ihospital_critical_handle_wizard, ihospital_duty_shift_copy
