@@ -135,7 +135,7 @@ class IhospitalCriticalAlert(models.Model):
     bed = fields.Char(readonly=True)
     # what is critical
     source = fields.Selection(SOURCES, required=True, readonly=True, index=True)
-    lab_report_id = fields.Many2one("ihospital.lab.report", string="Lab Report", readonly=True, index=True)
+    lab_report_id = fields.Many2one("ihospital.lab.report", readonly=True, index=True)
     lab_result_id = fields.Many2one(
         "ihospital.lab.result", string="Result Line", readonly=True, index="btree_not_null", ondelete="set null"
     )
@@ -156,7 +156,7 @@ class IhospitalCriticalAlert(models.Model):
     # where it goes
     department_id = fields.Many2one("hr.department", readonly=True, index=True)
     doctor_id = fields.Many2one("hr.employee", string="Attending Doctor", readonly=True, index=True)
-    bed_doctor_id = fields.Many2one("hr.employee", string="Bed Doctor", readonly=True)
+    bed_doctor_id = fields.Many2one("hr.employee", readonly=True)
     admin_note = fields.Char(
         string="For the Administrator",
         readonly=True,
@@ -242,7 +242,8 @@ class IhospitalCriticalAlert(models.Model):
             )
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise UserError(_("Critical value alerts are kept for the hospital's records: they cannot be deleted."))
 
     # ------------------------------------------------------------------ rights

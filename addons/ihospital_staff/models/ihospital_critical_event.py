@@ -37,7 +37,7 @@ class IhospitalCriticalEvent(models.Model):
     at = fields.Datetime(string="When", required=True, readonly=True, default=fields.Datetime.now)
     kind = fields.Selection(EVENT_KINDS, string="Step", required=True, readonly=True)
     user_id = fields.Many2one("res.users", string="By", readonly=True, help="Empty: the platform.")
-    recipient_id = fields.Many2one("ihospital.critical.recipient", string="Recipient", readonly=True)
+    recipient_id = fields.Many2one("ihospital.critical.recipient", readonly=True)
     recipient_user_id = fields.Many2one(related="recipient_id.user_id", string="To")
     channel = fields.Selection(CHANNELS, readonly=True)
     level = fields.Integer(string="Escalation Level", readonly=True)
@@ -52,7 +52,10 @@ class IhospitalCriticalEvent(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        raise UserError(_("The trail of a critical value cannot be changed."))
+        if vals:
+            raise UserError(_("The trail of a critical value cannot be changed."))
+        return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise UserError(_("The trail of a critical value cannot be deleted."))

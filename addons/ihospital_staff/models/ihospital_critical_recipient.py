@@ -44,7 +44,8 @@ class IhospitalCriticalRecipient(models.Model):
             raise AccessError(_("Recipients of critical value alerts are kept as routed."))
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise UserError(_("Who was told of a critical value is kept for the hospital's records."))
 
     def _queue_notices(self):

@@ -58,6 +58,7 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     _("Handling a critical value cannot be due before acknowledging it: check the timers.")
                 )
+
     duty_day_start = fields.Float(
         string="Day Shift Starts",
         default=8.0,
