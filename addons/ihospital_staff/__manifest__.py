@@ -8,6 +8,13 @@
     "author": "iHospital developers",
     "license": "LGPL-3",
     "depends": ["ihospital_base"],
-    "data": ["views/ihospital_staff_menus.xml"],
+    "data": [
+        "security/ihospital_staff_security.xml",
+        "security/ir.model.access.csv",
+        "data/ihospital_critical_limit_data.xml",
+        "views/ihospital_staff_menus.xml",
+        "views/ihospital_critical_limit_views.xml",
+        "views/ihospital_critical_menus.xml",
+    ],
     "installable": True,
 }
