@@ -241,10 +241,12 @@ class IhospitalCriticalLimit(models.Model):
         return bool(self.department_ids & other.department_ids)
 
     def _ages_text(self):
+        # (no f-string inside _(): the term extractor cannot read it)
+        age_min, age_max = "%g" % self.age_min, "%g" % self.age_max
         if self.age_max:
-            return _("ages %(min)s to under %(max)s", min=f"{self.age_min:g}", max=f"{self.age_max:g}")
+            return _("ages %(min)s to under %(max)s", min=age_min, max=age_max)
         if self.age_min:
-            return _("ages %(min)s and over", min=f"{self.age_min:g}")
+            return _("ages %(min)s and over", min=age_min)
         return _("all ages")
 
     # --- CRUD -------------------------------------------------------------------------------------
@@ -454,11 +456,12 @@ class IhospitalCriticalLimit(models.Model):
         high = _decimal(self.high) if self.bounds in ("high", "both") else None
         critical, doubts = judge(parsed, low, high)
         if doubts:
+            value = " ".join(filter(None, (format_value(parsed), verdict["unit"])))
             reviews.append(
                 _(
                     "The result %(value)s cannot be judged against the critical limits of %(test)s (%(range)s): "
                     "it may or may not be critical.",
-                    value=f"{format_value(parsed)} {verdict['unit']}".strip(),
+                    value=value,
                     test=self.name,
                     range=self.range_display,
                 )
