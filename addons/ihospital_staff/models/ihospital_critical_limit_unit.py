@@ -14,9 +14,7 @@ class IhospitalCriticalLimitUnit(models.Model):
     _description = "Unit Conversion of a Critical Limit"
     _order = "limit_id, id"
 
-    limit_id = fields.Many2one(
-        "ihospital.critical.limit", string="Limit", required=True, index=True, ondelete="cascade"
-    )
+    limit_id = fields.Many2one("ihospital.critical.limit", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="limit_id.company_id", store=True, index=True)
     unit = fields.Char(string="Result Unit", required=True, help="A unit results of this test may arrive in.")
     factor = fields.Float(

@@ -19,8 +19,8 @@ class IhospitalCriticalUnitConversion(models.Model):
     _order = "to_unit, from_unit, id"
     _rec_names_search = ["from_unit", "to_unit"]
 
-    from_unit = fields.Char(string="From Unit", required=True)
-    to_unit = fields.Char(string="To Unit", required=True)
+    from_unit = fields.Char(required=True)
+    to_unit = fields.Char(required=True)
     factor = fields.Float(
         required=True,
         digits=(16, 8),
