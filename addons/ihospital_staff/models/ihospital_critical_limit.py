@@ -26,6 +26,11 @@ def _default_rows():
     return tuple(csv.DictReader(io.StringIO("".join(lines))))
 
 
+def _clean(code):
+    """A code as limits store it: text without surrounding spaces ("" for none)."""
+    return "" if code is None or code is False else str(code).strip()
+
+
 def _decimal(number):
     """A float field's value as the Decimal it reads as (2.8, not
     2.79999...), so that a result equal to a limit stays equal."""
@@ -350,8 +355,8 @@ class IhospitalCriticalLimit(models.Model):
         query (plus one for their departments and, only when a unit needs
         it, one for their conversions)."""
         company = self.env["res.company"].browse(company) if isinstance(company, int) else company
-        codes = {item.get("code").strip() for item in items if item.get("code") and item.get("code").strip()}
-        loincs = {item.get("loinc").strip() for item in items if item.get("loinc") and item.get("loinc").strip()}
+        codes = {_clean(item.get("code")) for item in items} - {""}
+        loincs = {_clean(item.get("loinc")) for item in items} - {""}
         by_code, by_loinc = defaultdict(list), defaultdict(list)
         if codes or loincs:
             # active_test off (with an explicit active leaf) so that reading the departments
@@ -390,8 +395,7 @@ class IhospitalCriticalLimit(models.Model):
         factors = self.env["ihospital.critical.unit.conversion"]._ihospital_factors()
         results = []
         for item in items:
-            code, loinc = (item.get("code") or "").strip(), (item.get("loinc") or "").strip()
-            candidates = by_code.get(code) or by_loinc.get(loinc) or []
+            candidates = by_code.get(_clean(item.get("code"))) or by_loinc.get(_clean(item.get("loinc"))) or []
             results.append(self._ihospital_judge_item(item, candidates, factors))
         return results
 

@@ -314,9 +314,14 @@ class TestEvaluate(CriticalLimitCase):
             {"code": "XX", "loinc": "T-LN-NA", "value": "110", "unit": "mmol/L"},  # unknown code: LOINC
             {"code": None, "loinc": "T-LN-K", "value": "7.0", "unit": "mmol/L"},
             {"code": "UNKNOWN", "loinc": None, "value": "1", "unit": "mmol/L"},
+            {"code": " T-K ", "value": "2.5", "unit": "mmol/L"},  # spaces around the code
+            {"code": 42, "loinc": False, "value": "2.5", "unit": "mmol/L"},  # not text: no match, no error
         )
-        self.assertEqual([r["limit_id"] for r in results], [self.k_adult.id, self.sodium.id, self.k_adult.id, False])
-        self.assertEqual([r["critical"] for r in results], ["low", "low", "high", False])
+        self.assertEqual(
+            [r["limit_id"] for r in results],
+            [self.k_adult.id, self.sodium.id, self.k_adult.id, False, self.k_adult.id, False],
+        )
+        self.assertEqual([r["critical"] for r in results], ["low", "low", "high", False, "low", False])
         self.assertEqual(
             results[3],
             {"limit_id": False, "critical": False, "review": False, "value": None, "comparator": None, "unit": None},
