@@ -3,7 +3,7 @@ ihospital_base/access_matrix.py): scopes say what each role reads; who
 changes what is in the record rules (security/ihospital_staff_security.xml)
 and tested in tests/test_duty_shift_security.py and test_critical_alert.py."""
 
-from odoo.addons.ihospital_base.access_matrix import _STAFF_READ, _SUPERVISORS_READ
+from odoo.addons.ihospital_base.access_matrix import _STAFF_READ, _SUPERVISORS_READ, STAFF_ROLES
 
 ROLES = {}
 
@@ -21,6 +21,7 @@ _CRITICAL = {
 # the acknowledge and handle forms: the clinicians' own
 # (administrators are department heads too in Odoo's groups: the alert's
 # action still refuses them unless they are a recipient or of its department)
+_HOSPITAL_READ = {role: ("r", "hospital") for role in ("nurse", "doctor", "head", "director")}
 _CLINICIAN_WIZARD = {"nurse": ("rwc", "own"), "doctor": ("rwc", "own"), "head": ("rwc", "own"), "admin": ("rwc", "own")}
 
 MATRIX = {
@@ -39,6 +40,16 @@ MATRIX = {
         "admin": ("rwcd", "hospital"),
     },
     "ihospital.duty.shift.copy": {"head": ("rwc", "own"), "quality": ("rwc", "own"), "admin": ("rwc", "own")},
+    # critical values: medical affairs keeps the hospital's list (archiving,
+    # not deleting, what it no longer uses), every staff member reads it
+    "ihospital.critical.limit": {**_HOSPITAL_READ, "quality": ("rwc", "hospital"), "admin": ("rwcd", "hospital")},
+    "ihospital.critical.limit.unit": {
+        **_HOSPITAL_READ,
+        "quality": ("rwcd", "hospital"),
+        "admin": ("rwcd", "hospital"),
+    },
+    # unit conversions that hold for any analyte: platform data (settings only)
+    "ihospital.critical.unit.conversion": {role: ("r", "all") for role in STAFF_ROLES},
 }
 
 IDENTITY_FIELDS = {}

@@ -1,7 +1,10 @@
 from . import (
     ihospital_critical_alert,
     ihospital_critical_event,
+    ihospital_critical_limit,
+    ihospital_critical_limit_unit,
     ihospital_critical_recipient,
+    ihospital_critical_unit_conversion,
     ihospital_demo,
     ihospital_duty_shift,
     ihospital_lab_report,

@@ -90,3 +90,16 @@ class ResCompany(models.Model):
             local_to_utc(day, self[start_setting], tz),
             local_to_utc(day + timedelta(days=stop_days), self[stop_setting], tz),
         )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        # a new hospital starts with its own copy of the default critical limits
+        self.env["ihospital.critical.limit"]._ihospital_seed_defaults(companies)
+        return companies
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("is_hospital"):
+            self.env["ihospital.critical.limit"]._ihospital_seed_defaults(self)
+        return result
