@@ -10,6 +10,7 @@ from . import ihospital_building
 from . import ihospital_floor
 from . import ihospital_merchant
 from . import ihospital_his_code_mixin
+from . import ihospital_his_coded_mixin
 from . import hr_department
 from . import hr_employee
 from . import hr_employee_public
