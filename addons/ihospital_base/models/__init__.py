@@ -17,6 +17,9 @@ from . import hr_employee_public
 from . import ihospital_patient
 from . import ihospital_patient_account
 from . import ihospital_visit
+from . import ihospital_admission
+from . import ihospital_admission_transfer
+from . import ihospital_patient_allergy
 from . import res_config_settings
 from . import ihospital_demo
 from . import ihospital_schedule
@@ -28,6 +31,7 @@ from . import ihospital_report_mixin
 from . import ihospital_lab_report
 from . import ihospital_lab_result
 from . import ihospital_imaging_report
+from . import ihospital_vital_sign
 from . import ihospital_complaint
 from . import ihospital_report_verification
 from . import ihospital_report_view_log
