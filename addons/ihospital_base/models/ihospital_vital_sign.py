@@ -106,7 +106,8 @@ class IhospitalVitalSign(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         signs = super().create(vals_list)
-        signs._alert_critical()
+        if signs:
+            signs._alert_critical()
         return signs
 
     def write(self, vals):
