@@ -106,10 +106,10 @@ class IhospitalAdmission(models.Model):
     )
     admission_diagnosis = fields.Char(tracking=True)
     admission_diagnosis_code = fields.Char(string="Diagnosis Code (ICD-10)", tracking=True)
-    admitted_at = fields.Datetime(string="Admitted", required=True, default=fields.Datetime.now, index=True)
-    discharged_at = fields.Datetime(string="Discharged", readonly=True, tracking=True)
+    admitted_at = fields.Datetime(string="Admission Time", required=True, default=fields.Datetime.now, index=True)
+    discharged_at = fields.Datetime(string="Discharge Time", readonly=True, tracking=True)
     state = fields.Selection(
-        ADMISSION_STATES, required=True, default="admitted", readonly=True, index=True, tracking=True
+        ADMISSION_STATES, string="Status", required=True, default="admitted", readonly=True, index=True, tracking=True
     )
     transfer_ids = fields.One2many("ihospital.admission.transfer", "admission_id", string="Transfers", readonly=True)
     location = fields.Char(compute="_compute_location")

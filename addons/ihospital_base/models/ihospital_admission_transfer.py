@@ -14,7 +14,7 @@ class IhospitalAdmissionTransfer(models.Model):
     admission_id = fields.Many2one("ihospital.admission", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="admission_id.company_id", store=True, index=True)
     patient_id = fields.Many2one(related="admission_id.patient_id", store=True, index=True)
-    transferred_at = fields.Datetime(string="Transferred", required=True, default=fields.Datetime.now, index=True)
+    transferred_at = fields.Datetime(string="Transfer Time", required=True, default=fields.Datetime.now, index=True)
     from_department_id = fields.Many2one("hr.department", string="From Department")
     from_ward = fields.Char()
     from_bed = fields.Char()

@@ -21,7 +21,7 @@ class IhospitalPatientAllergy(models.Model):
     allergy_type = fields.Selection(ALLERGY_TYPES, string="Type")
     severity = fields.Selection(ALLERGY_SEVERITIES)
     reaction = fields.Char(help="e.g. 皮疹, 呼吸困难.")
-    identified_date = fields.Date(string="Identified")
+    identified_date = fields.Date(string="Identified On")
     source = fields.Selection([("his", "HIS"), ("manual", "Manual")], required=True, default="manual")
 
     _sql_constraints = [

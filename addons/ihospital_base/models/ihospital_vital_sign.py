@@ -40,7 +40,7 @@ class IhospitalVitalSign(models.Model):
         "hr.department", index=True, domain="[('company_id', '=', company_id), ('is_clinical', '=', True)]"
     )
     his_department_code = fields.Char(string="HIS Department Code", readonly=True)
-    observed_at = fields.Datetime(string="Observed", required=True, default=fields.Datetime.now, index=True)
+    observed_at = fields.Datetime(string="Observation Time", required=True, default=fields.Datetime.now, index=True)
     code = fields.Char(required=True, help="The hospital's code of the observation, e.g. HR.")
     loinc = fields.Char(string="LOINC", help="e.g. 8867-4 (heart rate).")
     name = fields.Char(string="Observation", required=True, help="e.g. 心率.")
