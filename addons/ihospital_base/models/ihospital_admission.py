@@ -90,15 +90,13 @@ class IhospitalAdmission(models.Model):
     bed = fields.Char(tracking=True, help="The bed number (床号), e.g. 12.")
     attending_doctor_id = fields.Many2one(
         "hr.employee",
-        string="Attending Doctor",
         index=True,
         tracking=True,
         domain="[('company_id', '=', company_id), ('ihospital_role', '=', 'doctor')]",
-        help="主治医生",
+        help="The doctor who leads the patient's treatment (主治医生).",
     )
     bed_doctor_id = fields.Many2one(
         "hr.employee",
-        string="Bed Doctor",
         index=True,
         tracking=True,
         domain="[('company_id', '=', company_id), ('ihospital_role', '=', 'doctor')]",

@@ -15,10 +15,10 @@ class IhospitalAdmissionTransfer(models.Model):
     company_id = fields.Many2one(related="admission_id.company_id", store=True, index=True)
     patient_id = fields.Many2one(related="admission_id.patient_id", store=True, index=True)
     transferred_at = fields.Datetime(string="Transfer Time", required=True, default=fields.Datetime.now, index=True)
-    from_department_id = fields.Many2one("hr.department", string="From Department")
+    from_department_id = fields.Many2one("hr.department")
     from_ward = fields.Char()
     from_bed = fields.Char()
-    to_department_id = fields.Many2one("hr.department", string="To Department")
+    to_department_id = fields.Many2one("hr.department")
     to_ward = fields.Char()
     to_bed = fields.Char()
     his_to_department_code = fields.Char(
