@@ -193,14 +193,95 @@ def test_simulated_hospital_traffic_lands_in_odoo(stack):
         "visit.record",
         "queue.call",
         "complaint",
+        "admission.admit",
+        "admission.transfer",
+        "admission.discharge",
+        "admission.cancel",
+        "vital.signs",
     ):
         assert by_type.get(kind), f"the simulator sent no {kind} that Odoo recorded ({by_type})"
     assert rpc.count("ihospital.lab.report", [("is_critical", "=", True)]), "no critical lab report"
     modalities = {r["modality"] for r in rpc("ihospital.imaging.report", "search_read", [], fields=["modality"])}
-    assert {"radiology", "ct", "mr", "ultrasound", "endoscopy", "pathology"} <= modalities, modalities
+    assert {"radiology", "ct", "mr", "ultrasound", "ecg", "endoscopy", "pathology"} <= modalities, modalities
+    assert rpc.count("ihospital.imaging.report", [("is_critical", "=", True), ("modality", "=", "ecg")])
+    assert rpc.count("ihospital.admission", [("state", "=", "admitted"), ("ward", "!=", False)])
+    assert rpc.count("ihospital.admission", [("state", "=", "discharged")])
+    assert rpc.count("ihospital.admission", [("state", "=", "cancelled")])
+    assert rpc.count("ihospital.admission.transfer", [])
+    assert rpc.count("ihospital.vital.sign", [("is_critical", "=", True), ("admission_id", "!=", False)])
     assert rpc.count("ihospital.visit", [("external_ref", "!=", False), ("total_charges", ">", 0)])
     assert rpc.count("ihospital.complaint", [("source", "=", "his")])
     assert rpc.count("ihospital.schedule", [("source", "=", "his")])
+
+
+def test_an_inpatients_stay_and_critical_vital_sign_through_the_gateway(stack):
+    """HL7 and JSON as a hospital sends them: the transfer overtakes the
+    admission (another channel), a critical vital sign from the ICU and a
+    critical ECG finding; Odoo ends with one stay where the patient lies now,
+    its history, the allergy, and the critical values linked to the stay."""
+    rpc = stack.rpc
+    rng = random.Random(950001)
+    patient = simulator.new_patient(rng, 950001)
+    admit = dict(
+        simulator.admission_data(rng, patient, "ZY-E2E-1", department_code="XNK"),
+        bed="12",
+        ward="心内科一病区",
+        admitted_at="2026-11-26T10:20:00+08:00",
+        allergies=[{"allergen": "青霉素", "code": "DRUG-PCN", "type": "drug", "severity": "severe"}],
+    )
+    transfer = {
+        "admission_no": "ZY-E2E-1",
+        "patient": {"his_patient_id": patient["his_patient_id"], "name": patient["name"]},
+        "department_code": "XNK",
+        "ward": "心内科CCU",
+        "bed": "3",
+        "bed_doctor_code": "D1002",
+        "from_ward": "心内科一病区",
+        "from_bed": "12",
+        "transferred_at": "2026-11-27T02:15:00+08:00",
+    }
+    reply = stack.send_json(json.loads(simulator.build("json", "admission.transfer", "E2E-ADT-2", transfer)))
+    assert reply["status"] == "AA", reply
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "admission.admit", "E2E-ADT-1", admit))
+    signs = dict(
+        simulator.vital_signs_data(rng, {"his_patient_id": patient["his_patient_id"]}, "VS-E2E-1"),
+        observations=[{"code": "HR", "name": "心率", "loinc": "8867-4", "value": "36", "unit": "次/分", "flag": "LL"}],
+    )
+    signs.pop("department_code")
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "vital.signs", "E2E-VS-1", signs))
+    ecg = simulator.imaging_report_data(rng, {"his_patient_id": patient["his_patient_id"]}, "ECG-E2E-1", "ecg", True)
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "imaging.report", "E2E-ECG-1", ecg))
+    stack.wait_drained()
+    ids = ["E2E-ADT-1", "E2E-ADT-2", "E2E-VS-1", "E2E-ECG-1"]
+    wait_for(
+        lambda: {m["state"] for m in stack.messages(ids)} == {"processed"},
+        30,
+        "the four messages processed",
+    )
+    stays = rpc(
+        "ihospital.admission",
+        "search_read",
+        [("name", "=", "ZY-E2E-1")],
+        fields=["patient_id", "ward", "bed", "bed_doctor_id", "state", "admission_diagnosis_code", "transfer_ids"],
+    )
+    assert len(stays) == 1, stays
+    stay = stays[0]
+    assert (stay["ward"], stay["bed"], stay["state"]) == ("心内科CCU", "3", "admitted"), stay
+    assert stay["admission_diagnosis_code"] == admit["diagnosis_code"]
+    assert len(stay["transfer_ids"]) == 1
+    patient_id = stay["patient_id"][0]
+    assert rpc("ihospital.patient", "read", [patient_id], ["name"])[0]["name"] == patient["name"]
+    assert rpc.count("ihospital.patient.allergy", [("patient_id", "=", patient_id), ("allergen", "=", "青霉素")]) == 1
+    vital = rpc(
+        "ihospital.vital.sign",
+        "search_read",
+        [("his_ref", "=", "VS-E2E-1/HR")],
+        fields=["is_critical", "admission_id", "patient_id", "department_id", "source_system"],
+    )[0]
+    assert vital["is_critical"] and vital["admission_id"][0] == stay["id"] and vital["patient_id"][0] == patient_id
+    assert vital["department_id"], "the stay's department"
+    report = rpc("ihospital.imaging.report", "search_read", [("name", "=", "ECG-E2E-1")], fields=["is_critical"])
+    assert report[0]["is_critical"]
 
 
 def test_booking_reaches_the_his_and_its_answer_is_recorded(stack):

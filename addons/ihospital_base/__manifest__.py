@@ -33,6 +33,8 @@
         "views/hr_employee_views.xml",
         "views/ihospital_patient_views.xml",
         "views/ihospital_visit_views.xml",
+        "views/ihospital_admission_views.xml",
+        "views/ihospital_vital_sign_views.xml",
         "views/ihospital_schedule_views.xml",
         "views/ihospital_appointment_views.xml",
         "views/ihospital_lab_report_views.xml",
@@ -53,6 +55,7 @@
         "demo/hr_employee_demo.xml",
         "demo/ihospital_demo_generate.xml",
         "demo/ihospital_report_demo.xml",
+        "demo/ihospital_admission_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

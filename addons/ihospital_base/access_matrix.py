@@ -85,6 +85,12 @@ MATRIX = {
         **_SUPERVISORS_READ,
         "admin": ("rwcd", "hospital"),
     },
+    # inpatient stays from the HIS: staff read, the administrators keep
+    # them; transfers are what the HIS reported, edited by nobody
+    "ihospital.admission": _CLINICAL_READ,
+    "ihospital.admission.transfer": {**_CLINICAL_READ, "admin": ("r", "hospital")},
+    "ihospital.patient.allergy": _CLINICAL_READ,
+    "ihospital.vital.sign": _CLINICAL_READ,
     "ihospital.lab.report": _CLINICAL_READ,
     "ihospital.lab.result": _CLINICAL_READ,
     "ihospital.imaging.report": _CLINICAL_READ,

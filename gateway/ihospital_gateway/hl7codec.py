@@ -75,6 +75,7 @@ IMAGING_SECTIONS = {
     "CT": "ct",
     "MR": "mr",
     "US": "ultrasound",
+    "EC": "ecg",
     "ES": "endoscopy",
     "PAT": "pathology",
 }
@@ -93,6 +94,38 @@ FINDINGS_IDS = {"FINDINGS", "GDT", "&GDT", "18782-3"}
 IMPRESSION_IDS = {"IMPRESSION", "IMP", "&IMP", "19005-8"}
 BODY_PART_IDS = {"BODYPART", "BODY_PART"}
 VIEWER_IDS = {"VIEWER"}
+CRITICAL_IDS = {"CRITICAL", "CRITICAL_FINDING"}
+#: OBR-4 identifiers (CE-1) that make an ORU^R01 a set of vital signs: the LOINC vital-signs panels
+#: (8716-3 as IHE PCD-01 devices send it, 85353-1) and a local code.
+VITAL_SIGNS_PANELS = {"8716-3", "85353-1", "VITALS"}
+VITAL_SIGNS_PANEL = ("8716-3", "生命体征", "LN")
+#: AL1-2 allergen type codes (HL7 table 0127) -> canonical type; the first code of each type is written.
+ALLERGY_TYPE_CODES = {
+    "DA": "drug",
+    "FA": "food",
+    "EA": "environmental",
+    "PA": "environmental",
+    "LA": "environmental",
+    "AA": "other",
+    "MA": "other",
+    "MC": "other",
+}
+ALLERGY_TYPE_TO_CODE = {"drug": "DA", "food": "FA", "environmental": "EA", "other": "MA"}
+#: AL1-4 severity codes (HL7 table 0128); U (unknown) is "not sent".
+SEVERITY_CODES = {"SV": "severe", "MO": "moderate", "MI": "mild"}
+SEVERITY_TO_CODE = {severity: code for code, severity in SEVERITY_CODES.items()}
+ADMISSION_TRIGGERS = {
+    "admission.admit": ("A01", "ADT_A01"),
+    "admission.transfer": ("A02", "ADT_A02"),
+    "admission.discharge": ("A03", "ADT_A03"),
+    "admission.cancel": ("A11", "ADT_A09"),
+}
+#: when the event took place (EVN-6, else EVN-2), per admission type
+ADMISSION_EVENT_TIMES = {
+    "admission.transfer": "transferred_at",
+    "admission.discharge": "discharged_at",
+    "admission.cancel": "cancelled_at",
+}
 #: LCH-4 characteristic ids of MFN^M05 (local to this interface).
 #: Chinese grade names an HL7 sender may put in LCH GRADE -> canonical grade codes.
 GRADE_NAMES = {
@@ -115,12 +148,16 @@ HOSPITAL_CHARACTERISTICS = (
 DEPARTMENT_CHARACTERISTICS = ((LCH_CATEGORY, "科室类别", "category"), (LCH_INTRO, "简介", "description"))
 
 #: HL7 message (code, trigger) -> canonical type, hospital -> platform. ORU^R01 and MFN^M05 are refined
-#: from their content (imaging section, hospital location).
+#: from their content (imaging section or vital-signs panel, hospital location).
 INBOUND_ROUTES = {
     ("ADT", "A04"): "patient.register",
     ("ADT", "A28"): "patient.register",
     ("ADT", "A08"): "patient.update",
     ("ADT", "A31"): "patient.update",
+    ("ADT", "A01"): "admission.admit",
+    ("ADT", "A02"): "admission.transfer",
+    ("ADT", "A03"): "admission.discharge",
+    ("ADT", "A11"): "admission.cancel",
     ("SIU", "S12"): "appointment.status",
     ("SIU", "S14"): "appointment.status",
     ("SIU", "S15"): "appointment.status",
@@ -147,6 +184,11 @@ REQUIRED_SEGMENTS = {
     "appointment.status": ["SCH"],
     "lab.result": ["PID", "OBR", "OBX"],
     "imaging.report": ["PID", "OBR", "OBX"],
+    "vital.signs": ["PID", "OBR", "OBX"],
+    "admission.admit": ["PID", "PV1"],
+    "admission.transfer": ["PID", "PV1"],
+    "admission.discharge": ["PID", "PV1"],
+    "admission.cancel": ["PID", "PV1"],
     "master.hospital": ["LOC"],
     "master.departments": ["MFE", "LOC"],
     "master.doctors": ["MFE", "STF"],
@@ -166,6 +208,18 @@ _PATIENT_FIELDS = {
     "patient.name": "PID-5",
     "patient.gender": "PID-8",
     "patient.birth_date": "PID-7",
+}
+_ADMISSION_LOCATIONS = {
+    "admission_no": "PV1-19",
+    "department_code": "PV1-3.1",
+    "ward": "PV1-3.2",
+    "bed": "PV1-3.3",
+    "attending_doctor_code": "PV1-7",
+    "bed_doctor_code": "PV1-17",
+    "admitted_at": "PV1-44",
+    "diagnosis": "DG1-3.2",
+    "diagnosis_code": "DG1-3.1",
+    **_PATIENT_FIELDS,
 }
 #: data path (list indexes removed) -> HL7 location, appended to validation errors so that an HL7
 #: sender is told which field to fix, not only the canonical name.
@@ -216,6 +270,38 @@ HL7_LOCATIONS = {
         "status": "OBR-25",
         "findings": "OBX-3 FINDINGS",
         "impression": "OBX-3 IMPRESSION",
+        "critical_finding": "OBX-3 CRITICAL",
+        **_PATIENT_FIELDS,
+    },
+    "admission.admit": {
+        **_ADMISSION_LOCATIONS,
+        "allergies": "AL1",
+        "allergies.allergen": "AL1-3.2",
+        "allergies.type": "AL1-2",
+        "allergies.severity": "AL1-4",
+        "allergies.identified_at": "AL1-6",
+    },
+    "admission.transfer": {
+        **_ADMISSION_LOCATIONS,
+        "transferred_at": "EVN-6",
+        "from_department_code": "PV1-6.1",
+        "from_ward": "PV1-6.2",
+        "from_bed": "PV1-6.3",
+    },
+    "admission.discharge": {**_ADMISSION_LOCATIONS, "discharged_at": "PV1-45"},
+    "admission.cancel": {"admission_no": "PV1-19", "cancelled_at": "EVN-6", "reason": "EVN-4", **_PATIENT_FIELDS},
+    "vital.signs": {
+        "ref": "OBR-3",
+        "observed_at": "OBR-7",
+        "source_system": "MSH-3",
+        "admission_no": "PV1-19",
+        "department_code": "PV1-3.1",
+        "observations": "OBX",
+        "observations.code": "OBX-3.1",
+        "observations.name": "OBX-3.2",
+        "observations.value": "OBX-5",
+        "observations.flag": "OBX-8",
+        "observations.observed_at": "OBX-14",
         **_PATIENT_FIELDS,
     },
     "visit.record": {
@@ -563,7 +649,7 @@ def _map_imaging_report(message, modality, control_id) -> dict:
     data["modality"] = modality
     _put(data, "exam_name", obr.text_or_code(4))
     _put(data, "body_part", obr.get(15, 4, 1, 2) or obr.get(15, 4, 1, 1))
-    findings, impression = [], []
+    findings, impression, critical_finding = [], [], []
     for obx in _segments(message, "OBX"):
         identifier = obx.get(3, 1).upper()
         if obx.get(2).upper() == "RP" or identifier in VIEWER_IDS:
@@ -574,8 +660,107 @@ def _map_imaging_report(message, modality, control_id) -> dict:
             impression.append(_obx_value(obx))
         elif identifier in BODY_PART_IDS:
             _put(data, "body_part", _obx_value(obx))
+        elif identifier in CRITICAL_IDS:
+            critical_finding.append(_obx_value(obx))
+        if "AA" in _obx_flags(obx):
+            data["critical"] = True
     _put(data, "findings", "\n".join(findings).strip())
     _put(data, "impression", "\n".join(impression).strip())
+    _put(data, "critical_finding", "\n".join(critical_finding).strip())
+    if data.get("critical_finding"):
+        data["critical"] = True
+    return data
+
+
+def _obx_flags(obx: _Reader) -> list[str]:
+    """The OBX-8 abnormal flags (upper case), every repetition."""
+    return [obx.get(8, 1, index).upper() for index in range(1, len(obx.repetitions(8)) + 1)]
+
+
+def _location(data: dict, pv1: _Reader, field: int, prefix: str = "") -> None:
+    """A PV1 patient location (PV1-3 assigned, PV1-6 prior): PL-1 the department code (as in every
+    message of this protocol), PL-2 the ward (病区, in the "room" component), PL-3 the bed."""
+    _put(data, prefix + "department_code", pv1.get(field, 1))
+    _put(data, prefix + "ward", pv1.get(field, 2))
+    _put(data, prefix + "bed", pv1.get(field, 3))
+
+
+def _map_admission(message, type_name, control_id) -> dict:
+    data = _patient_data(message, control_id)
+    pv1 = _first(message, "PV1")
+    evn = _first(message, "EVN")
+    _put(data, "admission_no", pv1.get(19) or pv1.get(50))
+    event_time = (evn.get(6) or evn.get(2)) if evn else ""
+    if type_name == "admission.cancel":
+        _put_converted(data, "cancelled_at", event_time, from_hl7_datetime, "EVN-6 (event occurred)", control_id)
+        _put(data, "reason", evn.get(4, None) if evn else "")
+        return data
+    _location(data, pv1, 3)
+    _put(data, "attending_doctor_code", pv1.get(7, 1))
+    _put(data, "bed_doctor_code", pv1.get(17, 1))
+    _put_converted(data, "admitted_at", pv1.get(44), from_hl7_datetime, "PV1-44 (admit date/time)", control_id)
+    dg1s = _segments(message, "DG1")
+    dg1 = next((dg1 for dg1 in dg1s if dg1.get(6).upper() == "A"), dg1s[0] if dg1s else None)
+    if dg1:
+        _put(data, "diagnosis_code", dg1.get(3, 1))
+        _put(data, "diagnosis", dg1.get(3, 2) or dg1.get(4))
+    if type_name == "admission.transfer":
+        _location(data, pv1, 6, "from_")
+        _put_converted(data, "transferred_at", event_time, from_hl7_datetime, "EVN-6 (event occurred)", control_id)
+    elif type_name == "admission.discharge":
+        discharged = pv1.get(45) or event_time
+        _put_converted(data, "discharged_at", discharged, from_hl7_datetime, "PV1-45 (discharge date/time)", control_id)
+    else:
+        allergies = []
+        for index, al1 in enumerate(_segments(message, "AL1"), start=1):
+            allergy = {}
+            _put(allergy, "allergen", al1.get(3, 2) or al1.get(3, 1))
+            _put(allergy, "code", al1.get(3, 1) if al1.get(3, 2) else "")
+            type_code = al1.get(2, 1).upper()
+            # an allergy is never refused for a code we do not know: its type is "other", its severity not sent
+            _put(allergy, "type", ALLERGY_TYPE_CODES.get(type_code, "other" if type_code else ""))
+            _put(allergy, "severity", SEVERITY_CODES.get(al1.get(4, 1).upper(), ""))
+            reactions = [al1.get(5, None, rep) for rep in range(1, len(al1.repetitions(5)) + 1)]
+            _put(allergy, "reaction", "、".join(reaction for reaction in reactions if reaction))
+            _put_converted(
+                allergy, "identified_at", al1.get(6), from_hl7_date, "AL1 #%d AL1-6 (identified)" % index, control_id
+            )
+            allergies.append(allergy)
+        if allergies:
+            data["allergies"] = allergies
+    return data
+
+
+def _map_vital_signs(message, msh: _Reader, control_id) -> dict:
+    data = _patient_data(message, control_id)
+    obr = _first(message, "OBR")
+    _put(data, "ref", obr.get(3) or obr.get(2))
+    _put(data, "source_system", msh.get(3))
+    pv1 = _first(message, "PV1")
+    if pv1:
+        _put(data, "admission_no", pv1.get(19))
+        _put(data, "department_code", pv1.get(3, 1))
+    _put_converted(data, "observed_at", obr.get(7), from_hl7_datetime, "OBR-7 (observed at)", control_id)
+    observations = []
+    for index, obx in enumerate(_segments(message, "OBX"), start=1):
+        observation = {}
+        _put(observation, "code", obx.get(3, 1))
+        _put(observation, "name", obx.get(3, 2) or obx.get(3, 1))
+        if obx.get(3, 3).upper() == "LN":
+            _put(observation, "loinc", obx.get(3, 1))
+        elif obx.get(3, 6).upper() == "LN":
+            _put(observation, "loinc", obx.get(3, 4))
+        _put(observation, "value", _obx_value(obx))
+        _put(observation, "unit", obx.get(6, 1) or obx.get(6, 2))
+        _put(observation, "reference_range", obx.get(7, None))
+        _put(observation, "flag", next((flag for flag in _obx_flags(obx) if flag), ""))
+        _put_converted(
+            observation, "observed_at", obx.get(14), from_hl7_datetime, "OBX #%d OBX-14 (observed at)" % index,
+            control_id,
+        )  # fmt: skip
+        _put(observation, "ref", obx.get(21, 1))
+        observations.append(observation)
+    data["observations"] = observations
     return data
 
 
@@ -823,6 +1008,8 @@ def parse(text: str, outbound: bool = False) -> Canonical:
     obr = _first(message, "OBR")
     if type_name == "lab.result" and obr and obr.get(24).upper() in IMAGING_SECTIONS:
         type_name = "imaging.report"
+    elif type_name == "lab.result" and obr and obr.get(4, 1).upper() in VITAL_SIGNS_PANELS:
+        type_name = "vital.signs"
     if type_name == "master.departments":
         loc = _first(message, "LOC")
         if loc and loc.get(3).upper() == "H":
@@ -840,6 +1027,10 @@ def parse(text: str, outbound: bool = False) -> Canonical:
         data = _map_lab_result(message, control_id)
     elif type_name == "imaging.report":
         data = _map_imaging_report(message, IMAGING_SECTIONS[obr.get(24).upper()], control_id)
+    elif type_name == "vital.signs":
+        data = _map_vital_signs(message, msh, control_id)
+    elif type_name.startswith("admission."):
+        data = _map_admission(message, type_name, control_id)
     elif type_name in ("master.hospital", "master.departments"):
         type_name, data = _map_locations(message, control_id)
     elif type_name == "master.doctors":
@@ -1044,15 +1235,17 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
         ]
         if imaging:
             index = 0
+            critical = "AA" if data.get("critical") or data.get("critical_finding") else ""
             rows = [
-                ("ST", "BODYPART", "检查部位", data.get("body_part")),
-                ("TX", "FINDINGS", "检查所见", data["findings"]),
-                ("TX", "IMPRESSION", "诊断意见", data["impression"]),
+                ("ST", "BODYPART", "检查部位", data.get("body_part"), ""),
+                ("TX", "FINDINGS", "检查所见", data["findings"], ""),
+                ("TX", "IMPRESSION", "诊断意见", data["impression"], critical),
+                ("TX", "CRITICAL", "危急值", data.get("critical_finding"), critical),
             ]
-            for value_type, code, name, value in rows:
+            for value_type, code, name, value, flag in rows:
                 if value:
                     index += 1
-                    segments.append(_obx(index, value_type, code, name, value))
+                    segments.append(_obx(index, value_type, code, name, value, flag=flag))
             if data.get("viewer_url"):
                 index += 1
                 segments.append(
@@ -1086,6 +1279,10 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
                     )
                 )
         return "ORU", "R01", "ORU_R01", segments
+    if type_name in ADMISSION_TRIGGERS:
+        return _encode_admission(type_name, data, now)
+    if type_name == "vital.signs":
+        return _encode_vital_signs(data)
     if type_name == "master.hospital":
         code = escape(data["code"])
         segments = [
@@ -1280,6 +1477,85 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
     raise CodecError("AR", "Unknown message type %r." % type_name, None, "200")
 
 
+def _pl(data: dict, prefix: str = "") -> str:
+    """A PV1 patient location: department code ^ ward ^ bed (see _location)."""
+    parts = [escape(data.get(prefix + key)) for key in ("department_code", "ward", "bed")]
+    return "^".join(parts).rstrip("^")
+
+
+def _encode_admission(type_name: str, data: dict, now: str) -> tuple[str, str, str, list[str]]:
+    trigger, structure = ADMISSION_TRIGGERS[type_name]
+    event_time = to_hl7_datetime(data.get(ADMISSION_EVENT_TIMES.get(type_name, "")))
+    evn = _segment("EVN", trigger, now, "", escape(data.get("reason")), "", event_time)
+    pv1 = ["1", "I", _pl(data), "", "", _pl(data, "from_"), escape(data.get("attending_doctor_code"))]
+    pv1 += [""] * 9 + [escape(data.get("bed_doctor_code")), "", escape(data["admission_no"])]
+    pv1 += [""] * 24 + [to_hl7_datetime(data.get("admitted_at")), to_hl7_datetime(data.get("discharged_at"))]
+    segments = [evn, _pid(data["patient"]), _segment("PV1", *pv1)]
+    if data.get("diagnosis") or data.get("diagnosis_code"):
+        diagnosis = "%s^%s^ICD10" % (escape(data.get("diagnosis_code")), escape(data.get("diagnosis")))
+        segments.append(_segment("DG1", "1", "", diagnosis, "", "", "A"))
+    for index, allergy in enumerate(data.get("allergies") or [], start=1):
+        segments.append(
+            _segment(
+                "AL1",
+                str(index),
+                ALLERGY_TYPE_TO_CODE.get(allergy.get("type") or "", ""),
+                "%s^%s" % (escape(allergy.get("code")), escape(allergy["allergen"])),
+                SEVERITY_TO_CODE.get(allergy.get("severity") or "", ""),
+                escape(allergy.get("reaction")),
+                to_hl7_datetime(allergy.get("identified_at")),
+            )
+        )
+    return "ADT", trigger, structure, segments
+
+
+def _encode_vital_signs(data: dict) -> tuple[str, str, str, list[str]]:
+    panel = "^".join(VITAL_SIGNS_PANEL)
+    pv1 = ["1", "I", escape(data.get("department_code"))] + [""] * 15 + [escape(data.get("admission_no"))]
+    segments = [
+        _pid(data["patient"]),
+        _segment("PV1", *pv1),
+        _segment("OBR", "1", "", escape(data["ref"]), panel, "", "", to_hl7_datetime(data["observed_at"])),
+    ]
+    for index, observation in enumerate(data["observations"], start=1):
+        value = observation["value"]
+        try:
+            float(value)
+            value_type = "NM"
+        except ValueError:
+            value_type = "ST"
+        identifier = "%s^%s^L" % (escape(observation["code"]), escape(observation["name"]))
+        if observation.get("loinc"):
+            identifier += "^%s^^LN" % escape(observation["loinc"])
+        segments.append(
+            _segment(
+                "OBX",
+                str(index),
+                value_type,
+                identifier,
+                "",
+                escape(value),
+                escape(observation.get("unit")),
+                escape(observation.get("reference_range")),
+                escape(observation.get("flag")),
+                "",
+                "",
+                "F",
+                "",
+                "",
+                to_hl7_datetime(observation.get("observed_at")),
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                escape(observation.get("ref")),
+            )
+        )
+    return "ORU", "R01", "ORU_R01", segments
+
+
 def encode(
     type_name: str,
     control_id: str,
@@ -1295,6 +1571,8 @@ def encode(
     """
     check_control_id(control_id)
     data = validate_data(type_name, data, control_id)
+    if type_name == "vital.signs" and data.get("source_system"):
+        sending = (data["source_system"], sending[1])  # MSH-3 names the sending system
     code, trigger, structure, segments = _encode_body(type_name, data)
     msh = _msh(code, trigger, structure, control_id, sent_at, charset, sending, receiving)
     return "\r".join([msh, *segments])

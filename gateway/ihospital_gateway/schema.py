@@ -32,10 +32,12 @@ REPORT_STATUSES = ["preliminary", "final", "corrected"]
 RESULT_FLAGS = ["", "N", "H", "L", "HH", "LL", "A", "AA"]
 CRITICAL_FLAGS = frozenset({"HH", "LL", "AA"})
 VALUE_TYPES = ["NM", "ST"]
-MODALITIES = ["radiology", "ct", "mr", "ultrasound", "endoscopy", "pathology"]
+MODALITIES = ["radiology", "ct", "mr", "ultrasound", "ecg", "endoscopy", "pathology"]
 VISIT_TYPES = ["outpatient", "inpatient", "emergency"]
 CANCELLED_BY = ["patient", "hospital"]
 REPLY_STATUSES = ["AA", "AE", "AR"]
+ALLERGY_TYPES = ["drug", "food", "environmental", "other"]
+ALLERGY_SEVERITIES = ["mild", "moderate", "severe"]
 
 
 class CodecError(Exception):
@@ -241,6 +243,51 @@ LAB_RESULT_ITEM = _object(
     required=["code", "name", "value"],
 )
 
+ALLERGY_ITEM = _object(
+    {
+        "allergen": _required_string(description="e.g. 青霉素"),
+        "code": _string(description="the allergen's code in the HIS"),
+        "type": _string(enum=ALLERGY_TYPES),
+        "severity": _string(enum=ALLERGY_SEVERITIES),
+        "reaction": _string(description="e.g. 皮疹、呼吸困难"),
+        "identified_at": _date(),
+    },
+    required=["allergen"],
+)
+
+#: what every admission message may carry: the stay and where the patient lies now.
+ADMISSION_FIELDS = {
+    "admission_no": _required_string(description="the HIS admission number (住院号), unique in the hospital"),
+    "patient": PATIENT_REF,
+    "department_code": _string(description="the department the patient is in now"),
+    "ward": _string(description="the nursing unit (病区), e.g. 心内科一病区"),
+    "bed": _string(description="the bed number (床号)"),
+    "attending_doctor_code": _string(description="the attending doctor (主治医生)"),
+    "bed_doctor_code": _string(description="the bed doctor (床位医生)"),
+    "admitted_at": _datetime(),
+    "diagnosis": _string(description="the admission diagnosis"),
+    "diagnosis_code": _string(description="its ICD-10 code, e.g. I21.0"),
+}
+
+VITAL_SIGN_ITEM = _object(
+    {
+        "code": _required_string(description="the hospital's code of the observation, e.g. HR"),
+        "name": _required_string(description="e.g. 心率"),
+        "loinc": _string(description="the LOINC code, e.g. 8867-4"),
+        "value": {
+            "type": ["string", "number"],
+            "minLength": 1,
+            "description": 'the value; numbers are accepted and passed on as text ("38")',
+        },
+        "unit": _string(),
+        "reference_range": _string(),
+        "flag": _string(enum=RESULT_FLAGS, description="HH, LL and AA are critical values"),
+        "observed_at": _datetime(description="when this observation was made, if not the set's observed_at"),
+        "ref": _string(description="the observation's own id in the sending system"),
+    },
+    required=["code", "name", "value"],
+)
+
 CHARGE_ITEM = _object(
     {
         "code": _string(),
@@ -328,10 +375,52 @@ DATA_SCHEMAS: dict[str, dict] = {
             "findings": _required_string(),
             "impression": _required_string(),
             "viewer_url": _string(),
+            "critical": _boolean(description="the reporting department flags a critical finding (危急值)"),
+            "critical_finding": _string(description="the critical finding, in the reporting department's words"),
             "status": _string(enum=REPORT_STATUSES, description="default final"),
             "reported_at": _datetime(),
         },
         required=["report_no", "patient", "modality", "exam_name", "findings", "impression", "reported_at"],
+    ),
+    "admission.admit": _object(
+        {**ADMISSION_FIELDS, "allergies": _array(ALLERGY_ITEM)},
+        required=["admission_no", "patient", "admitted_at"],
+    ),
+    "admission.transfer": _object(
+        {
+            **ADMISSION_FIELDS,
+            "transferred_at": _datetime(),
+            "from_department_code": _string(),
+            "from_ward": _string(),
+            "from_bed": _string(),
+        },
+        required=["admission_no", "patient", "transferred_at"],
+        any_of_required=["department_code", "ward", "bed"],
+    ),
+    "admission.discharge": _object(
+        {**ADMISSION_FIELDS, "discharged_at": _datetime()},
+        required=["admission_no", "patient", "discharged_at"],
+    ),
+    "admission.cancel": _object(
+        {
+            "admission_no": ADMISSION_FIELDS["admission_no"],
+            "patient": PATIENT_REF,
+            "cancelled_at": _datetime(),
+            "reason": _string(),
+        },
+        required=["admission_no", "patient"],
+    ),
+    "vital.signs": _object(
+        {
+            "ref": _required_string(description="the id of this set of observations in the sending system"),
+            "patient": PATIENT_REF,
+            "source_system": _string(description="the sending system, e.g. ICU-CIS (HL7: MSH-3)"),
+            "admission_no": _string(),
+            "department_code": _string(),
+            "observed_at": _datetime(),
+            "observations": _array(VITAL_SIGN_ITEM, min_items=1),
+        },
+        required=["ref", "patient", "observed_at", "observations"],
     ),
     "visit.record": _object(
         {
@@ -417,6 +506,11 @@ INBOUND_TYPES = frozenset(
         "visit.record",
         "queue.call",
         "complaint",
+        "admission.admit",
+        "admission.transfer",
+        "admission.discharge",
+        "admission.cancel",
+        "vital.signs",
     }
 )
 OUTBOUND_TYPES = frozenset({"booking.create", "booking.cancel", "patient.sync"})
@@ -504,6 +598,9 @@ def _describe(prefix: str, error: jsonschema.ValidationError) -> str:
         return "missing required field %s" % ", ".join("%s.%s" % (where, name) for name in missing)
     if validator == "anyOf" and where.endswith("patient"):
         return "%s needs at least one of his_patient_id, medical_card_number, id_number" % where
+    if validator == "anyOf" and all("required" in branch for branch in error.validator_value):
+        names = ", ".join(branch["required"][0] for branch in error.validator_value)
+        return "%s needs at least one of %s" % (where, names)
     if validator == "type" and error.instance is None:
         return "missing required field %s (null)" % where
     if validator == "type":
@@ -572,10 +669,10 @@ def validate_data(type_name: str, data, control_id: str | None = None) -> dict:
         code = "101" if any(s.startswith("missing") or " needs " in s for s in shown) else "102"
         raise CodecError("AE", text, control_id, hl7_code=code)
     data = _drop_nulls(data)
-    if type_name == "lab.result":
-        for result in data["results"]:
-            if not isinstance(result["value"], str):
-                result["value"] = str(result["value"])
+    lines = {"lab.result": "results", "vital.signs": "observations"}.get(type_name)
+    for line in data[lines] if lines else ():
+        if not isinstance(line["value"], str):
+            line["value"] = str(line["value"])
     return data
 
 

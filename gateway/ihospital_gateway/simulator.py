@@ -3,9 +3,11 @@
 It plays the hospital side of docs/his-protocol.md against a running gateway:
 
 - it **sends** what a hospital sends (master data, schedules and a stop notice, patient registrations
-  and updates, lab results with critical values, imaging reports, visits with charges and insurance
-  amounts, queue calls, a complaint), HL7 v2 over MLLP and JSON lines, one short connection per
-  message, and checks that every reply is ``AA``;
+  and updates, lab results with critical values, imaging reports with a critical ECG finding,
+  admissions, a transfer, a discharge and a cancelled admission, vital signs from the ICU and nursing
+  systems with critical values, visits with charges and insurance amounts, queue calls, a complaint),
+  HL7 v2 over MLLP and JSON lines, one short connection per message, and checks that every reply is
+  ``AA``;
 - it **listens** like a HIS for what the platform sends (bookings, cancellations, patient data),
   answers ``SRR^S01`` / a JSON reply with a HIS appointment number, remembers the bookings and later
   reports some of them attended (SIU^S14), no-show (S26) or cancelled (S15).
@@ -268,6 +270,14 @@ IMAGING_EXAMS = {
             "慢性非萎缩性胃炎伴糜烂（胃窦），已取活检1块送病理。",
         )
     ],
+    "ecg": [
+        (
+            "常规十二导联心电图",
+            "心脏",
+            "窦性心律，心率72次/分。\nPR间期0.16s，QRS时限0.09s，QT/QTc 0.38/0.41s。\nST-T未见明显异常。",
+            "正常心电图。",
+        )
+    ],
     "pathology": [
         (
             "胃窦黏膜活检病理",
@@ -276,6 +286,19 @@ IMAGING_EXAMS = {
             "（胃窦）慢性浅表性胃炎伴轻度肠上皮化生，Hp阳性。",
         )
     ],
+}
+#: critical findings a reporting department flags (modality -> (findings, impression, critical finding)).
+CRITICAL_FINDINGS = {
+    "ecg": (
+        "窦性心律，心率38次/分。\n二度Ⅱ型房室传导阻滞，可见长RR间期3.2s。",
+        "1. 二度Ⅱ型房室传导阻滞\n2. 窦性心动过缓",
+        "二度Ⅱ型房室传导阻滞，RR间期3.2秒，建议立即床旁评估是否需要临时起搏",
+    ),
+    "ct": (
+        "左侧胸腔见大量气体密度影，左肺压缩约70%，纵隔向右侧移位。",
+        "左侧张力性气胸",
+        "左侧张力性气胸（肺压缩约70%），纵隔右移",
+    ),
 }
 DIAGNOSES = {
     "internal": ["高血压病2级", "冠状动脉粥样硬化性心脏病", "2型糖尿病", "慢性胃炎", "社区获得性肺炎"],
@@ -286,6 +309,44 @@ DIAGNOSES = {
     "five_senses": ["年龄相关性白内障", "屈光不正"],
     "tcm": ["失眠（心脾两虚证）", "颈椎病"],
 }
+#: the wards (病区) of the departments that admit adults, and the diagnoses they admit with (ICD-10).
+WARDS = {
+    "XNK": ["心内科一病区", "心内科二病区"],
+    "HXK": ["呼吸与危重症医学科病区"],
+    "XHK": ["消化内科病区"],
+    "SJK": ["神经内科病区"],
+    "NFM": ["内分泌科病区"],
+    "PWK": ["普外科一病区", "普外科二病区"],
+    "GK": ["骨科病区"],
+}
+ADMISSION_DIAGNOSES = {
+    "XNK": [("急性前壁心肌梗死", "I21.0"), ("不稳定型心绞痛", "I20.0"), ("心房颤动", "I48.9"), ("心力衰竭", "I50.9")],
+    "HXK": [("重症社区获得性肺炎", "J18.9"), ("慢性阻塞性肺疾病急性加重", "J44.1"), ("肺栓塞", "I26.9")],
+    "XHK": [("上消化道出血", "K92.2"), ("急性胰腺炎", "K85.9"), ("肝硬化失代偿期", "K74.6")],
+    "SJK": [("急性脑梗死", "I63.9"), ("短暂性脑缺血发作", "G45.9")],
+    "NFM": [("2型糖尿病伴酮症酸中毒", "E11.1"), ("甲状腺危象", "E05.5")],
+    "PWK": [("急性阑尾炎", "K35.8"), ("胆囊结石伴急性胆囊炎", "K80.0"), ("粘连性肠梗阻", "K56.5")],
+    "GK": [("股骨颈骨折", "S72.0"), ("腰椎间盘突出症", "M51.2")],
+}
+#: (code, allergen, type, severity, reaction) of the allergies an admission may report (AL1).
+ALLERGENS = [
+    ("DRUG-PCN", "青霉素", "drug", "severe", "过敏性休克"),
+    ("DRUG-SUL", "磺胺类药物", "drug", "moderate", "全身皮疹"),
+    ("DRUG-IOD", "碘造影剂", "drug", "moderate", "荨麻疹、胸闷"),
+    ("FOOD-SEA", "海鲜", "food", "mild", "荨麻疹"),
+    ("ENV-POL", "花粉", "environmental", "mild", "打喷嚏、流涕"),
+]
+#: (code, LOINC, name, unit, low, high, critical low, critical high, decimals) of the vital signs a
+#: nursing or ICU system sends.
+VITAL_SIGNS = [
+    ("HR", "8867-4", "心率", "次/分", 60, 100, 40, 150, 0),
+    ("SBP", "8480-6", "收缩压", "mmHg", 90, 139, 70, 200, 0),
+    ("DBP", "8462-4", "舒张压", "mmHg", 60, 89, None, 120, 0),
+    ("SPO2", "59408-5", "血氧饱和度", "%", 95, 100, 85, None, 0),
+    ("TEMP", "8310-5", "体温", "℃", 36.0, 37.3, 35.0, 41.0, 1),
+    ("RR", "9279-1", "呼吸频率", "次/分", 12, 20, 8, 35, 0),
+]
+VITAL_SOURCES = ["ICU-CIS", "NURSING"]
 #: (code, name, category, unit price, insurance ratio) of typical outpatient charges.
 CHARGE_ITEMS = [
     ("110200001", "普通门诊诊查费", "诊查费", 10.0, 0.0),
@@ -396,11 +457,19 @@ def lab_result_data(
     }
 
 
-def imaging_report_data(rng: random.Random, patient: dict, report_no: str, modality: str | None = None) -> dict:
+def imaging_report_data(
+    rng: random.Random, patient: dict, report_no: str, modality: str | None = None, critical: bool = False
+) -> dict:
+    """An imaging report; ``critical`` (ECG, CT) makes it one with a critical finding the department flags."""
     modality = modality or rng.choice(list(IMAGING_EXAMS))
     exam_name, body_part, findings, impression = rng.choice(IMAGING_EXAMS[modality])
     department_code = rng.choice(DEPARTMENTS)[0]
+    extra = {}
+    if critical and modality in CRITICAL_FINDINGS:
+        findings, impression, finding = CRITICAL_FINDINGS[modality]
+        extra = {"critical": True, "critical_finding": finding}
     return {
+        **extra,
         "report_no": report_no,
         "patient": patient,
         "modality": modality,
@@ -415,6 +484,96 @@ def imaging_report_data(rng: random.Random, patient: dict, report_no: str, modal
         "status": "final",
         "reported_at": now_iso(-rng.randint(0, 60)),
     }
+
+
+def admission_data(rng: random.Random, patient: dict, admission_no: str, department_code: str | None = None) -> dict:
+    """An admission (ADT^A01) to a ward of ``department_code`` (or any adult ward), with allergies at times."""
+    department_code = department_code or rng.choice(list(WARDS))
+    doctors = DOCTORS_BY_DEPARTMENT[department_code]
+    diagnosis, code = rng.choice(ADMISSION_DIAGNOSES[department_code])
+    data = {
+        "admission_no": admission_no,
+        "patient": patient,
+        "department_code": department_code,
+        "ward": rng.choice(WARDS[department_code]),
+        "bed": str(rng.randint(1, 45)),
+        "attending_doctor_code": doctors[0][0],
+        "bed_doctor_code": doctors[-1][0],
+        "admitted_at": now_iso(-rng.randint(30, 600)),
+        "diagnosis": diagnosis,
+        "diagnosis_code": code,
+    }
+    if rng.random() < 0.4:
+        allergen_code, allergen, kind, severity, reaction = rng.choice(ALLERGENS)
+        data["allergies"] = [
+            {"allergen": allergen, "code": allergen_code, "type": kind, "severity": severity, "reaction": reaction}
+        ]
+    return data
+
+
+def transfer_data(rng: random.Random, admission: dict) -> dict:
+    """A transfer (ADT^A02) of ``admission`` to another bed, or another adult department's ward."""
+    department_code = admission["department_code"]
+    if rng.random() < 0.5:
+        department_code = rng.choice([code for code in WARDS if code != department_code])
+    return {
+        "admission_no": admission["admission_no"],
+        "patient": admission["patient"],
+        "department_code": department_code,
+        "ward": rng.choice(WARDS[department_code]),
+        "bed": str(rng.randint(1, 45)),
+        "attending_doctor_code": DOCTORS_BY_DEPARTMENT[department_code][0][0],
+        "bed_doctor_code": DOCTORS_BY_DEPARTMENT[department_code][-1][0],
+        "from_department_code": admission["department_code"],
+        "from_ward": admission["ward"],
+        "from_bed": admission["bed"],
+        "transferred_at": now_iso(-rng.randint(0, 20)),
+    }
+
+
+def vital_signs_data(
+    rng: random.Random,
+    patient: dict,
+    ref: str,
+    critical: bool = False,
+    department_code: str | None = None,
+    admission_no: str | None = None,
+) -> dict:
+    """One round of vital signs (生命体征) of a patient; ``critical`` makes one of them critical (HH/LL)."""
+    critical_index = rng.randrange(len(VITAL_SIGNS)) if critical else None
+    observations = []
+    for index, (code, loinc, name, unit, low, high, critical_low, critical_high, decimals) in enumerate(VITAL_SIGNS):
+        if index == critical_index:
+            if critical_high is not None and (critical_low is None or rng.random() < 0.5):
+                value, flag = critical_high * rng.uniform(1.02, 1.15), "HH"
+            else:
+                value, flag = critical_low * rng.uniform(0.85, 0.97), "LL"
+        elif rng.random() < 0.15:
+            value, flag = high + (high - low) * rng.uniform(0.05, 0.3), "H"
+        else:
+            value, flag = low + (high - low) * rng.uniform(0.1, 0.9), "N"
+        observations.append(
+            {
+                "code": code,
+                "name": name,
+                "loinc": loinc,
+                "value": "%.*f" % (decimals, value),
+                "unit": unit,
+                "reference_range": "%g-%g" % (low, high),
+                "flag": flag,
+            }
+        )
+    data = {
+        "ref": ref,
+        "patient": patient,
+        "source_system": rng.choice(VITAL_SOURCES),
+        "department_code": department_code or rng.choice(list(WARDS)),
+        "observed_at": now_iso(-rng.randint(0, 15)),
+        "observations": observations,
+    }
+    if admission_no:
+        data["admission_no"] = admission_no
+    return data
 
 
 def visit_data(rng: random.Random, patient: dict, visit_ref: str) -> dict:
@@ -494,6 +653,30 @@ def build_imaging_report(
     rng = rng or random.Random(control_id)
     data = imaging_report_data(rng, patient, "RP" + control_id[-30:], modality)
     return build(protocol, "imaging.report", control_id, data, charset)
+
+
+def build_admission(
+    control_id: str, patient: dict, rng: random.Random | None = None, protocol: str = "hl7", charset: str = "utf-8"
+) -> str:
+    """An ADT^A01 admission (or its JSON form) of ``patient``; the admission number derives from control_id."""
+    rng = rng or random.Random(control_id)
+    data = admission_data(rng, patient, "ZY" + control_id[-30:])
+    return build(protocol, "admission.admit", control_id, data, charset)
+
+
+def build_vital_signs(
+    control_id: str,
+    patient: dict,
+    rng: random.Random | None = None,
+    critical: bool = False,
+    protocol: str = "hl7",
+    charset: str = "utf-8",
+    **kwargs,
+) -> str:
+    """An ORU^R01 vital-signs set (OBR-4 8716-3) or its JSON form; ref derives from control_id."""
+    rng = rng or random.Random(control_id)
+    data = vital_signs_data(rng, patient, "VS" + control_id[-30:], critical=critical, **kwargs)
+    return build(protocol, "vital.signs", control_id, data, charset)
 
 
 def build_patient_register(control_id: str, patient: dict, protocol: str = "hl7", charset: str = "utf-8") -> str:
@@ -889,8 +1072,39 @@ class Simulator:
             data = lab_result_data(self.rng, patient, self.control_id("LR"), critical=critical)
             self.send("hl7" if index % 4 else "json", "lab.result", data, "LIS")
         for modality, patient in zip(IMAGING_EXAMS, itertools.cycle(self.patients_for_results(3)), strict=False):
-            data = imaging_report_data(self.rng, patient, self.control_id("RP"), modality)
+            critical = modality == "ecg"
+            data = imaging_report_data(self.rng, patient, self.control_id("RP"), modality, critical=critical)
             self.send("hl7" if modality != "pathology" else "json", "imaging.report", data, "RIS")
+
+    def send_admissions(self) -> list[dict]:
+        """Admissions (A01) of demo and new patients, then a transfer (A02), a discharge (A03) and a
+        cancelled admission (A11); returns the admissions still in hospital."""
+        admissions = []
+        for index, patient in enumerate(self.patients_for_results(self.count + 2)):
+            admission_no = "ZY%s%04d" % (self.run_id, next(self.serial) % 10000)
+            data = admission_data(self.rng, patient, admission_no)
+            self.send("hl7" if index % 3 else "json", "admission.admit", data, "ADT")
+            admissions.append(data)
+        transferred, discharged, cancelled = admissions[:3]
+        self.send(self.pick_protocol(), "admission.transfer", transfer_data(self.rng, transferred), "ADT")
+        data = {key: discharged[key] for key in ("admission_no", "patient", "department_code", "ward", "bed")}
+        self.send(self.pick_protocol(), "admission.discharge", dict(data, discharged_at=now_iso()), "ADT")
+        data = {"admission_no": cancelled["admission_no"], "patient": cancelled["patient"], "reason": "误办入院"}
+        self.send("hl7", "admission.cancel", dict(data, cancelled_at=now_iso()), "ADT")
+        return [transferred, *admissions[3:]]
+
+    def send_vital_signs(self, admissions: list[dict]) -> None:
+        """Vital signs of the inpatients from the ICU and nursing systems, some critical."""
+        for index, admission in enumerate(admissions):
+            data = vital_signs_data(
+                self.rng,
+                admission["patient"],
+                self.control_id("VS"),
+                critical=index % 2 == 0,
+                department_code=admission["department_code"],
+                admission_no=admission["admission_no"],
+            )
+            self.send("hl7" if index % 2 else "json", "vital.signs", data, "VS")
 
     def send_visits(self) -> None:
         for patient in self.patients_for_results(self.count):
@@ -931,6 +1145,7 @@ class Simulator:
         self.send_schedules()
         self.send_patients()
         self.send_results()
+        self.send_vital_signs(self.send_admissions())
         self.send_visits()
         self.send_queue_and_complaints()
         return self.stats
@@ -1222,6 +1437,111 @@ EXAMPLES = {
             "content": "预约的是上午9点的号，到10点半还没有看上。\n叫号屏幕也不更新 | 希望改进 & 回复。",
             "contact_phone": "13922334455",
             "received_at": "2026-11-26T11:20:00+08:00",
+        },
+    ),
+    "admission.admit": (
+        "ADT20261126000011",
+        {
+            "admission_no": "ZY202611260012",
+            "patient": dict(_EXAMPLE_PATIENT),
+            "department_code": "XNK",
+            "ward": "心内科一病区",
+            "bed": "12",
+            "attending_doctor_code": "D1001",
+            "bed_doctor_code": "D1003",
+            "admitted_at": "2026-11-26T10:20:00+08:00",
+            "diagnosis": "急性前壁心肌梗死",
+            "diagnosis_code": "I21.0",
+            "allergies": [
+                {
+                    "allergen": "青霉素",
+                    "code": "DRUG-PCN",
+                    "type": "drug",
+                    "severity": "severe",
+                    "reaction": "过敏性休克",
+                    "identified_at": "2015-06-03",
+                },
+                {"allergen": "海鲜", "code": "FOOD-SEA", "type": "food", "severity": "mild", "reaction": "荨麻疹"},
+            ],
+        },
+    ),
+    "admission.transfer": (
+        "ADT20261127000003",
+        {
+            "admission_no": "ZY202611260012",
+            "patient": {"his_patient_id": "P01100023"},
+            "department_code": "XNK",
+            "ward": "心内科CCU",
+            "bed": "3",
+            "attending_doctor_code": "D1001",
+            "bed_doctor_code": "D1002",
+            "from_department_code": "XNK",
+            "from_ward": "心内科一病区",
+            "from_bed": "12",
+            "transferred_at": "2026-11-27T02:15:00+08:00",
+        },
+    ),
+    "admission.discharge": (
+        "ADT20261203000008",
+        {
+            "admission_no": "ZY202611260012",
+            "patient": {"his_patient_id": "P01100023"},
+            "department_code": "XNK",
+            "ward": "心内科一病区",
+            "bed": "12",
+            "admitted_at": "2026-11-26T10:20:00+08:00",
+            "discharged_at": "2026-12-03T09:30:00+08:00",
+        },
+    ),
+    "admission.cancel": (
+        "ADT20261126000013",
+        {
+            "admission_no": "ZY202611260013",
+            "patient": {"his_patient_id": "P01100024"},
+            "cancelled_at": "2026-11-26T11:05:00+08:00",
+            "reason": "误办入院",
+        },
+    ),
+    "vital.signs": (
+        "ICU20261127000031",
+        {
+            "ref": "VS202611270031",
+            "patient": {"his_patient_id": "P01100023"},
+            "source_system": "ICU-CIS",
+            "admission_no": "ZY202611260012",
+            "department_code": "XNK",
+            "observed_at": "2026-11-27T03:00:00+08:00",
+            "observations": [
+                {
+                    "code": "HR",
+                    "name": "心率",
+                    "loinc": "8867-4",
+                    "value": "38",
+                    "unit": "次/分",
+                    "reference_range": "60-100",
+                    "flag": "LL",
+                },
+                {
+                    "code": "SBP",
+                    "name": "收缩压",
+                    "loinc": "8480-6",
+                    "value": "86",
+                    "unit": "mmHg",
+                    "reference_range": "90-139",
+                    "flag": "L",
+                },
+                {
+                    "code": "SPO2",
+                    "name": "血氧饱和度",
+                    "loinc": "59408-5",
+                    "value": "93",
+                    "unit": "%",
+                    "reference_range": "95-100",
+                    "flag": "L",
+                    "observed_at": "2026-11-27T02:58:00+08:00",
+                    "ref": "VS202611270031-3",
+                },
+            ],
         },
     ),
     "booking.create": (

@@ -265,11 +265,142 @@ def test_z_segments_accept_codes_and_words():
     assert codec.parse("hl7", complaint).data["content"] == "内容^含有^脱字符"
 
 
+def test_vendor_admission_with_diagnoses_and_allergies():
+    """An ADT^A01 as a HIS writes it: the admitting DG1 among others, AL1 with codes, an unknown
+    severity and several reactions, the stay's number in PV1-19."""
+    text = "\n".join(
+        [
+            msh("ADT^A01^ADT_A01", "ADT-9", "UNICODE UTF-8"),
+            "EVN|A01|202611261020",
+            "PID|1||P01100005^^^HIS^PI||陈^志强||19580304|M",
+            "PV1|1|I|XNK^心内科一病区^12^YXZX||||D1001^陈^志远||||||||||D1003^李^晓明||ZY-77"
+            + "|" * 25
+            + "202611261015",
+            "DG1|1||E11.9^2型糖尿病^ICD10|||W",
+            "DG1|2||I21.0^急性前壁心肌梗死^ICD10|||A",
+            "AL1|1|DA|DRUG-PCN^青霉素|U|皮疹~呼吸困难|20150603",
+            "AL1|2|FA|海鲜",
+            "AL1|3|XX|^花粉|MO",
+        ]
+    )
+    message = codec.parse("hl7", text)
+    assert message.type == "admission.admit"
+    assert message.data == {
+        "patient": {"his_patient_id": "P01100005", "name": "陈志强", "birth_date": "1958-03-04", "gender": "male"},
+        "admission_no": "ZY-77",
+        "department_code": "XNK",
+        "ward": "心内科一病区",
+        "bed": "12",
+        "attending_doctor_code": "D1001",
+        "bed_doctor_code": "D1003",
+        "admitted_at": "2026-11-26T10:15:00",
+        "diagnosis_code": "I21.0",
+        "diagnosis": "急性前壁心肌梗死",
+        "allergies": [
+            {
+                "allergen": "青霉素",
+                "code": "DRUG-PCN",
+                "type": "drug",
+                "reaction": "皮疹、呼吸困难",
+                "identified_at": "2015-06-03",
+            },
+            {"allergen": "海鲜", "type": "food"},
+            {"allergen": "花粉", "type": "other", "severity": "moderate"},
+        ],
+    }
+
+
+def test_transfer_discharge_and_cancel_take_their_times_from_the_event():
+    transfer = hl7_text(
+        msh("ADT^A02^ADT_A02"),
+        "EVN|A02|202611270230||||202611270215",
+        "PID|1||P01100005^^^HIS^PI",
+        "PV1|1|I|XNK^心内科CCU^3|||XNK^心内科一病区^12" + "|" * 13 + "ZY-77",
+    )
+    assert codec.parse("hl7", transfer).data == {
+        "patient": {"his_patient_id": "P01100005"},
+        "admission_no": "ZY-77",
+        "department_code": "XNK",
+        "ward": "心内科CCU",
+        "bed": "3",
+        "from_department_code": "XNK",
+        "from_ward": "心内科一病区",
+        "from_bed": "12",
+        "transferred_at": "2026-11-27T02:15:00",
+    }
+    # no EVN-6: the recorded time; no PV1-45: the event's time
+    discharge = hl7_text(
+        msh("ADT^A03"), "EVN|A03|202612030930", "PID|1||P01100005^^^HIS^PI", "PV1|1|I" + "|" * 17 + "ZY-77"
+    )
+    assert codec.parse("hl7", discharge).data["discharged_at"] == "2026-12-03T09:30:00"
+    cancel = hl7_text(
+        msh("ADT^A11"), "EVN|A11|202611261105||误办入院", "PID|1||P1^^^HIS^PI", "PV1|1|I" + "|" * 17 + "ZY-78"
+    )
+    assert codec.parse("hl7", cancel).data == {
+        "patient": {"his_patient_id": "P1"},
+        "admission_no": "ZY-78",
+        "cancelled_at": "2026-11-26T11:05:00",
+        "reason": "误办入院",
+    }
+
+
+def test_vital_signs_are_told_from_lab_results_by_their_panel():
+    text = hl7_text(
+        msh("ORU^R01^ORU_R01", "ICU-1").replace("|LIS|", "|ICU-CIS|"),
+        "PID|1||P01100005^^^HIS^PI",
+        "PV1|1|I|XNK" + "|" * 16 + "ZY-77",
+        "OBR|1||VS-9|8716-3^生命体征^LN|||202611270300",
+        "OBX|1|NM|8867-4^心率^LN||38|/min|60-100|LL|||F",
+        "OBX|2|NM|SBP^收缩压^L^8480-6^^LN||86|mmHg|90-139|L~A|||F|||202611270258|||||||SBP-1",
+        "OBX|3|ST|CONSC^意识||嗜睡||||||F",
+    )
+    message = codec.parse("hl7", text)
+    assert message.type == "vital.signs"
+    assert message.data == {
+        "patient": {"his_patient_id": "P01100005"},
+        "ref": "VS-9",
+        "source_system": "ICU-CIS",
+        "admission_no": "ZY-77",
+        "department_code": "XNK",
+        "observed_at": "2026-11-27T03:00:00",
+        "observations": [
+            {"code": "8867-4", "name": "心率", "loinc": "8867-4", "value": "38", "unit": "/min",
+             "reference_range": "60-100", "flag": "LL"},
+            {"code": "SBP", "name": "收缩压", "loinc": "8480-6", "value": "86", "unit": "mmHg",
+             "reference_range": "90-139", "flag": "L", "observed_at": "2026-11-27T02:58:00", "ref": "SBP-1"},
+            {"code": "CONSC", "name": "意识", "value": "嗜睡"},
+        ],
+    }  # fmt: skip
+    # the local panel code works too; any other panel is a lab report
+    assert codec.parse("hl7", text.replace("8716-3^生命体征^LN", "VITALS")).type == "vital.signs"
+    with pytest.raises(CodecError, match="Invalid lab.result message"):
+        codec.parse("hl7", text.replace("8716-3^生命体征^LN", "^电解质"))
+
+
+def test_a_critical_imaging_finding_and_the_ecg_section():
+    _control_id, data = EXAMPLES["imaging.report"]
+    critical = dict(data, modality="ecg", critical=True, critical_finding="二度Ⅱ型房室传导阻滞，RR间期3.2秒")
+    text = hl7codec.encode("imaging.report", "ECG-1", critical)
+    assert "||EC|F" in text
+    assert "|IMPRESSION^诊断意见||1. 脂肪肝（轻度）~2. 胆囊结石|||AA|||F" in text
+    assert "|CRITICAL^危急值||二度Ⅱ型房室传导阻滞，RR间期3.2秒|||AA|||F" in text
+    assert codec.parse("hl7", text).data == critical
+    # the flag alone (a RIS that has no critical-finding OBX) makes the report critical
+    flagged = "\r".join(line for line in text.split("\r") if "CRITICAL" not in line)
+    parsed = codec.parse("hl7", flagged).data
+    assert (parsed["critical"], "critical_finding" in parsed) == (True, False)
+    # not flagged: not critical
+    assert "critical" not in codec.parse("hl7", hl7codec.encode("imaging.report", "R-2", data)).data
+
+
 @pytest.mark.parametrize(
     ("text", "status", "fragment"),
     [
         ("not hl7 at all", "AR", "must start with an MSH segment"),
-        (hl7_text(msh("ADT^A01"), "PID|1||P1^^^HIS^PI"), "AR", "ADT^A01"),
+        (hl7_text(msh("ADT^A13"), "PID|1||P1^^^HIS^PI"), "AR", "ADT^A13"),
+        (hl7_text(msh("ADT^A01"), "PID|1||P1^^^HIS^PI"), "AE", "no PV1 segment"),
+        (hl7_text(msh("ADT^A01"), "PID|1||P1^^^HIS^PI", "PV1|1|I|XNK^一病区^3"), "AE", "data.admission_no (PV1-19)"),
+        (hl7_text(msh("ADT^A02"), "PID|1||P1^^^HIS^PI", "PV1|1|I|" + "|" * 16 + "ZY1"), "AE", "transferred_at"),
         (hl7_text(msh("QRY^Q01"), "QRD|1"), "AR", "Unsupported HL7 message type QRY^Q01"),
         (hl7_text(msh("SRM^S01"), "ARQ|A1"), "AR", "SRM^S01"),  # platform -> hospital type sent inbound
         (hl7_text(msh("ADT^A04", ""), "PID|1||P1^^^HIS^PI"), "AE", "control id"),

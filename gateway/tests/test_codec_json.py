@@ -183,3 +183,24 @@ def test_every_json_example_in_the_protocol_document_parses():
         assert message.data == EXAMPLES[message.type][1], message.type
         seen.add(message.type)
     assert seen == set(EXAMPLES)
+
+
+def test_a_transfer_says_where_the_patient_is_now():
+    _control_id, data = EXAMPLES["admission.transfer"]
+    nowhere = {key: value for key, value in data.items() if key not in ("department_code", "ward", "bed")}
+    with pytest.raises(CodecError) as error:
+        codec.parse("json", envelope("admission.transfer", nowhere))
+    assert error.value.status == "AE"
+    assert "data needs at least one of department_code, ward, bed" in str(error.value)
+    assert codec.parse("json", envelope("admission.transfer", dict(nowhere, bed="5"))).data["bed"] == "5"
+
+
+def test_vital_sign_values_pass_as_text_and_flags_are_checked():
+    _control_id, data = EXAMPLES["vital.signs"]
+    numbers = dict(data, observations=[dict(data["observations"][0], value=38)])
+    assert codec.parse("json", envelope("vital.signs", numbers)).data["observations"][0]["value"] == "38"
+    wrong = dict(data, observations=[dict(data["observations"][0], flag="critical")])
+    with pytest.raises(CodecError, match=r"data.observations\[0\].flag must be one of"):
+        codec.parse("json", envelope("vital.signs", wrong))
+    with pytest.raises(CodecError, match="missing required field data.observed_at"):
+        codec.parse("json", envelope("vital.signs", {k: v for k, v in data.items() if k != "observed_at"}))

@@ -85,6 +85,14 @@ def test_one_round_reaches_the_gateway_and_is_accepted(gateway):
     assert flags & {"HH", "LL", "AA"}, "a round carries critical values"
     imaging = {m.data["modality"] for m in messages if m.type == "imaging.report"}
     assert imaging == set(simulator.IMAGING_EXAMS)
+    assert any(m.data.get("critical") for m in messages if m.type == "imaging.report"), "a critical ECG finding"
+    signs = [o for m in messages if m.type == "vital.signs" for o in m.data["observations"]]
+    assert {o["flag"] for o in signs} & {"HH", "LL"}, "a round carries critical vital signs"
+    admissions = {m.data["admission_no"] for m in messages if m.type == "admission.admit"}
+    moved = {
+        m.data["admission_no"] for m in messages if m.type != "admission.admit" and m.type.startswith("admission.")
+    }
+    assert moved <= admissions, "transfers, discharges and cancellations of stays the round admitted"
     departments = next(m for m in messages if m.type == "master.departments").data["items"]
     assert {d["code"] for d in departments} >= {"XNK", "HXK", "JZK", "EK"}
     visit = next(m for m in messages if m.type == "visit.record").data
@@ -159,6 +167,12 @@ def test_builders_parse_back():
     registered = simulator.new_patient(rng, 42)
     assert codec.parse("hl7", simulator.build_patient_register("ADT1", registered)).data["patient"] == registered
     assert codec.parse("json", simulator.build_visit("FEE1", patient, protocol="json")).type == "visit.record"
+    admission = codec.parse("hl7", simulator.build_admission("ADT2", registered))
+    assert (admission.type, admission.data["admission_no"]) == ("admission.admit", "ZYADT2")
+    signs = codec.parse("hl7", simulator.build_vital_signs("ICU1", patient, critical=True))
+    assert signs.type == "vital.signs" and signs.data["source_system"] in simulator.VITAL_SOURCES
+    assert {o["flag"] for o in signs.data["observations"]} & {"HH", "LL"}
+    assert codec.parse("json", simulator.build_vital_signs("ICU2", patient, protocol="json")).type == "vital.signs"
     status = simulator.build_appointment_status("SIU1", "APT/2026/1", "attended", his_ref="H1")
     assert codec.parse("hl7", status).data == {"appointment_ref": "APT/2026/1", "his_ref": "H1", "status": "attended"}
 

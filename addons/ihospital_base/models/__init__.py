@@ -10,12 +10,16 @@ from . import ihospital_building
 from . import ihospital_floor
 from . import ihospital_merchant
 from . import ihospital_his_code_mixin
+from . import ihospital_his_coded_mixin
 from . import hr_department
 from . import hr_employee
 from . import hr_employee_public
 from . import ihospital_patient
 from . import ihospital_patient_account
 from . import ihospital_visit
+from . import ihospital_admission
+from . import ihospital_admission_transfer
+from . import ihospital_patient_allergy
 from . import res_config_settings
 from . import ihospital_demo
 from . import ihospital_schedule
@@ -27,6 +31,7 @@ from . import ihospital_report_mixin
 from . import ihospital_lab_report
 from . import ihospital_lab_result
 from . import ihospital_imaging_report
+from . import ihospital_vital_sign
 from . import ihospital_complaint
 from . import ihospital_report_verification
 from . import ihospital_report_view_log

@@ -96,6 +96,47 @@ DIAGNOSES = {
     "other": ["高血压病", "2型糖尿病", "上呼吸道感染", "慢性胃炎"],
 }
 
+# (department HIS code, ward, attending doctor, bed doctor, diagnosis,
+# ICD-10, days in hospital, discharged days ago or None) of the demo
+# hospital's inpatients; the bed doctor D1003 is the demo doctor.
+INPATIENTS = [
+    ("XNK", "心内科一病区", "D1001", "D1003", "急性前壁心肌梗死", "I21.0", 3, None),
+    ("XNK", "心内科一病区", "D1002", "D1003", "心房颤动", "I48.9", 5, None),
+    ("XNK", "心内科二病区", "D1002", "D1003", "慢性心力衰竭急性加重", "I50.9", 8, None),
+    ("HXK", "呼吸与危重症医学科病区", "D1005", "D1007", "重症社区获得性肺炎", "J18.9", 4, None),
+    ("HXK", "呼吸与危重症医学科病区", "D1006", "D1007", "慢性阻塞性肺疾病急性加重", "J44.1", 6, None),
+    ("XHK", "消化内科病区", "D1009", "D1011", "上消化道出血", "K92.2", 2, None),
+    ("SJK", "神经内科病区", "D1013", "D1015", "急性脑梗死", "I63.9", 3, None),
+    ("NFM", "内分泌科病区", "D1017", "D1019", "2型糖尿病伴酮症酸中毒", "E11.1", 2, None),
+    ("PWK", "普外科一病区", "D1021", "D1023", "胆囊结石伴急性胆囊炎", "K80.0", 4, None),
+    ("GK", "骨科病区", "D1025", "D1027", "股骨颈骨折", "S72.0", 6, None),
+    ("EK", "儿科病区", "D1033", "D1035", "小儿支气管肺炎", "J18.0", 3, None),
+    ("XNK", "心内科一病区", "D1001", "D1003", "不稳定型心绞痛", "I20.0", 7, 2),
+    ("HXK", "呼吸与危重症医学科病区", "D1005", "D1007", "支气管哮喘急性发作", "J45.9", 6, 4),
+    ("PWK", "普外科一病区", "D1022", "D1023", "急性阑尾炎", "K35.8", 5, 10),
+    ("GK", "骨科病区", "D1026", "D1027", "腰椎间盘突出症", "M51.2", 9, 15),
+    ("SJK", "神经内科病区", "D1014", "D1015", "短暂性脑缺血发作", "G45.9", 4, 20),
+]
+ALLERGIES = [
+    {"allergen": "青霉素", "allergen_code": "DRUG-PCN", "allergy_type": "drug", "severity": "severe",
+     "reaction": "过敏性休克、喉头水肿"},
+    {"allergen": "磺胺类药物", "allergen_code": "DRUG-SUL", "allergy_type": "drug", "severity": "moderate",
+     "reaction": "全身皮疹"},
+    {"allergen": "头孢类抗生素", "allergen_code": "DRUG-CEPH", "allergy_type": "drug", "severity": "moderate",
+     "reaction": "荨麻疹、瘙痒"},
+    {"allergen": "海鲜（虾、蟹）", "allergen_code": "FOOD-SEA", "allergy_type": "food", "severity": "mild",
+     "reaction": "口唇肿胀、皮疹"},
+]  # fmt: skip
+# (code, LOINC, name, unit, reference range, normal low, normal high, decimals)
+VITAL_SIGNS = [
+    ("HR", "8867-4", "心率", "次/分", "60-100", 62, 96, 0),
+    ("SBP", "8480-6", "收缩压", "mmHg", "90-139", 105, 138, 0),
+    ("DBP", "8462-4", "舒张压", "mmHg", "60-89", 62, 86, 0),
+    ("SPO2", "59408-5", "血氧饱和度", "%", "95-100", 95, 99, 0),
+    ("TEMP", "8310-5", "体温", "℃", "36.0-37.3", 36.2, 37.2, 1),
+    ("RR", "9279-1", "呼吸频率", "次/分", "12-20", 14, 20, 0),
+]
+
 
 class IhospitalDemo(models.AbstractModel):
     """Generates the demo hospitals' patients and visits relative to the
@@ -294,3 +335,132 @@ class IhospitalDemo(models.AbstractModel):
                     }
                 )
         self.env["ihospital.visit"].create(vals_list)
+
+    @api.model
+    def _generate_inpatients(self):
+        """The demo hospital's inpatients (a handful in hospital now, a few
+        discharged), as the HIS sends them: ward, bed, attending and bed
+        doctor, admission diagnosis (ICD-10), a transfer from the emergency
+        department, allergies, the last day's vital signs (one critical) and
+        a critical ECG finding. Its own seed: the other demo data stay as
+        they were."""
+        rng = random.Random(2027)
+        company = self.env.ref("base.main_company")
+        departments = {
+            d.his_code: d for d in self.env["hr.department"].search([("company_id", "=", company.id)]) if d.his_code
+        }
+        doctors = {
+            e.his_code: e for e in self.env["hr.employee"].search([("company_id", "=", company.id)]) if e.his_code
+        }
+        patients = self.env["ihospital.patient"].search([("company_id", "=", company.id)], order="id")
+        adults = list(patients.filtered(lambda p: not p.is_minor and p.age < 85))
+        children = list(patients.filtered("is_minor"))
+        rng.shuffle(adults)
+        rng.shuffle(children)
+        now = fields.Datetime.now().replace(second=0, microsecond=0)
+        beds_taken = set()
+        vals_list = []
+        for index, (code, ward, attending, bed_doctor, diagnosis, icd, days, discharged_ago) in enumerate(INPATIENTS):
+            patient = children.pop() if code == "EK" else adults.pop()
+            bed = rng.randint(1, 40)
+            while (ward, bed) in beds_taken:
+                bed = rng.randint(1, 40)
+            beds_taken.add((ward, bed))
+            discharged_at = now - timedelta(days=discharged_ago, hours=rng.randint(1, 6)) if discharged_ago else False
+            admitted_at = (discharged_at or now) - timedelta(days=days, hours=rng.randint(0, 10))
+            vals_list.append(
+                {
+                    "company_id": company.id,
+                    "name": f"ZY{admitted_at:%Y%m%d}{index + 1:04d}",
+                    "patient_id": patient.id,
+                    "department_id": departments[code].id,
+                    "ward": ward,
+                    "bed": str(bed),
+                    "attending_doctor_id": doctors[attending].id,
+                    "bed_doctor_id": doctors[bed_doctor].id,
+                    "admission_diagnosis": diagnosis,
+                    "admission_diagnosis_code": icd,
+                    "admitted_at": admitted_at,
+                }
+            )
+        Admission = self.env["ihospital.admission"].with_context(tracking_disable=True)
+        admissions = Admission.create(vals_list)
+        for admission, stay in zip(admissions, INPATIENTS, strict=True):
+            if stay[7]:
+                admission.write({"state": "discharged", "discharged_at": now - timedelta(days=stay[7], hours=2)})
+        # the myocardial infarction came in through the emergency department
+        infarction = admissions[0]
+        self.env["ihospital.admission.transfer"].create(
+            {
+                "admission_id": infarction.id,
+                "transferred_at": infarction.admitted_at + timedelta(hours=3),
+                "from_department_id": departments["JZK"].id,
+                "from_ward": "急诊抢救室",
+                "from_bed": "抢3",
+                "to_department_id": departments["XNK"].id,
+                "to_ward": infarction.ward,
+                "to_bed": infarction.bed,
+            }
+        )
+        allergic = admissions[0] | admissions[3] | admissions[6] | admissions[10]
+        self.env["ihospital.patient.allergy"].create(
+            [
+                dict(allergy, patient_id=a.patient_id.id, source="his", identified_date=a.admitted_at.date())
+                for a, allergy in zip(allergic, ALLERGIES, strict=True)
+            ]
+        )
+        self._generate_vital_signs(rng, admissions.filtered(lambda a: a.state == "admitted"), now)
+        self.env["ihospital.imaging.report"].create(
+            {
+                "company_id": company.id,
+                "name": f"ECG{now:%Y%m%d}0007",
+                "patient_id": infarction.patient_id.id,
+                "department_id": infarction.department_id.id,
+                "doctor_id": infarction.bed_doctor_id.id,
+                "modality": "ecg",
+                "exam_name": "常规十二导联心电图",
+                "findings": (
+                    "窦性心律，心率42次/分。\nV1-V4导联ST段抬高0.3-0.5mV。\n可见多源室性早搏，短阵室性心动过速。"
+                ),
+                "impression": "1. 急性前壁心肌梗死\n2. 窦性心动过缓\n3. 短阵室性心动过速",
+                "is_critical": True,
+                "critical_finding": "短阵室性心动过速，急性前壁ST段抬高型心肌梗死",
+                "source": "his",
+                "reported_at": now - timedelta(minutes=40),
+            }
+        )
+
+    def _generate_vital_signs(self, rng, admissions, now):
+        """Every six hours of the last day for the inpatients; the pneumonia
+        patient's oxygen saturation falls to a critical value."""
+        vals_list = []
+        for admission in admissions:
+            critical = admission.admission_diagnosis_code == "J18.9"
+            for hours_ago in (24, 18, 12, 6, 1):
+                observed_at = now - timedelta(hours=hours_ago, minutes=rng.randint(0, 20))
+                for code, loinc, name, unit, reference, low, high, decimals in VITAL_SIGNS:
+                    value, flag = rng.uniform(low, high), "N"
+                    if critical and code == "SPO2" and hours_ago == 1:
+                        value, flag = 84, "LL"
+                    elif critical and code == "RR" and hours_ago <= 6:
+                        value, flag = 28, "H"
+                    vals_list.append(
+                        {
+                            "company_id": admission.company_id.id,
+                            "patient_id": admission.patient_id.id,
+                            "admission_id": admission.id,
+                            "department_id": admission.department_id.id,
+                            "observed_at": observed_at,
+                            "code": code,
+                            "loinc": loinc,
+                            "name": name,
+                            "value": f"{value:.{decimals}f}",
+                            "unit": unit,
+                            "reference_range": reference,
+                            "flag": flag,
+                            "source_system": "重症监护信息系统" if critical else "移动护理系统",
+                            "source": "his",
+                            "his_ref": f"VS{admission.name}{code}{observed_at:%m%d%H%M}",
+                        }
+                    )
+        self.env["ihospital.vital.sign"].create(vals_list)

@@ -1,12 +1,11 @@
 from odoo import api, models
 
-from .ihospital_report_view_log import REPORT_MODELS
-
 
 class IhospitalHisCodeMixin(models.AbstractModel):
     """Master data with an HIS code (departments, doctors): when a code
-    arrives, the reports the HIS sent before it was known get their
-    department or ordering doctor (see ihospital.report.mixin)."""
+    arrives, the records the HIS sent before it was known (reports,
+    admissions, vital signs: ihospital.his.coded.mixin) get their department
+    or doctor."""
 
     _name = "ihospital.his.code.mixin"
     _description = "Master Data with an HIS Code"
@@ -25,7 +24,8 @@ class IhospitalHisCodeMixin(models.AbstractModel):
         return res
 
     def _ihospital_resolve_report_codes(self):
+        coded_models = self.env["ihospital.his.coded.mixin"]._his_coded_models()
         for company in self.company_id:
             records = self.filtered(lambda record, c=company: record.company_id == c)
-            for model in REPORT_MODELS.values():
+            for model in coded_models:
                 self.env[model]._resolve_his_codes(company, **{self._his_code_kind: records})

@@ -43,11 +43,18 @@ class IhospitalLabResult(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         results = super().create(vals_list)
-        results.report_id._alert_critical()
+        results._alert_critical()
         return results
 
     def write(self, vals):
         res = super().write(vals)
         if "flag" in vals:
-            self.report_id._alert_critical()
+            self._alert_critical()
         return res
+
+    def _alert_critical(self):
+        """Called with the results just created and those whose flag was
+        just written, all at once (set-based): their reports alert their
+        critical values (the critical-value alerts of ihospital_staff
+        extend it)."""
+        self.report_id._alert_critical()

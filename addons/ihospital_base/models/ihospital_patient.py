@@ -73,7 +73,7 @@ class IhospitalPatient(models.Model):
     ]
     _patient_link_fields = ()
     _engine_fields = ("phone_source",)
-    _action_groups = {"action_view_visits": VIEW_ONLY}
+    _action_groups = {"action_view_visits": VIEW_ONLY, "action_view_admissions": VIEW_ONLY}
     _order = "name, id"
     _rec_names_search = ["name", "medical_card_number", "his_patient_id"]
     _check_company_auto = True
@@ -125,6 +125,11 @@ class IhospitalPatient(models.Model):
     visit_ids = fields.One2many("ihospital.visit", "patient_id", string="Visits", groups="base.group_user")
     visit_count = fields.Integer(compute="_compute_visit_count", groups="base.group_user")
     appointment_ids = fields.One2many("ihospital.appointment", "patient_id", string="Appointments")
+    admission_ids = fields.One2many("ihospital.admission", "patient_id", string="Admissions", groups="base.group_user")
+    admission_count = fields.Integer(compute="_compute_admission_count", groups="base.group_user")
+    allergy_ids = fields.One2many(
+        "ihospital.patient.allergy", "patient_id", string="Allergies", groups="base.group_user"
+    )
     note = fields.Text(groups="base.group_user")
 
     _sql_constraints = [
@@ -181,6 +186,13 @@ class IhospitalPatient(models.Model):
         )
         for patient in self:
             patient.visit_count = counts.get(patient, 0)
+
+    def _compute_admission_count(self):
+        counts = dict(
+            self.env["ihospital.admission"]._read_group([("patient_id", "in", self.ids)], ["patient_id"], ["__count"])
+        )
+        for patient in self:
+            patient.admission_count = counts.get(patient, 0)
 
     @api.constrains("id_type", "id_number")
     def _check_id_number(self):
@@ -338,6 +350,14 @@ class IhospitalPatient(models.Model):
         self.ensure_one()
         self._check_action("action_view_visits")
         action = self.env["ir.actions.act_window"]._for_xml_id("ihospital_base.ihospital_visit_action")
+        action["domain"] = [("patient_id", "=", self.id)]
+        action["context"] = {"default_patient_id": self.id, "default_company_id": self.company_id.id}
+        return action
+
+    def action_view_admissions(self):
+        self.ensure_one()
+        self._check_action("action_view_admissions")
+        action = self.env["ir.actions.act_window"]._for_xml_id("ihospital_base.ihospital_admission_action")
         action["domain"] = [("patient_id", "=", self.id)]
         action["context"] = {"default_patient_id": self.id, "default_company_id": self.company_id.id}
         return action

@@ -33,6 +33,7 @@ class IhospitalReportMixin(models.AbstractModel):
         "ihospital.audited.mixin",
         "ihospital.guard.mixin",
         "ihospital.hospital.mixin",
+        "ihospital.his.coded.mixin",
         "mail.thread",
         "mail.activity.mixin",
     ]
@@ -40,6 +41,7 @@ class IhospitalReportMixin(models.AbstractModel):
     _engine_fields = ("his_patient_ref", "his_patient_keys", "ready_notice_due")
     # the res.company field holding the default performing department
     _performing_department_setting = None
+    _his_codes = {"his_department_code": ("department_id", "departments"), "his_doctor_code": ("doctor_id", "doctors")}
 
     name = fields.Char(string="Report Number", required=True, index=True, copy=False, tracking=True)
     # the "report ready" notice waits for the notices cron (_cron_send_ready_notices)
@@ -85,13 +87,6 @@ class IhospitalReportMixin(models.AbstractModel):
     # department or doctor is filled in when the master data arrives.
     his_department_code = fields.Char(string="HIS Department Code", readonly=True)
     his_doctor_code = fields.Char(string="HIS Doctor Code", readonly=True)
-    codes_to_resolve = fields.Boolean(
-        string="Unknown HIS Codes",
-        compute="_compute_codes_to_resolve",
-        store=True,
-        index=True,
-        help="The HIS sent a department or doctor code the platform does not know yet: add it to the master data.",
-    )
     state = fields.Selection(REPORT_STATES, required=True, default="final", tracking=True)
     reported_at = fields.Datetime(string="Reported", default=fields.Datetime.now, index=True)
     source = fields.Selection(REPORT_SOURCES, required=True, default="manual")
@@ -99,31 +94,6 @@ class IhospitalReportMixin(models.AbstractModel):
     _sql_constraints = [
         ("name_company_uniq", "unique(company_id, name)", "This report number is already used in this hospital."),
     ]
-
-    @api.depends("his_department_code", "his_doctor_code", "department_id", "doctor_id")
-    def _compute_codes_to_resolve(self):
-        for report in self:
-            report.codes_to_resolve = bool(
-                (report.his_department_code and not report.department_id)
-                or (report.his_doctor_code and not report.doctor_id)
-            )
-
-    @api.model
-    def _resolve_his_codes(self, company, departments=None, doctors=None):
-        """Fill in the department and ordering doctor of reports that waited
-        for these codes (new master data of `company`)."""
-        for department in departments or []:
-            self.sudo().search(
-                [
-                    ("company_id", "=", company.id),
-                    ("department_id", "=", False),
-                    ("his_department_code", "=", department.his_code),
-                ]
-            ).write({"department_id": department.id})
-        for doctor in doctors or []:
-            self.sudo().search(
-                [("company_id", "=", company.id), ("doctor_id", "=", False), ("his_doctor_code", "=", doctor.his_code)]
-            ).write({"doctor_id": doctor.id})
 
     @api.constrains("patient_id", "source")
     def _check_patient(self):

@@ -74,3 +74,20 @@ class TestDemoData(TransactionCase):
         )
         self.assertTrue(released, "some clinics are open for booking right away")
         self.assertGreater(self.env["ihospital.appointment"].search_count([("state", "=", "booked")]), 10)
+
+    def test_inpatients_with_wards_doctors_and_vital_signs(self):
+        main = self.env.ref("base.main_company")
+        Admission = self.env["ihospital.admission"]
+        current = Admission.search([("company_id", "=", main.id), ("state", "=", "admitted")])
+        self.assertGreaterEqual(len(current), 5)
+        self.assertTrue(Admission.search_count([("company_id", "=", main.id), ("state", "=", "discharged")]))
+        self.assertTrue(all(a.ward and a.bed and a.bed_doctor_id and a.admission_diagnosis_code for a in current))
+        # the demo doctor holds beds: "my patients" is not empty
+        doctor = self.env.ref("ihospital_base.user_doctor_demo")
+        self.assertTrue(current.filtered(lambda a: a.bed_doctor_id.user_id == doctor))
+        self.assertTrue(current.transfer_ids)
+        self.assertTrue(current.patient_id.allergy_ids)
+        self.assertEqual(len(Admission._current_for_patients(current.patient_id)), len(current.patient_id))
+        signs = self.env["ihospital.vital.sign"].search([("admission_id", "in", current.ids)])
+        self.assertTrue(signs.filtered("is_critical"))
+        self.assertTrue(self.env["ihospital.imaging.report"].search_count([("is_critical", "=", True)]))

@@ -11,3 +11,18 @@ class TestUi(HttpCase):
         self.assertEqual(patient.name, "梁婉婷")
         self.assertEqual(patient.gender, "female")
         self.assertEqual(patient.phone, "+8613912345678")
+
+
+@tagged("post_install", "-at_install")
+class TestUiPhone(HttpCase):
+    """Staff screens work at 375 px width first."""
+
+    browser_size = "375x667"
+    touch_enabled = True
+
+    def test_a_bed_doctor_sees_the_inpatients_on_a_phone(self):
+        self.start_tour(
+            "/odoo/action-ihospital_base.ihospital_admission_action",
+            "ihospital_base_inpatients_on_a_phone",
+            login="doctor",
+        )

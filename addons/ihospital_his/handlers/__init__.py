@@ -1,7 +1,7 @@
 """One handler per inbound message type of the HIS protocol
 (docs/his-protocol.md), found through REGISTRY."""
 
-from . import appointment, complaint, master, patient, report, schedule, visit
+from . import admission, appointment, complaint, master, patient, report, schedule, visit, vital
 from .common import HIS_INBOUND, KEY_LOOKUPS, REGISTRY, Handler, HisRetryError, patient_keys, register, waiting_key
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "REGISTRY",
     "Handler",
     "HisRetryError",
+    "admission",
     "appointment",
     "complaint",
     "master",
@@ -19,5 +20,6 @@ __all__ = [
     "report",
     "schedule",
     "visit",
+    "vital",
     "waiting_key",
 ]

@@ -26,8 +26,14 @@ class ReportHandler(Handler):
     when the master data arrives."""
 
     model = None
-    lines_field = None  # the one2many of lines replaced by an update
+    lines_field = None  # the one2many of lines an update merges (see line_key)
     batched = True
+
+    @staticmethod
+    def line_key(line):
+        """What identifies a line across versions of a report: its code,
+        else its position."""
+        return ("code", line["code"]) if line["code"] else ("sequence", line["sequence"])
 
     def specific_vals(self, message, data):
         """The report's own values from `data` (validated: raises
@@ -73,7 +79,8 @@ class ReportHandler(Handler):
                 unset = self.patient_vals(message, {}, patient)
                 vals = {field: value for field, value in vals.items() if field not in unset}
                 message.patient_id = known.patient_id
-        message._upsert(Report, key, vals, replace=self.lines_field)
+        merge = (self.lines_field, self.line_key) if self.lines_field else None
+        message._upsert(Report, key, vals, merge=merge)
 
     @staticmethod
     def patient_vals(message, patient_data, patient):
@@ -201,4 +208,7 @@ class ImagingReport(ReportHandler):
             "findings": data["findings"],
             "impression": data["impression"],
             "viewer_url": data.get("viewer_url") or False,
+            # the reporting department's flag; a finding without it is critical all the same
+            "is_critical": bool(data.get("critical") or data.get("critical_finding")),
+            "critical_finding": data.get("critical_finding") or False,
         }

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytz
 from psycopg2 import IntegrityError
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN
 from odoo.addons.ihospital_base.models.ihospital_patient import IDENTITY_GROUP, mask_identity_text
 from odoo.exceptions import UserError, ValidationError
@@ -308,11 +308,14 @@ class IhospitalHisMessage(models.Model):
         if self.direction == "in":
             self.env.ref("ihospital_his.ir_cron_his_retry")._trigger(next_attempt)
 
-    def _upsert(self, Model, key, vals, replace=None):
+    def _upsert(self, Model, key, vals, replace=None, merge=None):
         """The record of `Model` (sudo) of this message's hospital found by
         `key` ({field: value}, its HIS reference): updated with `vals`, or
         created with `vals` and `key`; linked to the message either way.
-        `replace` names a one2many whose lines `vals` gives anew."""
+        `replace` names a one2many whose lines `vals` gives anew. `merge`,
+        (one2many, line key), keeps the identity of the lines: those `vals`
+        gives again (same key) are updated, new ones created, those it no
+        longer gives deleted (see _merged_lines)."""
         self.ensure_one()
         hospital = self._hospital
         domain = [("company_id", "=", hospital.id)] + [(field, "=", value) for field, value in key.items()]
@@ -320,12 +323,39 @@ class IhospitalHisMessage(models.Model):
         if record:
             if replace:
                 record[replace].unlink()
+            if merge and merge[0] in vals:
+                field, line_key = merge
+                vals = dict(vals, **{field: self._merged_lines(record[field], vals[field], line_key)})
             record.write(vals)
             self._link(record, "updated")
         else:
             record = Model.create(dict(vals, **key, company_id=hospital.id))
             self._link(record, "created")
         return record
+
+    @api.model
+    def _merged_lines(self, lines, commands, line_key):
+        """The commands that turn `lines` (the records of a one2many) into
+        the lines `commands` (Command.create) give, keeping the records of
+        the lines given again: matched by `line_key(values)` (a record or a
+        dict of values) in order, updated with what changed only. A
+        corrected report keeps its result lines, which alerts point to."""
+        existing = defaultdict(list)
+        for line in lines:
+            existing[line_key(line)].append(line)
+        merged = []
+        for command in commands:
+            vals = command[2]
+            matches = existing.get(line_key(vals))
+            if not matches:
+                merged.append(Command.create(vals))
+                continue
+            line = matches.pop(0)
+            changes = {field: value for field, value in vals.items() if line[field] != value}
+            if changes:
+                merged.append(Command.update(line.id, changes))
+        merged += [Command.delete(line.id) for left in existing.values() for line in left]
+        return merged
 
     def _link(self, record, operation):
         self.ensure_one()

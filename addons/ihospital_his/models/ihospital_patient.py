@@ -24,8 +24,8 @@ class IhospitalPatient(models.Model):
         return res
 
     def _his_attach_unmatched(self):
-        """Results the HIS sent before the platform knew their patient
-        (unmatched reports) are attached as soon as a patient has one of
+        """Results and vital signs the HIS sent before the platform knew
+        their patient (unmatched) are attached as soon as a patient has one of
         their identifiers, however it got it: a registration from the HIS,
         the HIS's answer to patient.sync, the back office. One search per
         kind of report and hospital."""
@@ -38,6 +38,14 @@ class IhospitalPatient(models.Model):
         for company, company_keys in keys.items():
             for model in Report._report_models():
                 self.env[model]._attach_unmatched(company, company_keys)
+        # vital signs wait by the reference they came with (HIS patient id or card)
+        refs = defaultdict(dict)
+        for patient in self.sudo():
+            for key in ("his_patient_id", "medical_card_number"):
+                if patient[key]:
+                    refs[patient.company_id][patient[key]] = patient
+        for company, company_refs in refs.items():
+            self.env["ihospital.vital.sign"]._attach_by_reference(company, company_refs)
 
     def _his_patient_data(self):
         """The protocol's `patient` object (identity included: the HIS is
