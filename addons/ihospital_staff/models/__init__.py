@@ -7,8 +7,10 @@ from . import (
     ihospital_critical_unit_conversion,
     ihospital_demo,
     ihospital_duty_shift,
+    ihospital_imaging_report,
     ihospital_lab_report,
     ihospital_lab_result,
+    ihospital_vital_sign,
     res_company,
     res_config_settings,
 )

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import DOCTOR, NURSE
-from odoo.addons.ihospital_base.models.ihospital_lab_result import RESULT_FLAGS
+from odoo.addons.ihospital_base.models.ihospital_lab_result import CRITICAL_FLAGS, RESULT_FLAGS
 from odoo.addons.ihospital_base.models.ihospital_patient import mask_middle
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -139,6 +139,11 @@ class IhospitalCriticalAlert(models.Model):
     lab_result_id = fields.Many2one(
         "ihospital.lab.result", string="Result Line", readonly=True, index="btree_not_null", ondelete="set null"
     )
+    vital_sign_id = fields.Many2one("ihospital.vital.sign", readonly=True, index="btree_not_null", ondelete="set null")
+    imaging_report_id = fields.Many2one(
+        "ihospital.imaging.report", string="Examination Report", readonly=True, index="btree_not_null"
+    )
+    limit_id = fields.Many2one("ihospital.critical.limit", string="Hospital Limit", readonly=True)
     report_number = fields.Char(readonly=True)
     item = fields.Char(string="Test or Finding", required=True, readonly=True)
     item_code = fields.Char(string="Test Code", readonly=True)
@@ -191,11 +196,17 @@ class IhospitalCriticalAlert(models.Model):
     ]
 
     def init(self):
-        # one alert per result line, whatever resends or corrections come
-        self.env.cr.execute(
-            """CREATE UNIQUE INDEX IF NOT EXISTS ihospital_critical_alert_lab_result_uniq
-                   ON ihospital_critical_alert (lab_result_id) WHERE lab_result_id IS NOT NULL"""
-        )
+        # one alert per result line, vital sign or examination report,
+        # whatever resends or corrections come
+        for column in ("lab_result_id", "vital_sign_id", "imaging_report_id"):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX IF NOT EXISTS %s ON ihospital_critical_alert (%s) WHERE %s IS NOT NULL",
+                    SQL.identifier(f"ihospital_critical_alert_{column}_uniq"),
+                    SQL.identifier(column),
+                    SQL.identifier(column),
+                )
+            )
 
     @api.depends("state")
     def _compute_is_open(self):
@@ -230,10 +241,36 @@ class IhospitalCriticalAlert(models.Model):
             if vals.get("name", "/") == "/":
                 by_company.setdefault(vals["company_id"], []).append(vals)
         for company_id, company_vals in by_company.items():
-            sequence = self.env["ir.sequence"].with_company(company_id)
-            for vals in company_vals:
-                vals["name"] = sequence.next_by_code("ihospital.critical.alert") or "/"
+            for vals, name in zip(company_vals, self._next_names(company_id, len(company_vals)), strict=True):
+                vals["name"] = name
         return super().create(vals_list)
+
+    @api.model
+    def _next_names(self, company_id, count):
+        """`count` alert numbers of the hospital's sequence at once (a batch
+        of results raises many alerts: not two queries each). Raw SQL
+        because ir.sequence draws one number per call; a sequence kept
+        without gaps ("no_gap") or by date ranges is drawn the usual way."""
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [("code", "=", "ihospital.critical.alert"), ("company_id", "in", [company_id, False])],
+                order="company_id",
+                limit=1,
+            )
+        )
+        if not sequence or sequence.implementation != "standard" or sequence.use_date_range:
+            Sequence = self.env["ir.sequence"].sudo().with_company(company_id)
+            return [Sequence.next_by_code("ihospital.critical.alert") or "/" for _index in range(count)]
+        self.env.cr.execute(
+            SQL(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                f"ir_sequence_{sequence.id:03d}",
+                count,
+            )
+        )
+        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
 
     def write(self, vals):
         if not self.env.su:
@@ -446,39 +483,94 @@ class IhospitalCriticalAlert(models.Model):
 
     # ------------------------------------------------------------------ detection
     @api.model
+    def _verdicts(self, observations):
+        """Judge observations (lab result lines, vital signs) set-based: the
+        source's flag and the hospital's limits (one evaluation per hospital).
+        Returns {record: verdict}, a verdict being a dict with `critical`
+        (bool: to alert), `detected_by`, `direction`, `limit_id`, `review`.
+        A result the limits cannot judge for sure (a bound that may cross a
+        limit, a unit without declared conversion) is alerted for a person
+        to check: never passed silently."""
+        verdicts = {}
+        Limit = self.env["ihospital.critical.limit"].sudo()
+        for company, records in observations.grouped("company_id").items():
+            items = [record._critical_item() for record in records]
+            for record, rule in zip(records, Limit._evaluate(company, items), strict=True):
+                by_source = record.flag in CRITICAL_FLAGS
+                by_rule = bool(rule["critical"]) or rule["undecided"]
+                detected_by = "both" if by_source and by_rule else "rule" if by_rule else "source"
+                direction = rule["critical"] or {"HH": "high", "LL": "low", "AA": "abnormal"}.get(record.flag)
+                verdicts[record] = {
+                    "critical": by_source or by_rule,
+                    "detected_by": detected_by,
+                    "direction": direction or False,
+                    "limit_id": rule["limit_id"] or False,
+                    "review": rule["review"] or False,
+                }
+        return verdicts
+
+    @api.model
     def _raise_from_lab_results(self, results):
         """Raise (or update) the alerts of these lab result lines, set-based:
         critical lines without an alert get one, routed at once; lines that
         already have one (a resend, a correction) update it. Returns the
         new alerts."""
-        results = results.sudo()
-        if not results:
+        return self._raise_from(results.sudo(), "lab_result_id")
+
+    @api.model
+    def _raise_from_vital_signs(self, signs):
+        """The same for vital signs from the ICU and nursing systems."""
+        return self._raise_from(signs.sudo(), "vital_sign_id")
+
+    @api.model
+    def _raise_from(self, observations, key):
+        if not observations:
             return self.browse()
         Alert = self.sudo()
-        existing = Alert.search([("lab_result_id", "in", results.ids)])
-        by_result = {alert.lab_result_id.id: alert for alert in existing}
-        critical = results.filtered("is_critical")
+        existing = Alert.search([(key, "in", observations.ids)])
+        alerted = set(existing.mapped(f"{key}.id"))
+        verdicts = self._verdicts(observations)
+        new_vals = [
+            dict(record._critical_alert_values(), **self._verdict_values(verdicts[record]))
+            for record in observations
+            if verdicts[record]["critical"] and record.id not in alerted
+        ]
+        alerts = Alert._create_routed(new_vals)
+        existing._apply_corrections(verdicts, key)
+        return alerts
+
+    @api.model
+    def _verdict_values(self, verdict):
+        return {
+            "detected_by": verdict["detected_by"],
+            "direction": verdict["direction"],
+            "limit_id": verdict["limit_id"],
+            "review_reason": verdict["review"],
+        }
+
+    @api.model
+    def _raise_from_imaging(self, reports):
+        """Imaging, ultrasound, ECG, endoscopy and pathology reports whose
+        reporting department flagged a critical finding: one alert per
+        report, its value the finding."""
+        reports = reports.sudo().filtered("is_critical")
+        if not reports:
+            return self.browse()
+        alerted = set(self.sudo().search([("imaging_report_id", "in", reports.ids)]).imaging_report_id.ids)
         new_vals = []
-        for result in critical:
-            if result.id in by_result:
-                continue
-            report = result.report_id
+        for report in reports.filtered(lambda r: r.id not in alerted):
             new_vals.append(
                 {
                     "company_id": report.company_id.id,
                     "patient_id": report.patient_id.id,
                     "his_patient_ref": report.his_patient_ref,
-                    "source": "lab",
-                    "lab_report_id": report.id,
-                    "lab_result_id": result.id,
+                    "source": "imaging",
+                    "imaging_report_id": report.id,
                     "report_number": report.name,
-                    "item": result.name,
-                    "item_code": result.code,
-                    "value": result.value,
-                    "unit": result.unit,
-                    "reference_range": result.reference_range,
-                    "flag": result.flag,
-                    "direction": {"HH": "high", "LL": "low"}.get(result.flag, "abnormal"),
+                    "item": report.exam_name,
+                    "value": (report.critical_finding or report.impression or "").strip()[:200],
+                    "flag": "AA",
+                    "direction": "abnormal",
                     "detected_by": "source",
                     "reported_at": report.reported_at,
                     "department_id": report.department_id.id,
@@ -486,10 +578,7 @@ class IhospitalCriticalAlert(models.Model):
                     "_codes": (report.his_department_code, report.his_doctor_code),
                 }
             )
-        alerts = Alert._create_routed(new_vals)
-        corrected = existing.filtered(lambda alert: alert.lab_result_id in results)
-        corrected._apply_lab_corrections()
-        return alerts
+        return self._create_routed(new_vals)
 
     @api.model
     def _create_routed(self, vals_list):
@@ -563,18 +652,27 @@ class IhospitalCriticalAlert(models.Model):
             )
         return vals_list
 
+    def _source(self):
+        """The record the alert is about: a lab report (for its line), a
+        vital sign or an examination report."""
+        self.ensure_one()
+        return self.lab_report_id or self.vital_sign_id or self.imaging_report_id
+
     def _identify_patient(self):
-        """The patient of these alerts was just identified (their report was
-        attached): the alert names them, routes to their clinicians now,
-        and says so in its trail."""
-        for alert in self.filtered(lambda a: not a.patient_id and a.lab_report_id.patient_id):
-            report = alert.lab_report_id
+        """The patient of these alerts was just identified (their report or
+        observation was attached): the alert names them, routes to their
+        clinicians now, and says so in its trail."""
+        for alert in self.filtered(lambda a: not a.patient_id and a._source().patient_id):
+            source = alert._source()
             vals = {
-                "patient_id": report.patient_id.id,
-                "department_id": alert.department_id.id or report.department_id.id,
-                "doctor_id": alert.doctor_id.id or report.doctor_id.id,
+                "patient_id": source.patient_id.id,
+                "department_id": alert.department_id.id or source.department_id.id,
+                "doctor_id": alert.doctor_id.id or ("doctor_id" in source._fields and source.doctor_id.id),
                 "his_patient_ref": alert.his_patient_ref,
-                "_codes": (report.his_department_code, report.his_doctor_code),
+                "_codes": (
+                    source.his_department_code,
+                    "his_doctor_code" in source._fields and source.his_doctor_code,
+                ),
             }
             self._with_routing_facts([vals])
             vals.pop("his_patient_ref")
@@ -597,39 +695,40 @@ class IhospitalCriticalAlert(models.Model):
 
     @api.model
     def _current_admissions(self, patients):
-        """{patient id: current admission}, when the platform knows admissions."""
-        if "ihospital.admission" not in self.env:
-            return {}
+        """{patient id: current admission} (one query)."""
         return self.env["ihospital.admission"].sudo()._current_for_patients(patients)
 
-    def _apply_lab_corrections(self):
-        """The result line of these alerts changed (a corrected or final
-        report after a preliminary one): the alert follows it, and its trail
-        says so. Corrected to a non-critical value, the alert is withdrawn
-        with the reason; corrected to another critical value, everyone is
-        told again and must read the new value back."""
+    def _apply_corrections(self, verdicts, key):
+        """The result of these alerts changed (a corrected or final report
+        after a preliminary one, a resent observation): the alert follows
+        it, and its trail says so. Corrected to a non-critical value, the
+        alert is withdrawn with the reason; corrected to another critical
+        value, everyone is told again and must read the new value back."""
         for alert in self:
-            result = alert.lab_result_id
-            if not result or (result.value == alert.value and result.flag == alert.flag):
+            record = alert[key]
+            if not record or record not in verdicts:
                 continue
+            if record.value == alert.value and record.flag == alert.flag and record.unit == alert.unit:
+                continue
+            verdict = verdicts[record]
             previous = f"{alert.value or ''} {alert.unit or ''} ({alert.flag or '-'})".strip()
-            if not result.is_critical:
+            if not verdict["critical"]:
                 if alert.state in OPEN_STATES:
                     alert.write(
                         {
                             "state": "withdrawn",
-                            "value": result.value,
-                            "flag": result.flag,
+                            "value": record.value,
+                            "flag": record.flag,
                             "withdrawn_reason": _(
-                                "Corrected to %(value)s %(unit)s", value=result.value, unit=result.unit or ""
+                                "Corrected to %(value)s %(unit)s", value=record.value, unit=record.unit or ""
                             ),
                             "next_escalation_at": False,
                         }
                     )
-                    alert._log("withdrawn", value=result.value, note=_("was %s", previous))
+                    alert._log("withdrawn", value=record.value, note=_("was %s", previous))
                     alert._notify_state()
                 continue
-            vals = {"value": result.value, "unit": result.unit, "flag": result.flag}
+            vals = dict(self._verdict_values(verdict), value=record.value, unit=record.unit, flag=record.flag)
             if alert.state in OPEN_STATES:
                 ack, _handle, _repeat = alert._timers()
                 vals.update(
@@ -642,7 +741,7 @@ class IhospitalCriticalAlert(models.Model):
                     }
                 )
             alert.write(vals)
-            alert._log("corrected", value=result.value, note=_("was %s", previous))
+            alert._log("corrected", value=record.value, note=_("was %s", previous))
             if alert.state == "to_acknowledge":
                 alert.recipient_ids._queue_notices()
 

@@ -14,7 +14,15 @@ DEFAULTS_FILE = "ihospital_staff/data/critical_limit_defaults.csv"
 
 BOUNDS = [("low", "Low only"), ("high", "High only"), ("both", "Low and high")]
 # What `_evaluate` answers for a result no limit judges.
-NO_VERDICT = {"limit_id": False, "critical": False, "review": False, "value": None, "comparator": None, "unit": None}
+NO_VERDICT = {
+    "limit_id": False,
+    "critical": False,
+    "undecided": False,
+    "review": False,
+    "value": None,
+    "comparator": None,
+    "unit": None,
+}
 
 
 @lru_cache(maxsize=1)
@@ -342,7 +350,10 @@ class IhospitalCriticalLimit(models.Model):
         Returns, in the same order, dicts {"limit_id": id or False,
         "critical": "low", "high" or False, "review": a sentence or False,
         "value": float in the limit's unit or None, "comparator": "=", "<",
-        "<=", ">" or ">=" (for a value), "unit": the limit's unit or None}.
+        "<=", ">" or ">=" (for a value), "unit": the limit's unit or None,
+        "undecided": True when the limits could not say whether the result
+        is critical (a bound that may cross a limit, a unit without declared
+        conversion): the review sentence says why}.
 
         A result is matched by the hospital's code first, then by LOINC;
         among the limits of its age (age_min <= age < age_max), one for its
@@ -447,6 +458,7 @@ class IhospitalCriticalLimit(models.Model):
             else:
                 factor = self._ihospital_factor(result_unit, limit_unit, factors)
                 if factor is None:
+                    verdict["undecided"] = True
                     verdict["review"] = _(
                         "The unit %(unit)s cannot be compared with the limit's unit %(limit_unit)s of %(test)s: "
                         "declare the conversion on the limit, or check the result.",
@@ -459,6 +471,7 @@ class IhospitalCriticalLimit(models.Model):
         low = _decimal(self.low) if self.bounds in ("low", "both") else None
         high = _decimal(self.high) if self.bounds in ("high", "both") else None
         critical, doubts = judge(parsed, low, high)
+        verdict["undecided"] = bool(doubts)
         if doubts:
             value = " ".join(filter(None, (format_value(parsed), verdict["unit"])))
             reviews.append(

@@ -4,11 +4,9 @@ from odoo import models
 class IhospitalLabReport(models.Model):
     _inherit = "ihospital.lab.report"
 
-    def _alert_critical(self):
-        """The hospital edition's critical value loop replaces the single
-        to-do of the patient-side suite: each critical result line raises
-        its own alert, routed at once (set-based over the reports)."""
-        self.env["ihospital.critical.alert"]._raise_from_lab_results(self.sudo().result_ids)
+    # The alerts are raised by the result lines' own hook
+    # (ihospital.lab.result._alert_critical), which every line creation and
+    # flag change calls: the report-level hook has nothing left to do.
 
     def _on_patient_identified(self):
         res = super()._on_patient_identified()

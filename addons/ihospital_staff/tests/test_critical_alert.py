@@ -32,7 +32,7 @@ class TestCriticalDetection(CriticalCase, MockSMS):
                     "value": "6.8",
                     "unit": "mmol/L",
                     "direction": "high",
-                    "detected_by": "source",
+                    "detected_by": "both",
                     "department_id": self.cardiology.id,
                     "doctor_id": self.emp_doctor.id,
                     "patient_label": "Chen Zhiqiang",
@@ -48,6 +48,58 @@ class TestCriticalDetection(CriticalCase, MockSMS):
         self.assertEqual(potassium.next_escalation_at, potassium.detected_at + timedelta(minutes=10))
         self.assertEqual(potassium.event_ids.mapped("kind"), ["detected", "notified", "notified"])
         self.assertTrue(all(potassium.recipient_ids.mapped("notice_due")))
+
+    def test_the_hospitals_limits_catch_what_the_source_did_not_flag(self):
+        report = self._report(lines=(("K", "Potassium", "7.1", "H"), ("NA", "Sodium", "141", "N")))
+        alert = self._alerts(report)
+        self.assertEqual(len(alert), 1)
+        limit = self.env["ihospital.critical.limit"].search([("company_id", "=", self.hospital.id), ("code", "=", "K")])
+        self.assertRecordValues(alert, [{"detected_by": "rule", "direction": "high", "limit_id": limit.id}])
+
+    def test_a_result_the_limits_cannot_judge_is_alerted_for_review(self):
+        report = self._report(lines=(("K", "Potassium", "<7.5", "H"),))
+        alert = self._alerts(report)
+        self.assertEqual(len(alert), 1, "a bound that may cross the limit is never passed silently")
+        self.assertTrue(alert.review_reason)
+        self.assertEqual(alert.detected_by, "rule")
+        unit = self._report(name="LAB-CV-2", lines=(("K", "Potassium", "9.1", "N"),))
+        unit.result_ids.unit = "furlongs"
+        self.assertEqual(len(self._alerts(unit)), 1)
+
+    def test_vital_signs_and_critical_findings_alert_too(self):
+        sign = self.env["ihospital.vital.sign"].create(
+            {
+                "company_id": self.hospital.id,
+                "patient_id": self.patient_cardio.id,
+                "department_id": self.cardiology.id,
+                "code": "SPO2",
+                "name": "SpO2",
+                "value": "78",
+                "unit": "%",
+                "flag": "LL",
+            }
+        )
+        vital = self.Alert.sudo().search([("vital_sign_id", "=", sign.id)])
+        self.assertEqual((vital.source, vital.value, vital.department_id), ("vital", "78", self.cardiology))
+        self.assertIn(self.user_head, vital.recipient_ids.user_id)
+        ecg = self.env["ihospital.imaging.report"].create(
+            {
+                "name": "ECG-1",
+                "company_id": self.hospital.id,
+                "patient_id": self.patient_cardio.id,
+                "department_id": self.cardiology.id,
+                "doctor_id": self.emp_doctor.id,
+                "modality": "ecg",
+                "exam_name": "12-lead ECG",
+                "is_critical": True,
+                "critical_finding": "Ventricular fibrillation",
+            }
+        )
+        finding = self.Alert.sudo().search([("imaging_report_id", "=", ecg.id)])
+        self.assertEqual((finding.source, finding.value), ("imaging", "Ventricular fibrillation"))
+        self.assertIs(finding.with_user(self.user_doctor).action_acknowledge("ventricular  fibrillation"), True)
+        ecg.write({"impression": "resent"})
+        self.assertEqual(self.Alert.sudo().search_count([("imaging_report_id", "=", ecg.id)]), 1)
 
     def test_resend_and_more_lines_do_not_duplicate(self):
         report = self._report()

@@ -324,7 +324,15 @@ class TestEvaluate(CriticalLimitCase):
         self.assertEqual([r["critical"] for r in results], ["low", "low", "high", False, "low", False])
         self.assertEqual(
             results[3],
-            {"limit_id": False, "critical": False, "review": False, "value": None, "comparator": None, "unit": None},
+            {
+                "limit_id": False,
+                "critical": False,
+                "undecided": False,
+                "review": False,
+                "value": None,
+                "comparator": None,
+                "unit": None,
+            },
         )
 
     def test_a_value_equal_to_a_limit_is_not_critical(self):
@@ -401,6 +409,7 @@ class TestEvaluate(CriticalLimitCase):
             {
                 "limit_id": self.k_adult.id,
                 "critical": False,
+                "undecided": False,
                 "review": False,
                 "value": None,
                 "comparator": None,
