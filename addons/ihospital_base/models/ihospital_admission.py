@@ -138,15 +138,7 @@ class IhospitalAdmission(models.Model):
     def _check_hospital(self):
         for admission in self:
             hospital = admission.company_id
-            others = (
-                admission.patient_id.company_id,
-                admission.department_id.company_id,
-                admission.attending_doctor_id.company_id,
-                admission.bed_doctor_id.company_id,
-            )
-            if any(company and company != hospital for company in others) or (
-                admission.visit_id and admission.visit_id.patient_id != admission.patient_id
-            ):
+            if admission._ihospital_strays(("patient_id", "department_id", "attending_doctor_id", "bed_doctor_id")):
                 raise ValidationError(
                     _(
                         "Admission %(admission)s must stay within %(hospital)s: its patient, department, doctors "

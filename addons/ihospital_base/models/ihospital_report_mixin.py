@@ -123,15 +123,7 @@ class IhospitalReportMixin(models.AbstractModel):
     def _check_report_hospital(self):
         for report in self:
             hospital = report.company_id
-            others = (
-                report.patient_id.company_id,
-                report.department_id.company_id,
-                report.doctor_id.company_id,
-                report.performing_department_id.company_id,
-            )
-            if any(company and company != hospital for company in others) or (
-                report.visit_id and report.visit_id.patient_id != report.patient_id
-            ):
+            if report._ihospital_strays(("patient_id", "department_id", "doctor_id", "performing_department_id")):
                 raise ValidationError(
                     _(
                         "Report %(report)s must stay within %(hospital)s: its patient, department, doctor "
