@@ -111,6 +111,9 @@ class IhospitalCriticalAlert(models.Model):
     _inherit = ["ihospital.audited.mixin", "ihospital.guard.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "detected_at desc, id desc"
     _check_company_auto = True
+    # those who see an alert may mark their own to-do done and write in its
+    # chatter; the alert itself changes only through its actions
+    _mail_post_access = "read"
 
     _action_groups = {
         "action_acknowledge": (NURSE, DOCTOR),

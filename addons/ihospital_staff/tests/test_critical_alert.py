@@ -389,3 +389,15 @@ class TestCriticalRouting(CriticalCase, DutyCase):
         alert = self._alerts(self._report(department_id=False, doctor_id=False))
         self.assertEqual({(r.role, r.user_id) for r in alert.recipient_ids}, {("medical_affairs", self.user_quality)})
         self.assertTrue(alert.needs_admin)
+
+
+@tagged("post_install", "-at_install")
+class TestCriticalActivities(CriticalCase, MockSMS):
+    def test_a_recipient_marks_the_to_do_done_from_the_activity(self):
+        alert = self._alerts(self._report())
+        with self.mockSMSGateway():
+            self.env["ihospital.critical.recipient"]._cron_send_notices()
+        activity = alert.activity_ids.filtered(lambda a: a.user_id == self.user_doctor)
+        activity.with_user(self.user_doctor).action_feedback(feedback="seen")
+        self.assertFalse(activity.exists())
+        self.assertEqual(alert.state, "to_acknowledge", "a to-do done is not an acknowledgement")
