@@ -18,6 +18,7 @@
         "views/ihospital_duty_shift_views.xml",
         "views/ihospital_critical_alert_views.xml",
         "views/ihospital_critical_limit_views.xml",
+        "views/ihospital_critical_dashboard_views.xml",
         "views/res_config_settings_views.xml",
         "views/ihospital_staff_menus.xml",
         "views/ihospital_critical_menus.xml",

@@ -58,6 +58,10 @@ class IhospitalCriticalDashboard(models.AbstractModel):
         target = company.critical_ack_target_minutes or 10
 
         scope = [("company_id", "=", company.id)]
+        if not self._is_hospital_supervisor():
+            # a department head supervises the departments he heads, not the
+            # other departments' alerts sent to him (on duty for medical affairs)
+            scope.append(("department_id.manager_id.user_id", "=", self.env.uid))
         if department_id:
             scope.append(("department_id", "=", department_id))
         if source:
@@ -192,8 +196,7 @@ class IhospitalCriticalDashboard(models.AbstractModel):
         ]
         domain = [("company_id", "=", company.id), ("is_clinical", "=", True)]
         if not self._is_hospital_supervisor():
-            uid = self.env.uid
-            domain += ["|", ("manager_id.user_id", "=", uid), ("member_ids.user_id", "=", uid)]
+            domain.append(("manager_id.user_id", "=", self.env.uid))
         departments = self.env["hr.department"].search(domain)
         source_labels = self.env["ihospital.critical.alert"]._fields["source"]._description_selection(self.env)
         return {

@@ -238,6 +238,27 @@ class TestCriticalDashboard(DashboardCase):
         self.assertEqual([d["name"] for d in data["filters"]["departments"]], ["Cardiology"])
         # asking for another department shows nothing of it
         self.assertEqual(self._data(self.user_head, department_id=self.surgery.id)["totals"]["count"], 0)
+        # another department's alert sent to him (as its attending doctor): he reads it, but it is not his
+        # department's figure
+        with freeze_time(local(2030, 3, 8, 9, 0)):
+            report = self.env["ihospital.lab.report"].create(
+                {
+                    "name": "LAB-D-HEAD",
+                    "company_id": self.hospital.id,
+                    "patient_id": self.patient_surgery.id,
+                    "department_id": self.surgery.id,
+                    "doctor_id": self.emp_head.id,
+                    "title": "Electrolytes",
+                    "source": "his",
+                    "result_ids": [Command.create({"code": "K", "name": "Potassium", "value": "2.1", "flag": "LL"})],
+                }
+            )
+        alert = self.Alert.sudo().search([("lab_report_id", "=", report.id)])
+        self.assertEqual(self.Alert.with_user(self.user_head).search([("id", "=", alert.id)]), alert)
+        data = self._data(self.user_head)
+        self.assertEqual(data["totals"]["count"], 4)
+        self.assertNotIn(alert, self._opened(self.user_head, data, "count"))
+        self.assertEqual(self._data(self.user_quality)["totals"]["count"], 7)
 
     def test_director_and_administrator_see_the_hospital(self):
         for user in (self.user_director, self.user_admin):
