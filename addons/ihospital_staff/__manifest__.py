@@ -26,6 +26,7 @@
     "demo": [
         "demo/hr_employee_demo.xml",
         "demo/ihospital_duty_shift_demo.xml",
+        "demo/ihospital_critical_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
