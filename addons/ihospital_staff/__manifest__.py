@@ -11,6 +11,7 @@
     "data": [
         "security/ihospital_staff_security.xml",
         "security/ir.model.access.csv",
+        "security/ihospital_critical_dashboard_security.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/ihospital_critical_limit_data.xml",

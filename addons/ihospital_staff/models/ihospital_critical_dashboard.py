@@ -388,7 +388,7 @@ class IhospitalCriticalDashboard(models.AbstractModel):
     def _columns(self):
         """(key, header, kind) of the spreadsheet's figure columns."""
         return [
-            ("count", _("Critical Values"), "int"),
+            ("count", _("Number of Critical Values"), "int"),
             ("ack_in_target", _("Acknowledged within Target"), "int"),
             ("ack_assessed", _("Assessed against the Target"), "int"),
             ("ack_in_target_rate", _("% Acknowledged within Target"), "rate"),
@@ -468,7 +468,7 @@ class IhospitalCriticalDashboard(models.AbstractModel):
         days = workbook.add_worksheet(_("By Day"))
         days.set_column(0, 3, 18)
         for col, label in enumerate(
-            (_("Date"), _("Critical Values"), _("Acknowledged within Target"), _("Alerts Escalated"))
+            (_("Date"), _("Number of Critical Values"), _("Acknowledged within Target"), _("Alerts Escalated"))
         ):
             days.write(0, col, label, header)
         for line, values in enumerate(data["by_day"], start=1):

@@ -314,6 +314,19 @@ class TestCriticalDashboard(DashboardCase):
         self.assertEqual(periods["7d"], ("2030-03-05", "2030-03-11"))
         self.assertEqual(periods["month"], ("2030-03-01", "2030-03-11"))
 
+    def test_quality_officer_exports_the_alerts_list_and_it_is_logged(self):
+        data = self._data(self.user_quality)
+        alerts = self._opened(self.user_quality, data, "escalated")
+        rows = alerts.with_user(self.user_quality).export_data(["name", "item", "value", "escalation_count"])["datas"]
+        self.assertEqual(rows, [[self.a2.name, "Potassium", "6.8", 3]])
+        log = self.env["ihospital.access.log"].search(
+            [("user_id", "=", self.user_quality.id), ("operation", "=", "export")]
+        )
+        self.assertEqual(log.res_ids, str(self.a2.id))
+        # nurses read their alerts but do not export lists
+        with self.assertRaisesMsg(UserError, "rights to export"):
+            self.a3.with_user(self.user_surgery_nurse).export_data(["name"])
+
     def test_a_fixed_number_of_queries_whatever_the_alerts(self):
         Dashboard = self.Dashboard.with_user(self.user_quality)
 
