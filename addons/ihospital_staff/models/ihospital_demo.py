@@ -604,6 +604,16 @@ class IhospitalDemo(models.AbstractModel):
             lambda items: [p["alert"].with_user(p["doctor_user"]).action_close() for p in items],
             closed,
         )
+        # the notices cron ran after the last notice: the open alerts' recipients have their to-do
+        # (no SMS: the demo has no SMS provider)
+        opened = [p for p in plans if p.get("open")]
+        Recipient = self.env["ihospital.critical.recipient"].sudo()
+        self._critical_demo_step(
+            plans,
+            {p["alert"]: max(p["alert"].event_ids.mapped("at")) + timedelta(seconds=20) for p in opened},
+            lambda items: Recipient.browse([r.id for p in items for r in p["alert"].recipient_ids])._send_activities(),
+            opened,
+        )
         self._critical_demo_finish(company, plans, now)
 
     def _critical_demo_acker(self, item):
@@ -685,10 +695,9 @@ class IhospitalDemo(models.AbstractModel):
         self.env.invalidate_all()
 
     def _critical_demo_finish(self, company, plans, now):
-        """Each alert's own times, from its course; what the engine queued
-        for after commit stays queued only for the alerts still open (the
-        others' notices, receipts and patients' report notices went out
-        back then)."""
+        """Each alert's own times, from its course; nothing stays queued for
+        after commit (notices, receipts, patients' report notices: they went
+        out back then)."""
         self.env.flush_all()
         rows = defaultdict(list)
         for item in plans:
@@ -722,7 +731,8 @@ class IhospitalDemo(models.AbstractModel):
                 "minutes_to_handle": handled,
                 "closed_at": at(item["close"]),
                 "next_escalation_at": next_at,
-                "receipt_due": bool(item.get("open")) and alert.state == "acknowledged",
+                # the demo has no laboratory system to send receipts to
+                "receipt_due": False,
             }
             for key, value in values.items():
                 rows[key].append(value)
@@ -742,9 +752,12 @@ class IhospitalDemo(models.AbstractModel):
                 *rows.values(),
             )
         )
-        closed_ids = [p["alert"].id for p in plans if not p.get("open")]
+        # nothing left for the notices cron: the notices of the past went out then
         self.env.cr.execute(
-            SQL("UPDATE ihospital_critical_recipient SET notice_due = FALSE WHERE alert_id = ANY(%s)", closed_ids)
+            SQL(
+                "UPDATE ihospital_critical_recipient SET notice_due = FALSE WHERE alert_id = ANY(%s)",
+                [p["alert"].id for p in plans],
+            )
         )
         # the results' own times; their patients were told back then
         for table, column, offset, source in (

@@ -85,8 +85,13 @@ class TestCriticalDemo(TransactionCase):
                 self.assertTrue(alert.closed_by_id.has_group("ihospital_base.group_doctor"))
         late = self.alerts.filtered(lambda a: a.minutes_to_acknowledge > 10)
         self.assertTrue(all(alert.escalation_count for alert in late), "late alerts were escalated on the timers")
-        history = self.alerts.filtered(lambda a: a.state in ("closed", "withdrawn"))
-        self.assertFalse(Recipient.search_count([("alert_id", "in", history.ids), ("notice_due", "=", True)]))
+        # nothing left for the notices cron or the receipts: they went out back then
+        self.assertFalse(Recipient.search_count([("alert_id", "in", self.alerts.ids), ("notice_due", "=", True)]))
+        self.assertFalse(self.alerts.filtered("receipt_due"))
+        # those waiting for acknowledgement are on their recipients' to-do lists
+        waiting = self.alerts.filtered(lambda a: a.state == "to_acknowledge")
+        for alert in waiting:
+            self.assertEqual(alert.activity_ids.user_id, alert.recipient_ids.user_id, alert.name)
 
     def test_the_dashboard_shows_something_real(self):
         quality = self.env.ref("ihospital_base.user_quality_demo")
