@@ -43,12 +43,14 @@ class IhospitalCriticalDashboard(models.AbstractModel):
 
     # ------------------------------------------------------------------ API
     @api.model
+    @api.readonly
     def get_data(self, date_from, date_to, department_id=False, source=False):
         """The dashboard's figures for the caller's current hospital, from
         `date_from` to `date_to` included (dates in the hospital's time zone,
         'YYYY-MM-DD'; both empty: the last 30 days), optionally for one
         department (id) and one source ('lab', 'imaging', 'vital'). The open
-        and overdue alerts are those of now, whatever the period."""
+        and overdue alerts are those of now, whatever the period. Reads
+        only (a read-only transaction over RPC)."""
         self._check_supervisor()
         company = self.env.company
         day_from, day_to = self._period(company, date_from, date_to)
