@@ -5,7 +5,8 @@ Needs the Odoo of `make run` serving the demo database (default
 http://127.0.0.1:8069, database `ihospital`) and a Chromium; it starts only a
 headless Chromium of its own and drives it through the DevTools protocol
 (websocket-client, installed in .venv). Portal pages are taken signed in as
-the demo portal account `patient` / `patient`.
+the demo portal account `patient` / `patient`, staff app pages as the demo
+quality officer `quality` / `quality`.
 
     make run            # in one terminal
     make screenshots    # in another; PNG files go to screenshots/
@@ -43,6 +44,9 @@ PORTAL_PAGES = [
     ("10-consultations", "/my/consultations"),
     ("11-consultation", None),  # the first consultation of /my/consultations
     ("12-messages", "/my/messages"),
+]
+STAFF_PAGES = [
+    ("13-critical-supervision", "/odoo/action-ihospital_staff.ihospital_critical_dashboard_action"),
 ]
 
 
@@ -182,6 +186,8 @@ def main():
     parser.add_argument("--out", default="screenshots")
     parser.add_argument("--login", default="patient")
     parser.add_argument("--password", default="patient")
+    parser.add_argument("--staff-login", default="quality")
+    parser.add_argument("--staff-password", default="quality")
     args = parser.parse_args()
     base = args.url.rstrip("/")
     try:
@@ -223,6 +229,13 @@ def main():
             html = browser.open(base + path, settle=2.5)
             if name == "10-consultations":
                 consultation = first_link(html, r"/my/consultations/\d+")
+            target = os.path.join(args.out, f"{name}.png")
+            browser.screenshot(target)
+            saved.append(target)
+        # Staff app pages (web client, charts): signed in as the demo quality officer.
+        browser.set_cookie(base, "session_id", login(base, args.db, args.staff_login, args.staff_password))
+        for name, path in STAFF_PAGES:
+            browser.open(base + path, settle=4)
             target = os.path.join(args.out, f"{name}.png")
             browser.screenshot(target)
             saved.append(target)

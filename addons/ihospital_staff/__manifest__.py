@@ -11,6 +11,7 @@
     "data": [
         "security/ihospital_staff_security.xml",
         "security/ir.model.access.csv",
+        "security/ihospital_critical_dashboard_security.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/ihospital_critical_limit_data.xml",
@@ -18,6 +19,7 @@
         "views/ihospital_duty_shift_views.xml",
         "views/ihospital_critical_alert_views.xml",
         "views/ihospital_critical_limit_views.xml",
+        "views/ihospital_critical_dashboard_views.xml",
         "views/res_config_settings_views.xml",
         "views/ihospital_staff_menus.xml",
         "views/ihospital_critical_menus.xml",
@@ -25,6 +27,7 @@
     "demo": [
         "demo/hr_employee_demo.xml",
         "demo/ihospital_duty_shift_demo.xml",
+        "demo/ihospital_critical_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

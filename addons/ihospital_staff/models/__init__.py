@@ -1,5 +1,6 @@
 from . import (
     ihospital_critical_alert,
+    ihospital_critical_dashboard,
     ihospital_critical_event,
     ihospital_critical_limit,
     ihospital_critical_limit_unit,

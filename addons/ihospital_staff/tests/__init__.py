@@ -1,5 +1,7 @@
 from . import (
     test_critical_alert,
+    test_critical_dashboard,
+    test_critical_demo,
     test_critical_limit,
     test_critical_ui,
     test_duty_roster_demo,
