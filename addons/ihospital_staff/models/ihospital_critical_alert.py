@@ -1,4 +1,3 @@
-import re
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -7,6 +6,8 @@ from odoo.addons.ihospital_base.models.ihospital_lab_result import CRITICAL_FLAG
 from odoo.addons.ihospital_base.models.ihospital_patient import mask_middle
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+
+from ..lab_values import parse_value
 
 ALERT_STATES = [
     ("to_acknowledge", "To Acknowledge"),
@@ -65,32 +66,18 @@ DUTY_POSTS = {
     "administrator": "administrator",
 }
 ESCALATION_BATCH = 2000
-NOTICE_BATCH = 500
-
-_NUMBER = re.compile(r"^[<>≤≥＜＞]?=?\s*[-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?$")
 
 
 def readback_equal(reported, readback):
     """Whether a value read back is the value reported: numbers compare as
-    numbers ('6.80' is '6.8'), text ignoring case and spaces."""
+    numbers with their comparator ('6.80' is '6.8', '<0.5' is not '0.5'),
+    text ignoring case and spaces."""
     reported, readback = (reported or "").strip(), (readback or "").strip()
     if not readback:
         return False
-
-    def number(text):
-        text = text.replace("，", ",").replace("．", ".").replace(" ", "")
-        text = text.translate(str.maketrans("＜＞", "<>"))
-        prefix = ""
-        while text and text[0] in "<>≤≥=":
-            prefix, text = prefix + text[0], text[1:]
-        try:
-            return prefix, float(text.replace(",", ""))
-        except ValueError:
-            return None
-
-    reported_number, readback_number = number(reported), number(readback)
+    reported_number, readback_number = parse_value(reported), parse_value(readback)
     if reported_number is not None and readback_number is not None:
-        return reported_number[0] == readback_number[0] and abs(reported_number[1] - readback_number[1]) < 1e-9
+        return reported_number == readback_number
     return "".join(reported.split()).casefold() == "".join(readback.split()).casefold()
 
 
@@ -127,7 +114,6 @@ class IhospitalCriticalAlert(models.Model):
     name = fields.Char(string="Alert Number", required=True, readonly=True, copy=False, default="/")
     company_id = fields.Many2one("res.company", string="Hospital", required=True, readonly=True, index=True)
     state = fields.Selection(ALERT_STATES, required=True, default="to_acknowledge", readonly=True, index=True)
-    is_open = fields.Boolean(compute="_compute_is_open", search="_search_is_open")
     # the patient, and how staff who see the alert name them (the link to
     # the patient record follows the patient rules; the label does not)
     patient_id = fields.Many2one("ihospital.patient", readonly=True, index=True, ondelete="restrict")
@@ -210,17 +196,6 @@ class IhospitalCriticalAlert(models.Model):
                     SQL.identifier(column),
                 )
             )
-
-    @api.depends("state")
-    def _compute_is_open(self):
-        for alert in self:
-            alert.is_open = alert.state in OPEN_STATES
-
-    def _search_is_open(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(_("Unsupported search on open alerts."))
-        positive = (operator == "=") == value
-        return [("state", "in" if positive else "not in", OPEN_STATES)]
 
     @api.depends_context("uid")
     @api.depends("recipient_ids.user_id")
@@ -758,6 +733,7 @@ class IhospitalCriticalAlert(models.Model):
         if not self:
             return []
         duty = self._duty_map()
+        quality = {}  # the fallback recipients, searched once per hospital
         vals_list = []
         for alert in self:
             if alert.department_id:
@@ -783,7 +759,9 @@ class IhospitalCriticalAlert(models.Model):
                         }
                     )
             if not already:
-                for user in alert._quality_officers():
+                if alert.company_id not in quality:
+                    quality[alert.company_id] = alert._quality_officers()
+                for user in quality[alert.company_id]:
                     vals_list.append(
                         {
                             "alert_id": alert.id,

@@ -3,6 +3,7 @@ from . import (
     test_critical_dashboard,
     test_critical_demo,
     test_critical_limit,
+    test_critical_rpc,
     test_critical_ui,
     test_duty_roster_demo,
     test_duty_roster_ui,

@@ -7,12 +7,16 @@ from datetime import timedelta
 import pytz
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.addons.sms.tests.common import MockSMS
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import CriticalCase, DutyCase
+
+# A batch of critical results raised and routed: the alerts, their
+# recipients, trail and live notices, each written once for the batch.
+QUERIES_PER_CRITICAL_BATCH = 27
 
 
 @tagged("post_install", "-at_install")
@@ -401,3 +405,40 @@ class TestCriticalActivities(CriticalCase, MockSMS):
         activity.with_user(self.user_doctor).action_feedback(feedback="seen")
         self.assertFalse(activity.exists())
         self.assertEqual(alert.state, "to_acknowledge", "a to-do done is not an acknowledgement")
+
+
+@tagged("post_install", "-at_install")
+class TestCriticalDetectionCost(CriticalCase):
+    """Raising and routing a batch of critical values: the same queries for
+    5 results as for 10 (a HIS batch applies them all at once)."""
+
+    def _normal_lines(self, count, first):
+        reports = self.env["ihospital.lab.report"].create(
+            [
+                {
+                    "name": f"LAB-Q{first + n}",
+                    "company_id": self.hospital.id,
+                    "patient_id": (self.patient_cardio if n % 2 else self.patient_surgery).id,
+                    "department_id": (self.cardiology if n % 2 else self.surgery).id,
+                    "doctor_id": (self.emp_doctor if n % 2 else self.emp_surgeon).id,
+                    "title": "Electrolytes",
+                    "source": "his",
+                    "result_ids": [Command.create({"code": "K", "name": "Potassium", "value": "4.1", "flag": "N"})],
+                }
+                for n in range(count)
+            ]
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return reports.result_ids
+
+    def test_a_batch_of_critical_values_costs_a_fixed_number_of_queries(self):
+        self._normal_lines(2, 900).write({"value": "7.2", "flag": "HH"})  # warm caches
+        for first, count in ((100, 5), (200, 10)):
+            lines = self._normal_lines(count, first)
+            with self.assertQueryCount(__system__=QUERIES_PER_CRITICAL_BATCH):
+                lines.write({"value": "7.2", "flag": "HH"})
+                self.env.flush_all()
+            alerts = self.Alert.sudo().search([("lab_result_id", "in", lines.ids)])
+            self.assertEqual(len(alerts), count)
+            self.assertTrue(all(alerts.mapped("recipient_ids")))

@@ -38,8 +38,8 @@ class IhospitalCriticalAckWizard(models.TransientModel):
     def _readback(self):
         self.ensure_one()
         if self.value_is_number:
-            # what was typed, as typed: 6.8 and 6.80 are the same number
-            return repr(self.readback_number) if self.readback_number or self.readback_number == 0 else ""
+            # compared as numbers: 6.8 and 6.80 are the same
+            return repr(self.readback_number)
         return self.readback_text or ""
 
     def action_confirm(self):
