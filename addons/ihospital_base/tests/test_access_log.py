@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import IhospitalCase
+from .common import IhospitalCase, RpcMixin
 
 
 @tagged("post_install", "-at_install")
@@ -113,3 +113,20 @@ class TestAccessLog(IhospitalCase):
         self.Log._cron_purge()
         self.assertFalse(old.exists())
         self.assertTrue(recent.exists())
+
+
+@tagged("post_install", "-at_install")
+class TestAuditedReadsOverRpc(RpcMixin, HttpCase, IhospitalCase):
+    def test_a_list_read_writes_its_log_row_in_one_go(self):
+        """JSON-RPC reads of audited data run read-write at once: no failed
+        log INSERT in a read-only transaction, retried with a warning."""
+        self.authenticate(self.user_director.login, self.user_director.login)
+        before = self.env["ihospital.access.log"].sudo().search_count([("user_id", "=", self.user_director.id)])
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            result, error = self._call(
+                "ihospital.patient", "web_search_read", [[["id", "=", self.patient_cardio.id]], {"name": {}}]
+            )
+        self.assertFalse(error)
+        self.assertEqual(result["records"][0]["name"], self.patient_cardio.name)
+        after = self.env["ihospital.access.log"].sudo().search_count([("user_id", "=", self.user_director.id)])
+        self.assertEqual(after, before + 1)

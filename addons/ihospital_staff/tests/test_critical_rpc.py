@@ -1,9 +1,8 @@
 """Critical values over JSON-RPC, as an attacker's browser console sends
 them: the refusals hold there too, and bad input gets a sentence."""
 
-from odoo.tests import HttpCase, tagged
-
 from odoo.addons.ihospital_base.tests.common import RpcMixin
+from odoo.tests import HttpCase, tagged
 
 from .common import CriticalCase
 
