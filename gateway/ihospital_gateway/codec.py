@@ -169,9 +169,10 @@ def ack(
 
 
 def encode_outbound(protocol: str, type: str, control_id: str, data: dict, charset: str | None = None) -> str:
-    """A platform-initiated message (``booking.create``, ``booking.cancel``, ``patient.sync``) as text.
+    """A platform-initiated message (``booking.create``, ``booking.cancel``, ``patient.sync``,
+    ``critical.receipt``) as text.
 
-    HL7: SRM^S01, SRM^S04, ADT^A31 (``charset`` given -> written to MSH-18). JSON: the canonical envelope
+    HL7: SRM^S01, SRM^S04, ADT^A31, ZCR^Z01 (``charset`` given -> written to MSH-18). JSON: the canonical envelope
     on one line. ``data`` is validated first: CodecError("AE") means the platform queued a message the
     HIS could not use, and it should be reported back rather than sent.
     """

@@ -175,6 +175,7 @@ OUTBOUND_ROUTES = {
     ("SRM", "S01"): "booking.create",
     ("SRM", "S04"): "booking.cancel",
     ("ADT", "A31"): "patient.sync",
+    ("ZCR", "Z01"): "critical.receipt",
 }
 #: Segments without which a message cannot be mapped at all (a clearer error than its missing fields).
 REQUIRED_SEGMENTS = {
@@ -199,6 +200,7 @@ REQUIRED_SEGMENTS = {
     "complaint": ["ZCP"],
     "booking.create": ["ARQ", "PID"],
     "booking.cancel": ["ARQ"],
+    "critical.receipt": ["ZCR"],
 }
 _PATIENT_FIELDS = {
     "patient": "PID-3",
@@ -324,6 +326,24 @@ HL7_LOCATIONS = {
         **_PATIENT_FIELDS,
     },
     "booking.cancel": {"appointment_ref": "ARQ-1", "cancelled_by": "ARQ-6.1"},
+    "critical.receipt": {
+        "alert_ref": "ZCR-1",
+        "report_no": "ZCR-2",
+        "source": "ZCR-3",
+        "item_code": "ZCR-4.1",
+        "item": "ZCR-4.2",
+        "value": "ZCR-5",
+        "unit": "ZCR-6",
+        "flag": "ZCR-7",
+        "acknowledged_by_code": "ZCR-8.1",
+        "acknowledged_by": "ZCR-8.2",
+        "acknowledged_role": "ZCR-9",
+        "acknowledged_at": "ZCR-10",
+        "read_back": "ZCR-11",
+        "department_code": "ZCR-12",
+        "detected_at": "ZCR-13",
+        **_PATIENT_FIELDS,
+    },
 }
 
 _SEGMENT_SPLIT = re.compile(r"\r\n|\n|\r")
@@ -935,6 +955,28 @@ def _map_complaint(message, control_id) -> dict:
     return data
 
 
+def _map_critical_receipt(message, control_id) -> dict:
+    zcr = _first(message, "ZCR")
+    data = {}
+    _put(data, "alert_ref", zcr.get(1))
+    _put(data, "report_no", zcr.get(2))
+    _put(data, "source", zcr.get(3).lower())
+    _put(data, "item_code", zcr.get(4, 1))
+    _put(data, "item", zcr.get(4, 2))
+    _put(data, "value", zcr.get(5))
+    _put(data, "unit", zcr.get(6))
+    _put(data, "flag", zcr.get(7).upper())
+    _put_optional_patient(data, message, control_id)
+    _put(data, "acknowledged_by_code", zcr.get(8, 1))
+    _put(data, "acknowledged_by", zcr.get(8, 2))
+    _put(data, "acknowledged_role", zcr.get(9).lower())
+    _put_converted(data, "acknowledged_at", zcr.get(10), from_hl7_datetime, "ZCR-10 (acknowledged at)", control_id)
+    _put(data, "read_back", zcr.get(11))
+    _put(data, "department_code", zcr.get(12, 1))
+    _put_converted(data, "detected_at", zcr.get(13), from_hl7_datetime, "ZCR-13 (detected at)", control_id)
+    return data
+
+
 def _map_booking(message, trigger, control_id) -> dict:
     arq = _first(message, "ARQ")
     data = {}
@@ -988,7 +1030,8 @@ def _parse_message(text: str):
 def parse(text: str, outbound: bool = False) -> Canonical:
     """Map an HL7 message to its canonical form and validate it.
 
-    ``outbound=True`` reads platform -> hospital messages (SRM^S01/S04, ADT^A31 as ``patient.sync``),
+    ``outbound=True`` reads platform -> hospital messages (SRM^S01/S04, ADT^A31 as ``patient.sync``,
+    ZCR^Z01),
     as the HIS simulator and tests do; the gateway itself parses hospital -> platform messages.
     """
     normalized, message = _parse_message(text)
@@ -1043,6 +1086,8 @@ def parse(text: str, outbound: bool = False) -> Canonical:
         data = _map_queue_call(message, control_id)
     elif type_name == "complaint":
         data = _map_complaint(message, control_id)
+    elif type_name == "critical.receipt":
+        data = _map_critical_receipt(message, control_id)
     else:  # booking.create / booking.cancel
         data = _map_booking(message, trigger, control_id)
     try:
@@ -1474,6 +1519,27 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
             reason,
         )
         return "SRM", "S04", "SRM_S01", [arq]
+    if type_name == "critical.receipt":
+        segments = [_pid(data["patient"])] if data.get("patient") else []
+        segments.append(
+            _segment(
+                "ZCR",
+                escape(data["alert_ref"]),
+                escape(data["report_no"]),
+                data["source"],
+                "%s^%s" % (escape(data.get("item_code")), escape(data["item"])),
+                escape(data.get("value")),
+                escape(data.get("unit")),
+                data.get("flag") or "",
+                "%s^%s" % (escape(data.get("acknowledged_by_code")), escape(data["acknowledged_by"])),
+                data.get("acknowledged_role") or "",
+                to_hl7_datetime(data["acknowledged_at"]),
+                escape(data.get("read_back")),
+                escape(data.get("department_code")),
+                to_hl7_datetime(data.get("detected_at")),
+            )
+        )
+        return "ZCR", "Z01", "", segments
     raise CodecError("AR", "Unknown message type %r." % type_name, None, "200")
 
 
@@ -1579,7 +1645,7 @@ def encode(
 
 
 def encode_outbound(type_name: str, control_id: str, data: dict, charset: str | None = None) -> str:
-    """A platform -> hospital message from the gateway (SRM^S01, SRM^S04, ADT^A31)."""
+    """A platform -> hospital message from the gateway (SRM^S01, SRM^S04, ADT^A31, ZCR^Z01)."""
     if type_name not in OUTBOUND_TYPES:
         raise CodecError("AR", "%r is not a platform-to-hospital message type." % type_name, control_id, "200")
     return encode(

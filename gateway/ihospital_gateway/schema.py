@@ -38,6 +38,18 @@ CANCELLED_BY = ["patient", "hospital"]
 REPLY_STATUSES = ["AA", "AE", "AR"]
 ALLERGY_TYPES = ["drug", "food", "environmental", "other"]
 ALLERGY_SEVERITIES = ["mild", "moderate", "severe"]
+#: where a critical value came from, and the part a clinician had in it (the platform's routing roles)
+CRITICAL_SOURCES = ["lab", "imaging", "vital"]
+CRITICAL_ROLES = [
+    "attending",
+    "bed_doctor",
+    "duty_doctor",
+    "duty_nurse",
+    "department_head",
+    "medical_affairs",
+    "administrator",
+    "quality_officer",
+]
 
 
 class CodecError(Exception):
@@ -489,6 +501,27 @@ DATA_SCHEMAS: dict[str, dict] = {
         required=["appointment_ref"],
     ),
     "patient.sync": _object({"patient": PATIENT_REF}, required=["patient"]),
+    "critical.receipt": _object(
+        {
+            "alert_ref": _required_string(description="the platform's alert number, e.g. WJZ/2026/00042"),
+            "report_no": _required_string(description="your report number (or vital-signs set ref)"),
+            "source": _string(enum=CRITICAL_SOURCES),
+            "item_code": _string(description="your test code (vital sign code, examination modality)"),
+            "item": _required_string(description="the test, vital sign or critical finding"),
+            "value": _string(description="the value as you reported it"),
+            "unit": _string(),
+            "flag": _string(enum=RESULT_FLAGS),
+            "patient": PATIENT_REF,
+            "acknowledged_by": _required_string(description="who acknowledged (签收人)"),
+            "acknowledged_by_code": _string(description="their staff code in the HIS"),
+            "acknowledged_role": _string(enum=CRITICAL_ROLES),
+            "acknowledged_at": _datetime(),
+            "read_back": _string(description="the value they read back (复读)"),
+            "department_code": _string(description="the department the alert went to"),
+            "detected_at": _datetime(description="when the platform raised the alert"),
+        },
+        required=["alert_ref", "report_no", "source", "item", "acknowledged_by", "acknowledged_at"],
+    ),
 }
 
 INBOUND_TYPES = frozenset(
@@ -513,7 +546,7 @@ INBOUND_TYPES = frozenset(
         "vital.signs",
     }
 )
-OUTBOUND_TYPES = frozenset({"booking.create", "booking.cancel", "patient.sync"})
+OUTBOUND_TYPES = frozenset({"booking.create", "booking.cancel", "patient.sync", "critical.receipt"})
 assert set(DATA_SCHEMAS) == INBOUND_TYPES | OUTBOUND_TYPES
 
 ENVELOPE_SCHEMA = {

@@ -8,9 +8,10 @@ It plays the hospital side of docs/his-protocol.md against a running gateway:
   systems with critical values, visits with charges and insurance amounts, queue calls, a complaint),
   HL7 v2 over MLLP and JSON lines, one short connection per message, and checks that every reply is
   ``AA``;
-- it **listens** like a HIS for what the platform sends (bookings, cancellations, patient data),
-  answers ``SRR^S01`` / a JSON reply with a HIS appointment number, remembers the bookings and later
-  reports some of them attended (SIU^S14), no-show (S26) or cancelled (S15).
+- it **listens** like a HIS for what the platform sends (bookings, cancellations, patient data, and
+  the receipts of critical values, which it keeps in the laboratory's register), answers ``SRR^S01`` /
+  a JSON reply with a HIS appointment number, remembers the bookings and later reports some of them
+  attended (SIU^S14), no-show (S26) or cancelled (S15).
 
 The codes match the demo data of ``ihospital_base`` (departments ``XNK``..., doctors ``D1001``...,
 demo patients ``P01100000``... with medical cards ``YX010000001``...), so the traffic lands on real
@@ -804,6 +805,8 @@ class HisState:
 
     bookings: dict = field(default_factory=dict)
     patients: dict = field(default_factory=dict)
+    #: the laboratory's critical-value register (危急值登记): alert number -> the receipt
+    receipts: dict = field(default_factory=dict)
     received: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -828,6 +831,11 @@ class HisState:
                 if booking:
                     booking.cancelled = True
                 _logger.info("HIS: cancelled %s", data["appointment_ref"])
+                return ""
+            if message.type == "critical.receipt":
+                # a receipt sent again (its report got lost) overwrites the same register entry
+                self.receipts[data["alert_ref"]] = data
+                _logger.info("LIS: critical value %s of %s acknowledged", data["alert_ref"], data["report_no"])
                 return ""
             self.patients[codec_patient_key(data["patient"])] = data["patient"]
             return ""
@@ -1570,5 +1578,26 @@ EXAMPLES = {
         },
     ),
     "patient.sync": ("OUT20261126000044", {"patient": dict(_EXAMPLE_PATIENT)}),
+    "critical.receipt": (
+        "OUT20261126000045",
+        {
+            "alert_ref": "WJZ/2026/00042",
+            "report_no": "LR202611260123",
+            "source": "lab",
+            "item_code": "K",
+            "item": "钾",
+            "value": "6.85",
+            "unit": "mmol/L",
+            "flag": "HH",
+            "patient": {"his_patient_id": "P01100023", "medical_card_number": "YX010000024"},
+            "acknowledged_by": "陈志强",
+            "acknowledged_by_code": "D1003",
+            "acknowledged_role": "duty_doctor",
+            "acknowledged_at": "2026-11-26T09:33:00+08:00",
+            "read_back": "6.85",
+            "department_code": "XNK",
+            "detected_at": "2026-11-26T09:30:05+08:00",
+        },
+    ),
 }
 EXAMPLE_SENT_AT = "2026-11-26T09:30:00+08:00"

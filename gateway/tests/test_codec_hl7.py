@@ -540,6 +540,40 @@ def test_outbound_adt_a31_reads_as_patient_sync_only_when_asked():
     assert codec.parse("hl7", text).type == "patient.update"
 
 
+def test_critical_receipt_zcr_structure_and_errors():
+    control_id, data = EXAMPLES["critical.receipt"]
+    message = hl7.parse(codec.encode_outbound("hl7", "critical.receipt", control_id, data))
+    assert message.extract_field("MSH", 1, 9, 1, 1) == "ZCR" and message.extract_field("MSH", 1, 9, 1, 2) == "Z01"
+    assert message.extract_field("ZCR", 1, 1) == "WJZ/2026/00042"
+    assert message.extract_field("ZCR", 1, 8, 1, 2) == "陈志强"
+    assert message.extract_field("ZCR", 1, 10) == "20261126093300+0800"
+    # identifiers only: a receipt never carries the identity number, name or phone
+    assert message.extract_field("PID", 1, 3, 1, 1) == "P01100023" and "PID|1||P01100023^^^HIS^PI~YX010000024" in str(
+        message
+    )
+    # without a patient (one never identified) there is no PID; a value with the separators survives
+    bare = dict(data, patient=None, value="<0.5^x|y", item="血培养 & 药敏")
+    text = codec.encode_outbound("hl7", "critical.receipt", "X3", bare)
+    assert "\rPID" not in text and not text.split("\r")[1].startswith("PID")
+    parsed = codec.parse("hl7", text, outbound=True)
+    assert parsed.data["value"] == "<0.5^x|y" and parsed.data["item"] == "血培养 & 药敏" and "patient" not in parsed.data
+    # a hospital system never sends one
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", text)
+    assert error.value.status == "AR"
+    # the fields a register needs are named with their HL7 location
+    missing = hl7_text(msh("ZCR^Z01", "X4"), "ZCR|WJZ/1|LR1|lab|K^钾||||^||")
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", missing, outbound=True)
+    assert error.value.status == "AE"
+    for fragment in ["data.acknowledged_by (ZCR-8.2)", "data.acknowledged_at (ZCR-10)"]:
+        assert fragment in str(error.value)
+    wrong_role = hl7_text(msh("ZCR^Z01", "X5"), "ZCR|WJZ/1|LR1|lab|K^钾||||^张三|chef|20261126093300")
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", wrong_role, outbound=True)
+    assert "data.acknowledged_role (ZCR-9)" in str(error.value)
+
+
 def _doc_examples(language: str) -> list[str]:
     examples = DOC.read_text(encoding="utf-8").split("## Examples", 1)[1]
     return re.findall(r"```%s\n(.*?)```" % language, examples, re.S)

@@ -204,3 +204,17 @@ def test_vital_sign_values_pass_as_text_and_flags_are_checked():
         codec.parse("json", envelope("vital.signs", wrong))
     with pytest.raises(CodecError, match="missing required field data.observed_at"):
         codec.parse("json", envelope("vital.signs", {k: v for k, v in data.items() if k != "observed_at"}))
+
+
+def test_critical_receipt_goes_one_way_and_names_what_is_missing():
+    control_id, data = EXAMPLES["critical.receipt"]
+    text = codec.encode_outbound("json", "critical.receipt", control_id, data)
+    with pytest.raises(CodecError) as error:
+        codec.parse("json", text)  # a hospital system never sends one
+    assert error.value.status == "AR"
+    incomplete = {key: value for key, value in data.items() if key not in ("acknowledged_by", "acknowledged_at")}
+    with pytest.raises(CodecError) as error:
+        codec.encode_outbound("json", "critical.receipt", "X1", dict(incomplete, source="ward"))
+    assert error.value.status == "AE"
+    for fragment in ("data.acknowledged_by", "data.acknowledged_at", "data.source"):
+        assert fragment in str(error.value)
