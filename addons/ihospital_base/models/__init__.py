@@ -39,4 +39,5 @@ from . import ihospital_consultation
 from . import ir_cron
 from . import ir_websocket
 from . import ir_http
+from . import ir_sequence
 from . import res_users

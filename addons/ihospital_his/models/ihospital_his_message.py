@@ -612,21 +612,36 @@ class IhospitalHisMessage(models.Model):
     # ------------------------------------------------------------------ outbound
     @api.model
     def _queue_outbound(self, endpoint, message_type, data, appointment=None, patient=None):
-        sequence = self.env["ir.sequence"].sudo().next_by_code("ihospital.his.message.out")
         if appointment and not patient:
             patient = appointment.patient_id
+        item = {
+            "data": data,
+            "appointment_id": appointment.id if appointment else False,
+            "patient_id": patient.id if patient else False,
+        }
+        return self._queue_outbound_many(endpoint, message_type, [item])
+
+    @api.model
+    def _queue_outbound_many(self, endpoint, message_type, items):
+        """Queue messages of one type for `endpoint`'s gateway to deliver:
+        `items` are the messages' values (their `data` and links), created
+        at once with their control ids drawn in one query."""
+        control_ids = self.env["ir.sequence"]._ihospital_next_many(
+            "ihospital.his.message.out", endpoint.company_id.id, len(items)
+        )
         return self.sudo().create(
-            {
-                "endpoint_id": endpoint.id,
-                "direction": "out",
-                "message_type": message_type,
-                "control_id": sequence,
-                "protocol": endpoint.protocol,
-                "data": data,
-                "state": "queued",
-                "appointment_id": appointment.id if appointment else False,
-                "patient_id": patient.id if patient else False,
-            }
+            [
+                dict(
+                    item,
+                    endpoint_id=endpoint.id,
+                    direction="out",
+                    message_type=message_type,
+                    control_id=control_id,
+                    protocol=endpoint.protocol,
+                    state="queued",
+                )
+                for item, control_id in zip(items, control_ids, strict=True)
+            ]
         )
 
     def _apply_report(self, result):

@@ -218,37 +218,12 @@ class IhospitalCriticalAlert(models.Model):
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 by_company.setdefault(vals["company_id"], []).append(vals)
+        Sequence = self.env["ir.sequence"]
         for company_id, company_vals in by_company.items():
-            for vals, name in zip(company_vals, self._next_names(company_id, len(company_vals)), strict=True):
+            names = Sequence._ihospital_next_many("ihospital.critical.alert", company_id, len(company_vals))
+            for vals, name in zip(company_vals, names, strict=True):
                 vals["name"] = name
         return super().create(vals_list)
-
-    @api.model
-    def _next_names(self, company_id, count):
-        """`count` alert numbers of the hospital's sequence at once (a batch
-        of results raises many alerts: not two queries each). Raw SQL
-        because ir.sequence draws one number per call; a sequence kept
-        without gaps ("no_gap") or by date ranges is drawn the usual way."""
-        sequence = (
-            self.env["ir.sequence"]
-            .sudo()
-            .search(
-                [("code", "=", "ihospital.critical.alert"), ("company_id", "in", [company_id, False])],
-                order="company_id",
-                limit=1,
-            )
-        )
-        if not sequence or sequence.implementation != "standard" or sequence.use_date_range:
-            Sequence = self.env["ir.sequence"].sudo().with_company(company_id)
-            return [Sequence.next_by_code("ihospital.critical.alert") or "/" for _index in range(count)]
-        self.env.cr.execute(
-            SQL(
-                "SELECT nextval(%s) FROM generate_series(1, %s)",
-                f"ir_sequence_{sequence.id:03d}",
-                count,
-            )
-        )
-        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
 
     def write(self, vals):
         if not self.env.su:
