@@ -324,6 +324,73 @@ def test_booking_reaches_the_his_and_its_answer_is_recorded(stack):
         his.stop()
 
 
+def test_a_critical_result_is_acknowledged_and_the_lis_gets_the_receipt(stack):
+    """The loop of the critical-value rules through the real gateway, in
+    HL7: the LIS sends a critical potassium (ORU^R01, OBX-8 HH), the
+    platform raises the alert, the cardiologist acknowledges it by reading
+    the value back, and the LIS's register gets the receipt (ZCR^Z01) and
+    answers AA, which lands in the alert's trail."""
+    rpc = stack.rpc
+    lis = Process(stack.simulator_args("--scenario=listen"), stack.tmp / "lis-listen.log").start()
+    try:
+        wait_port(stack.his_hl7_port)
+        rng = random.Random(960001)
+        patient = simulator.new_patient(rng, 960001)
+        assert "|AA|" in stack.send_hl7(simulator.build_patient_register("E2E-CV-REG", patient))
+        result = dict(
+            simulator.lab_result_data(rng, {"his_patient_id": patient["his_patient_id"]}, "LR-E2E-CV-1", "电解质"),
+            department_code="XNK",
+            doctor_code="D1001",
+        )
+        result["results"] = [
+            {"code": "K", "name": "钾", "value": "6.92", "value_type": "NM", "unit": "mmol/L", "flag": "HH"},
+            {"code": "NA", "name": "钠", "value": "138", "value_type": "NM", "unit": "mmol/L", "flag": "N"},
+        ]
+        assert "|AA|" in stack.send_hl7(simulator.build("hl7", "lab.result", "E2E-CV-1", result))
+        alerts = wait_for(
+            lambda: rpc(
+                "ihospital.critical.alert",
+                "search_read",
+                [("report_number", "=", "LR-E2E-CV-1")],
+                fields=["name", "value", "state", "department_id"],
+            ),
+            60,
+            "the critical value's alert",
+        )
+        assert len(alerts) == 1, alerts
+        alert = alerts[0]
+        assert (alert["value"], alert["state"]) == ("6.92", "to_acknowledge"), alert
+        doctor = stack.odoo.rpc("doctor", "doctor")
+        # a wrong read-back is refused and recorded; the right one acknowledges
+        assert doctor("ihospital.critical.alert", "action_acknowledge", [alert["id"]], "6.29") is not True
+        assert doctor("ihospital.critical.alert", "action_acknowledge", [alert["id"]], "6.92") is True
+        wait_for(
+            lambda: rpc("ihospital.critical.alert", "read", [alert["id"]], ["receipt_state"])[0]["receipt_state"]
+            == "recorded",
+            60,
+            "the LIS's answer to the receipt",
+        )
+        sent = rpc(
+            "ihospital.his.message",
+            "search_read",
+            [("direction", "=", "out"), ("critical_alert_id", "=", alert["id"])],
+            fields=["message_type", "state", "protocol", "data"],
+        )
+        assert [(m["message_type"], m["state"], m["protocol"]) for m in sent] == [
+            ("critical.receipt", "processed", "hl7")
+        ]
+        assert sent[0]["data"]["acknowledged_by"] == "李晓明" and sent[0]["data"]["read_back"] == "6.92"
+        trail = rpc(
+            "ihospital.critical.event", "search_read", [("alert_id", "=", alert["id"])], fields=["kind"], order="id"
+        )
+        kinds = [step["kind"] for step in trail]
+        assert kinds.index("readback_mismatch") < kinds.index("acknowledged") < kinds.index("receipt_sent"), kinds
+        register = f"LIS: critical value {alert['name']} of LR-E2E-CV-1 acknowledged"
+        wait_for(lambda: register in lis.log(), 10, "the receipt in the LIS's register")
+    finally:
+        lis.stop()
+
+
 def test_odoo_stopped_mid_stream_loses_nothing(stack):
     ids, texts = lab_results(stack, 910001, 40, "ODOO-DOWN")
     for n, text in enumerate(texts):

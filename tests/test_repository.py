@@ -15,8 +15,15 @@ def manifest(addon):
     return ast.literal_eval((addon / "__manifest__.py").read_text(encoding="utf-8"))
 
 
-def test_all_five_addons_are_there():
-    assert ADDON_NAMES == ["ihospital_base", "ihospital_his", "ihospital_public", "ihospital_staff", "ihospital_survey"]
+def test_all_six_addons_are_there():
+    assert ADDON_NAMES == [
+        "ihospital_base",
+        "ihospital_his",
+        "ihospital_public",
+        "ihospital_staff",
+        "ihospital_staff_his",
+        "ihospital_survey",
+    ]
 
 
 @pytest.mark.parametrize("addon", ADDONS, ids=ADDON_NAMES)

@@ -14,6 +14,7 @@ if ! db_exists "$DB"; then
     echo "$want" > "$STAMP"
 elif [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
     echo "The suite's source changed: updating $MODULES in $DB ..." >&2
-    odoo_cmd -d "$DB" -u "$MODULES" --stop-after-init --log-level=warn
+    # -i installs an addon new to the suite, -u updates those installed
+    odoo_cmd -d "$DB" -i "$MODULES" -u "$MODULES" --stop-after-init --log-level=warn
     echo "$want" > "$STAMP"
 fi

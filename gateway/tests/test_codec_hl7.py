@@ -556,7 +556,9 @@ def test_critical_receipt_zcr_structure_and_errors():
     text = codec.encode_outbound("hl7", "critical.receipt", "X3", bare)
     assert "\rPID" not in text and not text.split("\r")[1].startswith("PID")
     parsed = codec.parse("hl7", text, outbound=True)
-    assert parsed.data["value"] == "<0.5^x|y" and parsed.data["item"] == "血培养 & 药敏" and "patient" not in parsed.data
+    assert (
+        parsed.data["value"] == "<0.5^x|y" and parsed.data["item"] == "血培养 & 药敏" and "patient" not in parsed.data
+    )
     # a hospital system never sends one
     with pytest.raises(CodecError) as error:
         codec.parse("hl7", text)

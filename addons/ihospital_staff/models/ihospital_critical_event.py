@@ -15,7 +15,9 @@ EVENT_KINDS = [
     ("identified", "Patient Identified"),
     ("withdrawn", "Withdrawn"),
     ("closed", "Closed"),
-    ("receipt_sent", "Receipt Sent to the Laboratory"),
+    # the receipt the reporting system (LIS, RIS) gets back, through the HIS connection
+    ("receipt_sent", "Receipt Recorded by the Laboratory"),
+    ("receipt_refused", "Receipt Refused by the Laboratory"),
 ]
 CHANNELS = [("bus", "Live Notification"), ("activity", "Activity"), ("sms", "SMS")]
 

@@ -1,0 +1,2 @@
+from . import ihospital_critical_alert
+from . import ihospital_his_message
