@@ -1,6 +1,7 @@
 """Audit of staff access to patient data (A3): every entry point that shows
 identity or clinical records leaves a row in ihospital.access.log."""
 
+import json
 from datetime import timedelta
 
 from odoo import fields
@@ -130,3 +131,30 @@ class TestAuditedReadsOverRpc(RpcMixin, HttpCase, IhospitalCase):
         self.assertEqual(result["records"][0]["name"], self.patient_cardio.name)
         after = self.env["ihospital.access.log"].sudo().search_count([("user_id", "=", self.user_director.id)])
         self.assertEqual(after, before + 1)
+
+    def test_the_chatter_of_an_audited_record_is_read_and_logged_in_one_go(self):
+        """The chatter's data (/mail/thread/data) of an audited record runs
+        read-write at once; another thread's stays read-only."""
+        self.authenticate(self.user_director.login, self.user_director.login)
+        Log = self.env["ihospital.access.log"].sudo()
+        before = Log.search_count([("user_id", "=", self.user_director.id), ("res_model", "=", "ihospital.patient")])
+
+        def thread_data(model, record_id):
+            return self.url_open(
+                "/mail/thread/data",
+                data=json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "method": "call",
+                        "params": {"thread_model": model, "thread_id": record_id, "request_list": ["followers"]},
+                    }
+                ),
+                headers={"Content-Type": "application/json"},
+            ).json()
+
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            response = thread_data("ihospital.patient", self.patient_cardio.id)
+        self.assertNotIn("error", response)
+        after = Log.search_count([("user_id", "=", self.user_director.id), ("res_model", "=", "ihospital.patient")])
+        self.assertEqual(after, before + 1)
+        self.assertNotIn("error", thread_data("res.partner", self.user_director.partner_id.id))
