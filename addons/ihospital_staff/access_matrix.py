@@ -30,6 +30,7 @@ MATRIX = {
     "ihospital.critical.event": _CRITICAL,
     "ihospital.critical.ack.wizard": _CLINICIAN_WIZARD,
     "ihospital.critical.handle.wizard": _CLINICIAN_WIZARD,
+    "ihospital.critical.contact.wizard": _CLINICIAN_WIZARD,
     # every staff member reads the roster; heads plan their departments'
     # posts, medical affairs (quality) and administrators the hospital's
     "ihospital.duty.shift": {

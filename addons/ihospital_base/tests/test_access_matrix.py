@@ -77,7 +77,7 @@ class TestAccessMatrix(TransactionCase):
         wrong = []
         for model, row in self.matrix.items():
             if self.env[model]._transient:
-                continue  # wizards: each user sees its own (Odoo's transient rule)
+                continue  # wizards: short-lived forms; those holding data keep a create_uid rule
             for role, (_ops, scope) in row.items():
                 if scope == "record":
                     continue

@@ -108,6 +108,7 @@ class IhospitalCriticalAlert(models.Model):
         "action_close": (DOCTOR,),
         "action_open_acknowledge": (NURSE, DOCTOR),
         "action_open_handle": (NURSE, DOCTOR),
+        "action_contact_patient": (NURSE, DOCTOR),
     }
     _engine_create_only = True
 
@@ -267,11 +268,65 @@ class IhospitalCriticalAlert(models.Model):
         wizard = self.env["ihospital.critical.ack.wizard"].create({"alert_id": self.id})
         return wizard._action_reopen()
 
-    def action_open_handle(self):
+    def action_open_handle(self, kind=False):
+        """The handling form (a new record: what was done is the user's
+        choice, `kind` only suggests it)."""
         self.ensure_one()
         self._check_action("action_open_handle")
         self._check_can_handle()
-        wizard = self.env["ihospital.critical.handle.wizard"].create({"alert_id": self.id})
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Handling of %s", self.name),
+            "res_model": "ihospital.critical.handle.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_alert_id": self.id, "default_kind": kind if kind in dict(HANDLING_KINDS) else False},
+        }
+
+    def action_contact_patient(self):
+        """The contact path of an outpatient (门诊患者): the patient's phone,
+        and their guardian's for a minor, for the doctor who decides whether
+        the patient is called back. Shown to the alert's clinicians only;
+        each showing is in the trail and in the access log. An inpatient is
+        told on the ward."""
+        self.ensure_one()
+        self._check_action("action_contact_patient")
+        alert_sudo = self.sudo()
+        patient = alert_sudo.patient_id
+        if not patient:
+            raise UserError(
+                _(
+                    "The patient of alert %s is not identified yet: the laboratory or the administrator attaches them.",
+                    self.name,
+                )
+            )
+        if alert_sudo.is_inpatient:
+            raise UserError(
+                _(
+                    "%(patient)s is an inpatient (%(ward)s, bed %(bed)s): the ward tells the patient.",
+                    patient=alert_sudo.patient_label,
+                    ward=alert_sudo.ward or "-",
+                    bed=alert_sudo.bed or "-",
+                )
+            )
+        if alert_sudo.state not in OPEN_STATES:
+            raise UserError(_("Alert %s is closed.", self.name))
+        if not (patient.phone or patient.guardian_phone):
+            raise UserError(
+                _("No phone is registered for %s: ask the outpatient clinic's desk.", alert_sudo.patient_label)
+            )
+        wizard = self.env["ihospital.critical.contact.wizard"].create(
+            {
+                "alert_id": self.id,
+                "phone": patient.phone,
+                "guardian_name": patient.guardian_name if patient.guardian_phone else False,
+                "guardian_phone": patient.guardian_phone,
+            }
+        )
+        alert_sudo._log("contact_shown")
+        self.env["ihospital.access.log"]._log(
+            patient.with_env(self.env), "read", f"phone, guardian phone (critical value {self.name})"
+        )
         return wizard._action_reopen()
 
     def action_acknowledge(self, readback):

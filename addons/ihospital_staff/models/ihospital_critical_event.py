@@ -15,6 +15,7 @@ EVENT_KINDS = [
     ("identified", "Patient Identified"),
     ("withdrawn", "Withdrawn"),
     ("closed", "Closed"),
+    ("contact_shown", "Patient's Phone Shown"),
     # the receipt the reporting system (LIS, RIS) gets back, through the HIS connection
     ("receipt_sent", "Receipt Recorded by the Laboratory"),
     ("receipt_refused", "Receipt Refused by the Laboratory"),

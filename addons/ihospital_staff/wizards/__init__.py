@@ -1,1 +1,6 @@
-from . import ihospital_critical_ack_wizard, ihospital_critical_handle_wizard, ihospital_duty_shift_copy
+from . import (
+    ihospital_critical_ack_wizard,
+    ihospital_critical_contact_wizard,
+    ihospital_critical_handle_wizard,
+    ihospital_duty_shift_copy,
+)

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import DOCTOR, NURSE
 
 from ..models.ihospital_critical_alert import HANDLING_KINDS
@@ -27,14 +27,3 @@ class IhospitalCriticalHandleWizard(models.TransientModel):
         if self.close:
             self.alert_id.action_close()
         return {"type": "ir.actions.act_window_close"}
-
-    def _action_reopen(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Handling of %s", self.alert_id.name),
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
