@@ -113,5 +113,38 @@ class CriticalCase(IhospitalCase):
             }
         )
 
+    def _vital_sign(self, **vals):
+        """A critical SpO2 (LL) of the cardiology patient."""
+        return self.env["ihospital.vital.sign"].create(
+            {
+                "company_id": self.hospital.id,
+                "patient_id": self.patient_cardio.id,
+                "department_id": self.cardiology.id,
+                "code": "SPO2",
+                "name": "SpO2",
+                "value": "78",
+                "unit": "%",
+                "flag": "LL",
+                **vals,
+            }
+        )
+
+    def _ecg(self, name="ECG-1", **vals):
+        """An ECG report its department flagged critical."""
+        return self.env["ihospital.imaging.report"].create(
+            {
+                "name": name,
+                "company_id": self.hospital.id,
+                "patient_id": self.patient_cardio.id,
+                "department_id": self.cardiology.id,
+                "doctor_id": self.emp_doctor.id,
+                "modality": "ecg",
+                "exam_name": "12-lead ECG",
+                "is_critical": True,
+                "critical_finding": "Ventricular fibrillation",
+                **vals,
+            }
+        )
+
     def _alerts(self, report):
         return self.Alert.sudo().search([("lab_report_id", "=", report.id)])

@@ -71,34 +71,11 @@ class TestCriticalDetection(CriticalCase, MockSMS):
         self.assertEqual(len(self._alerts(unit)), 1)
 
     def test_vital_signs_and_critical_findings_alert_too(self):
-        sign = self.env["ihospital.vital.sign"].create(
-            {
-                "company_id": self.hospital.id,
-                "patient_id": self.patient_cardio.id,
-                "department_id": self.cardiology.id,
-                "code": "SPO2",
-                "name": "SpO2",
-                "value": "78",
-                "unit": "%",
-                "flag": "LL",
-            }
-        )
+        sign = self._vital_sign()
         vital = self.Alert.sudo().search([("vital_sign_id", "=", sign.id)])
         self.assertEqual((vital.source, vital.value, vital.department_id), ("vital", "78", self.cardiology))
         self.assertIn(self.user_head, vital.recipient_ids.user_id)
-        ecg = self.env["ihospital.imaging.report"].create(
-            {
-                "name": "ECG-1",
-                "company_id": self.hospital.id,
-                "patient_id": self.patient_cardio.id,
-                "department_id": self.cardiology.id,
-                "doctor_id": self.emp_doctor.id,
-                "modality": "ecg",
-                "exam_name": "12-lead ECG",
-                "is_critical": True,
-                "critical_finding": "Ventricular fibrillation",
-            }
-        )
+        ecg = self._ecg()
         finding = self.Alert.sudo().search([("imaging_report_id", "=", ecg.id)])
         self.assertEqual((finding.source, finding.value), ("imaging", "Ventricular fibrillation"))
         self.assertIs(finding.with_user(self.user_doctor).action_acknowledge("ventricular  fibrillation"), True)

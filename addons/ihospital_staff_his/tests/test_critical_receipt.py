@@ -136,36 +136,10 @@ class TestCriticalReceipt(CriticalCase, HisCase):
         self.assertEqual(len(recorded.event_ids.filtered(lambda e: e.kind == "receipt_sent")), 1)
 
     def test_each_receipt_goes_to_the_system_that_reported_it(self):
-        ecg = self.env["ihospital.imaging.report"].create(
-            {
-                "name": "ECG-R1",
-                "company_id": self.hospital.id,
-                "patient_id": self.patient_cardio.id,
-                "department_id": self.cardiology.id,
-                "doctor_id": self.emp_doctor.id,
-                "modality": "ecg",
-                "exam_name": "12-lead ECG",
-                "is_critical": True,
-                "critical_finding": "Ventricular fibrillation",
-                "source": "his",
-            }
-        )
+        ecg = self._ecg("ECG-R1", source="his")
         finding = self.Alert.sudo().search([("imaging_report_id", "=", ecg.id)])
         finding.with_user(self.user_doctor).action_acknowledge("ventricular fibrillation")
-        sign = self.env["ihospital.vital.sign"].create(
-            {
-                "company_id": self.hospital.id,
-                "patient_id": self.patient_cardio.id,
-                "department_id": self.cardiology.id,
-                "code": "SPO2",
-                "name": "SpO2",
-                "value": "78",
-                "unit": "%",
-                "flag": "LL",
-                "source": "his",
-                "his_ref": "VS-R1/SPO2",
-            }
-        )
+        sign = self._vital_sign(source="his", his_ref="VS-R1/SPO2")
         vital = self.Alert.sudo().search([("vital_sign_id", "=", sign.id)])
         vital.with_user(self.user_doctor).action_acknowledge("78")
         lab = self._acknowledged()
