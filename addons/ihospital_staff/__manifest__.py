@@ -20,6 +20,7 @@
         "views/ihospital_critical_alert_views.xml",
         "views/ihospital_critical_limit_views.xml",
         "views/ihospital_critical_dashboard_views.xml",
+        "views/ihospital_notice_views.xml",
         "views/res_config_settings_views.xml",
         "views/ihospital_staff_menus.xml",
         "views/ihospital_critical_menus.xml",
@@ -28,6 +29,7 @@
         "demo/hr_employee_demo.xml",
         "demo/ihospital_duty_shift_demo.xml",
         "demo/ihospital_critical_demo.xml",
+        "demo/ihospital_notice_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

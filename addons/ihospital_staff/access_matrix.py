@@ -24,7 +24,28 @@ _CRITICAL = {
 _HOSPITAL_READ = {role: ("r", "hospital") for role in ("nurse", "doctor", "head", "director")}
 _CLINICIAN_WIZARD = {"nurse": ("rwc", "own"), "doctor": ("rwc", "own"), "head": ("rwc", "own"), "admin": ("rwc", "own")}
 
+# Notices: staff read those sent to them; heads manage their departments';
+# the hospital's management all. Read receipts: one's own, the sender's.
+_NOTICE = {
+    "nurse": ("r", "own"),
+    "doctor": ("r", "own"),
+    "head": ("rwc", "department"),
+    "quality": ("rwc", "hospital"),
+    "director": ("rwc", "hospital"),
+    "admin": ("rwcd", "hospital"),
+}
+_RECEIPT = {
+    "nurse": ("r", "own"),
+    "doctor": ("r", "own"),
+    "head": ("r", "department"),
+    "quality": ("r", "hospital"),
+    "director": ("r", "hospital"),
+    "admin": ("r", "hospital"),
+}
+
 MATRIX = {
+    "ihospital.notice": _NOTICE,
+    "ihospital.read.receipt": _RECEIPT,
     "ihospital.critical.alert": _CRITICAL,
     "ihospital.critical.recipient": _CRITICAL,
     "ihospital.critical.event": _CRITICAL,

@@ -11,6 +11,8 @@ from . import (
     ihospital_imaging_report,
     ihospital_lab_report,
     ihospital_lab_result,
+    ihospital_read_receipt,  # before the documents that inherit its mixin
+    ihospital_notice,
     ihospital_vital_sign,
     res_company,
     res_config_settings,

@@ -792,3 +792,23 @@ class IhospitalDemo(models.AbstractModel):
             SQL("UPDATE ihospital_imaging_report SET ready_notice_due = FALSE WHERE id = ANY(%s)", imaging)
         )
         self.env.invalidate_all()
+
+    @api.model
+    def _demo_notice_reads(self, notice_ids, ratio=0.7, seed=20261205):
+        """Publish the demo notices `notice_ids`; most readers have read
+        them, over the day after each was published (the first days ago);
+        the demo logins' own stay unread so that they see the badge."""
+        rng = random.Random(seed)
+        now = fields.Datetime.now()
+        notices = self.env["ihospital.notice"].sudo().browse(notice_ids)
+        notices.action_publish()
+        for index, notice in enumerate(notices):
+            notice.published_at = now - timedelta(days=len(notices) - index, hours=rng.randint(1, 6))
+        demo_logins = {"doctor", "nurse", "head", "director", "quality", "hospadmin", "doctor2"}
+        receipts = notices._receipts()
+        by_notice = {notice.id: notice for notice in notices}
+        for receipt in receipts:
+            if receipt.user_id.login in demo_logins or rng.random() > ratio:
+                continue
+            published = by_notice[receipt.res_id].published_at
+            receipt.read_at = min(published + timedelta(minutes=rng.randint(5, 24 * 60)), now)

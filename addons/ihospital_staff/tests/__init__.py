@@ -13,4 +13,5 @@ from . import (
     test_duty_shift_import,
     test_duty_shift_security,
     test_lab_values,
+    test_notice,
 )

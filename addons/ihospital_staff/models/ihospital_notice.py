@@ -1,0 +1,164 @@
+from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, DIRECTOR, HEAD, QUALITY, VIEW_ONLY
+from odoo.exceptions import AccessError, UserError
+
+NOTICE_STATES = [("draft", "Draft"), ("published", "Published"), ("archived", "Archived")]
+NOTICE_SCOPES = [("hospital", "The Whole Hospital"), ("departments", "Departments")]
+# who publishes to the whole hospital (院办, 医务部, 信息科)
+HOSPITAL_PUBLISHERS = (DIRECTOR, QUALITY, ADMIN)
+
+
+class IhospitalNotice(models.Model):
+    """A hospital or department notice (通知公告) with attachments,
+    published to the whole hospital or to departments, optionally to some
+    roles only, with read receipts: who has read it, who has not, and a
+    reminder to those who have not."""
+
+    _name = "ihospital.notice"
+    _description = "Notice"
+    _inherit = ["ihospital.read.receipt.mixin", "ihospital.guard.mixin", "mail.thread"]
+    _order = "pinned desc, published_at desc, id desc"
+    _check_company_auto = True
+
+    _action_groups = {
+        "action_publish": (HEAD, *HOSPITAL_PUBLISHERS),
+        "action_archive_notice": (HEAD, *HOSPITAL_PUBLISHERS),
+        "action_remind_unread": (HEAD, *HOSPITAL_PUBLISHERS),
+        "action_view_receipts": (HEAD, *HOSPITAL_PUBLISHERS),
+        "action_mark_read": VIEW_ONLY,
+    }
+    _engine_fields = ("state", "published_at", "audience_user_ids", "author_id")
+
+    name = fields.Char(string="Title", required=True, tracking=True)
+    body = fields.Html(string="Content", sanitize_style=True)
+    attachment_ids = fields.Many2many("ir.attachment", string="Attachments")
+    company_id = fields.Many2one(
+        "res.company", string="Hospital", required=True, index=True, default=lambda self: self.env.company
+    )
+    author_id = fields.Many2one(
+        "res.users", string="Published by", readonly=True, default=lambda self: self.env.user, index=True
+    )
+    scope = fields.Selection(NOTICE_SCOPES, string="Sent to", required=True, default="departments", tracking=True)
+    department_ids = fields.Many2many(
+        "hr.department", string="Departments", check_company=True, domain="[('company_id', '=', company_id)]"
+    )
+    role_group_ids = fields.Many2many(
+        "res.groups",
+        string="Roles",
+        domain=lambda self: [("category_id", "=", self.env.ref("ihospital_base.module_category_ihospital").id)],
+        help="Only these roles of the hospital or departments; empty: everyone.",
+    )
+    state = fields.Selection(NOTICE_STATES, required=True, default="draft", readonly=True, index=True, tracking=True)
+    published_at = fields.Datetime(string="Published", readonly=True, index=True)
+    pinned = fields.Boolean(help="Shown first.")
+    audience_user_ids = fields.Many2many(
+        "res.users",
+        "ihospital_notice_audience_rel",
+        "notice_id",
+        "user_id",
+        string="Audience",
+        readonly=True,
+    )
+
+    # ------------------------------------------------------------------ rights
+    def _check_publisher(self):
+        """A hospital notice comes from the directors, medical affairs or
+        the administrators; a department notice also from the head of every
+        department it goes to."""
+        if self.env.su:
+            return
+        user = self.env.user
+        hospital_publisher = any(user.has_group(group) for group in HOSPITAL_PUBLISHERS)
+        for notice in self.sudo():
+            if hospital_publisher:
+                continue
+            if notice.scope == "hospital":
+                raise AccessError(_("Only the hospital's management publishes notices to the whole hospital."))
+            foreign = notice.department_ids.filtered(lambda department: department.manager_id.user_id != user)
+            if foreign:
+                raise AccessError(
+                    _(
+                        "You head none of these departments: %s. A department notice comes from the department's "
+                        "head or the hospital's management.",
+                        ", ".join(foreign.mapped("name")),
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        notices = super().create(vals_list)
+        notices._check_publisher()
+        return notices
+
+    def write(self, vals):
+        if not self.env.su and self.filtered(lambda notice: notice.state != "draft") and set(vals) - {"pinned"}:
+            raise UserError(_("A published notice is not edited: archive it and publish a new one."))
+        result = super().write(vals)
+        self._check_publisher()
+        return result
+
+    # ------------------------------------------------------------------ audience
+    def _receipt_author(self):
+        self.ensure_one()
+        return self.author_id
+
+    def _receipt_audience(self):
+        """The staff users of the hospital (or of the departments, their
+        sub-departments included) in the chosen roles: one search of
+        employees for the batch."""
+        Employee = self.env["hr.employee"].sudo()
+        audience = {}
+        for notice in self.sudo():
+            domain = [("company_id", "=", notice.company_id.id), ("user_id", "!=", False)]
+            if notice.scope == "departments":
+                domain.append(("department_id", "child_of", notice.department_ids.ids))
+            users = Employee.search(domain).user_id.filtered(lambda user: user.active and user._is_internal())
+            if notice.role_group_ids:
+                users &= notice.role_group_ids.users
+            audience[notice] = users
+        return audience
+
+    # ------------------------------------------------------------------ actions
+    def action_publish(self):
+        self._check_action("action_publish")
+        self._check_publisher()
+        for notice in self:
+            if notice.state != "draft":
+                raise UserError(_("%s is already published.", notice.name))
+            if notice.scope == "departments" and not notice.department_ids:
+                raise UserError(_("Choose the departments %s goes to.", notice.name))
+        notices = self.sudo()
+        audience = notices._receipt_audience()
+        if not any(audience.values()):
+            raise UserError(_("Nobody is in the audience: check the departments and roles."))
+        now = fields.Datetime.now()
+        for notice, users in audience.items():
+            notice.write({"state": "published", "published_at": now, "audience_user_ids": [(6, 0, users.ids)]})
+        notices._open_receipts()
+        for notice, users in audience.items():
+            for partner in users.partner_id:
+                partner._bus_send("ihospital_notice/new", {"id": notice.id, "name": notice.name})
+        return True
+
+    def action_archive_notice(self):
+        self._check_action("action_archive_notice")
+        self._check_publisher()
+        self.sudo().write({"state": "archived"})
+        return True
+
+    def action_mark_read(self):
+        """I have read it (opening the notice does the same)."""
+        self._check_action("action_mark_read")
+        self._mark_read()
+        return True
+
+    # opening a notice reads it: web_read runs read-write (no @api.readonly)
+    # so that marking the receipt does not fail in a read-only transaction
+    def web_read(self, specification):
+        result = super().web_read(specification)
+        if len(self) == 1 and "body" in specification and self.state == "published":
+            self._mark_read()
+        return result
+
+    # what Odoo's JSON-RPC reads to choose its transaction (see ihospital.audited.mixin)
+    web_read._readonly = False
