@@ -1,6 +1,7 @@
 from . import (
     test_critical_alert,
     test_critical_contact,
+    test_critical_contact_rpc,
     test_critical_dashboard,
     test_critical_demo,
     test_critical_limit,

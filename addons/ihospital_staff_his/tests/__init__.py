@@ -1,1 +1,2 @@
 from . import test_critical_receipt
+from . import test_critical_receipt_rpc
