@@ -315,19 +315,24 @@ class IhospitalCriticalAlert(models.Model):
             raise UserError(
                 _("No phone is registered for %s: ask the outpatient clinic's desk.", alert_sudo.patient_label)
             )
-        wizard = self.env["ihospital.critical.contact.wizard"].create(
-            {
-                "alert_id": self.id,
-                "phone": patient.phone,
-                "guardian_name": patient.guardian_name if patient.guardian_phone else False,
-                "guardian_phone": patient.guardian_phone,
-            }
+        # made as the platform (nobody fills a phone by hand), still the user's own (create_uid)
+        wizard = (
+            self.env["ihospital.critical.contact.wizard"]
+            .sudo()
+            .create(
+                {
+                    "alert_id": self.id,
+                    "phone": patient.phone,
+                    "guardian_name": patient.guardian_name if patient.guardian_phone else False,
+                    "guardian_phone": patient.guardian_phone,
+                }
+            )
         )
         alert_sudo._log("contact_shown")
         self.env["ihospital.access.log"]._log(
             patient.with_env(self.env), "read", f"phone, guardian phone (critical value {self.name})"
         )
-        return wizard._action_reopen()
+        return wizard.with_env(self.env)._action_reopen()
 
     def action_acknowledge(self, readback):
         """Acknowledge (签收) by reading the value back (复读). A value that
@@ -745,6 +750,8 @@ class IhospitalCriticalAlert(models.Model):
                         "acknowledged_at": False,
                         "acknowledged_by_id": False,
                         "readback_value": False,
+                        # the new value is read back first; its receipt follows that
+                        "receipt_due": False,
                         "next_escalation_at": fields.Datetime.now() + timedelta(minutes=ack),
                     }
                 )

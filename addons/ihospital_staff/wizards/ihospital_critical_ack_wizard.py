@@ -9,16 +9,16 @@ class IhospitalCriticalAckWizard(models.TransientModel):
     numbers); the alert's own action compares it and records a mismatch."""
 
     _name = "ihospital.critical.ack.wizard"
-    _inherit = ["ihospital.guard.mixin"]
+    _inherit = ["ihospital.critical.wizard.mixin", "ihospital.guard.mixin"]
     _description = "Acknowledge a Critical Value"
     # the alert's action_acknowledge checks the role and the relation to the alert
     _action_groups = {"action_confirm": (NURSE, DOCTOR)}
 
     alert_id = fields.Many2one("ihospital.critical.alert", required=True, readonly=True, ondelete="cascade")
-    alert_name = fields.Char(related="alert_id.name")
-    patient_label = fields.Char(related="alert_id.patient_label")
-    item = fields.Char(related="alert_id.item")
-    unit = fields.Char(related="alert_id.unit")
+    alert_name = fields.Char(related="alert_id.name", related_sudo=False)
+    patient_label = fields.Char(related="alert_id.patient_label", related_sudo=False)
+    item = fields.Char(related="alert_id.item", related_sudo=False)
+    unit = fields.Char(related="alert_id.unit", related_sudo=False)
     value_is_number = fields.Boolean(compute="_compute_value_is_number")
     readback_number = fields.Float(string="Value You Read", digits=(16, 4))
     readback_text = fields.Char(string="Result You Read")

@@ -10,13 +10,15 @@ class IhospitalCriticalContactWizard(models.TransientModel):
     creator alone."""
 
     _name = "ihospital.critical.contact.wizard"
-    _inherit = ["ihospital.guard.mixin"]
+    _inherit = ["ihospital.critical.wizard.mixin", "ihospital.guard.mixin"]
     _description = "Contact the Patient of a Critical Value"
     _action_groups = {"action_patient_notified": (NURSE, DOCTOR)}
+    # filled by the alert's action after its checks, never by hand
+    _engine_create_only = True
 
     alert_id = fields.Many2one("ihospital.critical.alert", required=True, readonly=True, ondelete="cascade")
-    alert_state = fields.Selection(related="alert_id.state")
-    patient_label = fields.Char(related="alert_id.patient_label")
+    alert_state = fields.Selection(related="alert_id.state", related_sudo=False)
+    patient_label = fields.Char(related="alert_id.patient_label", related_sudo=False)
     phone = fields.Char(string="Patient's Phone", readonly=True)
     guardian_name = fields.Char(string="Guardian", readonly=True)
     guardian_phone = fields.Char(string="Guardian's Phone", readonly=True)

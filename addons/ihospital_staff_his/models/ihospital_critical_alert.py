@@ -1,9 +1,11 @@
 from collections import defaultdict
 
 import pytz
+from stdnum.cn import ric
 
 from odoo import api, fields, models
 from odoo.addons.ihospital_staff.models.ihospital_critical_alert import RECIPIENT_ROLES
+from odoo.osv import expression
 
 RECEIPT_STATES = [
     ("queued", "Queued for the Laboratory"),
@@ -46,36 +48,44 @@ class IhospitalCriticalAlert(models.Model):
         self.env["ir.cron"]._notify_progress(done=len(alerts), remaining=int(len(alerts) == RECEIPT_BATCH))
 
     def _queue_receipts(self):
-        """One `critical.receipt` per alert, to the endpoint of its hospital
-        that receives the reporting message type and receipts (the LIS for a
-        lab result, the RIS for an examination), else to the first endpoint
-        that receives receipts. An alert whose result did not come through
-        the HIS, or whose hospital sends no receipts, gets none."""
-        if not self:
+        """One `critical.receipt` per acknowledged alert, back to the
+        endpoint its result came in through (if it takes receipts), else
+        to the endpoint of its hospital that receives the reporting message
+        type and receipts (the LIS for a lab result, the RIS for an
+        examination), else to the first that takes receipts. None for an
+        alert whose result did not come through the HIS, whose hospital
+        takes no receipts, or which is not (or no longer) acknowledged: a
+        corrected value is read back again first, a withdrawn one is void."""
+        alerts = self.filtered("receipt_due")
+        if not alerts:
             return
         endpoints = (
             self.env["ihospital.his.endpoint"]
             .sudo()
             .search(
-                [("company_id", "in", self.company_id.ids), ("message_type_ids.code", "=", "critical.receipt")],
+                [("company_id", "in", alerts.company_id.ids), ("message_type_ids.code", "=", "critical.receipt")],
                 order="sequence, id",
             )
         )
         by_company = defaultdict(list)
         for endpoint in endpoints:
             by_company[endpoint.company_id.id].append((endpoint, set(endpoint.message_type_ids.mapped("code"))))
-        roles, codes = self._acknowledgers()
+        reported_through = alerts._reporting_endpoints()
+        roles, codes = alerts._acknowledgers()
         to_send, not_sent = defaultdict(list), self.browse()
-        for alert in self:
+        for alert in alerts:
             candidates = by_company.get(alert.company_id.id)
-            if not candidates or not alert._from_his():
+            acknowledged = alert.acknowledged_at and alert.state in ("acknowledged", "handled", "closed")
+            if not candidates or not acknowledged or not alert._from_his():
                 not_sent |= alert
                 continue
             reporting_type = SOURCE_MESSAGE_TYPES[alert.source]
-            endpoint = next((e for e, types in candidates if reporting_type in types), candidates[0][0])
+            endpoint = reported_through.get(alert.id)
+            if endpoint not in [e for e, _types in candidates]:
+                endpoint = next((e for e, types in candidates if reporting_type in types), candidates[0][0])
             to_send[endpoint].append(alert)
         Message = self.env["ihospital.his.message"]
-        for endpoint, alerts in to_send.items():
+        for endpoint, endpoint_alerts in to_send.items():
             Message._queue_outbound_many(
                 endpoint,
                 "critical.receipt",
@@ -85,15 +95,39 @@ class IhospitalCriticalAlert(models.Model):
                         "critical_alert_id": alert.id,
                         "patient_id": alert.patient_id.id,
                     }
-                    for alert in alerts
+                    for alert in endpoint_alerts
                 ],
             )
-        (self - not_sent).write({"receipt_due": False, "receipt_state": "queued"})
+        (alerts - not_sent).write({"receipt_due": False, "receipt_state": "queued"})
         not_sent.write({"receipt_due": False, "receipt_state": "not_sent"})
+
+    def _reporting_endpoints(self):
+        """{alert id: the endpoint its result last came in through}, from
+        the records the inbound messages created or changed: one search for
+        the batch."""
+        sources = defaultdict(dict)
+        for alert in self:
+            record = alert._source()
+            if record:
+                sources[record._name][record.id] = alert.id
+        domain = []
+        for model, ids in sources.items():
+            domain = expression.OR([domain, [("res_model", "=", model), ("res_id", "in", list(ids))]])
+        if not domain:
+            return {}
+        links = (
+            self.env["ihospital.his.message.link"]
+            .sudo()
+            .search_fetch(domain, ["res_model", "res_id", "message_id"], order="id")
+        )
+        endpoints = {}
+        for link in links:  # the newest last
+            endpoints[sources[link.res_model][link.res_id]] = link.message_id.endpoint_id
+        return endpoints
 
     def _from_his(self):
         self.ensure_one()
-        source = self.lab_report_id or self.imaging_report_id or self.vital_sign_id
+        source = self._source()
         return bool(source and source.source == "his" and self.report_number)
 
     def _acknowledgers(self):
@@ -142,7 +176,8 @@ class IhospitalCriticalAlert(models.Model):
                 ("his_patient_id", patient.his_patient_id),
                 ("medical_card_number", patient.medical_card_number),
             )
-            if value
+            # a hospital may register patients on their resident ID card: that number never leaves
+            if value and not ric.is_valid(value)
         }
         data = {
             "alert_ref": self.name,

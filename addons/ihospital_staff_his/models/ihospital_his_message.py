@@ -4,15 +4,28 @@ from odoo import fields, models
 class IhospitalHisMessage(models.Model):
     _inherit = "ihospital.his.message"
 
+    _engine_fields = ("critical_alert_id",)
+
     critical_alert_id = fields.Many2one(
         "ihospital.critical.alert", string="Critical Value Alert", index="btree_not_null", ondelete="set null"
     )
 
     def _apply_report(self, result):
+        """The reporting system's answer to a receipt goes into its alert's
+        trail once: only when this answer changed the message (a repeated
+        answer does not), and only for the alert's newest receipt (a stale
+        answer to an earlier one, before a corrected value was read back
+        again, does not)."""
+        before = self.state
         applied = super()._apply_report(result)
-        if self.message_type == "critical.receipt" and self.critical_alert_id:
-            if self.state == "processed" and self.critical_alert_id.receipt_state != "recorded":
-                self.critical_alert_id._receipt_reported(True)
-            elif self.state == "dead" and self.critical_alert_id.receipt_state != "refused":
-                self.critical_alert_id._receipt_reported(False, self.error)
+        alert = self.critical_alert_id
+        if self.message_type != "critical.receipt" or not alert or self.state == before:
+            return applied
+        if self.state not in ("processed", "dead"):
+            return applied
+        newest = self.sudo().search(
+            [("critical_alert_id", "=", alert.id), ("message_type", "=", "critical.receipt")], order="id desc", limit=1
+        )
+        if newest == self:
+            alert._receipt_reported(self.state == "processed", self.error if self.state == "dead" else "")
         return applied

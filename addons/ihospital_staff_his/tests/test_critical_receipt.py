@@ -13,8 +13,9 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 # Receipts of a batch of acknowledged alerts queued: their recipients, the
-# endpoints and the acknowledgers read once, the messages created at once.
-QUERIES_PER_RECEIPT_BATCH = 19
+# endpoints, the links to the reporting messages and the acknowledgers read
+# once, the messages created at once.
+QUERIES_PER_RECEIPT_BATCH = 20
 
 
 @tagged("post_install", "-at_install")
