@@ -21,6 +21,10 @@
         "views/ihospital_critical_limit_views.xml",
         "views/ihospital_critical_dashboard_views.xml",
         "views/res_config_settings_views.xml",
+        "views/hr_employee_views.xml",
+        "views/hr_employee_public_views.xml",
+        "views/ihospital_directory_category_views.xml",
+        "views/ihospital_directory_entry_views.xml",
         "views/ihospital_staff_menus.xml",
         "views/ihospital_critical_menus.xml",
     ],
@@ -28,6 +32,7 @@
         "demo/hr_employee_demo.xml",
         "demo/ihospital_duty_shift_demo.xml",
         "demo/ihospital_critical_demo.xml",
+        "demo/ihospital_directory_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
