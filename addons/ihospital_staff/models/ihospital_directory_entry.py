@@ -18,7 +18,7 @@ class IhospitalDirectoryEntry(models.Model):
     _name = "ihospital.directory.entry"
     _inherit = ["ihospital.hospital.mixin", "ihospital.pinyin.mixin"]
     _description = "Directory Number"
-    _order = "sequence, id"
+    _order = "category_id, sequence, id"
     _check_company_auto = True
 
     name = fields.Char(required=True, index="trigram")

@@ -10,6 +10,10 @@ registry.category("web_tour.tours").add("ihospital_staff_directory", {
             trigger: ".o_kanban_view .o_kanban_record:not(.o_kanban_ghost) .o_ihospital_directory_name",
         },
         {
+            content: "A colleague who does not show the mobile: masked, not a link to tap",
+            trigger: ".o_kanban_record:not(:has(a.o_ihospital_directory_mobile)) .o_ihospital_directory_mobile_masked:contains(****)",
+        },
+        {
             content: "Open the search bar (hidden on a phone)",
             trigger: ".o_control_panel button:has(.fa-search)",
             run: "click",
