@@ -47,6 +47,8 @@ PORTAL_PAGES = [
 ]
 STAFF_PAGES = [
     ("13-critical-supervision", "/odoo/action-ihospital_staff.ihospital_critical_dashboard_action"),
+    ("14-staff-directory", "/odoo/action-ihospital_staff.hr_employee_public_action_directory"),
+    ("15-hospital-numbers", "/odoo/action-ihospital_staff.ihospital_directory_entry_action"),
 ]
 
 

@@ -16,7 +16,7 @@
         "portal",
         "auth_totp_mail_enforce",
     ],
-    "external_dependencies": {"python": ["python-stdnum", "phonenumbers"]},
+    "external_dependencies": {"python": ["python-stdnum", "phonenumbers", "pypinyin"]},
     "data": [
         "security/ihospital_base_security.xml",
         "security/ir.model.access.csv",

@@ -22,6 +22,10 @@
         "views/ihospital_critical_dashboard_views.xml",
         "views/ihospital_notice_views.xml",
         "views/res_config_settings_views.xml",
+        "views/hr_employee_views.xml",
+        "views/hr_employee_public_views.xml",
+        "views/ihospital_directory_category_views.xml",
+        "views/ihospital_directory_entry_views.xml",
         "views/ihospital_staff_menus.xml",
         "views/ihospital_critical_menus.xml",
     ],
@@ -30,6 +34,7 @@
         "demo/ihospital_duty_shift_demo.xml",
         "demo/ihospital_critical_demo.xml",
         "demo/ihospital_notice_demo.xml",
+        "demo/ihospital_directory_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -23,6 +23,8 @@ _CRITICAL = {
 # action still refuses them unless they are a recipient or of its department)
 _HOSPITAL_READ = {role: ("r", "hospital") for role in ("nurse", "doctor", "head", "director")}
 _CLINICIAN_WIZARD = {"nurse": ("rwc", "own"), "doctor": ("rwc", "own"), "head": ("rwc", "own"), "admin": ("rwc", "own")}
+# every staff member reads the hospital's own directory, administrators keep it
+_DIRECTORY = {**{role: ("r", "hospital") for role in STAFF_ROLES}, "admin": ("rwcd", "hospital")}
 
 # Notices: staff read those sent to them; heads manage their departments';
 # the hospital's management all. Read receipts: one's own, the sender's.
@@ -70,6 +72,10 @@ MATRIX = {
         "quality": ("rwcd", "hospital"),
         "admin": ("rwcd", "hospital"),
     },
+    # the hospital's own directory (定制通讯录): every staff member reads it,
+    # the administrators keep it
+    "ihospital.directory.category": _DIRECTORY,
+    "ihospital.directory.entry": _DIRECTORY,
     # unit conversions that hold for any analyte: platform data (settings only)
     "ihospital.critical.unit.conversion": {role: ("r", "all") for role in STAFF_ROLES},
 }

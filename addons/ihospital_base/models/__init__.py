@@ -1,5 +1,6 @@
 from . import ihospital_guard_mixin
 from . import ihospital_hospital_mixin
+from . import ihospital_pinyin_mixin
 from . import ihospital_access_log
 from . import ir_actions_report
 from . import ir_binary

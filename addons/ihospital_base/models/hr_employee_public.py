@@ -5,9 +5,12 @@ from .hr_employee import PROFESSIONAL_TITLES, STAFF_ROLES
 
 class HrEmployeePublic(models.Model):
     """Expose the non-sensitive hospital fields to every internal user
-    (users without HR rights read employees through hr.employee.public)."""
+    (users without HR rights read employees through hr.employee.public).
+    The pinyin keys are hr.employee's columns, read by the view, so that
+    colleagues find each other by pinyin too."""
 
-    _inherit = "hr.employee.public"
+    _name = "hr.employee.public"
+    _inherit = ["hr.employee.public", "ihospital.pinyin.mixin"]
 
     ihospital_role = fields.Selection(STAFF_ROLES, string="Hospital Role", readonly=True)
     professional_title = fields.Selection(PROFESSIONAL_TITLES, readonly=True)

@@ -68,6 +68,7 @@ class IhospitalPatient(models.Model):
         "ihospital.audited.mixin",
         "ihospital.guard.mixin",
         "ihospital.hospital.mixin",
+        "ihospital.pinyin.mixin",
         "mail.thread",
         "mail.activity.mixin",
     ]
@@ -78,7 +79,8 @@ class IhospitalPatient(models.Model):
     _rec_names_search = ["name", "medical_card_number", "his_patient_id"]
     _check_company_auto = True
 
-    name = fields.Char(required=True, tracking=True)
+    # trigram: staff find a patient by characters or pinyin with an index scan
+    name = fields.Char(required=True, tracking=True, index="trigram")
     active = fields.Boolean(default=True, tracking=True)
     id_type = fields.Selection(ID_TYPES, string="ID Type", required=True, default="resident_id")
     id_number = fields.Char(

@@ -11,7 +11,26 @@ _CLASSES = (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^a-zA-Z0-9]")
 
 
 class ResUsers(models.Model):
-    _inherit = "res.users"
+    """Users are found by the pinyin of their name and of their staff
+    records' names (many2one fields on users, XML-RPC name_search)."""
+
+    _name = "res.users"
+    _inherit = ["res.users", "ihospital.pinyin.mixin"]
+    _pinyin_source = ("name", "employee_ids.name")
+
+    def _pinyin_texts(self):
+        # the staff records of every hospital, in one query (employee_ids
+        # keeps those of the current companies only)
+        employees = (
+            self.env["hr.employee"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch([("user_id", "in", self._origin.ids)], ["user_id", "name"])
+        )
+        names = {}
+        for employee in employees:
+            names.setdefault(employee.user_id.id, []).append(employee.name)
+        return {user: [user.name, *names.get(user._origin.id, ())] for user in self}
 
     def _mfa_type(self):
         """Staff of a hospital that requires two-factor login: without an

@@ -16,3 +16,4 @@ from . import test_access_matrix
 from . import test_rpc_attacks
 from . import test_durability
 from . import test_unmatched_reports
+from . import test_pinyin

@@ -1,4 +1,6 @@
 from . import (
+    hr_employee,
+    hr_employee_public,
     ihospital_critical_alert,
     ihospital_critical_dashboard,
     ihospital_critical_event,
@@ -7,6 +9,8 @@ from . import (
     ihospital_critical_recipient,
     ihospital_critical_unit_conversion,
     ihospital_demo,
+    ihospital_directory_category,
+    ihospital_directory_entry,
     ihospital_duty_shift,
     ihospital_imaging_report,
     ihospital_lab_report,
@@ -16,4 +20,6 @@ from . import (
     ihospital_vital_sign,
     res_company,
     res_config_settings,
+    res_partner,
+    res_users,
 )

@@ -1,0 +1,84 @@
+from odoo import api, fields, models
+from odoo.addons.ihospital_base.access_matrix import ROLES, STAFF_ROLES
+from odoo.addons.ihospital_base.models.ihospital_patient import mask_middle
+
+# Who may call a colleague's work mobile that the colleague shows in the
+# directory: the hospital's staff roles (not a technical or integration
+# account). HR officers (hospital administrators) see every mobile: they
+# keep the staff records.
+DIRECTORY_MOBILE_GROUPS = tuple(ROLES[role] for role in STAFF_ROLES)
+STAFF_RECORDS_GROUP = "hr.group_hr_user"
+
+
+def mask_mobile(number):
+    """'13998775705' -> '139****5705'."""
+    return mask_middle(number, 3, 4)
+
+
+def mask_read_rows(rows, field, hidden, key="id"):
+    """Mask `field` in the rows of a read whose `key` is in `hidden`."""
+    for row in rows:
+        if row.get(field) and row.get(key) in hidden:
+            row[field] = mask_mobile(row[field])
+    return rows
+
+
+def mask_export_rows(result, fields_to_export, field, hidden_numbers):
+    """Mask, in export_data()'s rows, the numbers of `field` the user may
+    not see (rows of one-to-many lines do not map to records one to one:
+    the numbers are matched instead)."""
+    if field in fields_to_export and hidden_numbers:
+        column = fields_to_export.index(field)
+        for row in result["datas"]:
+            if row[column] in hidden_numbers:
+                row[column] = mask_mobile(row[column])
+    return result
+
+
+class HrEmployee(models.Model):
+    """A staff member's work mobile is shown in the directory only when he
+    or she chooses so; otherwise colleagues read it masked, in the
+    directory, in forms and over RPC alike (every read of the staff, public
+    staff, user and contact records goes through _read_format)."""
+
+    _inherit = "hr.employee"
+
+    directory_show_mobile = fields.Boolean(
+        string="Show Mobile in the Directory",
+        help="Colleagues see and may call this work mobile from the staff directory. Otherwise they see it "
+        "masked; HR officers and hospital administrators always see it.",
+    )
+
+    @api.model
+    def _ihospital_hidden_mobile_ids(self, employee_ids):
+        """The ids among `employee_ids` whose work mobile the current user
+        may not see: not his or her own, not shown by its owner, or the
+        user has no staff role. The engine (superuser) and HR officers see
+        them all."""
+        employee_ids = {employee_id for employee_id in employee_ids if employee_id and isinstance(employee_id, int)}
+        user = self.env.user
+        if self.env.su or not employee_ids or user.has_group(STAFF_RECORDS_GROUP):
+            return set()
+        staff = any(user.has_group(group) for group in DIRECTORY_MOBILE_GROUPS)
+        employees_sudo = self.sudo().with_context(active_test=False).browse(employee_ids).exists()
+        employees_sudo.fetch(["user_id", "directory_show_mobile"])
+        return {
+            employee.id
+            for employee in employees_sudo
+            if employee.user_id != user and not (staff and employee.directory_show_mobile)
+        }
+
+    def _ihospital_hidden_mobiles(self):
+        """The work mobiles of these employees the current user may not see."""
+        hidden = self._ihospital_hidden_mobile_ids(self.ids)
+        return {employee.mobile_phone for employee in self.sudo() if employee.id in hidden} - {False}
+
+    def _read_format(self, fnames, load="_classic_read"):
+        result = super()._read_format(fnames, load=load)
+        if "mobile_phone" in fnames and result:
+            mask_read_rows(result, "mobile_phone", self._ihospital_hidden_mobile_ids(row["id"] for row in result))
+        return result
+
+    def export_data(self, fields_to_export):
+        result = super().export_data(fields_to_export)
+        return mask_export_rows(result, fields_to_export, "mobile_phone", self._ihospital_hidden_mobiles())

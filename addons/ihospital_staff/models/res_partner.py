@@ -1,0 +1,44 @@
+from odoo import models
+
+from .hr_employee import STAFF_RECORDS_GROUP, mask_export_rows, mask_read_rows
+
+# the contact's numbers that repeat a staff member's work mobile (hr keeps
+# the mobile on the work contact; phone_sanitized is derived from it)
+MOBILE_FIELDS = ("mobile", "phone_sanitized")
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    def _ihospital_hidden_work_contacts(self, partner_ids):
+        """The ids among `partner_ids` that are the work contact of a staff
+        member whose mobile the current user may not see."""
+        partner_ids = [partner_id for partner_id in partner_ids if partner_id and isinstance(partner_id, int)]
+        if self.env.su or not partner_ids or self.env.user.has_group(STAFF_RECORDS_GROUP):
+            return set()
+        employees_sudo = (
+            self.env["hr.employee"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch([("work_contact_id", "in", partner_ids)], ["work_contact_id"])
+        )
+        hidden = self.env["hr.employee"]._ihospital_hidden_mobile_ids(employees_sudo.ids)
+        return {employee.work_contact_id.id for employee in employees_sudo if employee.id in hidden}
+
+    def _read_format(self, fnames, load="_classic_read"):
+        result = super()._read_format(fnames, load=load)
+        masked = [name for name in MOBILE_FIELDS if name in fnames]
+        if masked and result:
+            hidden = self._ihospital_hidden_work_contacts([row["id"] for row in result])
+            for name in masked:
+                mask_read_rows(result, name, hidden)
+        return result
+
+    def export_data(self, fields_to_export):
+        result = super().export_data(fields_to_export)
+        if any(name in fields_to_export for name in MOBILE_FIELDS):
+            hidden_ids = self._ihospital_hidden_work_contacts(self.ids)
+            for name in MOBILE_FIELDS:
+                numbers = {partner[name] for partner in self.sudo() if partner.id in hidden_ids} - {False}
+                mask_export_rows(result, fields_to_export, name, numbers)
+        return result
