@@ -144,7 +144,7 @@ class TestCriticalContactRpc(RpcMixin, HttpCase, CriticalCase):
 
     # ------------------------------------------------------------------ forms made by hand
     def test_a_contact_form_made_by_hand_shows_nothing_of_another_departments_patient(self):
-        """FAILS at review (hole): the contact form's create is not checked
+        """Found at review (hole): the contact form's create is not checked
         against the alert, and its related fields (patient_label,
         alert_state) are computed as superuser: a nurse of another
         department, or a doctor of the other hospital, names any alert id and

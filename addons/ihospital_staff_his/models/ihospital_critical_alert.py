@@ -110,11 +110,11 @@ class IhospitalCriticalAlert(models.Model):
             record = alert._source()
             if record:
                 sources[record._name][record.id] = alert.id
-        domain = []
-        for model, ids in sources.items():
-            domain = expression.OR([domain, [("res_model", "=", model), ("res_id", "in", list(ids))]])
-        if not domain:
+        if not sources:
             return {}
+        domain = expression.OR(
+            [[("res_model", "=", model), ("res_id", "in", list(ids))] for model, ids in sources.items()]
+        )
         links = (
             self.env["ihospital.his.message.link"]
             .sudo()

@@ -144,6 +144,11 @@ class TestCriticalReceipt(CriticalCase, HisCase):
         vital = self.Alert.sudo().search([("vital_sign_id", "=", sign.id)])
         vital.with_user(self.user_doctor).action_acknowledge("78")
         lab = self._acknowledged()
+        # the message log links other records too (a patient registered, ...)
+        registration = self.submit(
+            "patient.register", {"patient": {"his_patient_id": "P-R1", "name": "Wang Fang", "gender": "female"}}
+        )
+        self.assertEqual(registration["state"], "processed")
         self.Alert._cron_queue_receipts()
         self.assertEqual(self._receipt(finding).endpoint_id, self.ris)
         self.assertEqual(self._receipt(lab).endpoint_id, self.lis)

@@ -143,7 +143,7 @@ class TestCriticalReceiptRpc(RpcMixin, HttpCase, ReceiptCase):
         self.assertRecordValues(self.alert, [{"receipt_state": "queued", "receipt_due": False}])
 
     def test_an_administrator_cannot_relink_a_receipt_to_another_alert(self):
-        """FAILS at review (hole): ihospital_staff_his adds
+        """Found at review (hole): ihospital_staff_his adds
         `critical_alert_id` to the message log without declaring it an
         engine field; the administrator (write access on the log) relinks a
         receipt, and the laboratory's AA then marks the other alert
@@ -244,7 +244,7 @@ class TestCriticalReceiptContent(ReceiptCase):
                     codec.encode_outbound(protocol, "critical.receipt", "C1", data)
 
     def test_a_card_number_that_is_an_identity_number_does_not_leave(self):
-        """FAILS at review (low): the receipt promises 'never identity
+        """Found at review (low): the receipt promises 'never identity
         numbers', but sends medical_card_number as it is; where the hospital
         registers patients on their resident ID card (社保卡/身份证就诊), the
         card number is the ID number, and it leaves in the receipt."""
@@ -257,7 +257,7 @@ class TestCriticalReceiptContent(ReceiptCase):
 
     # ------------------------------------------------------------------ the value that was read back
     def test_no_receipt_for_a_value_nobody_has_read_back_yet(self):
-        """FAILS at review (medium): a correction after the acknowledgement
+        """Found at review (medium): a correction after the acknowledgement
         sends the alert back to 'to acknowledge' but leaves receipt_due set;
         the cron then queues a receipt for the corrected value with no
         acknowledger and no time (the gateway's codec refuses it as AE, the
@@ -280,7 +280,7 @@ class TestCriticalReceiptContent(ReceiptCase):
             codec.encode_outbound(protocol, "critical.receipt", receipts.control_id, receipts.data)
 
     def test_the_receipt_names_the_value_that_was_read_back(self):
-        """FAILS at review (low/medium): corrected to a normal value after
+        """Found at review (low/medium): corrected to a normal value after
         the acknowledgement (the alert withdrawn), the receipt queued
         afterwards reports value 4.1 flag N, 'read back 6.8': the
         laboratory's register gets a receipt for a value that is neither
@@ -297,7 +297,7 @@ class TestCriticalReceiptContent(ReceiptCase):
 
     # ------------------------------------------------------------------ answers of the laboratory
     def test_a_stale_answer_to_an_older_receipt_changes_nothing(self):
-        """FAILS at review (medium): the _apply_report override looks at the
+        """Found at review (medium): the _apply_report override looks at the
         message's state after its parent returned, not at whether this call
         changed it, nor whether the message is the alert's latest receipt.
         A gateway repeating an old AR (after a lost reply) for the first
@@ -353,7 +353,7 @@ class TestCriticalReceiptContent(ReceiptCase):
 
     # ------------------------------------------------------------------ routing
     def test_the_receipt_goes_back_to_the_endpoint_that_reported_the_result(self):
-        """FAILS at review (medium): with two endpoints that both receive
+        """Found at review (medium): with two endpoints that both receive
         lab results and receipts (two laboratories, two campuses), the
         receipt goes to the first by sequence, not to the one the result
         came from; that LIS does not know the report number and refuses."""
