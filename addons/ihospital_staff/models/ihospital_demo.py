@@ -263,6 +263,10 @@ class IhospitalDemo(models.AbstractModel):
                     "lang": "zh_CN",
                     "tz": company.hospital_tz or "Asia/Shanghai",
                     "create_employee_id": employee.id,
+                    # the account's partner becomes the employee's work contact:
+                    # it keeps the work mobile (directory, group SMS)
+                    "mobile": employee.mobile_phone,
+                    "email": employee.work_email,
                 }
             )
         self.env["res.users"].with_context(no_reset_password=True, mail_create_nolog=True).create(vals_list)
