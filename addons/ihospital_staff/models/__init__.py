@@ -11,6 +11,7 @@ from . import (
     ihospital_imaging_report,
     ihospital_lab_report,
     ihospital_lab_result,
+    ihospital_sms_campaign,
     ihospital_vital_sign,
     res_company,
     res_config_settings,
