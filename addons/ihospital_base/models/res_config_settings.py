@@ -17,7 +17,9 @@ class ResConfigSettings(models.TransientModel):
     ihospital_sms_provider = fields.Selection(related="company_id.ihospital_sms_provider", readonly=False)
     ihospital_sms_signature = fields.Char(related="company_id.ihospital_sms_signature", readonly=False)
     ihospital_sms_lang = fields.Selection(related="company_id.ihospital_sms_lang", readonly=False)
-    ihospital_sms_callback_token = fields.Char(related="company_id.ihospital_sms_callback_token")
+    ihospital_sms_callback_token = fields.Char(
+        related="company_id.ihospital_sms_callback_token", groups="base.group_system"
+    )
     ihospital_sms_callback_url = fields.Char(
         string="SMS Callback Address", compute="_compute_ihospital_sms_callback_url"
     )

@@ -57,7 +57,6 @@ class IhospitalSmsCampaign(models.Model):
     )
     template_id = fields.Many2one(
         "ihospital.sms.template",
-        string="Template",
         required=True,
         domain="[('purpose', '=', 'group'), ('company_id', 'in', [company_id, False])]",
         help="The approved text; ${name} and ${department} are filled for each recipient.",
