@@ -9,9 +9,10 @@ class IhospitalHisMessage(models.Model):
     )
 
     def _apply_report(self, result):
-        super()._apply_report(result)
+        applied = super()._apply_report(result)
         if self.message_type == "critical.receipt" and self.critical_alert_id:
             if self.state == "processed" and self.critical_alert_id.receipt_state != "recorded":
                 self.critical_alert_id._receipt_reported(True)
             elif self.state == "dead" and self.critical_alert_id.receipt_state != "refused":
                 self.critical_alert_id._receipt_reported(False, self.error)
+        return applied
