@@ -58,7 +58,9 @@ class IhospitalSmsMessage(models.Model):
     body = fields.Text(string="Text", readonly=True)
     variables = fields.Json(readonly=True, groups="base.group_system")
     segments = fields.Integer(string="Messages Billed", readonly=True)
-    state = fields.Selection(MESSAGE_STATES, default="queued", required=True, readonly=True, index=True)
+    state = fields.Selection(
+        MESSAGE_STATES, string="Status", default="queued", required=True, readonly=True, index=True
+    )
     failure_reason = fields.Char(readonly=True)
     provider_message_id = fields.Char(string="Provider Message ID", readonly=True, index="btree_not_null")
     attempts = fields.Integer(readonly=True)

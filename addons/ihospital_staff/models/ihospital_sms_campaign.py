@@ -74,7 +74,9 @@ class IhospitalSmsCampaign(models.Model):
         help="Everyone in these departments (and their sub-departments) gets the text.",
     )
     value_ids = fields.One2many("ihospital.sms.campaign.value", "campaign_id", string="Values")
-    state = fields.Selection(CAMPAIGN_STATES, default="draft", required=True, readonly=True, index=True)
+    state = fields.Selection(
+        CAMPAIGN_STATES, string="Status", default="draft", required=True, readonly=True, index=True
+    )
     queued_at = fields.Datetime(string="Sent On", readonly=True)
     done_at = fields.Datetime(string="Finished On", readonly=True)
     recipient_ids = fields.One2many("ihospital.sms.campaign.recipient", "campaign_id", string="Delivery Report")
@@ -414,7 +416,9 @@ class IhospitalSmsCampaignRecipient(models.Model):
     employee_id = fields.Many2one("hr.employee", string="Staff", readonly=True)
     department_id = fields.Many2one(related="employee_id.department_id", string="Department")
     number_masked = fields.Char(string="Mobile", readonly=True)
-    state = fields.Selection(RECIPIENT_STATES, default="queued", required=True, readonly=True, index=True)
+    state = fields.Selection(
+        RECIPIENT_STATES, string="Status", default="queued", required=True, readonly=True, index=True
+    )
     failure_reason = fields.Char(readonly=True)
     updated_at = fields.Datetime(string="Status Since", readonly=True)
 
