@@ -55,6 +55,7 @@
         "demo/res_company_demo.xml",
         "demo/hr_department_demo.xml",
         "demo/res_users_demo.xml",
+        "demo/ihospital_sms_demo.xml",
         "demo/hr_employee_demo.xml",
         "demo/ihospital_demo_generate.xml",
         "demo/ihospital_report_demo.xml",

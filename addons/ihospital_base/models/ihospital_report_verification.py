@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import hmac as misc_hmac
 
 from .ihospital_patient import mask_middle, normalize_phone
+from .ihospital_sms import sms_number
 
 MAX_ATTEMPTS = 5
 LOCK_MINUTES = 30
@@ -116,6 +117,14 @@ class IhospitalReportVerification(models.Model):
             raise UserError(_("Too many codes were sent today. Try again tomorrow or ask the hospital's service desk."))
         Sent.create({"user_id": self.user_id.id, "phone_hash": phone_hash})
 
+    def _check_can_text(self, phone):
+        """Before anything is counted or stored: the hospital can text this
+        phone (an SMS provider is set up, the number takes texts)."""
+        if self.patient_id.sudo().company_id.ihospital_sms_provider == "none" or not sms_number(phone):
+            raise UserError(
+                _("The hospital cannot text this phone now. Ask the hospital's service desk to check your identity.")
+            )
+
     def _text(self, phone, template, variables):
         """Text a code through the hospital's SMS provider, right after
         commit (a code whose hash was rolled back is never sent). Not
@@ -140,6 +149,7 @@ class IhospitalReportVerification(models.Model):
         if self.code_sent_at and self.code_sent_at > now - timedelta(seconds=RESEND_SECONDS):
             raise UserError(_("A code was just sent. Wait a minute before asking for a new one."))
         phone = self._code_phone()
+        self._check_can_text(phone)
         self._check_code_quota(phone)
         code = self._generate_code()
         self.write(
@@ -234,6 +244,7 @@ class IhospitalReportVerification(models.Model):
             return True
         if self._is_locked():
             raise UserError(_("Too many wrong tries. Try again after %s.", self._locked_until_label()))
+        self._check_can_text(patient_sudo.phone)
         self._check_code_quota(patient_sudo.phone)
         code = self._generate_code()
         self.write(

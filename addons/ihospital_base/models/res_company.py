@@ -179,8 +179,9 @@ class ResCompany(models.Model):
 
     @api.model
     def _ihospital_clean_signature(self, vals):
+        """The signature is kept without its brackets 【】."""
         if vals.get("ihospital_sms_signature"):
-            vals["ihospital_sms_signature"] = vals["ihospital_sms_signature"].strip().strip("【】[] ")
+            vals = dict(vals, ihospital_sms_signature=vals["ihospital_sms_signature"].strip().strip("【】[] "))
         return vals
 
     def _ihospital_sms_signature(self):

@@ -75,6 +75,25 @@ class TestSmsSending(SmsCase):
         self.assertIn("no SMS provider", second.failure_reason)
         self.assertTrue(second.body.startswith("【Test Community Hospital】"), "no signature: the hospital's name")
 
+    def test_a_patient_is_told_at_once_when_the_hospital_cannot_text(self):
+        """The portal shows the error and keeps the request's writes: the
+        check comes before a code is stored or counted."""
+        verification = self.env["ihospital.report.verification"]._get_for(self.user_portal, self.patient_cardio)
+        self.hospital.ihospital_sms_provider = "none"
+        error = None
+        try:
+            verification._send_code()
+        except UserError as exc:
+            error = str(exc)
+        self.assertIn("cannot text this phone now", error or "")
+        self.assertFalse(verification.code_sent_at or verification.code_hash)
+        self.assertFalse(self.env["ihospital.code.sent"].search([("user_id", "=", self.user_portal.id)]))
+        self.assertFalse(self._messages())
+        self.hospital.ihospital_sms_provider = "demo"
+        verification._send_code()
+        self.flush_sms()
+        self.assertEqual((self._sms[-1]["number"], self._sms[-1]["template"]), (PHONE, "verification_report"))
+
     def test_a_provider_kind_added_by_an_addon_is_used_by_its_name(self):
         """The extension point: an addon adds a kind to the selection and
         its _provider_send_<kind> adapter (the kind is written in SQL here:
