@@ -135,6 +135,12 @@ MATRIX = {
     "ihospital.report.view.log": {"quality": ("r", "hospital"), "admin": ("r", "hospital")},
     "ihospital.access.log": {"quality": ("r", "hospital"), "admin": ("r", "hospital")},
     "ihospital.code.sent": {"admin": ("r", "all")},
+    # text messages: staff read the templates (group SMS senders choose
+    # one), administrators keep their hospital's; the log is written by
+    # the platform only; administrators record opt-outs and archive them
+    "ihospital.sms.template": {**_STAFF_READ, **_SUPERVISORS_READ, "admin": ("rwcd", "hospital")},
+    "ihospital.sms.message": {"admin": ("r", "hospital")},
+    "ihospital.sms.optout": {"admin": ("rwc", "hospital")},
     # core models the suite uses; their records follow the record they belong to
     "rating.rating": {role: ("rwc", "record") for role in STAFF_ROLES},
     "ir.attachment": {role: ("rwcd", "record") for role in STAFF_ROLES},
@@ -149,4 +155,6 @@ IDENTITY_FIELDS = {
     "ihospital.patient": ("id_number", "phone", "guardian_phone"),
     "ihospital.complaint": ("contact_phone",),
     "ihospital.report.verification": ("pending_phone",),
+    "ihospital.sms.message": ("number",),
+    "ihospital.sms.optout": ("number",),
 }

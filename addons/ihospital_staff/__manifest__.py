@@ -15,6 +15,7 @@
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/ihospital_critical_limit_data.xml",
+        "data/res_company_data.xml",
         "wizards/ihospital_duty_shift_copy_views.xml",
         "views/ihospital_duty_shift_views.xml",
         "views/ihospital_critical_alert_views.xml",
@@ -28,6 +29,8 @@
         "views/ihospital_directory_entry_views.xml",
         "views/ihospital_staff_menus.xml",
         "views/ihospital_critical_menus.xml",
+        "views/ihospital_sms_campaign_views.xml",
+        "views/ihospital_sms_menus.xml",
     ],
     "demo": [
         "demo/hr_employee_demo.xml",
@@ -35,6 +38,7 @@
         "demo/ihospital_critical_demo.xml",
         "demo/ihospital_notice_demo.xml",
         "demo/ihospital_directory_demo.xml",
+        "demo/ihospital_sms_campaign_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

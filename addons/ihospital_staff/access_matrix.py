@@ -76,6 +76,21 @@ MATRIX = {
     # the administrators keep it
     "ihospital.directory.category": _DIRECTORY,
     "ihospital.directory.entry": _DIRECTORY,
+    # group SMS: any staff role may hold the right (each hospital chooses
+    # the roles that send, checked in the methods); a sender sees their own
+    # group SMS and delivery reports, administrators the hospital's
+    "ihospital.sms.campaign": {
+        **{role: ("rwc", "own") for role in ("nurse", "doctor", "head", "quality", "director")},
+        "admin": ("rwcd", "hospital"),
+    },
+    "ihospital.sms.campaign.value": {
+        **{role: ("rwcd", "own") for role in ("nurse", "doctor", "head", "quality", "director")},
+        "admin": ("rwcd", "hospital"),
+    },
+    "ihospital.sms.campaign.recipient": {
+        **{role: ("r", "own") for role in ("nurse", "doctor", "head", "quality", "director")},
+        "admin": ("r", "hospital"),
+    },
     # unit conversions that hold for any analyte: platform data (settings only)
     "ihospital.critical.unit.conversion": {role: ("r", "all") for role in STAFF_ROLES},
 }

@@ -1,1 +1,1 @@
-from . import mail_thread, main
+from . import mail_thread, main, sms

@@ -34,6 +34,11 @@ from . import ihospital_lab_result
 from . import ihospital_imaging_report
 from . import ihospital_vital_sign
 from . import ihospital_complaint
+from . import ihospital_sms
+from . import ihospital_sms_template
+from . import ihospital_sms_message
+from . import ihospital_sms_optout
+from . import sms_sms
 from . import ihospital_report_verification
 from . import ihospital_report_view_log
 from . import ihospital_consultation

@@ -722,18 +722,16 @@ class IhospitalAppointment(models.Model):
             "turn_near": "ihospital_base.mail_template_appointment_turn_near",
         }
         sms_templates = {
-            "booked": "ihospital_base.sms_template_appointment_booked",
-            "reminder": "ihospital_base.sms_template_appointment_reminder",
-            "stop": "ihospital_base.sms_template_appointment_stopped",
-            "turn_near": "ihospital_base.sms_template_appointment_turn_near",
+            "booked": "booking_booked",
+            "reminder": "booking_reminder",
+            "stop": "booking_stopped",
+            "turn_near": "booking_turn_near",
         }
         template = self.env.ref(templates[kind])
-        sms_template = self.env.ref(sms_templates[kind]) if kind in sms_templates else None
-        # Queued, not sent inline: a slow mail server or SMS gateway must not
+        # Queued, not sent inline: a slow mail server or SMS provider must not
         # slow down (or fail) this batch; the mail and SMS crons deliver them.
-        sms_vals = []
+        texts = {}
         appointments = self.sudo().with_context(mail_notify_force_send=False)
-        bodies = sms_template._render_field("body", appointments.ids) if sms_template else {}
         for appointment in appointments:
             # the account that booked, and the accounts confirmed for the patient
             accounts = appointment.patient_id._confirmed_accounts() | appointment.user_id.filtered("share")
@@ -741,14 +739,24 @@ class IhospitalAppointment(models.Model):
                 template, partner_ids=accounts.partner_id.ids, subtype_xmlid="mail.mt_comment"
             )
             phone = appointment.patient_id.phone
-            if sms_template and phone:
-                # Queued as a bare SMS: through the chatter (_message_sms) the
-                # full number would be kept on a mail.notification that any
-                # employee can read.
-                sms_vals.append({"number": phone, "body": bodies[appointment.id], "state": "outgoing"})
-        if sms_vals:
-            self.env["sms.sms"].sudo().create(sms_vals)
-            self.env["ir.cron"]._ihospital_trigger("sms.ir_cron_sms_scheduler_action")
+            if kind in sms_templates and phone:
+                # Through the hospital's SMS provider, not the chatter
+                # (_message_sms): the full number would be kept on a
+                # mail.notification that any employee can read.
+                texts.setdefault(appointment.company_id, []).append((phone, appointment._sms_variables(), appointment))
+        for company, recipients in texts.items():
+            self.env["ihospital.sms"]._send(company, sms_templates[kind], recipients)
+
+    def _sms_variables(self):
+        """The variables of the booking texts (templates booking_*)."""
+        self.ensure_one()
+        return {
+            "appointment": self.name,
+            "doctor": self.doctor_id.name or "",
+            "date": fields.Date.to_string(self.date) if self.date else "",
+            "number": self.queue_number or self.number or "",
+            "place": self.schedule_id.room or self.department_id.name or "",
+        }
 
     def _notify_turn_near(self, within=3):
         """Tell the next few waiting patients that their turn is near."""

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import hmac as misc_hmac
 
 from .ihospital_patient import mask_middle, normalize_phone
+from .ihospital_sms import sms_number
 
 MAX_ATTEMPTS = 5
 LOCK_MINUTES = 30
@@ -116,10 +117,27 @@ class IhospitalReportVerification(models.Model):
             raise UserError(_("Too many codes were sent today. Try again tomorrow or ask the hospital's service desk."))
         Sent.create({"user_id": self.user_id.id, "phone_hash": phone_hash})
 
-    def _text(self, phone, body):
-        # Sent at once and not through the patient's chatter: the code must
-        # not be stored on the patient's record.
-        self.env["sms.sms"].sudo().create({"number": phone, "body": body}).send()
+    def _check_can_text(self, phone):
+        """Before anything is counted or stored: the hospital can text this
+        phone (an SMS provider is set up, the number takes texts)."""
+        if self.patient_id.sudo().company_id.ihospital_sms_provider == "none" or not sms_number(phone):
+            raise UserError(
+                _("The hospital cannot text this phone now. Ask the hospital's service desk to check your identity.")
+            )
+
+    def _text(self, phone, template, variables):
+        """Text a code through the hospital's SMS provider, right after
+        commit (a code whose hash was rolled back is never sent). Not
+        through the patient's chatter: the code must not be stored on the
+        patient's record (the SMS log hides it once sent). The patient is
+        told at once when the hospital cannot text."""
+        message = self.env["ihospital.sms"]._send(
+            self.patient_id.sudo().company_id, template, [(phone, variables, self)]
+        )
+        if message.state == "failed":
+            raise UserError(
+                _("The hospital cannot text this phone now. Ask the hospital's service desk to check your identity.")
+            )
 
     def _send_code(self):
         """Text a new one-time code to the patient's phone. Raises UserError
@@ -130,8 +148,8 @@ class IhospitalReportVerification(models.Model):
             raise UserError(_("Too many wrong tries. Try again after %s.", self._locked_until_label()))
         if self.code_sent_at and self.code_sent_at > now - timedelta(seconds=RESEND_SECONDS):
             raise UserError(_("A code was just sent. Wait a minute before asking for a new one."))
-        patient_sudo = self.patient_id.sudo()
         phone = self._code_phone()
+        self._check_can_text(phone)
         self._check_code_quota(phone)
         code = self._generate_code()
         self.write(
@@ -141,14 +159,7 @@ class IhospitalReportVerification(models.Model):
                 "code_expires_at": now + timedelta(minutes=CODE_MINUTES),
             }
         )
-        body = _(
-            "%(hospital)s: your verification code for reading reports is %(code)s. It is valid for %(minutes)d "
-            "minutes. Do not share it.",
-            hospital=patient_sudo.company_id.name,
-            code=code,
-            minutes=CODE_MINUTES,
-        )
-        self._text(phone, body)
+        self._text(phone, "verification_report", {"code": code, "minutes": CODE_MINUTES})
         return True
 
     def _check_code(self, id_number_given, code):
@@ -233,6 +244,7 @@ class IhospitalReportVerification(models.Model):
             return True
         if self._is_locked():
             raise UserError(_("Too many wrong tries. Try again after %s.", self._locked_until_label()))
+        self._check_can_text(patient_sudo.phone)
         self._check_code_quota(patient_sudo.phone)
         code = self._generate_code()
         self.write(
@@ -244,14 +256,8 @@ class IhospitalReportVerification(models.Model):
         )
         self._text(
             patient_sudo.phone,
-            _(
-                "%(hospital)s: code %(code)s confirms changing %(patient)s's phone to %(phone)s. If you did not ask "
-                "for this, ignore this message.",
-                hospital=patient_sudo.company_id.name,
-                code=code,
-                patient=patient_sudo.name,
-                phone=mask_middle(new_phone, 6, 4),
-            ),
+            "verification_phone_change",
+            {"code": code, "patient": patient_sudo.name, "phone": mask_middle(new_phone, 6, 4)},
         )
         return False
 

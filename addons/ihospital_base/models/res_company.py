@@ -1,7 +1,9 @@
+import secrets
+
 import pytz
 
 from odoo import _, api, fields, models
-from odoo.addons.base.models.res_partner import _tz_get
+from odoo.addons.base.models.res_partner import _lang_get, _tz_get
 from odoo.exceptions import ValidationError
 
 from .ihospital_access_log import MIN_RETENTION_DAYS
@@ -132,6 +134,70 @@ class ResCompany(models.Model):
         "default.",
     )
 
+    # Text messages (短信) go through the hospital's own SMS provider; an
+    # addon adds a provider kind here (selection_add) with its adapter
+    # methods on ihospital.sms.message (_provider_send_<kind>,
+    # _provider_callback_<kind>).
+    ihospital_sms_provider = fields.Selection(
+        [("none", "No SMS Provider"), ("demo", "Demo (server log only)")],
+        string="SMS Provider",
+        default="none",
+        required=True,
+        help="Who sends the hospital's text messages. The demo provider sends nothing: it writes each text to the "
+        "server log.",
+    )
+    ihospital_sms_signature = fields.Char(
+        string="SMS Signature",
+        help="The signature (签名) the provider registered for the hospital, e.g. 越秀中心医院: every text starts "
+        "with it in 【】. Empty: the hospital's name.",
+    )
+    ihospital_sms_lang = fields.Selection(
+        _lang_get,
+        string="SMS Language",
+        default=lambda self: self._default_ihospital_sms_lang(),
+        help="The language of the platform's default texts for this hospital.",
+    )
+    ihospital_sms_callback_token = fields.Char(
+        string="SMS Callback Token",
+        copy=False,
+        groups="base.group_system",
+        help="The secret the SMS provider sends with delivery receipts and replies (Authorization: Bearer).",
+    )
+
+    @api.model
+    def _default_ihospital_sms_lang(self):
+        active = self.env["res.lang"].get_installed()
+        codes = {code for code, _name in active}
+        return "zh_CN" if "zh_CN" in codes else (self.env.lang or "en_US")
+
+    @api.constrains("ihospital_sms_signature")
+    def _check_ihospital_sms_signature(self):
+        for company in self:
+            signature = company.ihospital_sms_signature
+            if signature and not 2 <= len(signature) <= 12:
+                raise ValidationError(_("An SMS signature has 2 to 12 characters, without the brackets 【】."))
+
+    @api.model
+    def _ihospital_clean_signature(self, vals):
+        """The signature is kept without its brackets 【】."""
+        if vals.get("ihospital_sms_signature"):
+            vals = dict(vals, ihospital_sms_signature=vals["ihospital_sms_signature"].strip().strip("【】[] "))
+        return vals
+
+    def _ihospital_sms_signature(self):
+        """The signature at the start of every text: 【越秀中心医院】."""
+        self.ensure_one()
+        return "【%s】" % (self.ihospital_sms_signature or self.name)
+
+    def _ihospital_sms_lang(self):
+        self.ensure_one()
+        return self.ihospital_sms_lang or "en_US"
+
+    def _ihospital_sms_new_token(self):
+        """A new callback token for the SMS provider (system administrators)."""
+        self.ensure_one()
+        self.sudo().ihospital_sms_callback_token = secrets.token_urlsafe(32)
+
     def _ihospital_reminders_due(self, now=None):
         """Whether it is past the hour of the day-before reminders, in the
         hospital's time zone."""
@@ -196,3 +262,10 @@ class ResCompany(models.Model):
                 raise ValidationError(_("The on-site share is a percentage between 0 and 100."))
             if company.booking_max_per_day < 1 or company.booking_max_per_department_day < 1:
                 raise ValidationError(_("A patient must be allowed at least one appointment a day."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._ihospital_clean_signature(vals) for vals in vals_list])
+
+    def write(self, vals):
+        return super().write(self._ihospital_clean_signature(vals))

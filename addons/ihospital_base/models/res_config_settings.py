@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -14,3 +14,26 @@ class ResConfigSettings(models.TransientModel):
     ihospital_imaging_department_id = fields.Many2one(
         related="company_id.ihospital_imaging_department_id", readonly=False
     )
+    ihospital_sms_provider = fields.Selection(related="company_id.ihospital_sms_provider", readonly=False)
+    ihospital_sms_signature = fields.Char(related="company_id.ihospital_sms_signature", readonly=False)
+    ihospital_sms_lang = fields.Selection(related="company_id.ihospital_sms_lang", readonly=False)
+    ihospital_sms_callback_token = fields.Char(
+        related="company_id.ihospital_sms_callback_token", groups="base.group_system"
+    )
+    ihospital_sms_callback_url = fields.Char(
+        string="SMS Callback Address", compute="_compute_ihospital_sms_callback_url"
+    )
+
+    @api.depends("company_id", "ihospital_sms_provider")
+    def _compute_ihospital_sms_callback_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for settings in self:
+            settings.ihospital_sms_callback_url = (
+                f"{base_url}/ihospital/sms/callback/{settings.company_id.id}/{settings.ihospital_sms_provider}"
+            )
+
+    def action_ihospital_sms_new_token(self):
+        """A new secret for the SMS provider's callbacks (system settings only)."""
+        self.ensure_one()
+        self.company_id._ihospital_sms_new_token()
+        return {"type": "ir.actions.client", "tag": "reload"}

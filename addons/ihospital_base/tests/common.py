@@ -1,6 +1,9 @@
 import json
 from contextlib import contextmanager
+from unittest.mock import patch
 
+from odoo import fields
+from odoo.addons.sms.tools.sms_api import SmsApi
 from odoo.tests.common import TransactionCase, new_test_user
 
 # Valid resident ID numbers (check digit computed with python-stdnum).
@@ -27,8 +30,11 @@ class IhospitalCase(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, no_reset_password=True))
         Company = cls.env["res.company"]
-        cls.hospital = Company.create({"name": "Test General Hospital", "is_hospital": True})
-        cls.hospital_2 = Company.create({"name": "Test Community Hospital", "is_hospital": True})
+        # both hospitals text through the demo provider (tests replace it
+        # with MockSmsProvider), in English whatever the translations say
+        sms = {"ihospital_sms_provider": "demo", "ihospital_sms_lang": "en_US"}
+        cls.hospital = Company.create({"name": "Test General Hospital", "is_hospital": True, **sms})
+        cls.hospital_2 = Company.create({"name": "Test Community Hospital", "is_hospital": True, **sms})
         Department = cls.env["hr.department"]
         cls.cardiology = Department.create(
             {"name": "Cardiology", "company_id": cls.hospital.id, "is_clinical": True, "his_code": "T-XNK"}
@@ -154,3 +160,62 @@ class RpcMixin:
             headers={"Content-Type": "application/json"},
         ).json()
         return response.get("result"), response.get("error", {}).get("data", {})
+
+
+class MockSmsProvider:
+    """Tests never text anybody: `mockSmsProvider()` replaces the SMS
+    provider of every hospital set to the demo provider with a mock that
+    records what it was asked to send in `self._sms` (number, text,
+    template key, variables, hospital) and fails on demand: `fail` maps a
+    number to the provider's refusal (a final failure), `down` makes the
+    provider unreachable (a temporary failure: the message is retried).
+    Odoo's IAP SMS service is never reached either."""
+
+    @contextmanager
+    def mockSmsProvider(self, fail=None, down=False):
+        self._sms = []
+        fail = fail or {}
+        Message = type(self.env["ihospital.sms.message"])
+
+        def send(messages):
+            if down:
+                raise ConnectionError("the mock SMS provider is unreachable")
+            answers = {}
+            for message in messages.sudo():
+                if message.number in fail:
+                    answers[message.id] = ("failed", False, fail[message.number])
+                    continue
+                self._sms.append(
+                    {
+                        "number": message.number,
+                        "body": message.body,
+                        "template": message.template_id.code,
+                        "variables": dict(message.variables or {}),
+                        "company": message.company_id,
+                        "purpose": message.purpose,
+                    }
+                )
+                answers[message.id] = ("sent", f"mock-{message.id}", False)
+            return answers
+
+        def no_iap(*_args, **_kwargs):
+            raise AssertionError("Odoo's IAP SMS service was called")
+
+        with patch.object(Message, "_provider_send_demo", send), patch.object(SmsApi, "_contact_iap", no_iap):
+            yield
+
+    def flush_sms(self):
+        """What the SMS cron does after commit: send the queued texts."""
+        Message = self.env["ihospital.sms.message"].sudo()
+        for _batch in range(10):
+            if not Message.search_count([("state", "=", "queued"), ("next_try_at", "<=", fields.Datetime.now())]):
+                break
+            Message._cron_send()
+
+    def assertSmsSent(self, numbers, content=None):
+        """Each number got a text (containing `content`)."""
+        for number in numbers:
+            texts = [sms["body"] for sms in self._sms if sms["number"] == number]
+            self.assertTrue(texts, f"no text to {number} in {[sms['number'] for sms in self._sms]}")
+            if content is not None:
+                self.assertTrue(any(content in text for text in texts), f"{content!r} not in {texts}")

@@ -3,20 +3,19 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import Command, fields
-from odoo.addons.sms.tests.common import SMSCase
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import IhospitalCase
+from .common import IhospitalCase, MockSmsProvider
 
 
-class BookingCase(IhospitalCase, SMSCase):
-    """Booking tests; SMS go to Odoo's gateway mock, never the internet."""
+class BookingCase(IhospitalCase, MockSmsProvider):
+    """Booking tests; texts go to the mock SMS provider, never the internet."""
 
     def setUp(self):
         super().setUp()
-        self.enterContext(self.mockSMSGateway())
+        self.enterContext(self.mockSmsProvider())
 
     @classmethod
     def setUpClass(cls):
@@ -332,16 +331,22 @@ class TestBookingLifecycle(BookingCase):
             self.schedule, self.patient_cardio, channel="window", user=self.user_nurse
         )
         self.assertFalse(appointment.message_ids, "nothing is rendered or posted inside the booking")
-        self.assertFalse(self.env["sms.sms"].sudo().search([("number", "=", "+8613800138000")]))
+        Message = self.env["ihospital.sms.message"].sudo()
+        self.assertFalse(Message.search([("number", "=", "+8613800138000")]))
         self.assertTrue(self._notices_cron_triggered(), "the notices cron is woken for right after commit")
         self.env["ihospital.appointment"]._cron_send_notices()  # what the notices cron does
         self.assertFalse(appointment.notice_pending)
         message = appointment.message_ids.filtered(lambda m: "confirmed" in (m.subject or ""))
         self.assertEqual(message.partner_ids, self.user_portal.partner_id)
-        queued = self.env["sms.sms"].sudo().search([("number", "=", "+8613800138000"), ("state", "=", "outgoing")])
+        queued = Message.search([("number", "=", "+8613800138000"), ("state", "=", "queued")])
         self.assertIn("confirmed", queued.body, "the SMS waits for the cron, not sent inside the booking")
-        self.env["sms.sms"].sudo()._process_queue()
-        self.assertSMSIapSent(["+8613800138000"], content="confirmed")
+        self.assertEqual(
+            (queued.purpose, queued.res_model, queued.res_id), ("booking_notice", appointment._name, appointment.id)
+        )
+        self.assertFalse(self._sms)
+        self.flush_sms()
+        self.assertSmsSent(["+8613800138000"], content="confirmed")
+        self.assertEqual(queued.state, "sent")
 
     def test_notices_of_a_rush_go_out_in_one_batch_woken_once(self):
         """Every booking queues its confirmation; the first wakes the
@@ -412,8 +417,8 @@ class TestBookingLifecycle(BookingCase):
     def test_stop_clinic_cancels_and_notifies(self):
         appointment = self._book()
         self.env["ihospital.appointment"]._cron_send_notices()
-        self.env["sms.sms"].sudo()._process_queue()  # the booking confirmation goes first
-        self._clear_sms_sent()
+        self.flush_sms()  # the booking confirmation goes first
+        self._sms.clear()
         with self.assertRaisesMsg(UserError, "Give the reason"):
             self.schedule.action_stop_clinic(" ")
         self.schedule.action_stop_clinic("Emergency surgery")
@@ -423,8 +428,8 @@ class TestBookingLifecycle(BookingCase):
         self.env["ihospital.appointment"]._cron_send_notices()
         self.assertTrue(appointment.message_ids.filtered(lambda m: "confirmed" in (m.subject or "")))
         self.assertTrue(appointment.message_ids.filtered(lambda m: "stopped" in (m.subject or "")))
-        self.env["sms.sms"].sudo()._process_queue()  # what the SMS cron does
-        self.assertSMSIapSent(["+8613800138000"], content="is stopped")
+        self.flush_sms()  # what the SMS cron does
+        self.assertSmsSent(["+8613800138000"], content="is stopped")
 
     def test_no_show_after_session(self):
         appointment = self._book()

@@ -4,7 +4,6 @@ from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.addons.ihospital_base.models.ihospital_slot import CLAIM_TIMEOUT
-from odoo.addons.sms.models.sms_sms import SmsSms
 from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
@@ -110,8 +109,8 @@ class TestBookingConcurrency(BaseCase):
             with lock:
                 results.append((patient_id, outcome))
 
-        # the SMS gateway lies outside this machine: confirmations are not sent
-        self.enterContext(patch.object(SmsSms, "_send", autospec=True))
+        # the SMS provider lies outside this machine: confirmations are not sent
+        self.enterContext(patch.object(self.registry["ihospital.sms.message"], "_provider_send_demo", autospec=True))
         schedule_ids = schedule_ids or [schedule_id] * len(patient_ids)
         threads = [
             threading.Thread(target=book, args=(pid, sid)) for pid, sid in zip(patient_ids, schedule_ids, strict=True)

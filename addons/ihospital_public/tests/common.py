@@ -1,4 +1,4 @@
-from odoo.addons.sms.tests.common import MockSMS
+from odoo.addons.ihospital_base.tests.common import MockSmsProvider
 from odoo.tests import HttpCase
 
 
@@ -25,10 +25,11 @@ class DemoPatientCase(DemoPatientMixin, HttpCase):
         cls._set_up_demo_patient()
 
 
-class DemoPatientSmsCase(DemoPatientCase, MockSMS):
-    """The same, with Odoo's SMS gateway mocked (verification codes and
-    booking notices are sent by SMS)."""
+class DemoPatientSmsCase(DemoPatientCase, MockSmsProvider):
+    """The same, with the hospitals' SMS provider mocked (verification
+    codes and booking notices are texted after commit: `flush_sms()` does
+    what the SMS cron would)."""
 
     def setUp(self):
         super().setUp()
-        self.enterContext(self.mockSMSGateway())
+        self.enterContext(self.mockSmsProvider())

@@ -79,6 +79,7 @@ class TestPortalIdentity(DemoPatientSmsCase):
         csrf = self._csrf(f"/my/reports/lab/{self.lab.id}")
         # the code would go to the phone the hospital registered, not to the attacker
         self.url_open(f"/my/reports/lab/{self.lab.id}/send-code", data={"csrf_token": csrf})
+        self.flush_sms()
         self.assertTrue(self._sms)
         self.assertEqual({sms["number"] for sms in self._sms}, {"+8613912345678"})
         self.assertEqual(link.state, "unconfirmed")
@@ -115,6 +116,7 @@ class TestPortalIdentity(DemoPatientSmsCase):
         mine.write({"phone": "13600000000"})
         with patch.object(IhospitalReportVerification, "_generate_code", return_value="112233"):
             verification._send_code()
+        self.flush_sms()
         self.assertEqual(self._sms[-1]["number"], "+8613600000000")
         ok, error = verification._check_code("440103198506123212", "112233")
         self.assertTrue(ok, error)
@@ -145,6 +147,7 @@ class TestPortalIdentity(DemoPatientSmsCase):
         with patch.object(IhospitalReportVerification, "_generate_code", return_value="445566"):
             page = self.url_open(url, data=form).text
         self.assertIn("o_ihospital_phone_code", page)
+        self.flush_sms()
         self.assertEqual(self._sms[-1]["number"], "+8613800138123", "the code goes to the old phone")
         self.assertEqual(self.patient.phone, "+8613800138123")
         self.assertEqual(self.patient.address, "新地址")

@@ -116,6 +116,7 @@ class TestPortalReports(PortalReportsCase):
         with patch.object(IhospitalReportVerification, "_generate_code", return_value=TOUR_CODE):
             self.start_tour("/my/reports", "ihospital_reports_tour", login="patient")
         self.assertTrue(self._verification()._is_verified())
+        self.flush_sms()
         self.assertTrue(any(TOUR_CODE in sms["body"] for sms in self._sms), "the code was texted to the patient")
         self.assertEqual(self._sms[-1]["number"], "+8613800138123")
 
@@ -147,6 +148,7 @@ class TestPortalReports(PortalReportsCase):
         response = self.url_open(f"/my/reports/lab/{self.other_lab.id}/send-code", data={"csrf_token": csrf})
         self.assertEqual(response.status_code, 404)
         self.assertFalse(self._verification(patient=self.other_patient))
+        self.flush_sms()
         self.assertFalse(self._sms)
 
     def test_unmatched_reports_never_reach_the_portal(self):
@@ -212,6 +214,7 @@ class TestPortalReports(PortalReportsCase):
         self.assertEqual(response.status_code, 400)
         response = self.url_open(f"/my/reports/lab/{self.lab.id}/send-code", data={"patient": "1"})
         self.assertEqual(response.status_code, 400)
+        self.flush_sms()
         self.assertFalse(self._sms)
         self.assertFalse(self._verification().attempts)
 

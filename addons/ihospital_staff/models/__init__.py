@@ -17,6 +17,7 @@ from . import (
     ihospital_lab_result,
     ihospital_read_receipt,  # before the documents that inherit its mixin
     ihospital_notice,
+    ihospital_sms_campaign,
     ihospital_vital_sign,
     res_company,
     res_config_settings,

@@ -878,21 +878,18 @@ class IhospitalCriticalAlert(models.Model):
             "state": self.state,
         }
 
-    def _sms_text(self):
-        """The SMS to a duty phone: no full name (a phone screen is seen by
-        others), enough to find the alert."""
+    def _sms_variables(self):
+        """The SMS to a duty phone (template critical_value): no full name
+        (a phone screen is seen by others), enough to find the alert."""
         self.ensure_one()
         patient = self.patient_id.name and mask_middle(
             self.patient_id.name, 1, 0 if len(self.patient_id.name) < 3 else 1
         )
-        return _(
-            "[Critical value] %(hospital)s %(alert)s: %(patient)s%(bed)s %(item)s %(value)s %(unit)s. Acknowledge in "
-            "the staff app now.",
-            hospital=self.company_id.name,
-            alert=self.name,
-            patient=patient or _("unidentified patient"),
-            bed=_(" bed %s", self.bed) if self.bed else "",
-            item=self.item,
-            value=self.value or "",
-            unit=self.unit or "",
-        )
+        return {
+            "alert": self.name,
+            "patient": patient or _("unidentified patient"),
+            "bed": self.bed or "-",
+            "item": self.item or "",
+            "value": self.value or "",
+            "unit": self.unit or "",
+        }

@@ -6,6 +6,7 @@ from .ihospital_critical_alert import RECIPIENT_ROLES
 SMS_STATES = [
     ("pending", "Pending"),
     ("sent", "Sent"),
+    ("delivered", "Delivered"),
     ("failed", "Failed"),
     ("no_phone", "No Phone"),
 ]
@@ -138,33 +139,51 @@ class IhospitalCriticalRecipient(models.Model):
         self.env["ihospital.critical.event"].sudo().create(events)
 
     def _send_sms(self):
-        """One SMS per recipient with a phone, sent now (not through the SMS
-        queue) so that the trail records whether it went out."""
+        """One SMS per recipient with a phone, through the hospital's SMS
+        provider (ihospital.sms), sent now (urgent: this cron already runs
+        after commit) so that the trail records at once whether it went
+        out; a later delivery receipt updates it (_ihospital_sms_status)."""
         to_send = self.filtered(lambda r: r.alert_id.state in ("to_acknowledge", "acknowledged"))
         without_phone = to_send.filtered(lambda r: not r.phone)
         without_phone.write({"sms_state": "no_phone"})
         with_phone = to_send - without_phone
-        if not with_phone:
-            return
-        Sms = self.env["sms.sms"].sudo()
-        sms_records = Sms.create(
-            [{"number": recipient.phone, "body": recipient.alert_id._sms_text()} for recipient in with_phone]
-        )
-        sms_records._send(unlink_failed=False, unlink_sent=False, raise_exception=False)
+        with_phone.write({"sms_state": "pending"})
+        Sms = self.env["ihospital.sms"]
+        for company, recipients in with_phone.grouped("company_id").items():
+            Sms._send(
+                company,
+                "critical_value",
+                [(recipient.phone, recipient.alert_id._sms_variables(), recipient) for recipient in recipients],
+                urgent=True,
+            )
+
+    def _ihospital_sms_status(self, messages):
+        """How the SMS to these recipients went (ihospital.sms): the last
+        SMS state, and the trail: notified, or notice failed (which the
+        escalation pass counts). A delivery receipt of a text already
+        recorded as sent only updates the state."""
         events = []
-        for recipient, sms in zip(with_phone, sms_records, strict=True):
-            sent = sms.state in ("process", "pending", "sent")
-            recipient.sms_state = "sent" if sent else "failed"
+        latest = {}
+        for message in messages.sorted("id"):
+            latest[message.res_id] = message
+        for recipient in self:
+            message = latest.get(recipient.id)
+            if not message:
+                continue
+            state = {"sent": "sent", "delivered": "delivered"}.get(message.state, "failed")
+            previous = recipient.sms_state
+            recipient.sms_state = state
+            if state == "delivered" or (state == "sent" and previous == "delivered"):
+                continue
             events.append(
                 {
                     "alert_id": recipient.alert_id.id,
-                    "kind": "notified" if sent else "notice_failed",
+                    "kind": "notified" if state == "sent" else "notice_failed",
                     "channel": "sms",
                     "recipient_id": recipient.id,
                     "level": recipient.level,
                     "user_id": False,
-                    "note": False if sent else (sms.failure_type or "error"),
+                    "note": False if state == "sent" else (message.failure_reason or message.state),
                 }
             )
         self.env["ihospital.critical.event"].sudo().create(events)
-        sms_records.filtered(lambda sms: sms.state != "error").unlink()

@@ -101,8 +101,94 @@ CRITICAL_DEMO_OPEN = [
 ]
 
 
+# The demo group SMS (短信群发): (campaign, days ago, hour sent (hospital
+# time), [(recipient with a mobile, the carrier's failure)], recipient who
+# replied 退订 before it went out).
+SMS_CAMPAIGN_DEMO = [
+    ("ihospital_staff.sms_campaign_meeting_demo", 17, 16.5, [(3, "用户关机")], None),
+    ("ihospital_staff.sms_campaign_power_cut_demo", 9, 10.0, [(1, "空号"), (6, "用户关机")], None),
+    ("ihospital_staff.sms_campaign_vaccine_demo", 3, 9.0, [(2, "运营商拦截")], 4),
+]
+
+
 class IhospitalDemo(models.AbstractModel):
     _inherit = "ihospital.demo"
+
+    @api.model
+    def _generate_sms_campaigns(self):
+        """Send the demo group SMS through the demo provider, as the SMS
+        cron would, with the carriers' receipts: most delivered, a few
+        failed (关机, 空号); dated back to when they were sent, so that
+        they do not count toward today's cap."""
+        Message = self.env["ihospital.sms.message"].sudo()
+        for xmlid, days, hour, failures, optout in SMS_CAMPAIGN_DEMO:
+            campaign = self.env.ref(xmlid)
+            company = campaign.company_id
+            if optout is not None:
+                numbers = [row["number"] for row in campaign._recipient_rows() if row["number"]]
+                self.env["ihospital.sms.optout"]._ihospital_opt_out(company, numbers[optout], "TD")
+            campaign.action_send()
+            messages = Message.search(
+                [
+                    ("res_model", "=", "ihospital.sms.campaign.recipient"),
+                    ("res_id", "in", campaign.recipient_ids.ids),
+                    ("state", "=", "queued"),
+                ],
+                order="id",
+            )
+            messages._send_now()
+            failed = {messages[index].id: reason for index, reason in failures}
+            self.env["ihospital.sms"]._apply_receipts(
+                company,
+                [
+                    {
+                        "id": message.provider_message_id,
+                        "status": "failed" if message.id in failed else "delivered",
+                        "reason": failed.get(message.id),
+                    }
+                    for message in messages
+                ],
+            )
+            self._sms_campaign_backdate(campaign, days, hour)
+
+    def _sms_campaign_backdate(self, campaign, days, hour):
+        """Date a demo group SMS and its texts back (raw SQL: create and
+        write dates are the ORM's own)."""
+        company = campaign.company_id
+        at = local_to_utc(company._ihospital_today() - timedelta(days=days), hour, company.hospital_tz)
+        self.env.flush_all()
+        recipients = campaign.recipient_ids
+        self.env.cr.execute(
+            SQL(
+                """UPDATE ihospital_sms_campaign
+                      SET create_date = %(at)s - interval '25 minutes', queued_at = %(at)s,
+                          done_at = %(at)s + interval '4 minutes', write_date = %(at)s + interval '4 minutes'
+                    WHERE id = %(id)s""",
+                at=at,
+                id=campaign.id,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ihospital_sms_campaign_recipient SET updated_at = %(at)s + interval '2 minutes' "
+                "WHERE campaign_id = %(id)s",
+                at=at,
+                id=campaign.id,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """UPDATE ihospital_sms_message
+                      SET create_date = %(at)s, next_try_at = %(at)s, write_date = %(at)s + interval '2 minutes',
+                          sent_at = CASE WHEN sent_at IS NULL THEN NULL ELSE %(at)s + interval '20 seconds' END,
+                          delivered_at = CASE WHEN delivered_at IS NULL THEN NULL
+                                              ELSE %(at)s + interval '1 minute' + mod(id, 60) * interval '1 second' END
+                    WHERE res_model = 'ihospital.sms.campaign.recipient' AND res_id = ANY(%(ids)s)""",
+                at=at,
+                ids=recipients.ids,
+            )
+        )
+        self.env.invalidate_all()
 
     @api.model
     def _generate_duty_roster(self, weeks_back=4, weeks_ahead=2):
@@ -263,6 +349,10 @@ class IhospitalDemo(models.AbstractModel):
                     "lang": "zh_CN",
                     "tz": company.hospital_tz or "Asia/Shanghai",
                     "create_employee_id": employee.id,
+                    # the account's partner becomes the employee's work contact:
+                    # it keeps the work mobile (directory, group SMS)
+                    "mobile": employee.mobile_phone,
+                    "email": employee.work_email,
                 }
             )
         self.env["res.users"].with_context(no_reset_password=True, mail_create_nolog=True).create(vals_list)
@@ -605,7 +695,7 @@ class IhospitalDemo(models.AbstractModel):
             closed,
         )
         # the notices cron ran after the last notice: the open alerts' recipients have their to-do
-        # (no SMS: the demo has no SMS provider)
+        # (no SMS replayed: they would go to the demo provider's log only)
         opened = [p for p in plans if p.get("open")]
         Recipient = self.env["ihospital.critical.recipient"].sudo()
         self._critical_demo_step(

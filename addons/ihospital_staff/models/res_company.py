@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_schedule import local_to_utc
 from odoo.exceptions import ValidationError
 
@@ -90,6 +90,40 @@ class ResCompany(models.Model):
             local_to_utc(day, self[start_setting], tz),
             local_to_utc(day + timedelta(days=stop_days), self[stop_setting], tz),
         )
+
+    # Group SMS (短信群发): how many a day, and who may send them.
+    ihospital_sms_daily_cap = fields.Integer(
+        string="Group SMS per Day",
+        default=1000,
+        help="The most group SMS messages (billed parts) the hospital sends in a day; a group SMS that would pass it "
+        "is refused.",
+    )
+    ihospital_sms_sender_group_ids = fields.Many2many(
+        "res.groups",
+        "res_company_ihospital_sms_sender_rel",
+        "company_id",
+        "group_id",
+        string="May Send Group SMS",
+        default=lambda self: self._default_ihospital_sms_senders(),
+        domain=lambda self: [("category_id", "=", self.env.ref("ihospital_base.module_category_ihospital").id)],
+        help="The roles of the hospital's staff who may send group SMS.",
+    )
+
+    @api.model
+    def _default_ihospital_sms_senders(self):
+        """Department heads and administrators."""
+        return self.env.ref("ihospital_base.group_department_head") | self.env.ref("ihospital_base.group_admin")
+
+    @api.model
+    def _ihospital_sms_default_senders(self):
+        """At install: the hospitals get the default senders."""
+        hospitals = self.search([("ihospital_sms_sender_group_ids", "=", False)])
+        hospitals.write({"ihospital_sms_sender_group_ids": [Command.set(self._default_ihospital_sms_senders().ids)]})
+
+    @api.constrains("ihospital_sms_daily_cap")
+    def _check_ihospital_sms_daily_cap(self):
+        if any(company.ihospital_sms_daily_cap < 0 for company in self):
+            raise ValidationError(_("The daily number of group SMS cannot be negative."))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -8,7 +8,7 @@ import pytz
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.addons.sms.tests.common import MockSMS
+from odoo.addons.ihospital_base.tests.common import MockSmsProvider
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -20,7 +20,7 @@ QUERIES_PER_CRITICAL_BATCH = 27
 
 
 @tagged("post_install", "-at_install")
-class TestCriticalDetection(CriticalCase, MockSMS):
+class TestCriticalDetection(CriticalCase, MockSmsProvider):
     def test_each_critical_line_raises_one_alert_routed_at_once(self):
         report = self._report(
             lines=(("K", "Potassium", "6.8", "HH"), ("NA", "Sodium", "140", "N"), ("GLU", "Glucose", "1.9", "LL"))
@@ -92,7 +92,7 @@ class TestCriticalDetection(CriticalCase, MockSMS):
     def test_notices_cron_sends_one_activity_and_an_sms_per_recipient(self):
         report = self._report()
         alert = self._alerts(report)
-        with self.mockSMSGateway(nbr_t_error={"+8613800000002": "wrong_number_format"}):
+        with self.mockSmsProvider(fail={"+8613800000002": "wrong number format"}):
             self.env["ihospital.critical.recipient"]._cron_send_notices()
         activities = alert.activity_ids
         self.assertEqual(activities.user_id, self.user_doctor | self.user_head)
@@ -107,9 +107,43 @@ class TestCriticalDetection(CriticalCase, MockSMS):
         self.assertEqual((failed.channel, failed.recipient_user_id), ("sms", self.user_head))
         # told again (an escalation): no second activity for the same person
         alert.recipient_ids._queue_notices()
-        with self.mockSMSGateway():
+        with self.mockSmsProvider():
             self.env["ihospital.critical.recipient"]._cron_send_notices()
         self.assertEqual(len(alert.activity_ids), 2)
+
+    def test_sms_failures_are_in_the_trail_even_when_reported_later(self):
+        """Critical-value SMS go through the hospital's SMS provider, sent
+        at once by the notices cron: a provider that cannot be reached
+        fails them at once (no waiting for retries), and a carrier's
+        receipt of non-delivery, arriving later, is recorded too."""
+        alert = self._alerts(self._report())
+        with (
+            self.mockSmsProvider(down=True),
+            self.assertLogs("odoo.addons.ihospital_base.models.ihospital_sms_message", "WARNING"),
+        ):
+            self.env["ihospital.critical.recipient"]._cron_send_notices()
+        self.assertEqual(set(alert.recipient_ids.mapped("sms_state")), {"failed"})
+        self.assertEqual(len(alert.event_ids.filtered(lambda e: e.kind == "notice_failed")), 2)
+        # told again with the provider back; then the doctor's phone is reported off
+        alert.recipient_ids._queue_notices()
+        with self.mockSmsProvider():
+            self.env["ihospital.critical.recipient"]._cron_send_notices()
+        doctor = alert.recipient_ids.filtered(lambda r: r.user_id == self.user_doctor)
+        self.assertEqual(doctor.sms_state, "sent")
+        message = (
+            self.env["ihospital.sms.message"]
+            .sudo()
+            .search([("res_model", "=", doctor._name), ("res_id", "=", doctor.id)], order="id desc", limit=1)
+        )
+        self.assertEqual((message.purpose, message.number), ("critical_value", "+8613800000001"))
+        self.assertNotIn("Chen Zhiqiang", message.body)
+        self.env["ihospital.sms"]._apply_receipts(
+            alert.company_id, [{"id": message.provider_message_id, "status": "failed", "reason": "用户关机"}]
+        )
+        self.assertEqual(doctor.sms_state, "failed")
+        failed = alert.event_ids.filtered(lambda e: e.kind == "notice_failed" and e.recipient_id == doctor)
+        self.assertEqual(len(failed), 2)
+        self.assertEqual(failed.sorted("id")[-1].note, "用户关机")
 
     def test_unknown_codes_and_unidentified_patient_still_alert(self):
         report = self._report(
@@ -373,10 +407,10 @@ class TestCriticalRouting(CriticalCase, DutyCase):
 
 
 @tagged("post_install", "-at_install")
-class TestCriticalActivities(CriticalCase, MockSMS):
+class TestCriticalActivities(CriticalCase, MockSmsProvider):
     def test_a_recipient_marks_the_to_do_done_from_the_activity(self):
         alert = self._alerts(self._report())
-        with self.mockSMSGateway():
+        with self.mockSmsProvider():
             self.env["ihospital.critical.recipient"]._cron_send_notices()
         activity = alert.activity_ids.filtered(lambda a: a.user_id == self.user_doctor)
         activity.with_user(self.user_doctor).action_feedback(feedback="seen")
