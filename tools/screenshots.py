@@ -49,6 +49,8 @@ STAFF_PAGES = [
     ("13-critical-supervision", "/odoo/action-ihospital_staff.ihospital_critical_dashboard_action"),
     ("14-staff-directory", "/odoo/action-ihospital_staff.hr_employee_public_action_directory"),
     ("15-hospital-numbers", "/odoo/action-ihospital_staff.ihospital_directory_entry_action"),
+    ("16-workbench", "/odoo/action-ihospital_staff.ihospital_staff_workbench_action"),
+    ("17-notices", "/odoo/action-ihospital_staff.ihospital_notice_action"),
 ]
 
 

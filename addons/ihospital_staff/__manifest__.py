@@ -22,6 +22,7 @@
         "views/ihospital_critical_limit_views.xml",
         "views/ihospital_critical_dashboard_views.xml",
         "views/ihospital_notice_views.xml",
+        "views/ihospital_staff_workbench_views.xml",
         "views/res_config_settings_views.xml",
         "views/hr_employee_views.xml",
         "views/hr_employee_public_views.xml",

@@ -18,6 +18,7 @@ from . import (
     ihospital_read_receipt,  # before the documents that inherit its mixin
     ihospital_notice,
     ihospital_sms_campaign,
+    ihospital_staff_workbench,
     ihospital_vital_sign,
     res_company,
     res_config_settings,

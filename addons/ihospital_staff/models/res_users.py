@@ -1,10 +1,42 @@
-from odoo import models
+from odoo import api, models
 
 from .hr_employee import mask_export_rows, mask_read_rows
+from .ihospital_staff_workbench import STAFF_GROUPS, WORKBENCH_ACTION
 
 
 class ResUsers(models.Model):
     _inherit = "res.users"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        users = super().create(vals_list)
+        users._ihospital_workbench_home()
+        return users
+
+    def write(self, vals):
+        result = super().write(vals)
+        if any(key == "groups_id" or key.startswith(("in_group_", "sel_groups_")) for key in vals):
+            self._ihospital_workbench_home()
+        return result
+
+    def _ihospital_workbench_home(self):
+        """Staff users land on the workbench (工作台), unless they or their
+        administrator chose another home."""
+        action_id = self.env["ir.model.data"]._xmlid_to_res_id(WORKBENCH_ACTION, raise_if_not_found=False)
+        if not action_id:
+            return
+        staff = self.sudo().filtered(
+            lambda user: not user.action_id
+            and user._is_internal()
+            and any(user.has_group(group) for group in STAFF_GROUPS)
+        )
+        if staff:
+            staff.write({"action_id": action_id})
+
+    @api.model
+    def _ihospital_workbench_home_all(self):
+        """At install: every staff user without a home gets the workbench."""
+        self.sudo().with_context(active_test=False).search([("share", "=", False)])._ihospital_workbench_home()
 
     def _read_format(self, fnames, load="_classic_read"):
         # hr's mobile_phone is the user's staff record's work mobile

@@ -17,4 +17,5 @@ from . import (
     test_duty_shift_security,
     test_lab_values,
     test_notice,
+    test_workbench,
 )
