@@ -49,7 +49,7 @@ STAFF_PAGES = [
     ("13-critical-supervision", "/odoo/action-ihospital_staff.ihospital_critical_dashboard_action"),
     ("14-staff-directory", "/odoo/action-ihospital_staff.hr_employee_public_action_directory"),
     ("15-hospital-numbers", "/odoo/action-ihospital_staff.ihospital_directory_entry_action"),
-    ("16-workbench", "/odoo/action-ihospital_staff.ihospital_staff_workbench_action"),
+    ("16-workbench", "/odoo/action-ihospital_staff.ihospital_staff_workbench_action", "doctor"),
     ("17-notices", "/odoo/action-ihospital_staff.ihospital_notice_action"),
 ]
 
@@ -236,9 +236,16 @@ def main():
             target = os.path.join(args.out, f"{name}.png")
             browser.screenshot(target)
             saved.append(target)
-        # Staff app pages (web client, charts): signed in as the demo quality officer.
-        browser.set_cookie(base, "session_id", login(base, args.db, args.staff_login, args.staff_password))
-        for name, path in STAFF_PAGES:
+        # Staff app pages (web client, charts): signed in as the demo quality officer (or the
+        # page's own demo login), each in a browser of its own: the web client's bus worker,
+        # shared by the pages of one browser, takes a page loaded after another for an
+        # outdated one ("the page is out of date") in a headless run.
+        for name, path, *page_login in STAFF_PAGES:
+            browser.close()
+            browser = Browser(find_chromium())
+            user = page_login[0] if page_login else args.staff_login
+            password = args.staff_password if user == args.staff_login else user  # demo: login = password
+            browser.set_cookie(base, "session_id", login(base, args.db, user, password))
             browser.open(base + path, settle=4)
             target = os.path.join(args.out, f"{name}.png")
             browser.screenshot(target)
