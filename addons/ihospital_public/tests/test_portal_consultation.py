@@ -195,9 +195,10 @@ class TestPortalConsultation(DemoPatientCase):
         with an image the patient must not get."""
         consultation.with_user(self.doctor_user).action_reply(
             body="Listen to my answer.",
+            images=[{"name": "care.png", "data": base64.b64encode(PNG).decode()}],
             voice={"name": "voice", "data": base64.b64encode(WEBM).decode(), "mimetype": "audio/webm"},
         )
-        voice = consultation.message_ids[0].attachment_ids
+        voice = consultation.message_ids[0].attachment_ids.filtered(lambda a: a.mimetype == "audio/webm")
         note_image = self.env["ir.attachment"].create(
             {"name": "internal.png", "raw": PNG, "res_model": consultation._name, "res_id": consultation.id}
         )
@@ -221,9 +222,13 @@ class TestPortalConsultation(DemoPatientCase):
         bodies = " ".join(str(message["body"]) for message in data)
         self.assertIn("Listen to my answer", bodies)
         self.assertNotIn("Internal: check the ECG", bodies, "notes stay inside the hospital")
-        attachments = [attachment for message in data for attachment in message["attachment_ids"]]
-        self.assertEqual([(a["id"], a["mimetype"]) for a in attachments], [(voice.id, "audio/webm")])
-        token = attachments[0]["access_token"]
+        attachments = {a["mimetype"]: a for message in data for a in message["attachment_ids"]}
+        self.assertEqual(sorted(attachments), ["audio/webm", "image/png"], "the reply's image and voice only")
+        image = attachments["image/png"]
+        response = self.url_open(f"/web/image/{image['id']}?access_token={image['access_token']}")
+        self.assertEqual(response.content, PNG, "the patient sees the doctor's image")
+        self.assertEqual(attachments["audio/webm"]["id"], voice.id)
+        token = attachments["audio/webm"]["access_token"]
         response = self.url_open(f"/web/content/{voice.id}?access_token={token}")
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.content, WEBM)
