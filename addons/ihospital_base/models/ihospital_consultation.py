@@ -142,7 +142,7 @@ class IhospitalConsultation(models.Model):
     )
     inbox_sequence = fields.Integer(compute="_compute_inbox_sequence", store=True, readonly=True)
     is_overdue = fields.Boolean(string="Overdue", compute="_compute_is_overdue", search="_search_is_overdue")
-    waiting_time = fields.Char(string="Waiting Time", compute="_compute_waiting_time")
+    waiting_time = fields.Char(compute="_compute_waiting_time")
     is_my_question = fields.Boolean(
         string="Asked to Me", compute="_compute_is_my_question", search="_search_is_my_question"
     )
