@@ -123,8 +123,10 @@ MATRIX = {
         "director": ("r", "hospital"),
         "admin": ("rwcd", "hospital"),
     },
+    # consultations: a doctor answers those asked to her or him and reads
+    # the department's (writes only her or his own, see the record rules)
     "ihospital.consultation": {
-        "doctor": ("rw", "own"),
+        "doctor": ("rw", "department"),
         "head": ("rw", "department"),
         **_SUPERVISORS_READ,
         "admin": ("rwcd", "hospital"),

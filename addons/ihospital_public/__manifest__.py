@@ -37,6 +37,9 @@
             "ihospital_public/static/src/js/portal_booking.js",
             "ihospital_public/static/src/js/portal_queue.js",
         ],
+        "portal.assets_chatter": [
+            "ihospital_public/static/src/chatter/*.xml",
+        ],
         "web.assets_tests": [
             "ihospital_public/static/tests/tours/portal_booking_tour.js",
             "ihospital_public/static/tests/tours/portal_patients_tour.js",

@@ -23,6 +23,7 @@
         "views/ihospital_critical_dashboard_views.xml",
         "views/ihospital_notice_views.xml",
         "views/ihospital_staff_workbench_views.xml",
+        "views/ihospital_consultation_views.xml",
         "views/res_config_settings_views.xml",
         "views/hr_employee_views.xml",
         "views/hr_employee_public_views.xml",
@@ -40,11 +41,13 @@
         "demo/ihospital_notice_demo.xml",
         "demo/ihospital_directory_demo.xml",
         "demo/ihospital_sms_campaign_demo.xml",
+        "demo/ihospital_consultation_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "ihospital_staff/static/src/js/*.js",
             "ihospital_staff/static/src/xml/*.xml",
+            "ihospital_staff/static/src/scss/*.scss",
         ],
         "web.assets_tests": [
             "ihospital_staff/static/tests/tours/*.js",

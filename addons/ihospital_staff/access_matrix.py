@@ -91,6 +91,9 @@ MATRIX = {
         **{role: ("r", "own") for role in ("nurse", "doctor", "head", "quality", "director")},
         "admin": ("r", "hospital"),
     },
+    # handing a patient's question over: the doctor it is with, the
+    # department head or an administrator (checked by the question's action)
+    "ihospital.consultation.handover": {"doctor": ("rwc", "own"), "head": ("rwc", "own"), "admin": ("rwc", "own")},
     # unit conversions that hold for any analyte: platform data (settings only)
     "ihospital.critical.unit.conversion": {role: ("r", "all") for role in STAFF_ROLES},
 }

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from psycopg2.errors import ReadOnlySqlTransaction
+
 from odoo import api, fields, models
 from odoo.http import request
 from odoo.tools import SQL
@@ -50,6 +52,11 @@ class IhospitalAccessLog(models.Model):
         user = self.env.user
         if self.env.su or not user._is_internal() or (not records and not count):
             return
+        if self.env.cr.readonly:
+            # a read-only route (/web/image, /web/content): Odoo runs it
+            # again read-write on this error; raised before the INSERT, the
+            # server log gets no failed query for each image a doctor opens
+            raise ReadOnlySqlTransaction("the access log is written in a read/write transaction")
         ids = list(records._ids)
         companies = records.sudo().mapped("company_id") if "company_id" in records._fields else self.env.company
         ip_address = user_agent = False

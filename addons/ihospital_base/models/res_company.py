@@ -118,6 +118,25 @@ class ResCompany(models.Model):
         help="A staff session without any request for this long is signed out. 0 keeps sessions open.",
     )
 
+    # Online consultations (医患互动): how soon doctors answer, when an
+    # unanswered question goes to the department head, when an unrated
+    # answer closes.
+    consultation_answer_hours = fields.Integer(
+        string="Answer Questions Within (h)",
+        default=24,
+        help="A patient's question not answered within this time reminds the doctor (an activity).",
+    )
+    consultation_escalation_hours = fields.Integer(
+        string="Escalate Unanswered Questions After (h)",
+        default=48,
+        help="A question still not answered this long after it was asked goes to the department head.",
+    )
+    consultation_close_days = fields.Integer(
+        string="Close Unrated Answers After (days)",
+        default=7,
+        help="An answered question the patient does not rate within this time closes as closed without rating.",
+    )
+
     # Who performs tests and examinations: their staff see the reports,
     # also those whose patient is not identified yet.
     ihospital_lab_department_id = fields.Many2one(
@@ -226,6 +245,26 @@ class ResCompany(models.Model):
             if any(department.company_id != company for department in departments):
                 raise ValidationError(
                     _("The laboratory and the imaging department must be departments of the hospital.")
+                )
+
+    @api.constrains("consultation_answer_hours", "consultation_escalation_hours", "consultation_close_days")
+    def _check_consultation_limits(self):
+        for company in self:
+            if (
+                min(
+                    company.consultation_answer_hours,
+                    company.consultation_escalation_hours,
+                    company.consultation_close_days,
+                )
+                < 1
+            ):
+                raise ValidationError(_("The online consultation limits are at least one hour and one day."))
+            if company.consultation_escalation_hours <= company.consultation_answer_hours:
+                raise ValidationError(
+                    _(
+                        "An unanswered question goes to the department head after the doctor was reminded: escalate "
+                        "later than the answer limit."
+                    )
                 )
 
     @api.constrains("hospital_latitude", "hospital_longitude")

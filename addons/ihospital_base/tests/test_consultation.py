@@ -114,14 +114,15 @@ class TestConsultation(TransactionCase):
         )
 
     def test_phone_only_when_authorized(self):
-        consultation = self._ask()
-        self.assertFalse(consultation.doctor_phone)
+        """A doctor who takes phone consultations shows the number only on
+        the question where the doctor authorized a call (issue 12)."""
         to_head = self._ask(doctor=self.head)
         self.assertTrue(self.head.phone_consultation)
-        self.assertEqual(to_head.doctor_phone, self.head.consultation_phone)
-        self.head.write({"phone_consultation": False})
-        to_head.invalidate_recordset(["doctor_phone"])
         self.assertFalse(to_head.doctor_phone)
+        to_head.with_user(self.head_user).action_authorize_phone()
+        to_head.invalidate_recordset(["doctor_phone"])
+        self.assertEqual(to_head.doctor_phone, self.head.consultation_phone)
+        self.assertFalse(self._ask(doctor=self.head).doctor_phone)
 
     # ------------------------------------------------------------ issue 9
     def _rated(self):
@@ -180,13 +181,14 @@ class TestConsultation(TransactionCase):
         message = consultation.sudo().message_post(body="And?")
         self.assertEqual((message.message_type, message.subtype_id), ("comment", self.env.ref("mail.mt_comment")))
 
-    def test_only_staff_close_and_reopen(self):
+    def test_staff_cannot_close_without_a_rating(self):
+        """Only the asker's rating closes a question (issue 12): staff have
+        no close action any more and cannot write the state."""
         consultation = self._ask()
-        with self.assertRaises(AccessError):
-            consultation.action_close()
-        with self.assertRaises(AccessError):
-            consultation.with_user(self.env.ref("ihospital_base.user_director_demo")).action_close()
-        with self.assertRaises(AccessError):
-            consultation.with_user(self.doctor_user).write({"state": "closed"})
-        consultation.with_user(self.doctor_user).action_close()
-        self.assertEqual(consultation.state, "closed")
+        self.assertFalse(hasattr(consultation, "action_close"))
+        for user in (self.doctor_user, self.env.ref("ihospital_base.user_hospadmin_demo")):
+            with self.assertRaises(AccessError):
+                consultation.with_user(user).write({"state": "closed"})
+        with self.assertRaises(UserError):
+            consultation.with_user(self.doctor_user).action_reopen()
+        self.assertEqual(consultation.state, "open")

@@ -1,9 +1,16 @@
+import base64
 import json
 import re
 
 from odoo.tests import new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from .common import DemoPatientCase
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+WEBM = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01" + b"\x00" * 64
 
 
 @tagged("post_install", "-at_install")
@@ -164,13 +171,99 @@ class TestPortalConsultation(DemoPatientCase):
         )
         self.assertEqual(response.status_code, 400)
 
-    def test_phone_shown_only_if_authorized(self):
+    def test_phone_shown_only_once_authorized(self):
+        """The head takes phone consultations (a consultation number), yet
+        the number shows only on the question where the doctor authorized
+        a call, from then on."""
+        self.assertTrue(self.head.phone_consultation)
         self.authenticate("patient", "patient")
-        without = self._consultation()
-        page = self.url_open(f"/my/consultations/{without.id}")
-        self.assertIn("Blood pressure", page.text)
-        self.assertNotIn("o_ihospital_doctor_phone", page.text)
-        with_phone = self._consultation(doctor=self.head)
-        page = self.url_open(f"/my/consultations/{with_phone.id}")
+        first, second = self._consultation(doctor=self.head), self._consultation(doctor=self.head)
+        for consultation in (first, second):
+            page = self.url_open(f"/my/consultations/{consultation.id}")
+            self.assertIn("Blood pressure", page.text)
+            self.assertNotIn("o_ihospital_doctor_phone", page.text)
+            self.assertNotIn(self.head.consultation_phone, page.text)
+        first.with_user(self.env.ref("ihospital_base.user_head_demo")).action_authorize_phone()
+        page = self.url_open(f"/my/consultations/{first.id}")
         self.assertIn("o_ihospital_doctor_phone", page.text)
-        self.assertIn(self.head.consultation_phone, page.text)
+        self.assertIn(f'href="tel:{self.head.consultation_phone}"', page.text)
+        self.assertNotIn(self.head.consultation_phone, self.url_open(f"/my/consultations/{second.id}").text)
+
+    # ------------------------------------------------------------ voice replies (issue 12)
+    def _voice_reply(self, consultation):
+        """The doctor answers by voice (a WebM recording) and logs a note
+        with an image the patient must not get."""
+        consultation.with_user(self.doctor_user).action_reply(
+            body="Listen to my answer.",
+            images=[{"name": "care.png", "data": base64.b64encode(PNG).decode()}],
+            voice={"name": "voice", "data": base64.b64encode(WEBM).decode(), "mimetype": "audio/webm"},
+        )
+        voice = consultation.message_ids[0].attachment_ids.filtered(lambda a: a.mimetype == "audio/webm")
+        note_image = self.env["ir.attachment"].create(
+            {"name": "internal.png", "raw": PNG, "res_model": consultation._name, "res_id": consultation.id}
+        )
+        consultation.with_user(self.doctor_user).message_post(
+            body="Internal: check the ECG", attachment_ids=note_image.ids, message_type="comment"
+        )
+        return voice, note_image
+
+    def _chatter(self, consultation):
+        return self.make_jsonrpc_request(
+            "/mail/chatter_fetch", {"thread_model": consultation._name, "thread_id": consultation.id}
+        )
+
+    def test_voice_reply_plays_for_the_asker_only(self):
+        consultation = self._consultation()
+        voice, note_image = self._voice_reply(consultation)
+        self.assertEqual(voice.mimetype, "audio/webm")
+        # the asker's portal thread gives the recording with its access token
+        self.authenticate("patient", "patient")
+        data = self._chatter(consultation)["data"]["mail.message"]
+        bodies = " ".join(str(message["body"]) for message in data)
+        self.assertIn("Listen to my answer", bodies)
+        self.assertNotIn("Internal: check the ECG", bodies, "notes stay inside the hospital")
+        attachments = {a["mimetype"]: a for message in data for a in message["attachment_ids"]}
+        self.assertEqual(sorted(attachments), ["audio/webm", "image/png"], "the reply's image and voice only")
+        image = attachments["image/png"]
+        response = self.url_open(f"/web/image/{image['id']}?access_token={image['access_token']}")
+        self.assertEqual(response.content, PNG, "the patient sees the doctor's image")
+        self.assertEqual(attachments["audio/webm"]["id"], voice.id)
+        token = attachments["audio/webm"]["access_token"]
+        response = self.url_open(f"/web/content/{voice.id}?access_token={token}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, WEBM)
+        self.assertTrue(response.headers["Content-Type"].startswith("audio/webm"))
+        # without the token, or with another, or the note's image: nothing
+        for url in (
+            f"/web/content/{voice.id}",
+            f"/web/content/{voice.id}?access_token=x{token}",
+            f"/web/content/{note_image.id}",
+        ):
+            response = self.url_open(url)
+            self.assertNotEqual(response.content, WEBM)
+            self.assertNotEqual(response.content, PNG)
+        # another patient's account gets neither the thread nor the file
+        self.authenticate("other_asker", "other_asker")
+        try:
+            messages = self._chatter(consultation)["data"]["mail.message"]
+        except JsonRpcException:
+            messages = []
+        self.assertFalse(messages)
+        response = self.url_open(f"/web/content/{voice.id}")
+        self.assertNotEqual(response.content, WEBM)
+
+    def test_tour_voice_reply_in_the_portal(self):
+        consultation = self._consultation()
+        self._voice_reply(consultation)
+        self.start_tour(f"/my/consultations/{consultation.id}", "ihospital_consultation_voice_tour", login="patient")
+
+    def test_closed_without_rating_is_shown(self):
+        consultation = self._consultation()
+        consultation.with_user(self.doctor_user).action_reply(body="Yes.")
+        consultation.sudo().last_answer_date = "2000-01-01 00:00:00"
+        self.env["ihospital.consultation"]._cron_close_unrated()
+        self.assertEqual(consultation.close_reason, "unrated")
+        self.authenticate("patient", "patient")
+        page = self.url_open(f"/my/consultations/{consultation.id}")
+        self.assertIn("o_ihospital_closed_unrated", page.text)
+        self.assertNotIn("o_ihospital_rate_form", page.text)

@@ -1,4 +1,6 @@
 from . import (
+    test_consultation_inbox,
+    test_consultation_ui,
     test_critical_alert,
     test_critical_contact,
     test_critical_contact_rpc,

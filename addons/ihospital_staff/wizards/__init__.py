@@ -4,4 +4,5 @@ from . import (
     ihospital_critical_contact_wizard,
     ihospital_critical_handle_wizard,
     ihospital_duty_shift_copy,
+    ihospital_consultation_handover,
 )

@@ -72,3 +72,20 @@ registry.category("web_tour.tours").add("ihospital_consultation_rate_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("ihospital_consultation_voice_tour", {
+    steps: () => [
+        {
+            content: "The doctor's answer is in the thread",
+            trigger: "#chatterRoot:shadow .o-mail-Message:contains('Listen to my answer')",
+        },
+        {
+            content: "Its voice recording plays in the page, through the attachment's token",
+            trigger: "#chatterRoot:shadow .o-mail-Message audio.o_ihospital_voice[src*='access_token=']",
+        },
+        {
+            content: "The internal note is not in the patient's thread",
+            trigger: "#chatterRoot:shadow .o-mail-Thread:not(:contains('Internal: check the ECG'))",
+        },
+    ],
+});
