@@ -112,7 +112,7 @@ class IhospitalStaffWorkbench(models.AbstractModel):
                     "icon": "fa-comments",
                     "model": "ihospital.consultation",
                     "domain": [("doctor_id", "=", employee.id), ("state", "=", "open")],
-                    "xmlid": "ihospital_base.ihospital_consultation_action",
+                    "xmlid": "ihospital_staff.ihospital_consultation_action_inbox",
                 },
                 {
                     "key": "patients_today",
