@@ -51,12 +51,14 @@ class IhospitalCriticalRecipient(models.Model):
     def _queue_notices(self):
         """Tell these recipients now: a live notification (sent with the
         transaction's commit), and an activity and an SMS queued for the
-        notices cron right after commit."""
+        notices cron right after commit. Someone who holds several posts for
+        an alert (the attending doctor who heads the department) gets one
+        live notification of it, not one per post."""
         if not self:
             return
         now = fields.Datetime.now()
         recipients = self.sudo()
-        for recipient in recipients:
+        for recipient in recipients._one_per_person(lambda r: r.user_id):
             recipient.user_id.partner_id._bus_send(
                 "ihospital_critical/alert", dict(recipient.alert_id._bus_payload(), role=recipient.role)
             )
@@ -80,6 +82,18 @@ class IhospitalCriticalRecipient(models.Model):
             ]
         )
         self.env["ir.cron"]._ihospital_trigger("ihospital_staff.ir_cron_critical_notices")
+
+    def _one_per_person(self, person):
+        """The first of these recipients for each alert and `person(recipient)`
+        (a user, a phone number): whom to tell once."""
+        seen = set()
+        firsts = []
+        for recipient in self:
+            key = (recipient.alert_id.id, person(recipient))
+            if key not in seen:
+                seen.add(key)
+                firsts.append(recipient.id)
+        return self.browse(firsts)
 
     @api.model
     def _cron_send_notices(self):
@@ -138,21 +152,27 @@ class IhospitalCriticalRecipient(models.Model):
         self.env["ihospital.critical.event"].sudo().create(events)
 
     def _send_sms(self):
-        """One SMS per recipient with a phone, sent now (not through the SMS
-        queue) so that the trail records whether it went out."""
+        """One SMS per alert and phone of these recipients, sent now (not
+        through the SMS queue) so that the trail records whether it went out."""
         to_send = self.filtered(lambda r: r.alert_id.state in ("to_acknowledge", "acknowledged"))
         without_phone = to_send.filtered(lambda r: not r.phone)
         without_phone.write({"sms_state": "no_phone"})
         with_phone = to_send - without_phone
         if not with_phone:
             return
+        # one SMS per alert and phone: a person on two posts of an alert is paged once
+        senders = with_phone._one_per_person(lambda r: r.phone)
         Sms = self.env["sms.sms"].sudo()
         sms_records = Sms.create(
-            [{"number": recipient.phone, "body": recipient.alert_id._sms_text()} for recipient in with_phone]
+            [{"number": recipient.phone, "body": recipient.alert_id._sms_text()} for recipient in senders]
         )
         sms_records._send(unlink_failed=False, unlink_sent=False, raise_exception=False)
+        by_phone = {
+            (recipient.alert_id.id, recipient.phone): sms for recipient, sms in zip(senders, sms_records, strict=True)
+        }
         events = []
-        for recipient, sms in zip(with_phone, sms_records, strict=True):
+        for recipient in with_phone:
+            sms = by_phone[(recipient.alert_id.id, recipient.phone)]
             sent = sms.state in ("process", "pending", "sent")
             recipient.sms_state = "sent" if sent else "failed"
             events.append(

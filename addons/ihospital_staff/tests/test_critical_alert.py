@@ -2,12 +2,14 @@
 acknowledged with read-back, handled, closed, escalated on timers, with an
 append-only trail; and who must not see or act on them."""
 
+import json
 from datetime import timedelta
 
 import pytz
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
 from odoo.addons.sms.tests.common import MockSMS
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -133,6 +135,30 @@ class TestCriticalDetection(CriticalCase, MockSMS):
         with self.mockSMSGateway():
             self.env["ihospital.critical.recipient"]._cron_send_notices()
         self.assertEqual(len(alert.activity_ids), 2)
+
+    def test_someone_on_two_posts_is_told_once(self):
+        """The department head is the attending doctor of this patient: one
+        live notification and one SMS, both posts recorded."""
+        alert = self._alerts(self._report(doctor_id=self.emp_head.id))
+        self.assertEqual(
+            {(r.role, r.user_id) for r in alert.recipient_ids},
+            {("attending", self.user_head), ("department_head", self.user_head)},
+        )
+        self.env.cr.precommit.run()  # the bus notifications are written at commit
+        channel = json_dump(channel_with_db(self.env.cr.dbname, self.user_head.partner_id))
+        live = [
+            json.loads(notification.message)
+            for notification in self.env["bus.bus"].sudo().search([("channel", "=", channel)])
+        ]
+        self.assertEqual(
+            [message["payload"]["id"] for message in live if message["type"] == "ihospital_critical/alert"],
+            [alert.id],
+        )
+        with self.mockSMSGateway():
+            self.env["ihospital.critical.recipient"]._cron_send_notices()
+        self.assertEqual(len(self._sms), 1)
+        self.assertEqual(alert.recipient_ids.mapped("sms_state"), ["sent", "sent"])
+        self.assertEqual(len(alert.activity_ids), 1)
 
     def test_unknown_codes_and_unidentified_patient_still_alert(self):
         report = self._report(
