@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from .ihospital_critical_alert import RECIPIENT_ROLES
 
@@ -62,25 +63,35 @@ class IhospitalCriticalRecipient(models.Model):
             recipient.user_id.partner_id._bus_send(
                 "ihospital_critical/alert", dict(recipient.alert_id._bus_payload(), role=recipient.role)
             )
-        recipients.write({"notice_due": True, "notified_at": now})
+        # Raw SQL for bulk: an escalation pass tells thousands of recipients
+        # at once, and the ORM would write them and create their trail steps
+        # (append-only, nothing computed) record by record. One statement
+        # marks them due for the notices cron and records the live notice.
+        recipients.flush_recordset()
         self.env.cr.execute(
-            "UPDATE ihospital_critical_recipient SET notice_count = notice_count + 1 WHERE id = ANY(%s)",
-            (recipients.ids,),
+            SQL(
+                """
+                WITH told AS (
+                    UPDATE ihospital_critical_recipient
+                       SET notice_due = TRUE, notified_at = %(now)s, notice_count = COALESCE(notice_count, 0) + 1,
+                           write_uid = %(uid)s, write_date = %(now)s
+                     WHERE id = ANY(%(ids)s)
+                 RETURNING id, alert_id, company_id, level
+                )
+                INSERT INTO ihospital_critical_event
+                       (alert_id, company_id, at, kind, channel, recipient_id, level,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT alert_id, company_id, %(now)s, 'notified', 'bus', id, level, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM told
+                 ORDER BY id
+                """,
+                now=now,
+                uid=self.env.uid,
+                ids=recipients.ids,
+            )
         )
-        recipients.invalidate_recordset(["notice_count"])
-        self.env["ihospital.critical.event"].sudo().create(
-            [
-                {
-                    "alert_id": recipient.alert_id.id,
-                    "kind": "notified",
-                    "channel": "bus",
-                    "recipient_id": recipient.id,
-                    "level": recipient.level,
-                    "user_id": False,
-                }
-                for recipient in recipients
-            ]
-        )
+        recipients.invalidate_recordset(["notice_due", "notified_at", "notice_count", "write_uid", "write_date"])
+        recipients.alert_id.invalidate_recordset(["event_ids"])
         self.env["ir.cron"]._ihospital_trigger("ihospital_staff.ir_cron_critical_notices")
 
     def _one_per_person(self, person):
