@@ -10,7 +10,10 @@ SMS_STATES = [
     ("failed", "Failed"),
     ("no_phone", "No Phone"),
 ]
-NOTICE_BATCH = 500
+# Odoo's cron worker runs up to 10 batches of a job before the next job's
+# turn: small batches keep a burst of notices from holding up the results
+# and escalations waiting behind them (their crons come first in each turn).
+NOTICE_BATCH = 100
 
 
 class IhospitalCriticalRecipient(models.Model):

@@ -3,7 +3,7 @@ acknowledged with read-back, handled, closed, escalated on timers, with an
 append-only trail; and who must not see or act on them."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytz
 from freezegun import freeze_time
@@ -363,6 +363,16 @@ class TestCriticalEscalation(CriticalCase):
             self.assertEqual(alert.escalation_count, 3, "handled: no more escalation")
         notified = alert.event_ids.filtered(lambda e: e.kind == "notified" and e.channel == "bus")
         self.assertEqual(len(notified), 2 * 4, "both recipients told at detection and at each of 3 escalations")
+
+    def test_escalations_go_before_the_notices_bookkeeping(self):
+        """In each turn of the cron worker the escalation pass runs before the
+        activities and SMS of earlier notices (their live notices are out)."""
+        escalation = self.env.ref("ihospital_staff.ir_cron_critical_escalation")
+        notices = self.env.ref("ihospital_staff.ir_cron_critical_notices")
+        (escalation | notices).write({"nextcall": datetime(2000, 1, 1)})
+        self.env.flush_all()
+        ready = [job["id"] for job in self.env["ir.cron"]._get_all_ready_jobs(self.env.cr)]
+        self.assertLess(ready.index(escalation.id), ready.index(notices.id))
 
     def test_hospital_timers_are_settings(self):
         self.hospital.write({"critical_ack_minutes": 5, "critical_handle_minutes": 15})
