@@ -2,6 +2,7 @@
 client threads, and the hospital's patients registered through the gateway.
 The processes themselves (Odoo, the gateway) are in tests/his_harness.py."""
 
+import argparse
 import contextlib
 import random
 import sys
@@ -12,7 +13,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from his_harness import wait_for  # noqa: E402 - tests/ is put on the path just above
+from his_harness import (  # noqa: E402 - tests/ is put on the path just above
+    OdooServer,
+    free_port,
+    gateway_key,
+    start_gateway,
+    wait_for,
+)
 from ihospital_gateway import simulator  # noqa: E402
 
 
@@ -109,3 +116,32 @@ def wait_applied(rpc, prefix, acked, timeout):
 
     with contextlib.suppress(AssertionError):
         wait_for(all_applied, timeout, "Odoo to process", interval=0.05)
+
+
+def bench_parser(description):
+    """The arguments every HIS benchmark takes (tools/odoo-env.sh run_bench_on_copy gives the first two)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--db-host", required=True)
+    parser.add_argument("--workers", type=int, default=2)
+    return parser
+
+
+@contextlib.contextmanager
+def odoo_and_gateway(args, tmp, log_handlers=()):
+    """Odoo with WORKERS workers on the benchmark's database, and the gateway with an
+    empty spool and the integration user's API key: yields (odoo, the gateway's HL7
+    port); both are stopped on the way out."""
+    odoo = OdooServer(args.db, args.db_host, tmp / "odoo.log", workers=args.workers, log_handlers=log_handlers)
+    odoo.start()
+    gateway = None
+    try:
+        key_file = tmp / "api-key"
+        gateway_key(args.db, args.db_host, key_file)
+        hl7_port = free_port()
+        gateway = start_gateway(tmp, odoo, key_file, hl7_port)
+        yield odoo, hl7_port
+    finally:
+        if gateway:
+            gateway.stop()
+        odoo.stop()

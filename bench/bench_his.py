@@ -28,7 +28,6 @@ without a chatter line, follower or tracking value each). Exits 1 unless every m
 and processed, lost == 0 and dup == 0.
 """
 
-import argparse
 import random
 import statistics
 import sys
@@ -40,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench_common import (  # noqa: E402 - bench/ is the script's folder
+    bench_parser,
+    odoo_and_gateway,
     percentile,
     register_patients,
     run_threads,
@@ -47,13 +48,7 @@ from bench_common import (  # noqa: E402 - bench/ is the script's folder
     stored_ids,
     wait_applied,
 )
-from his_harness import (  # noqa: E402 - tests/ is put on the path just above
-    OdooServer,
-    Rpc,
-    free_port,
-    gateway_key,
-    start_gateway,
-)
+from his_harness import Rpc  # noqa: E402 - tests/ is put on the path just above
 from ihospital_gateway import simulator  # noqa: E402
 
 # the context the HIS processing creates its records with (handlers/report.py)
@@ -116,27 +111,18 @@ def baseline(args, rpc, patient_ids, company_id, prefix, context=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--db-host", required=True)
+    parser = bench_parser(__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--patients", type=int, default=100)
     parser.add_argument("--baseline", type=int, default=3000, help="lab reports created in the baseline")
     parser.add_argument("--batch", type=int, default=100, help="lab reports per create call in the baseline")
-    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for Odoo to process all")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-his-"))
-    odoo = OdooServer(args.db, args.db_host, tmp / "odoo.log", workers=args.workers).start()
-    args.odoo_url = odoo.url
-    gateway = None
-    try:
-        key_file = tmp / "api-key"
-        gateway_key(args.db, args.db_host, key_file)
-        hl7_port = free_port()
-        gateway = start_gateway(tmp, odoo, key_file, hl7_port)
+    with odoo_and_gateway(args, tmp) as (odoo, hl7_port):
+        args.odoo_url = odoo.url
         rpc = odoo.rpc()
 
         rng = random.Random(42)
@@ -171,10 +157,6 @@ def main():
         # does: machine-made, without a chatter line, follower or tracking (a stricter one)
         baseline_rate = baseline(args, rpc, patient_ids, company_id, "BASE-")
         nochatter_rate = baseline(args, rpc, patient_ids, company_id, "BASEN-", MACHINE_CREATE)
-    finally:
-        if gateway:
-            gateway.stop()
-        odoo.stop()
 
     lost = len(acked_set - stored)
     if latencies:
