@@ -28,29 +28,27 @@ without a chatter line, follower or tracking value each). Exits 1 unless every m
 and processed, lost == 0 and dup == 0.
 """
 
-import argparse
-import contextlib
 import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from his_harness import (  # noqa: E402 - tests/ is put on the path just above
-    VENV_BIN,
-    OdooServer,
-    Process,
-    Rpc,
-    free_port,
-    gateway_key,
-    wait_for,
-    wait_port,
+from bench_common import (  # noqa: E402 - bench/ is the script's folder
+    bench_parser,
+    odoo_and_gateway,
+    percentile,
+    register_patients,
+    run_threads,
+    send_concurrently,
+    stored_ids,
+    wait_applied,
 )
+from his_harness import Rpc  # noqa: E402 - tests/ is put on the path just above
 from ihospital_gateway import simulator  # noqa: E402
 
 # the context the HIS processing creates its records with (handlers/report.py)
@@ -60,91 +58,6 @@ MACHINE_CREATE = {
     "mail_create_nosubscribe": True,
     "mail_notrack": True,
 }
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else 0.0
-
-
-def run_threads(count, target):
-    """Run target(n) in `count` threads; the first error of one is raised here."""
-    errors = []
-
-    def guarded(n):
-        try:
-            target(n)
-        except Exception as error:  # noqa: BLE001 - raised again below, in the main thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=guarded, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-
-
-def start_gateway(tmp, odoo, db, key_file, hl7_port):
-    config = tmp / "gateway.toml"
-    config.write_text(
-        f"""
-[odoo]
-url = "{odoo.url}"
-db = "{db}"
-login = "his-gateway"
-api_key_file = "{key_file}"
-timeout = 120
-[spool]
-path = "{tmp / "spool.sqlite3"}"
-[[endpoint]]
-code = "gz-his"
-protocol = "hl7"
-listen = "127.0.0.1:{hl7_port}"
-charset = "utf-8"
-"""
-    )
-    gateway = Process([str(VENV_BIN / "ihospital-gateway"), "run", "--config", str(config)], tmp / "gateway.log")
-    gateway.start()
-    wait_port(hl7_port)
-    return gateway
-
-
-def stored_ids(rpc, prefix):
-    rows = rpc(
-        "ihospital.his.message",
-        "search_read",
-        [("direction", "=", "in"), ("control_id", "=like", prefix + "%")],
-        fields=["control_id", "state"],
-    )
-    return rows
-
-
-def send_results(args, hl7_port, patients):
-    """CLIENTS threads share MESSAGES results; returns (acked control ids, ack latencies in ms, seconds)."""
-    acked, latencies, lock = [], [], threading.Lock()
-    per_client = [list(range(n, args.messages, args.clients)) for n in range(args.clients)]
-
-    def client(n):
-        rng = random.Random(n)
-        for index in per_client[n]:
-            control_id = f"BENCH-{index:06d}"
-            text = simulator.build_lab_result(control_id, patients[index % len(patients)], rng)
-            started = time.perf_counter()
-            try:
-                reply = simulator.send_mllp("127.0.0.1", hl7_port, text, "utf-8", timeout=60)
-            except OSError:
-                continue
-            elapsed = (time.perf_counter() - started) * 1000
-            if "|AA|" in reply:
-                with lock:
-                    acked.append(control_id)
-                    latencies.append(elapsed)
-
-    started = time.perf_counter()
-    run_threads(args.clients, client)
-    return acked, latencies, started
 
 
 def baseline(args, rpc, patient_ids, company_id, prefix, context=None):
@@ -198,55 +111,35 @@ def baseline(args, rpc, patient_ids, company_id, prefix, context=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True)
-    parser.add_argument("--db-host", required=True)
+    parser = bench_parser(__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--patients", type=int, default=100)
     parser.add_argument("--baseline", type=int, default=3000, help="lab reports created in the baseline")
     parser.add_argument("--batch", type=int, default=100, help="lab reports per create call in the baseline")
-    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=1800, help="seconds to wait for Odoo to process all")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-his-"))
-    odoo = OdooServer(args.db, args.db_host, tmp / "odoo.log", workers=args.workers).start()
-    args.odoo_url = odoo.url
-    gateway = None
-    try:
-        key_file = tmp / "api-key"
-        gateway_key(args.db, args.db_host, key_file)
-        hl7_port = free_port()
-        gateway = start_gateway(tmp, odoo, args.db, key_file, hl7_port)
+    with odoo_and_gateway(args, tmp) as (odoo, hl7_port):
+        args.odoo_url = odoo.url
         rpc = odoo.rpc()
 
         rng = random.Random(42)
         patients = [simulator.new_patient(rng, 800000 + n) for n in range(args.patients)]
-        for n, patient in enumerate(patients):
-            reply = simulator.send_mllp("127.0.0.1", hl7_port, simulator.build_patient_register(f"BREG-{n}", patient))
-            assert "|AA|" in reply, reply
-        wait_for(
-            lambda: len([m for m in stored_ids(rpc, "BREG-") if m["state"] == "processed"]) == args.patients,
-            300,
-            "the benchmark's patients in Odoo",
-        )
+        register_patients(rpc, hl7_port, patients)
         print(f"registered {args.patients} patients; sending {args.messages} ORU^R01 with {args.clients} clients")
 
-        acked, latencies, started = send_results(args, hl7_port, patients)
+        def build(index, rng):
+            control_id = f"BENCH-{index:06d}"
+            return control_id, simulator.build_lab_result(control_id, patients[index % len(patients)], rng)
+
+        acks, started = send_concurrently(hl7_port, args.clients, args.messages, build)
+        acked, latencies = list(acks), [latency for latency, _at in acks.values()]
         sent_s = time.perf_counter() - started
         print(f"acked {len(acked)} of {args.messages} in {sent_s:.1f}s; waiting for Odoo to process them")
         acked_set = set(acked)
-
-        bench = [("direction", "=", "in"), ("control_id", "=like", "BENCH-%")]
-
-        def all_applied():
-            # counts, not the rows: polling must not load the Odoo it measures
-            stored = rpc.count("ihospital.his.message", bench)
-            return stored >= len(acked) and not rpc.count("ihospital.his.message", bench + [("state", "=", "received")])
-
-        with contextlib.suppress(AssertionError):  # what is left unprocessed is counted below
-            wait_for(all_applied, args.timeout, "Odoo to process", interval=0.05)
+        wait_applied(rpc, "BENCH-", len(acked), args.timeout)
         total_s = time.perf_counter() - started
         rows = stored_ids(rpc, "BENCH-")
         stored = {r["control_id"] for r in rows} & acked_set
@@ -264,10 +157,6 @@ def main():
         # does: machine-made, without a chatter line, follower or tracking (a stricter one)
         baseline_rate = baseline(args, rpc, patient_ids, company_id, "BASE-")
         nochatter_rate = baseline(args, rpc, patient_ids, company_id, "BASEN-", MACHINE_CREATE)
-    finally:
-        if gateway:
-            gateway.stop()
-        odoo.stop()
 
     lost = len(acked_set - stored)
     if latencies:

@@ -88,37 +88,69 @@ def gateway_key(db, pgsock, out, login="his-gateway"):
     return Path(out).read_text().strip()
 
 
+def odoo_command(db, pgsock, command=None):
+    """The odoo command line on one database of the private cluster (`command`: e.g. "shell")."""
+    return [
+        str(VENV_BIN / "odoo"),
+        *([command] if command else []),
+        "-c",
+        str(ROOT / "odoo.conf"),
+        f"--addons-path={ROOT / 'addons'}",
+        f"--db_host={pgsock}",
+        f"--data-dir={DATA_DIR}",
+        "-d",
+        db,
+    ]
+
+
+def odoo_shell(db, pgsock, code, timeout=1800):
+    """Run Python `code` in `odoo shell` on `db` (as superuser, `env` defined; it commits itself);
+    returns what it printed."""
+    result = subprocess.run(
+        [*odoo_command(db, pgsock, "shell"), "--no-http", "--log-level=warn"],
+        input=code,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode:
+        raise AssertionError(f"odoo shell failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    return result.stdout
+
+
 class OdooServer:
     """`odoo` serving one database on a free loopback port, in its own process."""
 
-    def __init__(self, db, pgsock, log_path, workers=0, port=None):
+    def __init__(self, db, pgsock, log_path, workers=0, port=None, log_handlers=()):
         self.db = db
         self.pgsock = pgsock
         self.log_path = Path(log_path)
         self.workers = workers
         self.port = port or free_port()
+        # with workers, Odoo serves /websocket on this port (its gevent process)
+        self.gevent_port = free_port()
+        # e.g. "odoo.addons.base.models.ir_cron:INFO" on top of warnings
+        self.log_handlers = list(log_handlers)
         self.process = None
 
     @property
     def url(self):
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def websocket_url(self):
+        return f"ws://127.0.0.1:{self.gevent_port}/websocket"
+
     def start(self, timeout=120):
         args = [
-            str(VENV_BIN / "odoo"),
-            "-c",
-            str(ROOT / "odoo.conf"),
-            f"--addons-path={ROOT / 'addons'}",
-            f"--db_host={self.pgsock}",
-            f"--data-dir={DATA_DIR}",
-            "-d",
-            self.db,
+            *odoo_command(self.db, self.pgsock),
             f"--db-filter=^{self.db}$",
             f"--http-port={self.port}",
-            f"--gevent-port={free_port()}",
+            f"--gevent-port={self.gevent_port}",
             f"--workers={self.workers}",
             "--max-cron-threads=1",
             "--log-level=warn",
+            *(f"--log-handler={handler}" for handler in self.log_handlers),
             f"--logfile={self.log_path}",
         ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL)
@@ -207,3 +239,30 @@ def wait_port(port, timeout=30):
             return False
 
     wait_for(is_open, timeout, f"a listener on port {port}")
+
+
+def start_gateway(tmp, odoo, key_file, hl7_port):
+    """`ihospital-gateway` with an empty spool in `tmp`, forwarding to `odoo` as the
+    integration user, one HL7 endpoint on `hl7_port` (the benchmarks' set-up)."""
+    config = tmp / "gateway.toml"
+    config.write_text(
+        f"""
+[odoo]
+url = "{odoo.url}"
+db = "{odoo.db}"
+login = "his-gateway"
+api_key_file = "{key_file}"
+timeout = 120
+[spool]
+path = "{tmp / "spool.sqlite3"}"
+[[endpoint]]
+code = "gz-his"
+protocol = "hl7"
+listen = "127.0.0.1:{hl7_port}"
+charset = "utf-8"
+"""
+    )
+    gateway = Process([str(VENV_BIN / "ihospital-gateway"), "run", "--config", str(config)], tmp / "gateway.log")
+    gateway.start()
+    wait_port(hl7_port)
+    return gateway

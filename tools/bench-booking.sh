@@ -4,11 +4,4 @@ set -euo pipefail
 source "$(dirname "$0")/odoo-env.sh"
 MODULES=$1
 shift
-DB=ihospital_bench
-fresh_db_from_template ihospital_test_template "$DB" "$MODULES"
-cd "$ROOT"
-status=0
-"$VENV/bin/python" bench/bench_booking.py --db "$DB" --db-host "$PGSOCK" --data-dir "$DATA_DIR" "$@" || status=$?
-psql_cmd -d postgres -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)"
-rm -rf "$DATA_DIR/filestore/$DB"
-exit $status
+run_bench_on_copy ihospital_bench bench/bench_booking.py "$MODULES" --data-dir "$DATA_DIR" "$@"

@@ -49,3 +49,16 @@ fresh_db_from_template() {
         cp -a "$DATA_DIR/filestore/$TEMPLATE" "$DATA_DIR/filestore/$DB"
     fi
 }
+
+# The benchmarks (make bench-*): a fresh copy DB of the demo database
+# (ihospital_test_template), the benchmark SCRIPT on it, then the copy dropped;
+# exits with the benchmark's status.
+run_bench_on_copy() {
+    local DB=$1 SCRIPT=$2 MODULES=$3 status=0
+    shift 3
+    fresh_db_from_template ihospital_test_template "$DB" "$MODULES"
+    (cd "$ROOT" && "$VENV/bin/python" "$SCRIPT" --db "$DB" --db-host "$PGSOCK" "$@") || status=$?
+    psql_cmd -d postgres -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)"
+    rm -rf "$DATA_DIR/filestore/$DB"
+    exit $status
+}

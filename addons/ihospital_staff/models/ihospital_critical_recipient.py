@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from .ihospital_critical_alert import RECIPIENT_ROLES
 
@@ -10,7 +11,10 @@ SMS_STATES = [
     ("failed", "Failed"),
     ("no_phone", "No Phone"),
 ]
-NOTICE_BATCH = 500
+# Odoo's cron worker runs up to 10 batches of a job before the next job's
+# turn: small batches keep a burst of notices from holding up the results
+# and escalations waiting behind them (their crons come first in each turn).
+NOTICE_BATCH = 100
 
 
 class IhospitalCriticalRecipient(models.Model):
@@ -52,35 +56,59 @@ class IhospitalCriticalRecipient(models.Model):
     def _queue_notices(self):
         """Tell these recipients now: a live notification (sent with the
         transaction's commit), and an activity and an SMS queued for the
-        notices cron right after commit."""
+        notices cron right after commit. Someone who holds several posts for
+        an alert (the attending doctor who heads the department) gets one
+        live notification of it, not one per post."""
         if not self:
             return
         now = fields.Datetime.now()
         recipients = self.sudo()
-        for recipient in recipients:
+        for recipient in recipients._one_per_person(lambda r: r.user_id):
             recipient.user_id.partner_id._bus_send(
                 "ihospital_critical/alert", dict(recipient.alert_id._bus_payload(), role=recipient.role)
             )
-        recipients.write({"notice_due": True, "notified_at": now})
+        # Raw SQL for bulk: an escalation pass tells thousands of recipients
+        # at once, and the ORM would write them and create their trail steps
+        # (append-only, nothing computed) record by record. One statement
+        # marks them due for the notices cron and records the live notice.
+        recipients.flush_recordset()
         self.env.cr.execute(
-            "UPDATE ihospital_critical_recipient SET notice_count = notice_count + 1 WHERE id = ANY(%s)",
-            (recipients.ids,),
+            SQL(
+                """
+                WITH told AS (
+                    UPDATE ihospital_critical_recipient
+                       SET notice_due = TRUE, notified_at = %(now)s, notice_count = COALESCE(notice_count, 0) + 1,
+                           write_uid = %(uid)s, write_date = %(now)s
+                     WHERE id = ANY(%(ids)s)
+                 RETURNING id, alert_id, company_id, level
+                )
+                INSERT INTO ihospital_critical_event
+                       (alert_id, company_id, at, kind, channel, recipient_id, level,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT alert_id, company_id, %(now)s, 'notified', 'bus', id, level, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM told
+                 ORDER BY id
+                """,
+                now=now,
+                uid=self.env.uid,
+                ids=recipients.ids,
+            )
         )
-        recipients.invalidate_recordset(["notice_count"])
-        self.env["ihospital.critical.event"].sudo().create(
-            [
-                {
-                    "alert_id": recipient.alert_id.id,
-                    "kind": "notified",
-                    "channel": "bus",
-                    "recipient_id": recipient.id,
-                    "level": recipient.level,
-                    "user_id": False,
-                }
-                for recipient in recipients
-            ]
-        )
+        recipients.invalidate_recordset(["notice_due", "notified_at", "notice_count", "write_uid", "write_date"])
+        recipients.alert_id.invalidate_recordset(["event_ids"])
         self.env["ir.cron"]._ihospital_trigger("ihospital_staff.ir_cron_critical_notices")
+
+    def _one_per_person(self, person):
+        """The first of these recipients for each alert and `person(recipient)`
+        (a user, a phone number): whom to tell once."""
+        seen = set()
+        firsts = []
+        for recipient in self:
+            key = (recipient.alert_id.id, person(recipient))
+            if key not in seen:
+                seen.add(key)
+                firsts.append(recipient.id)
+        return self.browse(firsts)
 
     @api.model
     def _cron_send_notices(self):
@@ -139,17 +167,19 @@ class IhospitalCriticalRecipient(models.Model):
         self.env["ihospital.critical.event"].sudo().create(events)
 
     def _send_sms(self):
-        """One SMS per recipient with a phone, through the hospital's SMS
-        provider (ihospital.sms), sent now (urgent: this cron already runs
-        after commit) so that the trail records at once whether it went
-        out; a later delivery receipt updates it (_ihospital_sms_status)."""
+        """One SMS per alert and phone of these recipients (a person on two
+        posts of an alert is paged once), through the hospital's SMS provider
+        (ihospital.sms), sent now (urgent: this cron already runs after
+        commit) so that the trail records at once whether it went out; a
+        later delivery receipt updates it (_ihospital_sms_status)."""
         to_send = self.filtered(lambda r: r.alert_id.state in ("to_acknowledge", "acknowledged"))
         without_phone = to_send.filtered(lambda r: not r.phone)
         without_phone.write({"sms_state": "no_phone"})
         with_phone = to_send - without_phone
         with_phone.write({"sms_state": "pending"})
+        senders = with_phone._one_per_person(lambda r: r.phone)
         Sms = self.env["ihospital.sms"]
-        for company, recipients in with_phone.grouped("company_id").items():
+        for company, recipients in senders.grouped("company_id").items():
             Sms._send(
                 company,
                 "critical_value",
@@ -160,30 +190,35 @@ class IhospitalCriticalRecipient(models.Model):
     def _ihospital_sms_status(self, messages):
         """How the SMS to these recipients went (ihospital.sms): the last
         SMS state, and the trail: notified, or notice failed (which the
-        escalation pass counts). A delivery receipt of a text already
-        recorded as sent only updates the state."""
+        escalation pass counts). The recipient paged holds the text; the
+        same person's other posts of the alert follow it. A delivery
+        receipt of a text already recorded as sent only updates the state."""
         events = []
         latest = {}
         for message in messages.sorted("id"):
             latest[message.res_id] = message
-        for recipient in self:
-            message = latest.get(recipient.id)
+        for sender in self:
+            message = latest.get(sender.id)
             if not message:
                 continue
             state = {"sent": "sent", "delivered": "delivered"}.get(message.state, "failed")
-            previous = recipient.sms_state
-            recipient.sms_state = state
+            previous = sender.sms_state
+            same_person = sender.alert_id.recipient_ids.filtered(
+                lambda r, sender=sender: r.phone == sender.phone and r.sms_state in ("pending", previous)
+            )
+            same_person.sms_state = state
             if state == "delivered" or (state == "sent" and previous == "delivered"):
                 continue
-            events.append(
-                {
-                    "alert_id": recipient.alert_id.id,
-                    "kind": "notified" if state == "sent" else "notice_failed",
-                    "channel": "sms",
-                    "recipient_id": recipient.id,
-                    "level": recipient.level,
-                    "user_id": False,
-                    "note": False if state == "sent" else (message.failure_reason or message.state),
-                }
-            )
+            for recipient in same_person:
+                events.append(
+                    {
+                        "alert_id": recipient.alert_id.id,
+                        "kind": "notified" if state == "sent" else "notice_failed",
+                        "channel": "sms",
+                        "recipient_id": recipient.id,
+                        "level": recipient.level,
+                        "user_id": False,
+                        "note": False if state == "sent" else (message.failure_reason or message.state),
+                    }
+                )
         self.env["ihospital.critical.event"].sudo().create(events)

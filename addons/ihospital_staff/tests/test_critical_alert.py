@@ -2,12 +2,14 @@
 acknowledged with read-back, handled, closed, escalated on timers, with an
 append-only trail; and who must not see or act on them."""
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
 
 import pytz
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
 from odoo.addons.ihospital_base.tests.common import MockSmsProvider
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -144,6 +146,30 @@ class TestCriticalDetection(CriticalCase, MockSmsProvider):
         failed = alert.event_ids.filtered(lambda e: e.kind == "notice_failed" and e.recipient_id == doctor)
         self.assertEqual(len(failed), 2)
         self.assertEqual(failed.sorted("id")[-1].note, "用户关机")
+
+    def test_someone_on_two_posts_is_told_once(self):
+        """The department head is the attending doctor of this patient: one
+        live notification and one SMS, both posts recorded."""
+        alert = self._alerts(self._report(doctor_id=self.emp_head.id))
+        self.assertEqual(
+            {(r.role, r.user_id) for r in alert.recipient_ids},
+            {("attending", self.user_head), ("department_head", self.user_head)},
+        )
+        self.env.cr.precommit.run()  # the bus notifications are written at commit
+        channel = json_dump(channel_with_db(self.env.cr.dbname, self.user_head.partner_id))
+        live = [
+            json.loads(notification.message)
+            for notification in self.env["bus.bus"].sudo().search([("channel", "=", channel)])
+        ]
+        self.assertEqual(
+            [message["payload"]["id"] for message in live if message["type"] == "ihospital_critical/alert"],
+            [alert.id],
+        )
+        with self.mockSmsProvider():
+            self.env["ihospital.critical.recipient"]._cron_send_notices()
+        self.assertEqual(len(self._sms), 1)
+        self.assertEqual(alert.recipient_ids.mapped("sms_state"), ["sent", "sent"])
+        self.assertEqual(len(alert.activity_ids), 1)
 
     def test_unknown_codes_and_unidentified_patient_still_alert(self):
         report = self._report(
@@ -348,6 +374,16 @@ class TestCriticalEscalation(CriticalCase):
             self.assertEqual(alert.escalation_count, 3, "handled: no more escalation")
         notified = alert.event_ids.filtered(lambda e: e.kind == "notified" and e.channel == "bus")
         self.assertEqual(len(notified), 2 * 4, "both recipients told at detection and at each of 3 escalations")
+
+    def test_escalations_go_before_the_notices_bookkeeping(self):
+        """In each turn of the cron worker the escalation pass runs before the
+        activities and SMS of earlier notices (their live notices are out)."""
+        escalation = self.env.ref("ihospital_staff.ir_cron_critical_escalation")
+        notices = self.env.ref("ihospital_staff.ir_cron_critical_notices")
+        (escalation | notices).write({"nextcall": datetime(2000, 1, 1)})
+        self.env.flush_all()
+        ready = [job["id"] for job in self.env["ir.cron"]._get_all_ready_jobs(self.env.cr)]
+        self.assertLess(ready.index(escalation.id), ready.index(notices.id))
 
     def test_hospital_timers_are_settings(self):
         self.hospital.write({"critical_ack_minutes": 5, "critical_handle_minutes": 15})
