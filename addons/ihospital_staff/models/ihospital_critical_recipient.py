@@ -204,7 +204,8 @@ class IhospitalCriticalRecipient(models.Model):
             state = {"sent": "sent", "delivered": "delivered"}.get(message.state, "failed")
             previous = sender.sms_state
             same_person = sender.alert_id.recipient_ids.filtered(
-                lambda r, sender=sender: r.phone == sender.phone and r.sms_state in ("pending", previous)
+                lambda r, sender=sender, previous=previous: r.phone == sender.phone
+                and r.sms_state in ("pending", previous)
             )
             same_person.sms_state = state
             if state == "delivered" or (state == "sent" and previous == "delivered"):
