@@ -788,6 +788,7 @@ class IhospitalCriticalAlert(models.Model):
                     vals_list.append(
                         {
                             "alert_id": alert.id,
+                            "company_id": alert.company_id.id,
                             "role": role,
                             "level": level,
                             "employee_id": employee.id,
@@ -802,6 +803,7 @@ class IhospitalCriticalAlert(models.Model):
                     vals_list.append(
                         {
                             "alert_id": alert.id,
+                            "company_id": alert.company_id.id,
                             "role": "quality_officer",
                             "level": level,
                             "user_id": user.id,

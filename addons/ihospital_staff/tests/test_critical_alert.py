@@ -18,7 +18,7 @@ from .common import CriticalCase, DutyCase
 
 # A batch of critical results raised and routed: the alerts, their
 # recipients, trail and live notices, each written once for the batch.
-QUERIES_PER_CRITICAL_BATCH = 27
+QUERIES_PER_CRITICAL_BATCH = 26
 
 
 @tagged("post_install", "-at_install")
