@@ -124,6 +124,7 @@ def bench_parser(description):
     parser.add_argument("--db", required=True)
     parser.add_argument("--db-host", required=True)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cron-workers", type=int, default=1, help="Odoo's cron worker processes")
     return parser
 
 
@@ -132,7 +133,14 @@ def odoo_and_gateway(args, tmp, log_handlers=()):
     """Odoo with WORKERS workers on the benchmark's database, and the gateway with an
     empty spool and the integration user's API key: yields (odoo, the gateway's HL7
     port); both are stopped on the way out."""
-    odoo = OdooServer(args.db, args.db_host, tmp / "odoo.log", workers=args.workers, log_handlers=log_handlers)
+    odoo = OdooServer(
+        args.db,
+        args.db_host,
+        tmp / "odoo.log",
+        workers=args.workers,
+        log_handlers=log_handlers,
+        cron_workers=args.cron_workers,
+    )
     odoo.start()
     gateway = None
     try:

@@ -121,11 +121,12 @@ def odoo_shell(db, pgsock, code, timeout=1800):
 class OdooServer:
     """`odoo` serving one database on a free loopback port, in its own process."""
 
-    def __init__(self, db, pgsock, log_path, workers=0, port=None, log_handlers=()):
+    def __init__(self, db, pgsock, log_path, workers=0, port=None, log_handlers=(), cron_workers=1):
         self.db = db
         self.pgsock = pgsock
         self.log_path = Path(log_path)
         self.workers = workers
+        self.cron_workers = cron_workers
         self.port = port or free_port()
         # with workers, Odoo serves /websocket on this port (its gevent process)
         self.gevent_port = free_port()
@@ -148,7 +149,7 @@ class OdooServer:
             f"--http-port={self.port}",
             f"--gevent-port={self.gevent_port}",
             f"--workers={self.workers}",
-            "--max-cron-threads=1",
+            f"--max-cron-threads={self.cron_workers}",
             "--log-level=warn",
             *(f"--log-handler={handler}" for handler in self.log_handlers),
             f"--logfile={self.log_path}",

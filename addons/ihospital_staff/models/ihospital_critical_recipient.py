@@ -11,9 +11,9 @@ SMS_STATES = [
     ("failed", "Failed"),
     ("no_phone", "No Phone"),
 ]
-# Odoo's cron worker runs up to 10 batches of a job before the next job's
-# turn: small batches keep a burst of notices from holding up the results
-# and escalations waiting behind them (their crons come first in each turn).
+# A batch per run, then the cron yields (ir.cron._ihospital_yield): small
+# batches keep a burst of notices from holding up the results and the
+# escalations waiting behind them (their crons come first in each turn).
 NOTICE_BATCH = 100
 
 
@@ -122,8 +122,9 @@ class IhospitalCriticalRecipient(models.Model):
             batch.write({"notice_due": False})
             batch._send_activities()
             batch._send_sms()
-        remaining = int(len(batch) == NOTICE_BATCH)
-        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+        self.env["ir.cron"]._ihospital_yield(
+            "ihospital_staff.ir_cron_critical_notices", done=len(batch), more=len(batch) == NOTICE_BATCH
+        )
 
     def _send_activities(self):
         alerts = self.alert_id.filtered(lambda alert: alert.state == "to_acknowledge")

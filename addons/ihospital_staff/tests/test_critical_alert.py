@@ -4,6 +4,7 @@ append-only trail; and who must not see or act on them."""
 
 import json
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 import pytz
 from freezegun import freeze_time
@@ -112,6 +113,27 @@ class TestCriticalDetection(CriticalCase, MockSmsProvider):
         with self.mockSmsProvider():
             self.env["ihospital.critical.recipient"]._cron_send_notices()
         self.assertEqual(len(alert.activity_ids), 2)
+
+    def test_notices_cron_yields_after_a_batch(self):
+        """A batch per run: with more left, the cron is woken again at once
+        instead of running batch after batch ahead of the HIS results."""
+        alert = self._alerts(self._report())
+        cron = self.env.ref("ihospital_staff.ir_cron_critical_notices")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        Trigger.search([("cron_id", "=", cron.id)]).unlink()
+        with (
+            patch("odoo.addons.ihospital_staff.models.ihospital_critical_recipient.NOTICE_BATCH", 1),
+            self.mockSmsProvider(),
+        ):
+            self.env["ihospital.critical.recipient"]._cron_send_notices()
+            self.assertEqual(len(alert.recipient_ids.filtered("notice_due")), 1, "one batch per run")
+            self.assertTrue(Trigger.search([("cron_id", "=", cron.id)]), "woken again at once")
+            Trigger.search([("cron_id", "=", cron.id)]).unlink()
+            self.env["ihospital.critical.recipient"]._cron_send_notices()
+            Trigger.search([("cron_id", "=", cron.id)]).unlink()
+            self.env["ihospital.critical.recipient"]._cron_send_notices()
+        self.assertFalse(alert.recipient_ids.filtered("notice_due"))
+        self.assertFalse(Trigger.search([("cron_id", "=", cron.id)]), "nothing left: no wake-up")
 
     def test_sms_failures_are_in_the_trail_even_when_reported_later(self):
         """Critical-value SMS go through the hospital's SMS provider, sent
