@@ -624,17 +624,22 @@ class IhospitalDemo(models.AbstractModel):
         def minutes(item, value):
             return item["t0"] + timedelta(minutes=value)
 
-        self._critical_demo_retime(plans, {p["alert"]: p["t0"] for p in plans}, notified=True)
         Alert = self.env["ihospital.critical.alert"].sudo()
-        for round_index in range(max(len(p["ack_rounds"]) for p in plans)):
-            due = [p for p in plans if len(p["ack_rounds"]) > round_index]
-            self._critical_demo_step(
-                plans,
-                {p["alert"]: minutes(p, p["ack_rounds"][round_index]) for p in due},
-                lambda items: Alert.browse([p["alert"].id for p in items])._escalate(now),
-                due,
-                notified=True,
-            )
+
+        def escalation_rounds(key):
+            """The escalation passes of `key` ("ack_rounds" or "handle_rounds"), round by round."""
+            for round_index in range(max(len(p[key]) for p in plans)):
+                due = [p for p in plans if len(p[key]) > round_index]
+                self._critical_demo_step(
+                    plans,
+                    {p["alert"]: minutes(p, p[key][round_index]) for p in due},
+                    lambda items: Alert.browse([p["alert"].id for p in items])._escalate(now),
+                    due,
+                    notified=True,
+                )
+
+        self._critical_demo_retime(plans, {p["alert"]: p["t0"] for p in plans}, notified=True)
+        escalation_rounds("ack_rounds")
         mismatched = [p for p in plans if p["mismatch"]]
         self._critical_demo_step(
             plans,
@@ -654,15 +659,7 @@ class IhospitalDemo(models.AbstractModel):
             lambda items: [p["alert"].with_user(p["ack_user"]).action_acknowledge(p["alert"].value) for p in items],
             acked,
         )
-        for round_index in range(max(len(p["handle_rounds"]) for p in plans)):
-            due = [p for p in plans if len(p["handle_rounds"]) > round_index]
-            self._critical_demo_step(
-                plans,
-                {p["alert"]: minutes(p, p["handle_rounds"][round_index]) for p in due},
-                lambda items: Alert.browse([p["alert"].id for p in items])._escalate(now),
-                due,
-                notified=True,
-            )
+        escalation_rounds("handle_rounds")
         withdrawn = [p for p in plans if p["withdraw"] is not None]
         lab_user = self.env.ref("ihospital_base.user_lab_demo", raise_if_not_found=False) or self.env.user
         self._critical_demo_step(
