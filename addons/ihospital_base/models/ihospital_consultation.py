@@ -46,7 +46,8 @@ class IhospitalConsultation(models.Model):
     """A question a patient's account asks a real-name doctor online
     (医生咨询, 医患互动). The thread is the chatter; the doctor answers in it
     (text, images, voice: `action_reply`), may let the patient call
-    (`action_authorize_phone`) or hand the question to a colleague
+    (`action_authorize_phone`, taken back with `action_withdraw_phone`)
+    or hand the question to a colleague
     (`action_hand_over`). Only the asker's rating closes it; an answer left
     unrated for the hospital's number of days closes it as "closed without
     rating". A question left unanswered past the hospital's limit reminds
@@ -90,6 +91,7 @@ class IhospitalConsultation(models.Model):
     _action_groups = {
         "action_reply": (DOCTOR,),
         "action_authorize_phone": (DOCTOR,),
+        "action_withdraw_phone": (DOCTOR,),
         "action_hand_over": (DOCTOR, ADMIN),
         "action_reopen": (DOCTOR, ADMIN),
     }
@@ -440,6 +442,31 @@ class IhospitalConsultation(models.Model):
                 ),
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
+            )
+        return True
+
+    def action_withdraw_phone(self):
+        """The doctor takes the call back: the question stops showing the
+        number to the patient; it may be authorized again later. Who may
+        withdraw is who may authorize: the doctor the question is with. A
+        closed question's call can be withdrawn too (its page still shows
+        the number). The chatter says who withdrew it and when: an internal
+        note, since a public message from staff would answer the question."""
+        self._check_action("action_withdraw_phone")
+        for consultation in self:
+            if consultation.sudo().doctor_id.user_id != self.env.user:
+                raise AccessError(_("Only the doctor the question is with withdraws a call to their own number."))
+            if not consultation.phone_authorized:
+                raise UserError(_("No phone consultation is authorized on this question: nothing to withdraw."))
+        self.sudo().write({"phone_authorized": False, "phone_authorized_date": False})
+        for consultation in self:
+            consultation.message_post(
+                body=_(
+                    "%s withdrew the phone consultation: the patient no longer sees the number.",
+                    self.env.user.name,
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
             )
         return True
 

@@ -282,6 +282,85 @@ class TestConsultationPhone(ConsultationCase):
             consultation.with_user(self.user_doctor).action_authorize_phone()
         self.assertFalse(consultation.phone_authorized)
 
+    def _notes(self, consultation):
+        note = self.env.ref("mail.mt_note")
+        return consultation.sudo().message_ids.filtered(lambda m: m.message_type == "comment" and m.subtype_id == note)
+
+    def test_withdraw_the_phone_call(self):
+        """The doctor takes the call back: the patient no longer sees the
+        number; the chatter says who and when; the question still waits for
+        its answer; it can be authorized again."""
+        consultation = self._ask()
+        consultation.with_user(self.user_doctor).action_authorize_phone()
+        for role, user in {
+            "department head": self.user_head,
+            "colleague": self.user_colleague,
+            "nurse": self.user_nurse,
+            "quality officer": self.user_quality,
+            "administrator": self.user_admin,
+            "the asker": self.user_portal,
+            "another patient": self.user_portal_other,
+            "doctor of another hospital": self.user_doctor_2,
+        }.items():
+            with self.subTest(role=role), self.assertRaises(AccessError):
+                consultation.with_user(user).action_withdraw_phone()
+        with self.assertRaises(AccessError):
+            consultation.with_user(self.user_doctor).write({"phone_authorized": False})
+        self.assertTrue(consultation.phone_authorized)
+        self.assertEqual(consultation.with_user(self.user_portal).doctor_phone, "020-83821188")
+
+        # the patient writes back: the question waits for the doctor again
+        self._patient_posts(consultation, body="When may I call?")
+        self.assertEqual(consultation.state, "open")
+        before = fields.Datetime.now()
+        consultation.with_user(self.user_doctor).action_withdraw_phone()
+        self.assertFalse(consultation.phone_authorized or consultation.phone_authorized_date)
+        consultation.invalidate_recordset(["doctor_phone"])
+        self.assertFalse(consultation.with_user(self.user_portal).doctor_phone)
+        note = self._notes(consultation)[0]
+        self.assertIn("t_doctor withdrew the phone consultation", note.body)
+        self.assertEqual(note.author_id, self.user_doctor.partner_id)
+        self.assertGreaterEqual(note.date, before.replace(microsecond=0))
+        self.assertNotIn(note, self._public_messages(consultation), "a note: the patient's thread does not get it")
+        self.assertEqual(consultation.state, "open", "withdrawing the call does not answer the question")
+        with self.assertRaisesMsg(UserError, "nothing to withdraw"):
+            consultation.with_user(self.user_doctor).action_withdraw_phone()
+
+        consultation.with_user(self.user_doctor).action_authorize_phone()
+        self.assertTrue(consultation.phone_authorized and consultation.phone_authorized_date)
+        self.assertEqual(consultation.with_user(self.user_portal).doctor_phone, "020-83821188")
+
+    def test_withdraw_after_the_question_closed(self):
+        """A closed question's page still shows the number: the doctor can
+        take it back then too, and the question stays closed."""
+        consultation = self._ask()
+        consultation.with_user(self.user_doctor).action_authorize_phone()
+        consultation.with_user(self.user_portal)._close_and_rate(5)
+        self.assertEqual(consultation.state, "closed")
+        consultation.with_user(self.user_doctor).action_withdraw_phone()
+        self.assertFalse(consultation.phone_authorized)
+        self.assertEqual(consultation.state, "closed")
+        self.assertFalse(consultation.with_user(self.user_portal).doctor_phone)
+
+    def test_the_head_withdraws_a_call_to_their_own_number(self):
+        """Who withdraws is who authorizes: the doctor the question is with,
+        the department head included when the question is asked to the
+        head; the head cannot withdraw another doctor's call."""
+        self.emp_head.work_phone = "020-83821177"
+        to_head = self._ask(doctor=self.emp_head)
+        to_head.with_user(self.user_head).action_authorize_phone()
+        with self.assertRaises(AccessError):
+            to_head.with_user(self.user_doctor).action_withdraw_phone()
+        to_head.with_user(self.user_head).action_withdraw_phone()
+        self.assertFalse(to_head.phone_authorized)
+        self.assertIn("t_head withdrew the phone consultation", self._notes(to_head)[0].body)
+
+        to_doctor = self._ask()
+        to_doctor.with_user(self.user_doctor).action_authorize_phone()
+        with self.assertRaisesMsg(AccessError, "Only the doctor the question is with withdraws"):
+            to_doctor.with_user(self.user_head).action_withdraw_phone()
+        self.assertTrue(to_doctor.phone_authorized)
+
 
 @tagged("post_install", "-at_install")
 class TestConsultationHandOver(ConsultationCase):

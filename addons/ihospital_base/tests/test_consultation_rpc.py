@@ -66,6 +66,8 @@ class TestConsultationRpc(RpcMixin, HttpCase, ConsultationCase):
             (self.user_doctor_2, "action_reply", [[cid]], {"body": "Other hospital"}),
             (self.user_head, "action_authorize_phone", [[cid]], {}),
             (self.user_portal, "action_authorize_phone", [[cid]], {}),
+            (self.user_head, "action_withdraw_phone", [[cid]], {}),
+            (self.user_portal, "action_withdraw_phone", [[cid]], {}),
             (self.user_colleague, "action_hand_over", [[cid], self.emp_colleague.id], {}),
             (self.user_doctor_2, "action_hand_over", [[cid], self.emp_doctor_2.id], {}),
             (self.user_doctor, "action_hand_over", [[cid], self.emp_doctor_2.id], {}),
@@ -91,6 +93,47 @@ class TestConsultationRpc(RpcMixin, HttpCase, ConsultationCase):
             ("open", self.emp_doctor, False),
         )
         self.assertFalse(self.consultation.reminded_date or self.consultation.close_reason)
+
+    def test_withdraw_phone_over_rpc(self):
+        """Only the doctor the question is with takes the call back; every
+        other role is refused with a clear error and the number stays."""
+        cid = self.consultation.id
+        self.consultation.with_user(self.user_doctor).action_authorize_phone()
+        not_yours = "Only the doctor the question is with withdraws a call to their own number."
+        role_refused = "Your role does not allow this action (action_withdraw_phone)"
+        for user, message in (
+            (self.user_head, not_yours),
+            (self.user_admin, not_yours),
+            (self.user_colleague, "doesn't have 'write' access"),  # reads the department's, changes none
+            (self.user_doctor_2, "doesn't have 'write' access"),  # another hospital
+            (self.user_nurse, role_refused),
+            (self.user_quality, role_refused),
+            (self.user_portal, role_refused),  # the asker
+            (self.user_portal_other, role_refused),
+        ):
+            with self.subTest(user=user.login):
+                error = self._refused(user, "action_withdraw_phone", [[cid]])
+                self.assertEqual(error["name"], "odoo.exceptions.AccessError")
+                self.assertIn(message, error["message"])
+        self._refused(self.user_doctor, "write", [[cid], {"phone_authorized": False}])
+        self.assertTrue(self.consultation.phone_authorized)
+
+        self._as(self.user_doctor)
+        result, error = self._call(MODEL, "action_withdraw_phone", [[cid]])
+        self.assertFalse(error, error)
+        self.assertTrue(result)
+        self.consultation.invalidate_recordset()
+        self.assertFalse(self.consultation.phone_authorized)
+        self.assertFalse(self.consultation.with_user(self.user_portal).doctor_phone)
+        # withdrawn already: a clear error, not a silent success
+        _result, error = self._call(MODEL, "action_withdraw_phone", [[cid]])
+        self.assertEqual(error.get("name"), "odoo.exceptions.UserError")
+        self.assertIn("No phone consultation is authorized on this question: nothing to withdraw.", error["message"])
+        # and the doctor may authorize it again
+        result, error = self._call(MODEL, "action_authorize_phone", [[cid]])
+        self.assertFalse(error, error)
+        self.consultation.invalidate_recordset()
+        self.assertTrue(self.consultation.phone_authorized)
 
     def test_colleague_cannot_write_to_the_patient_through_the_chatter(self):
         self._as(self.user_colleague)

@@ -189,6 +189,26 @@ class TestPortalConsultation(DemoPatientCase):
         self.assertIn(f'href="tel:{self.head.consultation_phone}"', page.text)
         self.assertNotIn(self.head.consultation_phone, self.url_open(f"/my/consultations/{second.id}").text)
 
+    def test_phone_withdrawn(self):
+        """Once the doctor withdraws the call, the patient's page no longer
+        shows the number; authorized again, it shows again."""
+        head_user = self.env.ref("ihospital_base.user_head_demo")
+        consultation = self._consultation(doctor=self.head)
+        consultation.with_user(head_user).action_authorize_phone()
+        self.authenticate("patient", "patient")
+        page = self.url_open(f"/my/consultations/{consultation.id}")
+        self.assertIn(f'href="tel:{self.head.consultation_phone}"', page.text)
+        consultation.with_user(head_user).action_withdraw_phone()
+        page = self.url_open(f"/my/consultations/{consultation.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Blood pressure", page.text)
+        self.assertNotIn("o_ihospital_doctor_phone", page.text)
+        self.assertNotIn(self.head.consultation_phone, page.text)
+        self.assertFalse(consultation.with_user(self.portal_user).doctor_phone)
+        consultation.with_user(head_user).action_authorize_phone()
+        page = self.url_open(f"/my/consultations/{consultation.id}")
+        self.assertIn(f'href="tel:{self.head.consultation_phone}"', page.text)
+
     # ------------------------------------------------------------ voice replies (issue 12)
     def _voice_reply(self, consultation):
         """The doctor answers by voice (a WebM recording) and logs a note

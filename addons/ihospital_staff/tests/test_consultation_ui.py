@@ -29,3 +29,14 @@ class TestConsultationUi(HttpCase, ConsultationCase):
         self.assertIn("Apply the cream twice a day", answer.body)
         self.assertEqual(answer.attachment_ids.mapped("name"), ["rash-care.png"])
         self.assertEqual(answer.attachment_ids.mimetype, "image/png")
+
+    def test_authorize_then_withdraw_a_call_on_a_phone(self):
+        consultation = self._ask(subject="Tour phone question")
+        self.start_tour(
+            "/odoo/action-ihospital_staff.ihospital_consultation_action_inbox",
+            "ihospital_consultation_phone",
+            login=self.user_doctor.login,
+        )
+        self.assertFalse(consultation.phone_authorized)
+        notes = consultation.sudo().message_ids.filtered(lambda m: "withdrew the phone consultation" in m.body)
+        self.assertEqual(notes.author_id, self.user_doctor.partner_id)
