@@ -392,6 +392,16 @@ class TestConsultationHandOver(ConsultationCase):
         consultation.with_user(self.user_admin).action_hand_over(self.emp_doctor.id)
         self.assertEqual(consultation.doctor_id, self.emp_doctor)
 
+    def test_hand_over_takes_back_the_phone_authorization(self):
+        """The call was authorized to the previous doctor's number: the
+        colleague's number is not shown until the colleague authorizes."""
+        consultation = self._ask()
+        consultation.with_user(self.user_doctor).action_authorize_phone()
+        self.assertTrue(consultation.doctor_phone)
+        consultation.with_user(self.user_doctor).action_hand_over(self.emp_colleague.id)
+        self.assertFalse(consultation.phone_authorized)
+        self.assertFalse(consultation.doctor_phone)
+
     def test_refused_hand_overs(self):
         consultation = self._ask()
         for role, user in {
