@@ -49,6 +49,7 @@
         "views/ihospital_base_menus.xml",
         "views/ihospital_consultation_views.xml",
         "views/ihospital_access_log_views.xml",
+        "views/ihospital_emergency_access_views.xml",
         "report/ihospital_report_reports.xml",
     ],
     "demo": [
@@ -60,6 +61,7 @@
         "demo/ihospital_demo_generate.xml",
         "demo/ihospital_report_demo.xml",
         "demo/ihospital_admission_demo.xml",
+        "demo/ihospital_emergency_access_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -136,6 +136,23 @@ MATRIX = {
     "ihospital.report.verification": {"admin": ("rd", "hospital")},
     "ihospital.report.view.log": {"quality": ("r", "hospital"), "admin": ("r", "hospital")},
     "ihospital.access.log": {"quality": ("r", "hospital"), "admin": ("r", "hospital")},
+    # emergency access (break the glass): granted by the engine only; a
+    # clinician reads her or his own, the quality office reviews the
+    # hospital's (the review note; the rest is the engine's)
+    "ihospital.emergency.access": {
+        "nurse": ("r", "own"),
+        "doctor": ("r", "own"),
+        "head": ("r", "own"),
+        "quality": ("rw", "hospital"),
+        "director": ("r", "hospital"),
+        "admin": ("rw", "hospital"),
+    },
+    "ihospital.emergency.access.wizard": {
+        "nurse": ("rwc", "own"),
+        "doctor": ("rwc", "own"),
+        "head": ("rwc", "own"),
+        "admin": ("rwc", "own"),
+    },
     "ihospital.code.sent": {"admin": ("r", "all")},
     # text messages: staff read the templates (group SMS senders choose
     # one), administrators keep their hospital's; the log is written by

@@ -47,3 +47,5 @@ from . import ir_websocket
 from . import ir_http
 from . import ir_sequence
 from . import res_users
+from . import ihospital_emergency_access
+from . import ihospital_patient_emergency

@@ -6,7 +6,13 @@ from odoo import api, fields, models
 from odoo.http import request
 from odoo.tools import SQL
 
-OPERATIONS = [("read", "Read"), ("export", "Export"), ("print", "Print"), ("download", "Attachment Download")]
+OPERATIONS = [
+    ("read", "Read"),
+    ("export", "Export"),
+    ("print", "Print"),
+    ("download", "Attachment Download"),
+    ("emergency", "Emergency Access Granted"),
+]
 MIN_RETENTION_DAYS = 183  # six months at least
 PURGE_BATCH = 10000
 MAX_IDS_KEPT = 1000
@@ -35,6 +41,12 @@ class IhospitalAccessLog(models.Model):
     detail = fields.Char(readonly=True, help="Fields read, report printed or file downloaded.")
     ip_address = fields.Char(string="From (IP)", readonly=True)
     user_agent = fields.Char(readonly=True)
+    emergency_access_id = fields.Many2one(
+        "ihospital.emergency.access",
+        readonly=True,
+        index="btree_not_null",
+        help="The record was reached through this emergency access (break the glass).",
+    )
 
     @api.depends("res_model")
     def _compute_model_name(self):
@@ -43,7 +55,7 @@ class IhospitalAccessLog(models.Model):
             log.model_name = names.get(log.res_model, log.res_model)
 
     @api.model
-    def _log(self, records, operation, detail="", count=None):
+    def _log(self, records, operation, detail="", count=None, emergency_access=None):
         """Record that the current user accessed `records`. Staff only (the
         portal's report views have their own log); nothing for the engine
         (sudo) or an empty set. One row per call, never per record. The
@@ -58,6 +70,10 @@ class IhospitalAccessLog(models.Model):
             # server log gets no failed query for each image a doctor opens
             raise ReadOnlySqlTransaction("the access log is written in a read/write transaction")
         ids = list(records._ids)
+        if emergency_access is None:
+            # a view under an emergency grant is marked (no query: the
+            # user's grants are cached)
+            emergency_access = self.env["ihospital.emergency.access"]._grant_for(records)
         companies = records.sudo().mapped("company_id") if "company_id" in records._fields else self.env.company
         ip_address = user_agent = False
         if request:
@@ -74,6 +90,7 @@ class IhospitalAccessLog(models.Model):
                 "detail": (detail or "")[:1000],
                 "ip_address": ip_address,
                 "user_agent": user_agent,
+                "emergency_access_id": emergency_access.id if emergency_access else False,
             }
         )
 

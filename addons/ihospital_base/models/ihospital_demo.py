@@ -464,3 +464,47 @@ class IhospitalDemo(models.AbstractModel):
                         }
                     )
         self.env["ihospital.vital.sign"].create(vals_list)
+
+    @api.model
+    def _generate_emergency_access(self):
+        """Emergency accesses (break the glass) in the Guangzhou hospital:
+        the demo doctor's consultation running now, an older one the
+        quality office found appropriate, and the demo nurse's emergency
+        waiting for review; each on a patient of another department."""
+        company = self.env.ref("base.main_company")
+        doctor = self.env.ref("ihospital_base.user_doctor_demo")
+        nurse = self.env.ref("ihospital_base.user_nurse_demo")
+        quality = self.env.ref("ihospital_base.user_quality_demo")
+        Patient = self.env["ihospital.patient"]
+        patients = Patient.search([("company_id", "=", company.id)], order="id")
+        hidden = patients - Patient.with_user(doctor).search([]) - Patient.with_user(nurse).search([])
+        if len(hidden) < 3:
+            return
+        now = fields.Datetime.now().replace(second=0, microsecond=0)
+        hidden[0].with_user(doctor)._break_glass(
+            "consultation", "消化内科请心内科会诊：患者胸闷伴心电图ST段改变，需查看既往检验结果和用药"
+        )
+        Access = self.env["ihospital.emergency.access"].sudo()
+        employee = self.env["hr.employee"].search([("user_id", "=", doctor.id)], limit=1)
+        Access.create(
+            {
+                "user_id": doctor.id,
+                "department_id": employee.department_id.id,
+                "patient_id": hidden[1].id,
+                "company_id": company.id,
+                "reason_kind": "emergency",
+                "reason": "夜间急诊会诊，患者晕厥待查，需查看近期心肌酶和电解质结果",
+                "granted_at": now - timedelta(days=3, hours=2),
+                "expires_at": now - timedelta(days=2, hours=22),
+                "review_state": "appropriate",
+                "review_note": "急诊会诊记录完整，查阅范围与会诊需要相符",
+                "reviewed_by_id": quality.id,
+                "reviewed_at": now - timedelta(days=2),
+            }
+        )
+        access = (
+            hidden[2]
+            .with_user(nurse)
+            ._break_glass("emergency", "急诊转入患者突发皮疹和呼吸困难，需核对过敏史和近期用药")
+        )
+        access.sudo().write({"granted_at": now - timedelta(hours=7), "expires_at": now - timedelta(hours=3)})

@@ -120,7 +120,15 @@ class IhospitalGuardMixin(models.AbstractModel):
         patient_ids = {vals[name] for vals in vals_list for name in self._patient_link_fields if vals.get(name)}
         if not patient_ids:
             return
-        patients = self.env["ihospital.patient"].with_context(active_test=False).browse(patient_ids)
+        # an emergency access lets a clinician read a patient for a few
+        # hours, not link records that would keep the patient in view after
+        # it expires: its grants are left out of this check (the key only
+        # narrows, see ihospital_patient_emergency.py)
+        patients = (
+            self.env["ihospital.patient"]
+            .with_context(active_test=False, ihospital_no_emergency_access=True)
+            .browse(patient_ids)
+        )
         try:
             patients.check_access("read")
         except AccessError as exc:

@@ -117,6 +117,11 @@ class ResCompany(models.Model):
         default=30,
         help="A staff session without any request for this long is signed out. 0 keeps sessions open.",
     )
+    ihospital_emergency_access_hours = fields.Integer(
+        string="Emergency Access Lasts (hours)",
+        default=4,
+        help="How long a nurse or doctor sees a patient of another department after breaking the glass (1 to 24).",
+    )
 
     # Online consultations (医患互动): how soon doctors answer, when an
     # unanswered question goes to the department head, when an unrated
@@ -237,6 +242,12 @@ class ResCompany(models.Model):
         for company in self:
             if company.ihospital_audit_retention_days < MIN_RETENTION_DAYS:
                 raise ValidationError(_("Access logs are kept at least %d days (six months).", MIN_RETENTION_DAYS))
+
+    @api.constrains("ihospital_emergency_access_hours")
+    def _check_emergency_access_hours(self):
+        for company in self:
+            if not 1 <= company.ihospital_emergency_access_hours <= 24:
+                raise ValidationError(_("An emergency access lasts from 1 to 24 hours."))
 
     @api.constrains("ihospital_lab_department_id", "ihospital_imaging_department_id")
     def _check_report_departments(self):

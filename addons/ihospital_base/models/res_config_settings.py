@@ -10,6 +10,9 @@ class ResConfigSettings(models.TransientModel):
     ihospital_audit_retention_days = fields.Integer(related="company_id.ihospital_audit_retention_days", readonly=False)
     ihospital_require_totp = fields.Boolean(related="company_id.ihospital_require_totp", readonly=False)
     ihospital_session_idle_minutes = fields.Integer(related="company_id.ihospital_session_idle_minutes", readonly=False)
+    ihospital_emergency_access_hours = fields.Integer(
+        related="company_id.ihospital_emergency_access_hours", readonly=False
+    )
     ihospital_lab_department_id = fields.Many2one(related="company_id.ihospital_lab_department_id", readonly=False)
     consultation_answer_hours = fields.Integer(related="company_id.consultation_answer_hours", readonly=False)
     consultation_escalation_hours = fields.Integer(related="company_id.consultation_escalation_hours", readonly=False)

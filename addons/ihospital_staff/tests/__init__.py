@@ -17,6 +17,7 @@ from . import (
     test_duty_shift_copy,
     test_duty_shift_import,
     test_duty_shift_security,
+    test_emergency_access_ui,
     test_lab_values,
     test_notice,
     test_workbench,

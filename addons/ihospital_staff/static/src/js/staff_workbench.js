@@ -13,6 +13,7 @@ import { debounce } from "@web/core/utils/timing";
 
 const LIVE_EVENTS = ["ihospital_critical/alert", "ihospital_critical/update", "ihospital_notice/new"];
 const SEARCH_LIMIT = 6;
+const MIN_NUMBER_LENGTH = 4;
 
 export class StaffWorkbench extends Component {
     static template = "ihospital_staff.StaffWorkbench";
@@ -23,7 +24,7 @@ export class StaffWorkbench extends Component {
         this.action = useService("action");
         this.busService = useService("bus_service");
         this.keepLast = new KeepLast();
-        this.state = useState({ data: null, error: "", query: "", colleagues: [], patients: [] });
+        this.state = useState({ data: null, error: "", query: "", colleagues: [], patients: [], searched: "" });
         this.reload = () => this.load();
         for (const event of LIVE_EVENTS) {
             this.busService.subscribe(event, this.reload);
@@ -73,6 +74,25 @@ export class StaffWorkbench extends Component {
         }
         this.state.colleagues = colleagues.map(([id, name]) => ({ id, name }));
         this.state.patients = (patients || []).map(([id, name]) => ({ id, name }));
+        this.state.searched = query;
+    }
+
+    get offerEmergencyAccess() {
+        // no patient found for a number: perhaps another department's
+        const query = this.state.query.trim();
+        return (
+            this.state.data?.can_break_glass &&
+            query.length >= MIN_NUMBER_LENGTH &&
+            this.state.searched === query &&
+            !this.state.patients.length
+        );
+    }
+
+    openEmergencyAccess() {
+        // break the glass: the number typed, a reason, the server decides
+        this.action.doAction("ihospital_base.ihospital_emergency_access_wizard_action", {
+            additionalContext: { default_identifier: this.state.query.trim() },
+        });
     }
 
     openRecord(model, id) {
