@@ -47,3 +47,4 @@ from . import ir_websocket
 from . import ir_http
 from . import ir_sequence
 from . import res_users
+from . import ihospital_patient_lookup
