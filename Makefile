@@ -11,7 +11,7 @@ MODULES := ihospital_base,ihospital_staff,ihospital_public,ihospital_his,ihospit
 PGSOCK = $(shell tools/pg.sh socket)
 ODOO_ARGS = -c $(ROOT)/odoo.conf --addons-path=$(ROOT)/addons --db_host=$(PGSOCK) --data-dir=$(ROOT)/.local/odoo-data
 
-.PHONY: help setup venv pg run test lint stop clean i18n bench-booking gateway his-sim bench-his bench-critical screenshots
+.PHONY: help setup venv pg run test lint stop clean i18n bench-booking gateway his-sim bench-his bench-critical bench-lookup screenshots
 
 help:
 	@echo "make run    - set up everything and serve Odoo with the suite and demo data at http://127.0.0.1:$(HTTP_PORT) (admin / admin)"
@@ -22,6 +22,7 @@ help:
 	@echo "make his-sim - run the HIS/LIS/queue simulator against make gateway"
 	@echo "make bench-his - 5,000 ORU^R01 lab results through the gateway into Odoo, with an XML-RPC baseline"
 	@echo "make bench-critical - 1,000 critical lab results through the gateway to a clinician's websocket, 10,000 alerts open"
+	@echo "make bench-lookup - a doctor's lab lookups over JSON-RPC among 1,000,000 patients and 20,000,000 lab result lines"
 	@echo "make screenshots - phone-width (375x812) screenshots of the main pages in Chinese into screenshots/ (needs make run's Odoo)"
 	@echo "make i18n   - export the .pot files and merge them into zh_CN.po"
 	@echo "make stop   - stop the private PostgreSQL cluster"
@@ -60,6 +61,9 @@ bench-his: setup
 
 bench-critical: setup
 	@tools/bench-critical.sh "$(MODULES)" $(BENCH_ARGS)
+
+bench-lookup: setup
+	@tools/bench-lookup.sh "$(MODULES)" $(BENCH_ARGS)
 
 lint: venv
 	@PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/pre-commit run --all-files

@@ -49,3 +49,4 @@ from . import ir_sequence
 from . import res_users
 from . import ihospital_emergency_access
 from . import ihospital_patient_emergency
+from . import ihospital_patient_lookup
