@@ -303,13 +303,8 @@ class IhospitalSmsCampaign(models.Model):
         was checked to work at the hospital."""
         self.ensure_one()
         company = self.company_id
-        Employee = self.env["hr.employee"].sudo()
-        employees = self.employee_ids.sudo()
-        if self.department_ids:
-            employees |= Employee.search(
-                [("department_id", "child_of", self.department_ids.ids), ("company_id", "=", company.id)]
-            )
-        employees = employees.filtered(lambda employee: employee.company_id == company)
+        employees = self.employee_ids.sudo().filtered(lambda employee: employee.company_id == company)
+        employees |= self.department_ids.sudo()._ihospital_staff(company)
         values = {line.name: line.value or "" for line in self.value_ids}
         rows, seen = [], set()
         for employee in employees.sorted(lambda employee: (employee.department_id.name or "", employee.name)):
