@@ -106,7 +106,9 @@ class ResCompany(models.Model):
         string="May Send Group SMS",
         default=lambda self: self._default_ihospital_sms_senders(),
         domain=lambda self: [("category_id", "=", self.env.ref("ihospital_base.module_category_ihospital").id)],
-        help="The roles of the hospital's staff who may send group SMS.",
+        help="The roles of the hospital's staff who may send group SMS: directors, medical affairs and administrators "
+        "to anyone of the hospital, department heads to the departments they head, nurses and doctors to their own "
+        "department.",
     )
 
     @api.model
