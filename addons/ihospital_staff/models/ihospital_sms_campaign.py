@@ -345,7 +345,14 @@ class IhospitalSmsCampaign(models.Model):
         )
         if headed or user.has_group(HEAD):
             return headed
-        return user.sudo().employee_ids.filtered(lambda employee: employee.company_id == company).department_id
+        # searched, not user.employee_ids: that field only holds the employees
+        # of the user's current hospitals
+        return (
+            self.env["hr.employee"]
+            .sudo()
+            .search([("user_id", "=", user.id), ("company_id", "=", company.id)])
+            .department_id
+        )
 
     def _check_draft_values(self):
         """The values of a group SMS change with it: while it is a draft,
