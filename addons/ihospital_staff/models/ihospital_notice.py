@@ -28,6 +28,7 @@ class IhospitalNotice(models.Model):
         "action_mark_read": VIEW_ONLY,
     }
     _engine_fields = ("state", "published_at", "audience_user_ids", "author_id")
+    _receipt_sms_template = "notice_reminder"
 
     name = fields.Char(string="Title", required=True, tracking=True)
     body = fields.Html(string="Content", sanitize_style=True)

@@ -111,6 +111,14 @@ class ResCompany(models.Model):
         "department.",
     )
 
+    # Notices (通知公告): the reminder to those who have not read one.
+    ihospital_remind_unread_sms = fields.Boolean(
+        string="Remind Unread Notices by Text",
+        help="The reminder to those who have not read a notice also goes by text (SMS template notice_reminder) to "
+        "those with a work mobile, except numbers that opted out of the hospital's texts; the reminder in the staff "
+        "app's inbox goes in any case.",
+    )
+
     @api.model
     def _default_ihospital_sms_senders(self):
         """Department heads and administrators."""
