@@ -92,6 +92,20 @@ class HrDepartment(models.Model):
         if self.floor_id.building_id != self.building_id:
             self.floor_id = False
 
+    def _ihospital_staff(self, company):
+        """The active staff (hr.employee) of these departments and of their
+        sub-departments who work at `company`, each once: one search (child_of
+        reads the departments' parent_path). In the caller's rights: callers
+        that must reach every colleague (audiences, group SMS) pass sudo
+        departments after their own checks."""
+        if not isinstance(company, models.BaseModel) or company._name != "res.company" or len(company) != 1:
+            raise ValueError(f"The staff of departments are searched in one hospital (res.company), not {company!r}.")
+        if not self:
+            return self.env["hr.employee"]
+        return self.env["hr.employee"].search(
+            [("department_id", "child_of", self.ids), ("company_id", "=", company.id), ("active", "=", True)]
+        )
+
     @api.model
     def _queue_display_department(self, department_id):
         """The department whose waiting-room screen anyone may see: a

@@ -17,6 +17,7 @@ from . import test_rpc_attacks
 from . import test_durability
 from . import test_unmatched_reports
 from . import test_pinyin
+from . import test_department
 from . import test_consultation_replies
 from . import test_consultation_rpc
 from . import test_emergency_access

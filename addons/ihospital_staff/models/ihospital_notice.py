@@ -28,6 +28,7 @@ class IhospitalNotice(models.Model):
         "action_mark_read": VIEW_ONLY,
     }
     _engine_fields = ("state", "published_at", "audience_user_ids", "author_id")
+    _receipt_sms_template = "notice_reminder"
 
     name = fields.Char(string="Title", required=True, tracking=True)
     body = fields.Html(string="Content", sanitize_style=True)
@@ -105,14 +106,15 @@ class IhospitalNotice(models.Model):
     def _receipt_audience(self):
         """The staff users of the hospital (or of the departments, their
         sub-departments included) in the chosen roles: one search of
-        employees for the batch."""
+        employees per notice."""
         Employee = self.env["hr.employee"].sudo()
         audience = {}
         for notice in self.sudo():
-            domain = [("company_id", "=", notice.company_id.id), ("user_id", "!=", False)]
             if notice.scope == "departments":
-                domain.append(("department_id", "child_of", notice.department_ids.ids))
-            users = Employee.search(domain).user_id.filtered(lambda user: user.active and user._is_internal())
+                employees = notice.department_ids._ihospital_staff(notice.company_id)
+            else:
+                employees = Employee.search([("company_id", "=", notice.company_id.id), ("user_id", "!=", False)])
+            users = employees.user_id.filtered(lambda user: user.active and user._is_internal())
             if notice.role_group_ids:
                 users &= notice.role_group_ids.users
             audience[notice] = users

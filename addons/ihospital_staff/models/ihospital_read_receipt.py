@@ -65,6 +65,10 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
     _description = "Document with Read Receipts"
     # a read-and-confirm document: the reader confirms it explicitly
     _receipt_confirm = False
+    # the key of the SMS template (ihospital.sms.template) that also texts
+    # the reminder to those who have not read, at the hospitals that remind
+    # by text (res.company ihospital_remind_unread_sms); False: inbox only
+    _receipt_sms_template = False
 
     receipt_count = fields.Integer(string="Sent to", compute="_compute_receipt_figures")
     read_count = fields.Integer(string="Have Read", compute="_compute_receipt_figures")
@@ -79,6 +83,11 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
     def _receipt_author(self):
         self.ensure_one()
         return self.create_uid
+
+    def _receipt_sms_variables(self):
+        """The variables of the reminder text about this document."""
+        self.ensure_one()
+        return {"title": self.display_name, "hospital": self.company_id.name}
 
     def _receipt_department_of(self, users):
         """{user id: department id} of the readers, for the figures by department."""
@@ -189,7 +198,8 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
     def action_remind_unread(self):
         """Remind those who have not read it yet, in their Odoo inbox (and
         by mail for users who get their notifications by mail, sent after
-        commit): one message per document."""
+        commit): one message per document; and by text to those with a
+        work mobile, where the hospital reminds by text."""
         self._check_action("action_remind_unread")
         self._check_receipt_manager()
         now = fields.Datetime.now()
@@ -206,6 +216,7 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
                 res_id=document.id,
                 email_layout_xmlid="mail.mail_notification_light",
             )
+        self._remind_unread_by_sms(receipts)
         if receipts:
             self.env.cr.execute(
                 "UPDATE ihospital_read_receipt SET reminded_at = %s, reminder_count = COALESCE(reminder_count, 0) + 1"
@@ -214,6 +225,43 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
             )
             receipts.invalidate_recordset(["reminded_at", "reminder_count"])
         return True
+
+    def _remind_unread_by_sms(self, receipts):
+        """Text the reminder to the readers of `receipts` (unread receipts of
+        these documents) who have a work mobile, at the hospitals that
+        remind by text, through the hospital's SMS provider: one search of
+        the readers' staff records and one queued `_send` per hospital,
+        whatever the number of readers (the SMS cron sends them after
+        commit). The caller who reminds is not texted; a number that opted
+        out of the hospital's texts is logged as such, not texted."""
+        if not self._receipt_sms_template:
+            return
+        receipts = receipts.filtered(
+            lambda receipt: receipt.company_id.ihospital_remind_unread_sms and receipt.user_id != self.env.user
+        )
+        if not receipts:
+            return
+        employees = (
+            self.env["hr.employee"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("user_id", "in", receipts.user_id.ids),
+                    ("company_id", "in", receipts.company_id.ids),
+                    ("mobile_phone", "!=", False),
+                ],
+                ["user_id", "company_id", "mobile_phone"],
+            )
+        )
+        mobiles = {(employee.user_id.id, employee.company_id.id): employee.mobile_phone for employee in employees}
+        variables = {document.id: document._receipt_sms_variables() for document in self}
+        texts = {}
+        for receipt in receipts:
+            number = mobiles.get((receipt.user_id.id, receipt.company_id.id))
+            if number:
+                texts.setdefault(receipt.company_id, []).append((number, variables[receipt.res_id], receipt))
+        for company, recipients in texts.items():
+            self.env["ihospital.sms"]._send(company, self._receipt_sms_template, recipients)
 
     def action_view_receipts(self):
         self.ensure_one()

@@ -12,6 +12,9 @@ from odoo.tools import SQL
 # then narrows it to the roles it allows (res.company
 # ihospital_sms_sender_group_ids), checked in the same methods.
 SENDER_ROLES = (NURSE, DOCTOR, HEAD, QUALITY, DIRECTOR, ADMIN)
+# Who texts anyone of the hospital (院办, 医务部, 信息科); the other senders
+# text the staff of their departments only (_reach_departments).
+HOSPITAL_WIDE_SENDERS = (QUALITY, DIRECTOR, ADMIN)
 CAMPAIGN_STATES = [
     ("draft", "Draft"),
     ("queued", "Queued"),
@@ -37,7 +40,10 @@ class IhospitalSmsCampaign(models.Model):
     """A group SMS (短信群发) to chosen staff and whole departments: an
     approved template, a preview of how many people and billed messages
     it makes, the hospital's daily cap, sending in the background, and
-    the delivery report. Only the roles the hospital allows send it."""
+    the delivery report. Only the roles the hospital allows send it, each
+    within their reach: the hospital's management to anyone of the
+    hospital, a department head to the staff of the departments they
+    head."""
 
     _name = "ihospital.sms.campaign"
     _inherit = ["ihospital.guard.mixin", "ihospital.hospital.mixin"]
@@ -167,6 +173,7 @@ class IhospitalSmsCampaign(models.Model):
         self._check_sender_at(self.env["res.company"].browse(company_ids))
         campaigns = super().create(vals_list)
         campaigns._check_sender()
+        campaigns._check_reach()
         return campaigns
 
     def write(self, vals):
@@ -174,7 +181,11 @@ class IhospitalSmsCampaign(models.Model):
             self._check_sender()
             if any(campaign.state != "draft" for campaign in self):
                 raise UserError(_("A group SMS can be changed only while it is a draft."))
-        return super().write(vals)
+        result = super().write(vals)
+        if {"company_id", "employee_ids", "department_ids"} & set(vals):
+            self._check_sender()
+            self._check_reach()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
@@ -187,6 +198,7 @@ class IhospitalSmsCampaign(models.Model):
         and the delivery report fills in as the provider answers."""
         self._check_action("action_send")
         self._check_sender()
+        self._check_reach()
         Recipient = self.env["ihospital.sms.campaign.recipient"].sudo()
         for campaign in self:
             if campaign.state != "draft":
@@ -279,6 +291,69 @@ class IhospitalSmsCampaign(models.Model):
                     )
                 )
 
+    def _check_reach(self):
+        """Every recipient of these group SMS is within the caller's reach
+        (see `_reach_departments`); refused in words that name those who
+        are not. Checked from the records as saved, whatever the request
+        says. The platform (sudo) passes."""
+        if self.env.su:
+            return
+        for campaign in self.sudo():
+            company = campaign.company_id
+            reach = self._reach_departments(company)
+            if reach is None:
+                continue
+            paths = reach.mapped("parent_path")
+            away = campaign.department_ids.filtered(
+                lambda department, paths=paths: not any(department.parent_path.startswith(path) for path in paths)
+            ).mapped("name")
+            away += (campaign.employee_ids - reach._ihospital_staff(company)).mapped("name")
+            if not away:
+                continue
+            if reach:
+                raise AccessError(
+                    _(
+                        "Out of your reach: %(names)s. You text the staff of %(departments)s only, their "
+                        "sub-departments included; ask the hospital's management to text the others.",
+                        names=", ".join(away),
+                        departments=", ".join(reach.mapped("name")),
+                    )
+                )
+            raise AccessError(
+                _(
+                    "Out of your reach: %(names)s. You have no department at %(hospital)s; ask the hospital's "
+                    "management to text them.",
+                    names=", ".join(away),
+                    hospital=company.name,
+                )
+            )
+
+    @api.model
+    def _reach_departments(self, company):
+        """Whose staff the caller texts at `company`: None for everyone of
+        the hospital (its management: directors, medical affairs,
+        administrators), else the departments (sudo; their sub-departments
+        are reached too) that a department head heads, or that a nurse or
+        doctor the hospital lets send works in."""
+        user = self.env.user
+        if any(user.has_group(group) for group in HOSPITAL_WIDE_SENDERS):
+            return None
+        headed = (
+            self.env["hr.department"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("manager_id.user_id", "=", user.id)])
+        )
+        if headed or user.has_group(HEAD):
+            return headed
+        # searched, not user.employee_ids: that field only holds the employees
+        # of the user's current hospitals
+        return (
+            self.env["hr.employee"]
+            .sudo()
+            .search([("user_id", "=", user.id), ("company_id", "=", company.id)])
+            .department_id
+        )
+
     def _check_draft_values(self):
         """The values of a group SMS change with it: while it is a draft,
         by someone who may send it."""
@@ -303,13 +378,8 @@ class IhospitalSmsCampaign(models.Model):
         was checked to work at the hospital."""
         self.ensure_one()
         company = self.company_id
-        Employee = self.env["hr.employee"].sudo()
-        employees = self.employee_ids.sudo()
-        if self.department_ids:
-            employees |= Employee.search(
-                [("department_id", "child_of", self.department_ids.ids), ("company_id", "=", company.id)]
-            )
-        employees = employees.filtered(lambda employee: employee.company_id == company)
+        employees = self.employee_ids.sudo().filtered(lambda employee: employee.company_id == company)
+        employees |= self.department_ids.sudo()._ihospital_staff(company)
         values = {line.name: line.value or "" for line in self.value_ids}
         rows, seen = [], set()
         for employee in employees.sorted(lambda employee: (employee.department_id.name or "", employee.name)):

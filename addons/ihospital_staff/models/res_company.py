@@ -106,7 +106,17 @@ class ResCompany(models.Model):
         string="May Send Group SMS",
         default=lambda self: self._default_ihospital_sms_senders(),
         domain=lambda self: [("category_id", "=", self.env.ref("ihospital_base.module_category_ihospital").id)],
-        help="The roles of the hospital's staff who may send group SMS.",
+        help="The roles of the hospital's staff who may send group SMS: directors, medical affairs and administrators "
+        "to anyone of the hospital, department heads to the departments they head, nurses and doctors to their own "
+        "department.",
+    )
+
+    # Notices (通知公告): the reminder to those who have not read one.
+    ihospital_remind_unread_sms = fields.Boolean(
+        string="Remind Unread Notices by Text",
+        help="The reminder to those who have not read a notice also goes by text (SMS template notice_reminder) to "
+        "those with a work mobile, except numbers that opted out of the hospital's texts; the reminder in the staff "
+        "app's inbox goes in any case.",
     )
 
     @api.model

@@ -11,6 +11,7 @@ class ResConfigSettings(models.TransientModel):
     duty_day_start = fields.Float(related="company_id.duty_day_start", readonly=False)
     duty_night_start = fields.Float(related="company_id.duty_night_start", readonly=False)
     ihospital_sms_daily_cap = fields.Integer(related="company_id.ihospital_sms_daily_cap", readonly=False)
+    ihospital_remind_unread_sms = fields.Boolean(related="company_id.ihospital_remind_unread_sms", readonly=False)
     ihospital_sms_sender_group_ids = fields.Many2many(
         related="company_id.ihospital_sms_sender_group_ids", readonly=False
     )

@@ -1,9 +1,10 @@
 """Issue 12: notices (通知公告) with read receipts: sent to the hospital or
 to departments, optionally to some roles only; who has read them and who has
-not; a reminder to those who have not; and who may not publish or read."""
+not; a reminder to those who have not (in the inbox, and by text where the
+hospital wants it); and who may not publish, read or remind."""
 
 from odoo import Command
-from odoo.addons.ihospital_base.tests.common import RpcMixin
+from odoo.addons.ihospital_base.tests.common import MockSmsProvider, RpcMixin
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -179,3 +180,224 @@ class TestNoticeOverRpc(RpcMixin, HttpCase, NoticeCase):
         self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
         _result, error = self._call("ihospital.read.receipt", "write", [receipt.ids, {"read_at": False}])
         self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+
+
+# A reminder by text costs the same queries for 5 readers as for 50: the
+# receipts, the readers' staff records, one queued send (template, opt-outs,
+# one insert of the messages) and the inbox message.
+QUERIES_PER_REMINDER = 37
+
+
+class ReminderCase(NoticeCase, MockSmsProvider):
+    """The test hospital reminds by text; in cardiology the nurse, the
+    doctor and the head have a mobile, a new nurse has none and a new
+    doctor's number opted out of the hospital's texts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.hospital.ihospital_remind_unread_sms = True
+        cls.emp_nurse.mobile_phone = "13800000011"
+        cls.user_fellow, cls.user_opted_out = (
+            cls._cardiology_user("t_fellow", "ihospital_base.group_nurse", False),
+            cls._cardiology_user("t_opted_out", "ihospital_base.group_doctor", "13800000013"),
+        )
+        cls.env["ihospital.sms"]._receive_reply(cls.hospital, "13800000013", "退订")
+
+    @classmethod
+    def _cardiology_user(cls, login, groups, mobile):
+        user = new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=cls.hospital.id,
+            company_ids=[cls.hospital.id],
+            notification_type="inbox",
+        )
+        cls.env["hr.employee"].create(
+            {
+                "name": login,
+                "user_id": user.id,
+                "company_id": cls.hospital.id,
+                "department_id": cls.cardiology.id,
+                "mobile_phone": mobile,
+            }
+        )
+        return user
+
+    def setUp(self):
+        super().setUp()
+        self.enterContext(self.mockSmsProvider())
+
+    def _reminder_texts(self, notice):
+        return (
+            self.env["ihospital.sms.message"]
+            .sudo()
+            .search([("res_model", "=", "ihospital.read.receipt"), ("res_id", "in", notice._receipts().ids)])
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestNoticeReminderByText(ReminderCase):
+    def test_those_who_have_not_read_get_a_text_on_their_mobile(self):
+        notice = self._notice()
+        notice.action_publish()
+        notice.with_user(self.user_nurse).action_mark_read()
+        notice.with_user(self.user_head).action_remind_unread()
+        self.assertFalse(self._sms, "queued: nothing is sent inside the request")
+        texts = self._reminder_texts(notice)
+        self.assertEqual(
+            {(text.number, text.state) for text in texts},
+            {("+8613800000001", "queued"), ("+8613800000013", "opted_out")},
+            "not the reader, not the head who reminds, not the fellow without a mobile",
+        )
+        self.assertEqual(set(texts.mapped("purpose")), {"notice"})
+        self.flush_sms()
+        self.assertEqual([sms["number"] for sms in self._sms], ["+8613800000001"])
+        self.assertEqual(self._sms[0]["template"], "notice_reminder")
+        self.assertEqual(self._sms[0]["variables"], {"title": "科室业务学习", "hospital": "Test General Hospital"})
+        self.assertIn('"科室业务学习"', self._sms[0]["body"])
+        receipt = texts.filtered(lambda text: text.state == "sent")
+        self.assertEqual(
+            notice._receipts().browse(receipt.res_id).user_id, self.user_doctor, "logged against the receipt"
+        )
+        # the inbox reminder goes as before, to everyone who has not read it
+        reminder = (
+            self.env["mail.message"]
+            .sudo()
+            .search([("model", "=", "ihospital.notice"), ("res_id", "=", notice.id)], order="id desc", limit=1)
+        )
+        self.assertEqual(
+            reminder.notified_partner_ids, (self.user_doctor | self.user_fellow | self.user_opted_out).partner_id
+        )
+
+    def test_a_hospital_notice_reminded_by_medical_affairs_texts_the_head_too(self):
+        notice = self._notice(self.user_quality, scope="hospital", department_ids=[])
+        notice.action_publish()
+        notice.with_user(self.user_quality).action_remind_unread()
+        self.flush_sms()
+        self.assertIn("+8613800000002", [sms["number"] for sms in self._sms])
+        self.assertNotIn("+8613800000013", [sms["number"] for sms in self._sms])
+
+    def test_no_text_where_the_hospital_does_not_remind_by_text(self):
+        self.hospital.ihospital_remind_unread_sms = False
+        notice = self._notice()
+        notice.action_publish()
+        Message = self.env["mail.message"].sudo()
+        before = Message.search_count([("model", "=", "ihospital.notice"), ("res_id", "=", notice.id)])
+        notice.with_user(self.user_head).action_remind_unread()
+        self.assertFalse(self._reminder_texts(notice))
+        self.assertEqual(
+            Message.search_count([("model", "=", "ihospital.notice"), ("res_id", "=", notice.id)]),
+            before + 1,
+            "the inbox reminder goes",
+        )
+        self.flush_sms()
+        self.assertFalse(self._sms)
+
+    def test_the_hospitals_settings_switch_it(self):
+        settings_admin = new_test_user(
+            self.env,
+            login="t_settings",
+            groups="base.group_system",
+            company_id=self.hospital.id,
+            company_ids=[self.hospital.id],
+        )
+        settings = self.env["res.config.settings"].with_user(settings_admin).create({})
+        self.assertTrue(settings.ihospital_remind_unread_sms)
+        settings.ihospital_remind_unread_sms = False
+        settings.execute()
+        self.assertFalse(self.hospital.ihospital_remind_unread_sms)
+        for user in (self.user_head, self.user_admin):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.hospital.with_user(user).write({"ihospital_remind_unread_sms": True})
+
+    def test_who_may_not_remind_texts_nobody(self):
+        notice = self._notice()
+        notice.action_publish()
+        for user in (self.user_nurse, self.user_doctor, self.user_surgeon, self.user_doctor_2):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                notice.with_user(user).action_remind_unread()
+        self.assertFalse(self._reminder_texts(notice))
+        self.assertEqual(set(notice._receipts().mapped("reminder_count")), {0})
+
+    def test_a_reminder_costs_the_same_queries_for_5_as_for_50_readers(self):
+        """Measured with the workers' cache of users' groups warm: Odoo's
+        inbox checks each recipient's groups once (cached) when it tells
+        them on the bus."""
+
+        def department_of(count, name):
+            users = self.env["res.users"].create(
+                [
+                    {
+                        "name": f"{name} {n}",
+                        "login": f"t_{name}_{n}",
+                        "company_id": self.hospital.id,
+                        "company_ids": [Command.set(self.hospital.ids)],
+                        "groups_id": [Command.set(self.env.ref("ihospital_base.group_nurse").ids)],
+                        "notification_type": "inbox",
+                    }
+                    for n in range(count)
+                ]
+            )
+            department = self.env["hr.department"].create(
+                {"name": name, "company_id": self.hospital.id, "manager_id": self.emp_head.id}
+            )
+            self.env["hr.employee"].create(
+                [
+                    {
+                        "name": user.name,
+                        "user_id": user.id,
+                        "company_id": self.hospital.id,
+                        "department_id": department.id,
+                        "mobile_phone": f"1390{count:03d}{n:04d}",
+                    }
+                    for n, user in enumerate(users)
+                ]
+            )
+            return department
+
+        departments = [department_of(count, name) for count, name in ((1, "warm"), (5, "few"), (50, "many"))]
+        warm, few, many = (
+            self._notice(name=department.name, department_ids=[Command.set(department.ids)]).with_user(self.user_head)
+            for department in departments
+        )
+        (warm | few | many).action_publish()
+        # a worker's first reminders fill its caches (rights, template, the
+        # bus notifications run at commit)
+        for _warm_up in range(2):
+            warm.action_remind_unread()
+            self.env.flush_all()
+            self.env.cr.flush()
+        for notice in (few, many):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with self.assertQueryCount(QUERIES_PER_REMINDER):
+                notice.action_remind_unread()
+        self.assertEqual((len(self._reminder_texts(few)), len(self._reminder_texts(many))), (5, 50))
+
+
+@tagged("post_install", "-at_install")
+class TestNoticeReminderOverRpc(RpcMixin, HttpCase, ReminderCase):
+    def test_a_head_reminds_by_text_and_a_nurse_cannot(self):
+        notice = self._notice()
+        notice.action_publish()
+        for user in (self.user_nurse, self.user_doctor):
+            self.authenticate(user.login, user.login)
+            _result, error = self._call("ihospital.notice", "action_remind_unread", [notice.ids])
+            self.assertEqual(error.get("name"), "odoo.exceptions.AccessError", user.login)
+            _result, error = self._call("ihospital.notice", "_remind_unread_by_sms", [notice.ids, []])
+            self.assertTrue(error, "private methods are not callable over RPC")
+        self.assertFalse(self._reminder_texts(notice))
+        self.authenticate(self.user_head.login, self.user_head.login)
+        result, error = self._call(
+            "ihospital.notice", "action_remind_unread", [notice.ids], {"context": {"active_test": False}}
+        )
+        self.assertFalse(error)
+        self.assertIs(result, True)
+        self.assertEqual(
+            {(text.number, text.state) for text in self._reminder_texts(notice)},
+            {("+8613800000001", "queued"), ("+8613800000011", "queued"), ("+8613800000013", "opted_out")},
+        )
+        self.flush_sms()
+        self.assertEqual(sorted(sms["number"] for sms in self._sms), ["+8613800000001", "+8613800000011"])

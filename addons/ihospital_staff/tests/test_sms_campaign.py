@@ -66,7 +66,9 @@ class CampaignCase(DutyCase, MockSmsProvider):
 @tagged("post_install", "-at_install")
 class TestCampaign(CampaignCase):
     def test_preview_counts_recipients_and_messages(self):
-        campaign = self._campaign(employee_ids=[Command.set((self.emp_nurse | self.emp_surgery_nurse).ids)])
+        campaign = self._campaign(
+            self.user_admin, employee_ids=[Command.set((self.emp_nurse | self.emp_surgery_nurse).ids)]
+        )
         self.assertEqual(campaign.value_ids.mapped("name"), ["time", "place"], "name is the recipient's own")
         # cardiology: the nurse (also chosen by name: counted once), the head, the doctor without a mobile;
         # and the surgery nurse
@@ -88,11 +90,11 @@ class TestCampaign(CampaignCase):
 
     def test_sent_in_the_background_with_a_delivery_report(self):
         self.env["ihospital.sms"]._receive_reply(self.hospital, "13800000005", "退订")  # the head opted out
-        campaign = self._campaign(employee_ids=[Command.set(self.emp_surgery_nurse.ids)])
+        campaign = self._campaign(self.user_admin, employee_ids=[Command.set(self.emp_surgery_nurse.ids)])
         self.assertEqual(campaign.opted_out_preview_count, 1)
         self.assertEqual(campaign.message_count, 2, "the opted-out head is not billed")
         with self.mockSmsProvider(fail={"+8613800000003": "用户关机"}):
-            self.assertIs(campaign.with_user(self.user_head).action_send(), True)
+            self.assertIs(campaign.with_user(self.user_admin).action_send(), True)
             self.assertEqual(campaign.state, "queued")
             self.assertFalse(self._sms, "nothing is sent inside the request")
             self.flush_sms()
@@ -128,11 +130,11 @@ class TestCampaign(CampaignCase):
         )
         # a sent group SMS is kept as it went
         with self.assertRaisesMsg(UserError, "only while it is a draft"):
-            campaign.with_user(self.user_head).write({"name": "Other"})
+            campaign.with_user(self.user_admin).write({"name": "Other"})
         with self.assertRaisesMsg(UserError, "Only a draft group SMS can be sent"):
-            campaign.with_user(self.user_head).action_send()
+            campaign.with_user(self.user_admin).action_send()
         with self.assertRaises(AccessError):
-            campaign.unlink()
+            campaign.with_user(self.user_head).unlink()
         with self.assertRaisesMsg(UserError, "kept with its delivery report"):
             campaign.with_user(self.user_admin).unlink()
 
@@ -144,7 +146,7 @@ class TestCampaign(CampaignCase):
                 {
                     "name": f"Nurse {n}",
                     "company_id": self.hospital.id,
-                    "department_id": self.surgery.id,
+                    "department_id": self.cardiology.id,
                     "mobile_phone": f"1390000{n:04d}",
                 }
                 for n in range(8)
@@ -173,7 +175,9 @@ class TestCampaign(CampaignCase):
 
     def test_the_daily_cap_refuses_what_would_pass_it(self):
         self.hospital.ihospital_sms_daily_cap = 3
-        big = self._campaign(employee_ids=[Command.set((self.emp_surgery_nurse | self.emp_quality).ids)])
+        big = self._campaign(
+            self.user_admin, employee_ids=[Command.set((self.emp_surgery_nurse | self.emp_quality).ids)]
+        )
         self.assertEqual(big.message_count, 4)
         with self.assertRaisesMsg(UserError, "needs 4 messages, but only 3 of the 3 a day"):
             big.action_send()
@@ -181,9 +185,9 @@ class TestCampaign(CampaignCase):
         small = self._campaign()  # the nurse and the head
         small.action_send()
         self.flush_sms()
-        again = self._campaign(department_ids=[Command.set(self.surgery.ids)])  # the surgery nurse
+        again = self._campaign(self.user_admin, department_ids=[Command.set(self.surgery.ids)])  # the surgery nurse
         again.action_send()  # 2 used, 1 left: it fits
-        third = self._campaign(department_ids=[Command.set(self.surgery.ids)])
+        third = self._campaign(self.user_admin, department_ids=[Command.set(self.surgery.ids)])
         with self.assertRaisesMsg(UserError, "only 0 of the 3 a day allowed at Test General Hospital are left today"):
             third.action_send()
         # verification codes are never capped
@@ -269,8 +273,108 @@ class TestCampaignRoles(CampaignCase):
             )
 
 
+class ReachCase(CampaignCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ward = cls.env["hr.department"].create(
+            {"name": "Cardiology Ward", "company_id": cls.hospital.id, "parent_id": cls.cardiology.id}
+        )
+        cls.emp_ward_nurse = cls.env["hr.employee"].create(
+            {
+                "name": "Nurse Mo",
+                "company_id": cls.hospital.id,
+                "department_id": cls.ward.id,
+                "ihospital_role": "nurse",
+                "mobile_phone": "13800000006",
+            }
+        )
+
+
 @tagged("post_install", "-at_install")
-class TestCampaignRpc(RpcMixin, HttpCase, CampaignCase):
+class TestCampaignReach(ReachCase):
+    """Who a sender texts: the hospital's management anyone of the
+    hospital, a department head the staff of the departments they head."""
+
+    def test_a_head_texts_the_departments_they_head(self):
+        campaign = self._campaign(employee_ids=[Command.set(self.emp_ward_nurse.ids)])
+        self.assertEqual(campaign.recipient_count, 3, "the nurse, the head and the ward's nurse")
+        self.assertIs(campaign.action_send(), True)
+        self.flush_sms()
+        self.assertEqual(
+            sorted(sms["number"] for sms in self._sms), ["+8613800000001", "+8613800000005", "+8613800000006"]
+        )
+        ward = self._campaign(department_ids=[Command.set(self.ward.ids)])
+        self.assertEqual(ward.recipient_count, 1, "a sub-department of theirs")
+
+    def test_a_head_cannot_text_another_department(self):
+        with self.assertRaisesMsg(AccessError, r"^Out of your reach: Surgery\. You text the staff of Cardiology only"):
+            self._campaign(department_ids=[Command.set(self.surgery.ids)])
+        with self.assertRaisesMsg(AccessError, "Out of your reach: Nurse Liang, Officer Zhou."):
+            self._campaign(employee_ids=[Command.set((self.emp_surgery_nurse | self.emp_quality).ids)])
+        campaign = self._campaign()
+        with self.assertRaisesMsg(AccessError, "Out of your reach: Surgery."):
+            campaign.write({"department_ids": [Command.link(self.surgery.id)]})
+        with self.assertRaisesMsg(AccessError, "Out of your reach: Dr Zhang."):
+            campaign.write({"employee_ids": [Command.link(self.emp_surgeon.id)]})
+        self.assertEqual((campaign.department_ids, campaign.employee_ids), (self.cardiology, self.env["hr.employee"]))
+        self.assertFalse(self.env[MODEL].sudo().search([("department_ids", "in", self.surgery.ids)]))
+
+    def test_the_reach_is_checked_again_when_sending(self):
+        """A draft made while the sender headed the department is not sent
+        once they no longer head it."""
+        campaign = self._campaign()
+        self.cardiology.manager_id = self.emp_doctor
+        with self.assertRaisesMsg(AccessError, "Out of your reach: Cardiology. You have no department at Test General"):
+            campaign.action_send()
+        self.assertEqual((campaign.state, campaign.recipient_ids.ids), ("draft", []))
+        # a draft made for the head by the platform is checked as the head sends it
+        foreign = (
+            self.env[MODEL]
+            .sudo()
+            .create(
+                {
+                    "name": "x",
+                    "company_id": self.hospital.id,
+                    "template_id": self.template.id,
+                    "user_id": self.user_head.id,
+                    "employee_ids": [Command.set(self.emp_surgery_nurse.ids)],
+                    "value_ids": [
+                        Command.create({"name": "time", "value": "8:00"}),
+                        Command.create({"name": "place", "value": "Room 3"}),
+                    ],
+                }
+            )
+        )
+        self.cardiology.manager_id = self.emp_head
+        with self.assertRaisesMsg(AccessError, "Out of your reach: Nurse Liang."):
+            foreign.with_user(self.user_head).action_send()
+        self.flush_sms()
+        self.assertFalse(self._sms)
+
+    def test_the_hospitals_management_texts_anyone_of_the_hospital(self):
+        director = self.env.ref("ihospital_base.group_director")
+        self.hospital.ihospital_sms_sender_group_ids = [Command.link(director.id)]
+        everyone = [Command.set((self.emp_surgery_nurse | self.emp_quality).ids)]
+        for user in (self.user_admin, self.user_director):
+            with self.subTest(user=user.login):
+                campaign = self._campaign(user, department_ids=[Command.set(self.surgery.ids)], employee_ids=everyone)
+                self.assertEqual(campaign.recipient_count, 2)
+                self.assertIs(campaign.action_send(), True)
+        # the other hospital's staff stay out, for everyone
+        with self.assertRaises(AccessError):
+            self._campaign(self.user_admin, employee_ids=[Command.set(self.emp_nurse_2.ids)])
+
+    def test_a_nurse_the_hospital_lets_send_texts_her_department(self):
+        self.hospital.ihospital_sms_sender_group_ids = [Command.set(self.env.ref("ihospital_base.group_nurse").ids)]
+        campaign = self._campaign(self.user_nurse, employee_ids=[Command.set(self.emp_ward_nurse.ids)])
+        self.assertIs(campaign.action_send(), True)
+        with self.assertRaisesMsg(AccessError, "Out of your reach: Surgery. You text the staff of Cardiology only"):
+            self._campaign(self.user_nurse, department_ids=[Command.set(self.surgery.ids)])
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignRpc(RpcMixin, HttpCase, ReachCase):
     """Over JSON-RPC, as a browser's console sends it: the refusals hold."""
 
     def test_refused_roles_over_rpc(self):
@@ -294,4 +398,46 @@ class TestCampaignRpc(RpcMixin, HttpCase, CampaignCase):
         self.assertFalse(error)
         self.assertIs(result, True)
         campaign.invalidate_recordset()
+        self.assertEqual(campaign.state, "queued")
+
+    def test_a_head_texts_their_departments_only_over_rpc(self):
+        values = {"name": "x", "company_id": self.hospital.id, "template_id": self.template.id}
+        self.authenticate(self.user_head.login, self.user_head.login)
+        result, error = self._call(MODEL, "create", [{**values, "department_ids": [Command.set(self.surgery.ids)]}])
+        self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+        self.assertIn("Out of your reach: Surgery.", error.get("message"))
+        self.assertFalse(self.env[MODEL].sudo().search([("department_ids", "in", self.surgery.ids)]))
+        # a context key changes nothing
+        result, error = self._call(
+            MODEL,
+            "create",
+            [{**values, "employee_ids": [Command.set(self.emp_surgeon.ids)]}],
+            {"context": {"ihospital_sms_reach": "hospital", "active_test": False}},
+        )
+        self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+        own, error = self._call(MODEL, "create", [{**values, "department_ids": [Command.set(self.cardiology.ids)]}])
+        self.assertFalse(error)
+        campaign = self.env[MODEL].browse(own)
+        _result, error = self._call(MODEL, "write", [[own], {"employee_ids": [Command.link(self.emp_surgeon.id)]}])
+        self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+        self.assertFalse(campaign.employee_ids)
+        campaign.sudo().value_ids = [
+            Command.create({"name": "time", "value": "8:00"}),
+            Command.create({"name": "place", "value": "Room 3"}),
+        ]
+        # a draft the head may see, made to other departments behind their back
+        campaign.sudo().employee_ids = [Command.link(self.emp_surgeon.id)]
+        _result, error = self._call(MODEL, "action_send", [[own]])
+        self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+        self.assertIn("Out of your reach: Dr Zhang.", error.get("message"))
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.state, "draft")
+        campaign.sudo().employee_ids = [Command.clear()]
+        result, error = self._call(MODEL, "action_send", [[own]])
+        self.assertFalse(error)
+        self.assertIs(result, True)
+        campaign.invalidate_recordset()
+        self.assertEqual(
+            campaign.recipient_ids.employee_id, self.emp_nurse | self.emp_doctor | self.emp_head | self.emp_ward_nurse
+        )
         self.assertEqual(campaign.state, "queued")
