@@ -505,7 +505,9 @@ class IhospitalConsultation(models.Model):
             consultation_sudo.message_unsubscribe(partner_ids=previous_sudo.user_id.partner_id.ids)
             consultation_sudo._ihospital_answer_activities(previous_sudo.user_id).unlink()
         # a call authorized to the previous doctor's number is not the colleague's to give
-        consultation_sudo.write({"doctor_id": doctor_sudo.id, "phone_authorized": False, "phone_authorized_date": False})
+        consultation_sudo.write(
+            {"doctor_id": doctor_sudo.id, "phone_authorized": False, "phone_authorized_date": False}
+        )
         consultation_sudo.message_subscribe(partner_ids=colleague.partner_id.ids)
         note = (note or "").strip()[:1000] if isinstance(note, str) else ""
         body = _(

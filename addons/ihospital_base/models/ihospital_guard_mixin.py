@@ -10,6 +10,9 @@ QUALITY = "ihospital_base.group_quality_officer"
 DIRECTOR = "ihospital_base.group_director"
 ADMIN = "ihospital_base.group_admin"
 CLINIC_STAFF = (NURSE, DOCTOR, ADMIN)
+# the roles whose reach is the whole hospital, not a department: they supervise
+# its critical values, publish its notices and text any of its staff
+HOSPITAL_WIDE = (QUALITY, DIRECTOR, ADMIN)
 # An action that only opens the records the caller may read (no change).
 VIEW_ONLY = ()
 

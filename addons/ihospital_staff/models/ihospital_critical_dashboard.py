@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import xlsxwriter
 
 from odoo import _, api, fields, models
-from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, DIRECTOR, HEAD, QUALITY
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import HEAD, HOSPITAL_WIDE
 from odoo.addons.ihospital_base.models.ihospital_schedule import local_to_utc
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -14,8 +14,7 @@ from .ihospital_critical_alert import OPEN_STATES, SOURCES
 # who supervises critical values: the whole hospital (quality officers,
 # the director, administrators) or their departments (department heads);
 # which alerts each one counts is left to the alerts' record rules
-SUPERVISORS = (QUALITY, DIRECTOR, ADMIN, HEAD)
-HOSPITAL_SUPERVISORS = (QUALITY, DIRECTOR, ADMIN)
+SUPERVISORS = (*HOSPITAL_WIDE, HEAD)
 # the longest period one request covers (a year and a day: a leap year)
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -144,7 +143,7 @@ class IhospitalCriticalDashboard(models.AbstractModel):
 
     # ------------------------------------------------------------------ rights and input
     def _is_hospital_supervisor(self):
-        return any(self.env.user.has_group(group) for group in HOSPITAL_SUPERVISORS)
+        return any(self.env.user.has_group(group) for group in HOSPITAL_WIDE)
 
     def _check_supervisor(self):
         """Only supervisors read the figures (nurses and doctors have their

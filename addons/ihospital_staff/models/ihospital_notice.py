@@ -1,11 +1,10 @@
 from odoo import _, api, fields, models
-from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, DIRECTOR, HEAD, QUALITY, VIEW_ONLY
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import HEAD, HOSPITAL_WIDE, VIEW_ONLY
 from odoo.exceptions import AccessError, UserError
 
 NOTICE_STATES = [("draft", "Draft"), ("published", "Published"), ("archived", "Archived")]
 NOTICE_SCOPES = [("hospital", "The Whole Hospital"), ("departments", "Departments")]
 # who publishes to the whole hospital (院办, 医务部, 信息科)
-HOSPITAL_PUBLISHERS = (DIRECTOR, QUALITY, ADMIN)
 
 
 class IhospitalNotice(models.Model):
@@ -21,10 +20,10 @@ class IhospitalNotice(models.Model):
     _check_company_auto = True
 
     _action_groups = {
-        "action_publish": (HEAD, *HOSPITAL_PUBLISHERS),
-        "action_archive_notice": (HEAD, *HOSPITAL_PUBLISHERS),
-        "action_remind_unread": (HEAD, *HOSPITAL_PUBLISHERS),
-        "action_view_receipts": (HEAD, *HOSPITAL_PUBLISHERS),
+        "action_publish": (HEAD, *HOSPITAL_WIDE),
+        "action_archive_notice": (HEAD, *HOSPITAL_WIDE),
+        "action_remind_unread": (HEAD, *HOSPITAL_WIDE),
+        "action_view_receipts": (HEAD, *HOSPITAL_WIDE),
         "action_mark_read": VIEW_ONLY,
     }
     _engine_fields = ("state", "published_at", "audience_user_ids", "author_id")
@@ -69,7 +68,7 @@ class IhospitalNotice(models.Model):
         if self.env.su:
             return
         user = self.env.user
-        hospital_publisher = any(user.has_group(group) for group in HOSPITAL_PUBLISHERS)
+        hospital_publisher = any(user.has_group(group) for group in HOSPITAL_WIDE)
         for notice in self.sudo():
             if hospital_publisher:
                 continue

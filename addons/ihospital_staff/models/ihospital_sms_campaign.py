@@ -3,7 +3,7 @@ from datetime import datetime, time
 import pytz
 
 from odoo import Command, _, api, fields, models
-from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, DIRECTOR, DOCTOR, HEAD, NURSE, QUALITY
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, DOCTOR, HEAD, HOSPITAL_WIDE, NURSE
 from odoo.addons.ihospital_base.models.ihospital_sms import mask_number, sms_number
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -11,10 +11,9 @@ from odoo.tools import SQL
 # Who the guard lets reach the actions: every staff role. Each hospital
 # then narrows it to the roles it allows (res.company
 # ihospital_sms_sender_group_ids), checked in the same methods.
-SENDER_ROLES = (NURSE, DOCTOR, HEAD, QUALITY, DIRECTOR, ADMIN)
+SENDER_ROLES = (NURSE, DOCTOR, HEAD, *HOSPITAL_WIDE)
 # Who texts anyone of the hospital (院办, 医务部, 信息科); the other senders
 # text the staff of their departments only (_reach_departments).
-HOSPITAL_WIDE_SENDERS = (QUALITY, DIRECTOR, ADMIN)
 CAMPAIGN_STATES = [
     ("draft", "Draft"),
     ("queued", "Queued"),
@@ -336,7 +335,7 @@ class IhospitalSmsCampaign(models.Model):
         are reached too) that a department head heads, or that a nurse or
         doctor the hospital lets send works in."""
         user = self.env.user
-        if any(user.has_group(group) for group in HOSPITAL_WIDE_SENDERS):
+        if any(user.has_group(group) for group in HOSPITAL_WIDE):
             return None
         headed = (
             self.env["hr.department"]
