@@ -21,7 +21,17 @@ ORDERS_BY_DEPARTMENT = {
     "HXK": [
         NURSING_1,
         ("diet", "long_term", "D-PT", "普通饮食", "", "", "", "", ""),
-        ("drug", "long_term", "X-J01CR05", "注射用哌拉西林钠他唑巴坦钠 4.5g", "4.5", "g", "静脉滴注", "q8h", "皮试阴性后使用"),
+        (
+            "drug",
+            "long_term",
+            "X-J01CR05",
+            "注射用哌拉西林钠他唑巴坦钠 4.5g",
+            "4.5",
+            "g",
+            "静脉滴注",
+            "q8h",
+            "皮试阴性后使用",
+        ),
         ("drug", "long_term", "X-R05CB06", "盐酸氨溴索注射液 30mg", "30", "mg", "静脉注射", "bid", ""),
         ("nursing", "long_term", "N-O2", "持续低流量吸氧", "2", "L/min", "鼻导管", "", ""),
         ("lab", "temporary", "250102035", "动脉血气分析", "", "", "", "st", ""),
@@ -49,7 +59,17 @@ ORDERS_BY_DEPARTMENT = {
     "PWK": [
         NURSING_2,
         ("diet", "long_term", "D-DZLZ", "低脂流质饮食", "", "", "", "", ""),
-        ("drug", "long_term", "X-J01DD62", "注射用头孢哌酮钠舒巴坦钠 2g", "2", "g", "静脉滴注", "q12h", "皮试阴性后使用"),
+        (
+            "drug",
+            "long_term",
+            "X-J01DD62",
+            "注射用头孢哌酮钠舒巴坦钠 2g",
+            "2",
+            "g",
+            "静脉滴注",
+            "q12h",
+            "皮试阴性后使用",
+        ),
         BLOOD_COUNT,
     ],
     "GK": [

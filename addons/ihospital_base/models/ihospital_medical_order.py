@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
 
 ORDER_KINDS = [
     ("drug", "Drug"),
@@ -62,7 +63,9 @@ class IhospitalMedicalOrder(models.Model):
     admission_id = fields.Many2one(
         "ihospital.admission", string="Admission", index=True, domain="[('patient_id', '=', patient_id)]"
     )
-    visit_id = fields.Many2one("ihospital.visit", string="Visit", index=True, domain="[('patient_id', '=', patient_id)]")
+    visit_id = fields.Many2one(
+        "ihospital.visit", string="Visit", index=True, domain="[('patient_id', '=', patient_id)]"
+    )
     his_visit_ref = fields.Char(string="HIS Visit Reference", readonly=True)
     department_id = fields.Many2one(
         "hr.department",
@@ -121,7 +124,7 @@ class IhospitalMedicalOrder(models.Model):
     def _search_is_active(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise ValidationError(_("Search active orders with = or != and True or False."))
-        domain = self._active_domain()
+        domain = expression.normalize_domain(self._active_domain())
         return domain if (operator == "=") == value else ["!", *domain]
 
     @api.model

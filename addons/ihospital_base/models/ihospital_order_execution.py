@@ -69,6 +69,4 @@ class IhospitalOrderExecution(models.Model):
         for execution in self:
             company = execution.executor_id.company_id
             if company and company != execution.order_id.company_id:
-                raise ValidationError(
-                    _("Execution %s must stay within the hospital of its order.", execution.name)
-                )
+                raise ValidationError(_("Execution %s must stay within the hospital of its order.", execution.name))
