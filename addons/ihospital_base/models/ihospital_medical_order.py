@@ -11,7 +11,7 @@ ORDER_KINDS = [
     ("other", "Other"),
 ]
 ORDER_TERMS = [("long_term", "Long-term"), ("temporary", "Temporary")]
-ORDER_STATES = [("new", "New"), ("changed", "Changed"), ("stopped", "Stopped"), ("cancelled", "Cancelled")]
+ORDER_STATES = [("new", "Ordered"), ("changed", "Changed"), ("stopped", "Discontinued"), ("cancelled", "Cancelled")]
 # the states of an order still in force (until its stop time, if it has one)
 RUNNING_STATES = ("new", "changed")
 
@@ -60,12 +60,8 @@ class IhospitalMedicalOrder(models.Model):
     patient_id = fields.Many2one(
         "ihospital.patient", required=True, index=True, ondelete="restrict", domain="[('company_id', '=', company_id)]"
     )
-    admission_id = fields.Many2one(
-        "ihospital.admission", string="Admission", index=True, domain="[('patient_id', '=', patient_id)]"
-    )
-    visit_id = fields.Many2one(
-        "ihospital.visit", string="Visit", index=True, domain="[('patient_id', '=', patient_id)]"
-    )
+    admission_id = fields.Many2one("ihospital.admission", index=True, domain="[('patient_id', '=', patient_id)]")
+    visit_id = fields.Many2one("ihospital.visit", index=True, domain="[('patient_id', '=', patient_id)]")
     his_visit_ref = fields.Char(string="HIS Visit Reference", readonly=True)
     department_id = fields.Many2one(
         "hr.department",
@@ -94,7 +90,7 @@ class IhospitalMedicalOrder(models.Model):
     route = fields.Char(help="How it is given (给药途径), e.g. 口服, 静脉滴注.")
     frequency = fields.Char(help="How often (频次), e.g. qd, bid, q8h, st.")
     note = fields.Char(string="Instructions", help="The doctor's instructions (嘱托), e.g. 皮试阴性后使用.")
-    ordered_at = fields.Datetime(string="Ordered At", help="When the doctor wrote the order.")
+    ordered_at = fields.Datetime(help="When the doctor wrote the order.")
     start_at = fields.Datetime(string="Start", required=True, index=True)
     stop_at = fields.Datetime(string="Stop", index=True)
     state = fields.Selection(ORDER_STATES, string="Status", required=True, default="new", index=True)

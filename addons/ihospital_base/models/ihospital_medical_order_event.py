@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-ORDER_EVENTS = [("new", "Ordered"), ("changed", "Changed"), ("stopped", "Stopped"), ("cancelled", "Cancelled")]
+ORDER_EVENTS = [("new", "Ordered"), ("changed", "Changed"), ("stopped", "Discontinued"), ("cancelled", "Cancelled")]
 
 
 class IhospitalMedicalOrderEvent(models.Model):
@@ -19,7 +19,7 @@ class IhospitalMedicalOrderEvent(models.Model):
     patient_id = fields.Many2one(related="order_id.patient_id", store=True, index=True)
     event = fields.Selection(ORDER_EVENTS, required=True)
     event_at = fields.Datetime(string="Time", required=True, default=fields.Datetime.now)
-    doctor_id = fields.Many2one("hr.employee", string="Doctor")
+    doctor_id = fields.Many2one("hr.employee")
     reason = fields.Char()
     changes = fields.Char(help="What the event changed, as the HIS sent it.")
     control_id = fields.Char(string="HIS Control ID", help="The HIS message that reported the event.")

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-EXECUTION_STATES = [("given", "Given"), ("skipped", "Skipped")]
+EXECUTION_STATES = [("given", "Given"), ("skipped", "Not Given")]
 
 
 class IhospitalOrderExecution(models.Model):
@@ -29,7 +29,7 @@ class IhospitalOrderExecution(models.Model):
         copy=False,
         help="The HIS id of the execution record, unique in the hospital.",
     )
-    order_id = fields.Many2one("ihospital.medical.order", string="Order", required=True, index=True, ondelete="cascade")
+    order_id = fields.Many2one("ihospital.medical.order", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="order_id.company_id", string="Hospital", store=True, index=True)
     patient_id = fields.Many2one(related="order_id.patient_id", store=True, index=True)
     kind = fields.Selection(related="order_id.kind")
