@@ -41,7 +41,7 @@ class IhospitalOrderExecution(models.Model):
     )
     state = fields.Selection(EXECUTION_STATES, string="Status", required=True, default="given", index=True)
     reason = fields.Char(help="Why it was not given.")
-    item_name = fields.Char(string="Given", help="What was given, when the HIS says (else the order's item).")
+    item_name = fields.Char(string="Given Item", help="What was given, when the HIS says (else the order's item).")
     dose = fields.Char()
     dose_unit = fields.Char()
     note = fields.Char()
