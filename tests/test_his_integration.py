@@ -198,6 +198,11 @@ def test_simulated_hospital_traffic_lands_in_odoo(stack):
         "admission.discharge",
         "admission.cancel",
         "vital.signs",
+        "order.new",
+        "order.change",
+        "order.stop",
+        "order.cancel",
+        "order.execution",
     ):
         assert by_type.get(kind), f"the simulator sent no {kind} that Odoo recorded ({by_type})"
     assert rpc.count("ihospital.lab.report", [("is_critical", "=", True)]), "no critical lab report"
@@ -209,6 +214,9 @@ def test_simulated_hospital_traffic_lands_in_odoo(stack):
     assert rpc.count("ihospital.admission", [("state", "=", "cancelled")])
     assert rpc.count("ihospital.admission.transfer", [])
     assert rpc.count("ihospital.vital.sign", [("is_critical", "=", True), ("admission_id", "!=", False)])
+    assert rpc.count("ihospital.medical.order", [("state", "=", "stopped"), ("admission_id", "!=", False)])
+    assert rpc.count("ihospital.medical.order", [("state", "=", "cancelled")])
+    assert rpc.count("ihospital.order.execution", [("state", "=", "skipped"), ("executor_id", "!=", False)])
     assert rpc.count("ihospital.visit", [("external_ref", "!=", False), ("total_charges", ">", 0)])
     assert rpc.count("ihospital.complaint", [("source", "=", "his")])
     assert rpc.count("ihospital.schedule", [("source", "=", "his")])
@@ -282,6 +290,57 @@ def test_an_inpatients_stay_and_critical_vital_sign_through_the_gateway(stack):
     assert vital["department_id"], "the stay's department"
     report = rpc("ihospital.imaging.report", "search_read", [("name", "=", "ECG-E2E-1")], fields=["is_critical"])
     assert report[0]["is_critical"]
+
+
+def test_an_inpatients_orders_and_their_executions_through_the_gateway(stack):
+    """HL7 as a HIS and a nursing system send it: the nurse's execution
+    (RAS^O17) overtakes its drug order (OMP^O09) and waits for it; a lab
+    order (ORM^O01) and a change of the drug's frequency follow. Odoo ends
+    with both orders on the stay, the change applied and in the history,
+    and the execution by the nurse."""
+    rpc = stack.rpc
+    rng = random.Random(950002)
+    patient = simulator.new_patient(rng, 950002)
+    admission = simulator.admission_data(rng, patient, "ZY-E2E-ORD", department_code="XNK")
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "admission.admit", "E2E-ORD-ADT", admission))
+    stack.wait_drained()
+    drug = dict(simulator.order_data(rng, admission, "YZ-E2E-1", "drug"), frequency="qd", dose="100", dose_unit="mg")
+    lab = simulator.order_data(rng, admission, "YZ-E2E-2", "lab")
+    given = dict(simulator.execution_data(rng, drug, "ZX-E2E-1"), executor_code="N2004")
+    reply = stack.send_hl7(simulator.build("hl7", "order.execution", "E2E-ORD-ZX", given))
+    assert "|AA|" in reply, reply
+    stack.wait_drained()
+    waiting = stack.messages(["E2E-ORD-ZX"])[0]
+    assert waiting["state"] == "failed", waiting
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "order.new", "E2E-ORD-1", drug))
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "order.new", "E2E-ORD-2", lab))
+    change = {
+        "order_no": "YZ-E2E-1",
+        "patient": {"his_patient_id": patient["his_patient_id"]},
+        "changed_at": simulator.now_iso(1),
+        "frequency": "bid",
+        "reason": "遵医嘱调整频次",
+    }
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "order.change", "E2E-ORD-3", change))
+    stack.wait_drained()
+    ids = ["E2E-ORD-ZX", "E2E-ORD-1", "E2E-ORD-2", "E2E-ORD-3"]
+    wait_for(lambda: {m["state"] for m in stack.messages(ids)} == {"processed"}, 30, "the order messages processed")
+    orders = rpc(
+        "ihospital.medical.order",
+        "search_read",
+        [("name", "in", ["YZ-E2E-1", "YZ-E2E-2"])],
+        fields=["name", "kind", "state", "frequency", "admission_id", "department_id", "execution_ids", "event_ids"],
+        order="name",
+    )
+    assert [(o["name"], o["kind"]) for o in orders] == [("YZ-E2E-1", "drug"), ("YZ-E2E-2", "lab")], orders
+    drug_order = orders[0]
+    assert (drug_order["state"], drug_order["frequency"]) == ("changed", "bid"), drug_order
+    assert drug_order["admission_id"][1].startswith("ZY-E2E-ORD") and drug_order["department_id"]
+    assert len(drug_order["event_ids"]) == 2 and len(drug_order["execution_ids"]) == 1
+    execution = rpc("ihospital.order.execution", "read", drug_order["execution_ids"], ["state", "executor_id", "dose"])[
+        0
+    ]
+    assert execution["state"] == "given" and execution["executor_id"] and execution["dose"] == "100", execution
 
 
 def test_booking_reaches_the_his_and_its_answer_is_recorded(stack):

@@ -35,6 +35,7 @@
         "views/ihospital_visit_views.xml",
         "views/ihospital_admission_views.xml",
         "views/ihospital_vital_sign_views.xml",
+        "views/ihospital_medical_order_views.xml",
         "views/ihospital_schedule_views.xml",
         "views/ihospital_appointment_views.xml",
         "views/ihospital_lab_report_views.xml",

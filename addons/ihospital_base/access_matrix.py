@@ -91,6 +91,11 @@ MATRIX = {
     "ihospital.admission.transfer": {**_CLINICAL_READ, "admin": ("r", "hospital")},
     "ihospital.patient.allergy": _CLINICAL_READ,
     "ihospital.vital.sign": _CLINICAL_READ,
+    # medical orders and their executions: what the HIS reported, read by
+    # staff under the department rules of their stay, edited by nobody
+    "ihospital.medical.order": {**_CLINICAL_READ, "admin": ("r", "hospital")},
+    "ihospital.medical.order.event": {**_CLINICAL_READ, "admin": ("r", "hospital")},
+    "ihospital.order.execution": {**_CLINICAL_READ, "admin": ("r", "hospital")},
     "ihospital.lab.report": _CLINICAL_READ,
     "ihospital.lab.result": _CLINICAL_READ,
     "ihospital.imaging.report": _CLINICAL_READ,

@@ -126,6 +126,30 @@ ADMISSION_EVENT_TIMES = {
     "admission.discharge": "discharged_at",
     "admission.cancel": "cancelled_at",
 }
+#: ORC-1 order control codes (HL7 table 0119) -> order type; the first code of each type is written.
+ORDER_CONTROLS = {
+    "NW": "order.new",
+    "XO": "order.change",
+    "XX": "order.change",
+    "RP": "order.change",
+    "DC": "order.stop",
+    "OD": "order.stop",
+    "CA": "order.cancel",
+    "OC": "order.cancel",
+}
+ORDER_TYPE_TO_CONTROL = {"order.new": "NW", "order.change": "XO", "order.stop": "DC", "order.cancel": "CA"}
+#: when the event took place (ORC-9), per order type; a stop's time is TQ1-8 (else ORC-9)
+ORDER_EVENT_TIMES = {"order.new": "ordered_at", "order.change": "changed_at", "order.cancel": "cancelled_at"}
+#: OBR-24 (diagnostic service section) of a non-drug order -> kind: LAB, the imaging sections and the
+#: local codes EXM (examination), NUR (nursing), DIET (diet), OTH (other); RXO means a drug order.
+ORDER_SECTIONS = {"LAB": "lab", "EXM": "exam", "NUR": "nursing", "DIET": "diet", "OTH": "other"}
+KIND_TO_SECTION = {kind: section for section, kind in ORDER_SECTIONS.items()}
+#: ORC-29 order type: local codes of this interface for long-term (长期) and temporary (临时) orders
+TERM_CODES = {"L": "long_term", "T": "temporary"}
+TERM_TO_CODE = {term: code for code, term in TERM_CODES.items()}
+#: RXA-20 completion status (HL7 table 0322) -> execution status; PA (partially) counts as given
+COMPLETION_STATUSES = {"CP": "given", "PA": "given", "RE": "skipped", "NA": "skipped"}
+STATUS_TO_COMPLETION = {"given": "CP", "skipped": "NA"}
 #: LCH-4 characteristic ids of MFN^M05 (local to this interface).
 #: Chinese grade names an HL7 sender may put in LCH GRADE -> canonical grade codes.
 GRADE_NAMES = {
@@ -170,6 +194,9 @@ INBOUND_ROUTES = {
     ("ZSC", "Z02"): "schedule.stop",
     ("ZQC", "Z01"): "queue.call",
     ("ZCP", "Z01"): "complaint",
+    ("ORM", "O01"): "order.new",  # refined by ORC-1
+    ("OMP", "O09"): "order.new",  # refined by ORC-1
+    ("RAS", "O17"): "order.execution",
 }
 OUTBOUND_ROUTES = {
     ("SRM", "S01"): "booking.create",
@@ -198,6 +225,11 @@ REQUIRED_SEGMENTS = {
     "schedule.stop": ["ZSC"],
     "queue.call": ["ZQC"],
     "complaint": ["ZCP"],
+    "order.new": ["PID", "ORC"],
+    "order.change": ["PID", "ORC"],
+    "order.stop": ["PID", "ORC"],
+    "order.cancel": ["PID", "ORC"],
+    "order.execution": ["PID", "ORC", "RXA"],
     "booking.create": ["ARQ", "PID"],
     "booking.cancel": ["ARQ"],
     "critical.receipt": ["ZCR"],
@@ -221,6 +253,29 @@ _ADMISSION_LOCATIONS = {
     "admitted_at": "PV1-44",
     "diagnosis": "DG1-3.2",
     "diagnosis_code": "DG1-3.1",
+    **_PATIENT_FIELDS,
+}
+_ORDER_LOCATIONS = {
+    "order_no": "ORC-2",
+    "admission_no": "PV1-19",
+    "visit_ref": "PV1-19",
+    "department_code": "PV1-3.1",
+    "doctor_code": "ORC-12",
+    "kind": "OBR-24",
+    "term": "ORC-29",
+    "item_code": "RXO-1.1 or OBR-4.1",
+    "item_name": "RXO-1.2 or OBR-4.2",
+    "dose": "RXO-2 or TQ1-2.1",
+    "dose_unit": "RXO-4 or TQ1-2.2",
+    "route": "RXR-1",
+    "frequency": "TQ1-3",
+    "note": "NTE-3",
+    "ordered_at": "ORC-9",
+    "start_at": "TQ1-7",
+    "stop_at": "TQ1-8",
+    "changed_at": "ORC-9",
+    "cancelled_at": "ORC-9",
+    "reason": "ORC-16",
     **_PATIENT_FIELDS,
 }
 #: data path (list indexes removed) -> HL7 location, appended to validation errors so that an HL7
@@ -313,6 +368,25 @@ HL7_LOCATIONS = {
         "end": "PV1-45",
         "charges.name": "FT1-7.2",
         "charges.amount": "FT1-11",
+        **_PATIENT_FIELDS,
+    },
+    "order.new": _ORDER_LOCATIONS,
+    "order.change": _ORDER_LOCATIONS,
+    "order.stop": {**_ORDER_LOCATIONS, "stop_at": "TQ1-8 (else ORC-9)"},
+    "order.cancel": _ORDER_LOCATIONS,
+    "order.execution": {
+        "execution_no": "ORC-3",
+        "order_no": "ORC-2",
+        "status": "RXA-20",
+        "executed_at": "RXA-3",
+        "executor_code": "RXA-10.1",
+        "executor_name": "RXA-10.2",
+        "item_code": "RXA-5.1",
+        "item_name": "RXA-5.2",
+        "dose": "RXA-6",
+        "dose_unit": "RXA-7",
+        "reason": "RXA-18",
+        "note": "RXA-9",
         **_PATIENT_FIELDS,
     },
     "queue.call": {"department_code": "ZQC-1", "number": "ZQC-3", "called_at": "ZQC-5"},
@@ -784,6 +858,88 @@ def _map_vital_signs(message, msh: _Reader, control_id) -> dict:
     return data
 
 
+def _order_visit(data: dict, message) -> None:
+    """The stay or visit of an order (PV1-19: an admission number when PV1-2 is I, else a visit) and the
+    department (PV1-3 PL-1)."""
+    pv1 = _first(message, "PV1")
+    if not pv1:
+        return
+    key = "admission_no" if pv1.get(2).upper() == "I" else "visit_ref"
+    _put(data, key, pv1.get(19) or pv1.get(50))
+    _put(data, "department_code", pv1.get(3, 1))
+
+
+def _map_order(message, type_name, control_id) -> dict:
+    data = _patient_data(message, control_id)
+    orc = _first(message, "ORC")
+    _put(data, "order_no", orc.get(2) or orc.get(3))
+    _order_visit(data, message)
+    _put(data, "doctor_code", orc.get(12, 1))
+    term = orc.get(29, 1).upper()
+    _put(data, "term", TERM_CODES.get(term, ""))
+    rxo, obr, tq1 = _first(message, "RXO"), _first(message, "OBR"), _first(message, "TQ1")
+    if rxo:
+        data["kind"] = "drug"
+        _put(data, "item_code", rxo.get(1, 1))
+        _put(data, "item_name", rxo.get(1, 2) or rxo.get(1, 1))
+        _put(data, "dose", rxo.get(2))
+        _put(data, "dose_unit", rxo.get(4, 1) or rxo.get(4, 2))
+    elif obr:
+        section = obr.get(24).upper()
+        if section:
+            # an examination may name its imaging section; a code we do not know is "other"
+            data["kind"] = "exam" if section in IMAGING_SECTIONS else ORDER_SECTIONS.get(section, "other")
+        _put(data, "item_code", obr.get(4, 1))
+        _put(data, "item_name", obr.get(4, 2) or obr.get(4, 1))
+    if tq1:
+        if "dose" not in data:
+            _put(data, "dose", tq1.get(2, 1))
+            _put(data, "dose_unit", tq1.get(2, 2, 1, 1))
+        _put(data, "frequency", tq1.get(3, 1))
+        _put_converted(data, "start_at", tq1.get(7), from_hl7_datetime, "TQ1-7 (start date/time)", control_id)
+        _put_converted(data, "stop_at", tq1.get(8), from_hl7_datetime, "TQ1-8 (end date/time)", control_id)
+    rxr = _first(message, "RXR")
+    if rxr:
+        _put(data, "route", rxr.text_or_code(1))
+    notes = [nte.get(3, None) for nte in _segments(message, "NTE")]
+    _put(data, "note", "\n".join(note for note in notes if note))
+    event_time = orc.get(9)
+    if type_name == "order.stop" and "stop_at" not in data:
+        _put_converted(data, "stop_at", event_time, from_hl7_datetime, "ORC-9 (transaction date/time)", control_id)
+    elif type_name in ORDER_EVENT_TIMES:
+        key = ORDER_EVENT_TIMES[type_name]
+        _put_converted(data, key, event_time, from_hl7_datetime, "ORC-9 (transaction date/time)", control_id)
+    if type_name != "order.new":
+        _put(data, "reason", orc.text_or_code(16))
+    return data
+
+
+def _map_execution(message, control_id) -> dict:
+    data = _patient_data(message, control_id)
+    orc, rxa = _first(message, "ORC"), _first(message, "RXA")
+    _put(data, "execution_no", orc.get(3))
+    _put(data, "order_no", orc.get(2))
+    completion = rxa.get(20).upper()
+    if completion:
+        if completion not in COMPLETION_STATUSES:
+            raise CodecError(
+                "AE", "RXA-20 (completion status) must be CP, PA, RE or NA, got %r." % completion, control_id, "103"
+            )
+        data["status"] = COMPLETION_STATUSES[completion]
+    else:
+        data["status"] = "given"  # an administration record without a status says it was given
+    _put_converted(data, "executed_at", rxa.get(3), from_hl7_datetime, "RXA-3 (administered at)", control_id)
+    _put(data, "executor_code", rxa.get(10, 1))
+    _put(data, "executor_name", _person_name(rxa.get(10, 2), rxa.get(10, 3)))
+    _put(data, "item_code", rxa.get(5, 1))
+    _put(data, "item_name", rxa.get(5, 2))
+    _put(data, "dose", rxa.get(6))
+    _put(data, "dose_unit", rxa.get(7, 1) or rxa.get(7, 2))
+    _put(data, "reason", rxa.text_or_code(18))
+    _put(data, "note", rxa.text_or_code(9))
+    return data
+
+
 def _lch_values(lch_segments: list[_Reader]) -> dict:
     return {lch.get(4, 1).upper(): lch.get(5, 1) or lch.get(5, 2) for lch in lch_segments}
 
@@ -1053,6 +1209,17 @@ def parse(text: str, outbound: bool = False) -> Canonical:
         type_name = "imaging.report"
     elif type_name == "lab.result" and obr and obr.get(4, 1).upper() in VITAL_SIGNS_PANELS:
         type_name = "vital.signs"
+    if type_name == "order.new":
+        orc = _first(message, "ORC")
+        control = orc.get(1).upper() if orc else ""
+        if orc and control not in ORDER_CONTROLS:
+            raise CodecError(
+                "AE",
+                "ORC-1 (order control) must be NW, XO, DC or CA (or XX, RP, OD, OC), got %r." % control,
+                control_id,
+                "103",
+            )
+        type_name = ORDER_CONTROLS.get(control, type_name)
     if type_name == "master.departments":
         loc = _first(message, "LOC")
         if loc and loc.get(3).upper() == "H":
@@ -1088,6 +1255,10 @@ def parse(text: str, outbound: bool = False) -> Canonical:
         data = _map_complaint(message, control_id)
     elif type_name == "critical.receipt":
         data = _map_critical_receipt(message, control_id)
+    elif type_name == "order.execution":
+        data = _map_execution(message, control_id)
+    elif type_name.startswith("order."):
+        data = _map_order(message, type_name, control_id)
     else:  # booking.create / booking.cancel
         data = _map_booking(message, trigger, control_id)
     try:
@@ -1328,6 +1499,10 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
         return _encode_admission(type_name, data, now)
     if type_name == "vital.signs":
         return _encode_vital_signs(data)
+    if type_name in ORDER_TYPE_TO_CONTROL:
+        return _encode_order(type_name, data)
+    if type_name == "order.execution":
+        return _encode_execution(data)
     if type_name == "master.hospital":
         code = escape(data["code"])
         segments = [
@@ -1620,6 +1795,81 @@ def _encode_vital_signs(data: dict) -> tuple[str, str, str, list[str]]:
             )
         )
     return "ORU", "R01", "ORU_R01", segments
+
+
+def _order_pv1(data: dict) -> str:
+    """PV1 of an order: PV1-2 I with the admission number, else O with the visit (PV1-19)."""
+    inpatient = bool(data.get("admission_no"))
+    number = data.get("admission_no") if inpatient else data.get("visit_ref")
+    pv1 = ["1", "I" if inpatient else "O", escape(data.get("department_code"))] + [""] * 15 + [escape(number)]
+    return _segment("PV1", *pv1)
+
+
+def _encode_order(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
+    drug = data.get("kind") == "drug"
+    event_time = data.get(ORDER_EVENT_TIMES.get(type_name, ""))
+    reason = "^%s" % escape(data["reason"]) if data.get("reason") else ""
+    orc = [ORDER_TYPE_TO_CONTROL[type_name], _entity(data["order_no"], FILLER_NAMESPACE), "", "", "", "", ""]
+    orc += ["", to_hl7_datetime(event_time), "", "", escape(data.get("doctor_code"))] + [""] * 3 + [reason]
+    orc += [""] * 12 + [TERM_TO_CODE.get(data.get("term") or "", "")]
+    segments = [_pid(data["patient"])]
+    if any(data.get(key) for key in ("admission_no", "visit_ref", "department_code")):
+        segments.append(_order_pv1(data))
+    segments.append(_segment("ORC", *orc))
+    quantity = ""
+    if not drug and data.get("dose"):
+        quantity = "%s^%s" % (escape(data["dose"]), escape(data.get("dose_unit")))
+    tq1 = _segment(
+        "TQ1",
+        "1",
+        quantity.rstrip("^"),
+        escape(data.get("frequency")),
+        "",
+        "",
+        "",
+        to_hl7_datetime(data.get("start_at")),
+        to_hl7_datetime(data.get("stop_at")),
+    )
+    if tq1 != "TQ1|1":
+        segments.append(tq1)
+    item = "%s^%s" % (escape(data.get("item_code")), escape(data.get("item_name")))
+    if drug:
+        rxo = [item, escape(data.get("dose")), "", escape(data.get("dose_unit"))]
+        segments.append(_segment("RXO", *rxo))
+    elif data.get("kind") or data.get("item_name") or data.get("item_code"):
+        section = KIND_TO_SECTION.get(data.get("kind") or "", "")
+        obr = ["1", _entity(data["order_no"], FILLER_NAMESPACE), "", item.strip("^") and item] + [""] * 19
+        segments.append(_segment("OBR", *obr, section))
+    if data.get("route"):
+        segments.append(_segment("RXR", "^%s" % escape(data["route"])))
+    if data.get("note"):
+        segments.append(_segment("NTE", "1", "", escape(data["note"])))
+    if drug:
+        return "OMP", "O09", "OMP_O09", segments
+    return "ORM", "O01", "ORM_O01", segments
+
+
+def _encode_execution(data: dict) -> tuple[str, str, str, list[str]]:
+    orc = _segment(
+        "ORC", "RE", _entity(data["order_no"], FILLER_NAMESPACE), _entity(data["execution_no"], FILLER_NAMESPACE)
+    )
+    item = "%s^%s" % (escape(data.get("item_code")), escape(data.get("item_name")))
+    executor = "%s^%s" % (escape(data.get("executor_code")), escape(data.get("executor_name")))
+    reason = "^%s" % escape(data["reason"]) if data.get("reason") else ""
+    rxa = [
+        "0",
+        "1",
+        to_hl7_datetime(data["executed_at"]),
+        to_hl7_datetime(data["executed_at"]),
+        item.rstrip("^") if item != "^" else "",
+        escape(data.get("dose")),
+        escape(data.get("dose_unit")),
+        "",
+        "^%s" % escape(data["note"]) if data.get("note") else "",
+        executor if executor != "^" else "",
+    ]
+    rxa += [""] * 7 + [reason, "", STATUS_TO_COMPLETION[data["status"]]]
+    return "RAS", "O17", "RAS_O17", [_pid(data["patient"]), orc, _segment("RXA", *rxa)]
 
 
 def encode(

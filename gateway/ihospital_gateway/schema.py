@@ -38,6 +38,11 @@ CANCELLED_BY = ["patient", "hospital"]
 REPLY_STATUSES = ["AA", "AE", "AR"]
 ALLERGY_TYPES = ["drug", "food", "environmental", "other"]
 ALLERGY_SEVERITIES = ["mild", "moderate", "severe"]
+#: kinds of medical order (医嘱): drug, lab test, examination, nursing, diet, other (treatments...)
+ORDER_KINDS = ["drug", "lab", "exam", "nursing", "diet", "other"]
+#: long-term orders (长期医嘱) run until stopped; temporary orders (临时医嘱) are given once
+ORDER_TERMS = ["long_term", "temporary"]
+EXECUTION_STATUSES = ["given", "skipped"]
 #: where a critical value came from, and the part a clinician had in it (the platform's routing roles)
 CRITICAL_SOURCES = ["lab", "imaging", "vital"]
 CRITICAL_ROLES = [
@@ -157,7 +162,7 @@ def _nullable(node):
     if "$ref" in node:
         return {"anyOf": [node, {"type": "null"}]}
     node = dict(node)
-    node["type"] = [node["type"], "null"]
+    node["type"] = [*node["type"], "null"] if isinstance(node["type"], list) else [node["type"], "null"]
     if "enum" in node:
         node["enum"] = [*node["enum"], None]
     return node
@@ -300,6 +305,31 @@ VITAL_SIGN_ITEM = _object(
     required=["code", "name", "value"],
 )
 
+#: a text field that senders may also fill with a number (a dose): passed on as text
+_TEXT_OR_NUMBER = {"type": ["string", "number"], "minLength": 1}
+
+#: what every order message may carry: the order as the HIS has it now.
+ORDER_FIELDS = {
+    "order_no": _required_string(description="the HIS order number (医嘱号), unique in the hospital"),
+    "patient": PATIENT_REF,
+    "admission_no": _string(description="the stay (住院号) of an inpatient's order"),
+    "visit_ref": _string(description="the visit of an outpatient's order"),
+    "department_code": _string(description="the ordering department"),
+    "doctor_code": _string(description="the ordering doctor (开嘱医生)"),
+    "kind": _string(enum=ORDER_KINDS),
+    "term": _string(enum=ORDER_TERMS, description="long_term 长期医嘱, temporary 临时医嘱"),
+    "item_code": _string(description="the HIS code of the drug, test, examination or care item"),
+    "item_name": _string(description="e.g. 阿司匹林肠溶片 100mg, 一级护理, 低盐低脂饮食"),
+    "dose": {**_TEXT_OR_NUMBER, "description": 'the dose of one administration; numbers are passed on as text ("100")'},
+    "dose_unit": _string(description="e.g. mg, ml, 片"),
+    "route": _string(description="how it is given (给药途径), e.g. 口服, 静脉滴注"),
+    "frequency": _string(description="how often (频次), e.g. qd, bid, q8h, st"),
+    "note": _string(description="the doctor's instructions (嘱托)"),
+    "ordered_at": _datetime(description="when the doctor wrote the order"),
+    "start_at": _datetime(description="when the order starts"),
+    "stop_at": _datetime(description="when the order stops (a planned stop, or the stop itself)"),
+}
+
 CHARGE_ITEM = _object(
     {
         "code": _string(),
@@ -434,6 +464,33 @@ DATA_SCHEMAS: dict[str, dict] = {
         },
         required=["ref", "patient", "observed_at", "observations"],
     ),
+    "order.new": _object(ORDER_FIELDS, required=["order_no", "patient", "kind", "item_name", "start_at"]),
+    "order.change": _object(
+        {**ORDER_FIELDS, "changed_at": _datetime(), "reason": _string()},
+        required=["order_no", "patient", "changed_at"],
+    ),
+    "order.stop": _object({**ORDER_FIELDS, "reason": _string()}, required=["order_no", "patient", "stop_at"]),
+    "order.cancel": _object(
+        {**ORDER_FIELDS, "cancelled_at": _datetime(), "reason": _string()}, required=["order_no", "patient"]
+    ),
+    "order.execution": _object(
+        {
+            "execution_no": _required_string(description="the id of the execution record (执行记录) in your system"),
+            "order_no": ORDER_FIELDS["order_no"],
+            "patient": PATIENT_REF,
+            "status": _string(enum=EXECUTION_STATUSES, description="given, or skipped (with the reason)"),
+            "executed_at": _datetime(description="when it was given (or skipped)"),
+            "executor_code": _string(description="the staff code of who gave it"),
+            "executor_name": _string(description="their name"),
+            "item_code": _string(),
+            "item_name": _string(description="what was given, when it is not the order's item as such"),
+            "dose": {**_TEXT_OR_NUMBER, "description": "the dose given; numbers are passed on as text"},
+            "dose_unit": _string(),
+            "reason": _string(description="why it was skipped (required then): 患者拒绝, 外出检查, ..."),
+            "note": _string(),
+        },
+        required=["execution_no", "order_no", "patient", "status", "executed_at"],
+    ),
     "visit.record": _object(
         {
             "visit_ref": _required_string(),
@@ -544,6 +601,11 @@ INBOUND_TYPES = frozenset(
         "admission.discharge",
         "admission.cancel",
         "vital.signs",
+        "order.new",
+        "order.change",
+        "order.stop",
+        "order.cancel",
+        "order.execution",
     }
 )
 OUTBOUND_TYPES = frozenset({"booking.create", "booking.cancel", "patient.sync", "critical.receipt"})
@@ -706,6 +768,8 @@ def validate_data(type_name: str, data, control_id: str | None = None) -> dict:
     for line in data[lines] if lines else ():
         if not isinstance(line["value"], str):
             line["value"] = str(line["value"])
+    if type_name.startswith("order.") and "dose" in data and not isinstance(data["dose"], str):
+        data["dose"] = str(data["dose"])
     return data
 
 

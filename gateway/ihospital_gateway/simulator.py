@@ -5,7 +5,8 @@ It plays the hospital side of docs/his-protocol.md against a running gateway:
 - it **sends** what a hospital sends (master data, schedules and a stop notice, patient registrations
   and updates, lab results with critical values, imaging reports with a critical ECG finding,
   admissions, a transfer, a discharge and a cancelled admission, vital signs from the ICU and nursing
-  systems with critical values, visits with charges and insurance amounts, queue calls, a complaint),
+  systems with critical values, medical orders of the inpatients with their executions (one skipped), a
+  changed, a stopped and a cancelled order, visits with charges and insurance amounts, queue calls, a complaint),
   HL7 v2 over MLLP and JSON lines, one short connection per message, and checks that every reply is
   ``AA``;
 - it **listens** like a HIS for what the platform sends (bookings, cancellations, patient data, and
@@ -577,6 +578,68 @@ def vital_signs_data(
     return data
 
 
+#: (kind, term, code, item, dose, unit, route, frequency, instructions) of the orders an inpatient gets.
+ORDER_ITEMS = [
+    ("drug", "long_term", "X-B01AC06", "阿司匹林肠溶片 100mg", "100", "mg", "口服", "qd", ""),
+    ("drug", "long_term", "X-A02BC01", "注射用奥美拉唑钠 40mg", "40", "mg", "静脉滴注", "q12h", ""),
+    ("drug", "long_term", "X-J01DD62", "注射用头孢哌酮钠舒巴坦钠 2g", "2", "g", "静脉滴注", "q12h", "皮试阴性后使用"),
+    ("drug", "temporary", "X-N02BE01", "对乙酰氨基酚片 0.5g", "0.5", "g", "口服", "st", "体温>38.5℃时"),
+    ("nursing", "long_term", "N-HL1", "一级护理", "", "", "", "", ""),
+    ("nursing", "long_term", "N-O2", "持续低流量吸氧", "2", "L/min", "鼻导管", "", ""),
+    ("diet", "long_term", "D-DYZ", "低盐低脂饮食", "", "", "", "", ""),
+    ("lab", "temporary", "250101001", "血常规（五分类）", "", "", "", "st", "晨起空腹采血"),
+    ("exam", "temporary", "EC-12", "常规十二导联心电图", "", "", "", "st", ""),
+]
+SKIP_REASONS = ["患者拒绝", "患者外出检查", "遵医嘱暂停", "患者禁食"]
+
+
+def nurse_code(department_code: str) -> str:
+    """The demo nurse of a department: N2 followed by the number after its last doctor's (D1003 -> N2004)."""
+    return "N2%03d" % (int(DOCTORS_BY_DEPARTMENT[department_code][-1][0][1:]) - 999)
+
+
+def order_data(rng: random.Random, admission: dict, order_no: str, kind: str | None = None) -> dict:
+    """A new order (ORM^O01, or OMP^O09 for a drug) for the inpatient of ``admission`` (of ``kind``)."""
+    items = [item for item in ORDER_ITEMS if kind is None or item[0] == kind]
+    kind, term, code, item, dose, unit, route, frequency, note = rng.choice(items)
+    data = {
+        "order_no": order_no,
+        "patient": {"his_patient_id": admission["patient"]["his_patient_id"]}
+        if admission["patient"].get("his_patient_id")
+        else admission["patient"],
+        "admission_no": admission["admission_no"],
+        "department_code": admission["department_code"],
+        "doctor_code": admission.get("bed_doctor_code") or DOCTORS_BY_DEPARTMENT[admission["department_code"]][-1][0],
+        "kind": kind,
+        "term": term,
+        "item_code": code,
+        "item_name": item,
+        "ordered_at": now_iso(-rng.randint(20, 30)),
+        "start_at": now_iso(-rng.randint(5, 15)),
+    }
+    for key, value in (("dose", dose), ("dose_unit", unit), ("route", route), ("frequency", frequency), ("note", note)):
+        if value:
+            data[key] = value
+    return data
+
+
+def execution_data(rng: random.Random, order: dict, execution_no: str, status: str = "given") -> dict:
+    """An execution (RAS^O17) of ``order`` by the ward's nurse: given, or skipped with a reason."""
+    data = {
+        "execution_no": execution_no,
+        "order_no": order["order_no"],
+        "patient": order["patient"],
+        "status": status,
+        "executed_at": now_iso(-rng.randint(0, 4)),
+        "executor_code": nurse_code(order["department_code"]),
+    }
+    if status == "skipped":
+        data["reason"] = rng.choice(SKIP_REASONS)
+    elif order.get("dose"):
+        data["dose"], data["dose_unit"] = order["dose"], order.get("dose_unit", "")
+    return data
+
+
 def visit_data(rng: random.Random, patient: dict, visit_ref: str) -> dict:
     department_code, _name, category, *_rest = rng.choice(DEPARTMENTS)
     doctor_code = rng.choice(DOCTORS_BY_DEPARTMENT[department_code])[0]
@@ -1114,6 +1177,39 @@ class Simulator:
             )
             self.send("hl7" if index % 2 else "json", "vital.signs", data, "VS")
 
+    def send_orders(self, admissions: list[dict]) -> None:
+        """Orders of the inpatients (a drug, then nursing, diet, lab or examination), their executions
+        (one skipped), then a changed dose, a stopped and a cancelled order."""
+        orders = []
+        for index, admission in enumerate(admissions):
+            for kind in ("drug", self.rng.choice(["nursing", "diet", "lab", "exam"])):
+                data = order_data(self.rng, admission, self.control_id("YZ"), kind)
+                self.send("hl7" if (index + len(orders)) % 3 else "json", "order.new", data, "ORD")
+                orders.append(data)
+        for index, order in enumerate(orders):
+            status = "skipped" if index == 1 else "given"
+            data = execution_data(self.rng, order, self.control_id("ZX"), status)
+            self.send("hl7" if index % 2 else "json", "order.execution", data, "NIS")
+        drug = orders[0]
+        change = {
+            "order_no": drug["order_no"],
+            "patient": drug["patient"],
+            "changed_at": now_iso(),
+            "frequency": "bid",
+            "reason": "遵医嘱调整频次",
+        }
+        self.send(self.pick_protocol(), "order.change", change, "ORD")
+        stopped, cancelled = orders[1], orders[-1]
+        stop = {
+            "order_no": stopped["order_no"],
+            "patient": stopped["patient"],
+            "stop_at": now_iso(),
+            "reason": "病情好转",
+        }
+        self.send(self.pick_protocol(), "order.stop", stop, "ORD")
+        cancel = {"order_no": cancelled["order_no"], "patient": cancelled["patient"], "cancelled_at": now_iso()}
+        self.send("hl7", "order.cancel", dict(cancel, reason="医嘱开错"), "ORD")
+
     def send_visits(self) -> None:
         for patient in self.patients_for_results(self.count):
             data = visit_data(
@@ -1153,7 +1249,9 @@ class Simulator:
         self.send_schedules()
         self.send_patients()
         self.send_results()
-        self.send_vital_signs(self.send_admissions())
+        admissions = self.send_admissions()
+        self.send_vital_signs(admissions)
+        self.send_orders(admissions)
         self.send_visits()
         self.send_queue_and_complaints()
         return self.stats
@@ -1550,6 +1648,83 @@ EXAMPLES = {
                     "ref": "VS202611270031-3",
                 },
             ],
+        },
+    ),
+    "order.new": (
+        "ORD20261126000051",
+        {
+            "order_no": "YZ20261126001201",
+            "patient": {"his_patient_id": "P01100023"},
+            "admission_no": "ZY202611260012",
+            "department_code": "XNK",
+            "doctor_code": "D1003",
+            "kind": "drug",
+            "term": "long_term",
+            "item_code": "X-B01AC06",
+            "item_name": "阿司匹林肠溶片 100mg",
+            "dose": "100",
+            "dose_unit": "mg",
+            "route": "口服",
+            "frequency": "qd",
+            "note": "餐后服用",
+            "ordered_at": "2026-11-26T10:35:00+08:00",
+            "start_at": "2026-11-26T10:40:00+08:00",
+        },
+    ),
+    "order.change": (
+        "ORD20261127000052",
+        {
+            "order_no": "YZ20261126001202",
+            "patient": {"his_patient_id": "P01100023"},
+            "admission_no": "ZY202611260012",
+            "department_code": "XNK",
+            "doctor_code": "D1001",
+            "kind": "nursing",
+            "term": "long_term",
+            "item_code": "N-O2",
+            "item_name": "持续低流量吸氧",
+            "dose": "3",
+            "dose_unit": "L/min",
+            "route": "鼻导管",
+            "start_at": "2026-11-26T10:40:00+08:00",
+            "changed_at": "2026-11-27T03:10:00+08:00",
+            "reason": "血氧饱和度下降",
+        },
+    ),
+    "order.stop": (
+        "ORD20261128000053",
+        {
+            "order_no": "YZ20261126001201",
+            "patient": {"his_patient_id": "P01100023"},
+            "doctor_code": "D1003",
+            "stop_at": "2026-11-28T09:00:00+08:00",
+            "reason": "消化道出血风险，停用",
+        },
+    ),
+    "order.cancel": (
+        "ORD20261126000054",
+        {
+            "order_no": "YZ20261126001203",
+            "patient": {"his_patient_id": "P01100023"},
+            "doctor_code": "D1003",
+            "cancelled_at": "2026-11-26T11:02:00+08:00",
+            "reason": "医嘱开错",
+        },
+    ),
+    "order.execution": (
+        "NIS20261127000055",
+        {
+            "execution_no": "ZX2026112700031",
+            "order_no": "YZ20261126001201",
+            "patient": {"his_patient_id": "P01100023"},
+            "status": "given",
+            "executed_at": "2026-11-27T08:05:00+08:00",
+            "executor_code": "N2004",
+            "executor_name": "黄丽娟",
+            "item_code": "X-B01AC06",
+            "item_name": "阿司匹林肠溶片 100mg",
+            "dose": "100",
+            "dose_unit": "mg",
         },
     ),
     "booking.create": (

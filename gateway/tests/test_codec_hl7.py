@@ -597,3 +597,103 @@ def test_every_hl7_example_in_the_protocol_document_parses():
             assert message.data == EXAMPLES[message.type][1], message.type
         seen.add(message.type)
     assert seen >= set(EXAMPLES)
+
+
+def test_orders_as_a_his_writes_them():
+    """ORM^O01 for a lab, nursing or diet order (OBR-24 says which), OMP^O09 for a drug (RXO), ORC-1 the
+    event: a vendor's variants (XX, OD, OC, an imaging section, an unknown section) are understood."""
+    pid = "PID|1||P01100023^^^HIS^PI"
+    lab = hl7_text(
+        msh("ORM^O01", "O1"),
+        pid,
+        "PV1|1|I|XNK^心内科一病区^12||||||||||||||||ZY1",
+        "ORC|NW|YZ1||||||||||D1003^李晓明" + "|" * 17 + "T",
+        "TQ1|1||st||||202611260700",
+        "OBR|1|YZ1||250101001^血常规" + "|" * 20 + "LAB",
+        "NTE|1||晨起空腹",
+        "NTE|2||采血后送检",
+    )
+    message = codec.parse("hl7", lab)
+    assert message.type == "order.new"
+    assert message.data == {
+        "patient": {"his_patient_id": "P01100023"},
+        "order_no": "YZ1",
+        "admission_no": "ZY1",
+        "department_code": "XNK",
+        "doctor_code": "D1003",
+        "term": "temporary",
+        "kind": "lab",
+        "item_code": "250101001",
+        "item_name": "血常规",
+        "frequency": "st",
+        "start_at": "2026-11-26T07:00:00",
+        "note": "晨起空腹\n采血后送检",
+    }
+    assert message.patient_key == "his:P01100023"
+    ct = lab.replace("|LAB", "|CT").replace("ORC|NW|YZ1|||||||", "ORC|XX|YZ1|||||||202611270310")
+    ct = ct.replace("PV1|1|I", "PV1|1|O")
+    message = codec.parse("hl7", ct)
+    assert (message.type, message.data["kind"], message.data["visit_ref"]) == ("order.change", "exam", "ZY1")
+    assert "admission_no" not in message.data
+    # a stop without TQ1-8 stops at ORC-9; an unknown section is "other"
+    stop = hl7_text(msh("ORM^O01", "O2"), pid, "ORC|OD|YZ1|||||||202611280900", "OBR|1|YZ1||X^理疗" + "|" * 20 + "ZZZ")
+    message = codec.parse("hl7", stop)
+    assert (message.type, message.data["stop_at"], message.data["kind"]) == (
+        "order.stop",
+        "2026-11-28T09:00:00",
+        "other",
+    )
+    cancel = hl7_text(
+        msh("OMP^O09", "O3"), pid, "ORC|OC|YZ1|||||||202611261102" + "|" * 7 + "^开错", "RXO|X-1^阿司匹林|100||mg"
+    )
+    message = codec.parse("hl7", cancel)
+    assert (message.type, message.data["kind"], message.data["reason"], message.data["dose"]) == (
+        "order.cancel",
+        "drug",
+        "开错",
+        "100",
+    )
+
+
+def test_bad_orders_and_executions_are_refused_with_the_field_named():
+    pid = "PID|1||P01100023^^^HIS^PI"
+    unknown_control = hl7_text(msh("ORM^O01", "B1"), pid, "ORC|SC|YZ1")
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", unknown_control)
+    assert (error.value.status, error.value.hl7_code) == ("AE", "103")
+    assert "ORC-1" in str(error.value)
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", hl7_text(msh("ORM^O01", "B2"), pid))
+    assert "no ORC segment" in str(error.value)
+    # a new order without its item or start
+    no_item = hl7_text(msh("ORM^O01", "B3"), pid, "ORC|NW|YZ1", "OBR|1|YZ1|||" + "|" * 20 + "NUR")
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", no_item)
+    for fragment in ["data.item_name (RXO-1.2 or OBR-4.2)", "data.start_at (TQ1-7)"]:
+        assert fragment in str(error.value)
+    bad_time = hl7_text(msh("OMP^O09", "B4"), pid, "ORC|NW|YZ1", "TQ1|1||qd||||tomorrow", "RXO|X^阿司匹林")
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", bad_time)
+    assert "TQ1-7" in str(error.value)
+    # an execution: RXA-20 from table 0322, RXA-3 required
+    orc = "ORC|RE|YZ1|ZX1"
+    wrong_status = hl7_text(msh("RAS^O17", "B5"), pid, orc, "RXA|0|1|202611270805" + "|" * 17 + "XX")
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", wrong_status)
+    assert "RXA-20" in str(error.value)
+    no_time = hl7_text(msh("RAS^O17", "B6"), pid, "ORC|RE|YZ1", "RXA|0|1" + "|" * 8 + "N2004^黄丽娟")
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", no_time)
+    assert "data.execution_no (ORC-3)" in str(error.value) and "data.executed_at (RXA-3)" in str(error.value)
+    skipped = hl7_text(
+        msh("RAS^O17", "B7"), pid, orc, "RXA|0|1|202611270805" + "|" * 7 + "N2004^黄^丽娟" + "|" * 8 + "^患者拒绝||RE"
+    )
+    message = codec.parse("hl7", skipped)
+    assert (message.type, message.data["status"], message.data["reason"], message.data["executor_name"]) == (
+        "order.execution",
+        "skipped",
+        "患者拒绝",
+        "黄丽娟",
+    )
+    given = codec.parse("hl7", hl7_text(msh("RAS^O17", "B8"), pid, orc, "RXA|0|1|202611270805"))
+    assert given.data["status"] == "given", "an administration record without RXA-20 was given"

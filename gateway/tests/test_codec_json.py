@@ -218,3 +218,31 @@ def test_critical_receipt_goes_one_way_and_names_what_is_missing():
     assert error.value.status == "AE"
     for fragment in ("data.acknowledged_by", "data.acknowledged_at", "data.source"):
         assert fragment in str(error.value)
+
+
+def test_orders_and_executions_in_json():
+    _control_id, data = EXAMPLES["order.new"]
+    message = codec.parse("json", envelope("order.new", dict(data, dose=100, stop_at=None)))
+    assert message.data["dose"] == "100" and "stop_at" not in message.data
+    for bad, fragment in [
+        (dict(data, kind="surgery"), 'data.kind must be one of "drug", "lab", "exam", "nursing", "diet", "other"'),
+        ({k: v for k, v in data.items() if k != "start_at"}, "missing required field data.start_at"),
+        (dict(data, term="long"), "data.term must be one of"),
+    ]:
+        with pytest.raises(CodecError) as error:
+            codec.parse("json", envelope("order.new", bad))
+        assert error.value.status == "AE" and fragment in str(error.value), str(error.value)
+    # a change needs its time; a stop its stop time
+    with pytest.raises(CodecError) as error:
+        codec.parse("json", envelope("order.change", {"order_no": "YZ1", "patient": {"his_patient_id": "P1"}}))
+    assert "data.changed_at" in str(error.value)
+    with pytest.raises(CodecError) as error:
+        codec.parse("json", envelope("order.stop", {"order_no": "YZ1", "patient": {"his_patient_id": "P1"}}))
+    assert "data.stop_at" in str(error.value)
+    _control_id, execution = EXAMPLES["order.execution"]
+    with pytest.raises(CodecError) as error:
+        codec.parse("json", envelope("order.execution", dict(execution, status="done")))
+    assert 'data.status must be one of "given", "skipped"' in str(error.value)
+    with pytest.raises(CodecError) as error:
+        codec.parse("json", envelope("order.execution", {k: v for k, v in execution.items() if k != "order_no"}))
+    assert "missing required field data.order_no" in str(error.value)

@@ -93,6 +93,12 @@ def test_one_round_reaches_the_gateway_and_is_accepted(gateway):
         m.data["admission_no"] for m in messages if m.type != "admission.admit" and m.type.startswith("admission.")
     }
     assert moved <= admissions, "transfers, discharges and cancellations of stays the round admitted"
+    orders = [m.data for m in messages if m.type == "order.new"]
+    assert {o["admission_no"] for o in orders} <= admissions and "drug" in {o["kind"] for o in orders}
+    later = {m.data["order_no"] for m in messages if m.type.startswith("order.") and m.type != "order.new"}
+    assert later <= {o["order_no"] for o in orders}, "changes, stops and executions of orders the round wrote"
+    executions = [m.data for m in messages if m.type == "order.execution"]
+    assert any(e["status"] == "skipped" and e["reason"] for e in executions), "a skipped execution, with its reason"
     departments = next(m for m in messages if m.type == "master.departments").data["items"]
     assert {d["code"] for d in departments} >= {"XNK", "HXK", "JZK", "EK"}
     visit = next(m for m in messages if m.type == "visit.record").data

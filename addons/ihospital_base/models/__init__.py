@@ -23,6 +23,7 @@ from . import ihospital_admission_transfer
 from . import ihospital_patient_allergy
 from . import res_config_settings
 from . import ihospital_demo
+from . import ihospital_demo_orders
 from . import ihospital_schedule
 from . import ihospital_schedule_template
 from . import ihospital_slot
@@ -33,6 +34,10 @@ from . import ihospital_lab_report
 from . import ihospital_lab_result
 from . import ihospital_imaging_report
 from . import ihospital_vital_sign
+from . import ihospital_medical_order
+from . import ihospital_medical_order_event
+from . import ihospital_order_execution
+from . import ihospital_patient_orders
 from . import ihospital_complaint
 from . import ihospital_sms
 from . import ihospital_sms_template

@@ -20,6 +20,7 @@ KEY_LOOKUPS = {
     "department:": ("hr.department", "his_code"),
     "doctor:": ("hr.employee", "his_code"),
     "schedule:": ("ihospital.schedule", "his_ref"),
+    "order:": ("ihospital.medical.order", "name"),
 }
 
 # canonical inbound type -> its handler; filled by @register
