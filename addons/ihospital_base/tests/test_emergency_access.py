@@ -39,6 +39,21 @@ class EmergencyCase(IhospitalCase):
                 "name": "ZY-GLASS-1",
             }
         )
+        cls.order_surgery = cls.env["ihospital.medical.order"].create(
+            {
+                "company_id": cls.hospital.id,
+                "name": "YZ-GLASS-1",
+                "patient_id": cls.patient_surgery.id,
+                "admission_id": cls.admission_surgery.id,
+                "department_id": cls.surgery.id,
+                "kind": "drug",
+                "item_name": "头孢呋辛钠注射液",
+                "start_at": "2026-12-01 08:00:00",
+            }
+        )
+        cls.execution_surgery = cls.env["ihospital.order.execution"].create(
+            {"name": "ZX-GLASS-1", "order_id": cls.order_surgery.id, "executed_at": "2026-12-01 09:00:00"}
+        )
         cls.patient_surgery_other = cls.env["ihospital.patient"].create(
             {"name": "Wu Meiling", "company_id": cls.hospital.id, "medical_card_number": "T0003"}
         )
@@ -91,6 +106,8 @@ class TestEmergencyAccess(EmergencyCase):
             self.lab_surgery,
             self.lab_surgery.result_ids,
             self.admission_surgery,
+            self.order_surgery,
+            self.execution_surgery,
         )
         self.assertFalse(any(self._sees(self.user_nurse, records) for records in clinical))
         access = self._break(self.user_nurse)
