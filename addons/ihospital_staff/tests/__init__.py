@@ -19,5 +19,6 @@ from . import (
     test_duty_shift_security,
     test_lab_values,
     test_notice,
+    test_patient_chart,
     test_workbench,
 )

@@ -11,10 +11,10 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CriticalCase
 
-# the workbench of a doctor: five tiles counted, the staff record, who is on
+# the workbench of a doctor: its tiles counted (a query each), the staff record, who is on
 # duty (at most: a run after new alerts is a few queries cheaper once its
 # caches are warm)
-QUERIES_PER_WORKBENCH = 15
+QUERIES_PER_WORKBENCH = 16
 
 
 class WorkbenchCase(CriticalCase):
@@ -52,7 +52,7 @@ class TestWorkbench(WorkbenchCase):
         notice.action_publish()
         data = self.Workbench.with_user(self.user_doctor).get_data()
         tiles = {tile["key"]: tile for tile in data["tiles"]}
-        self.assertEqual(set(tiles), {"critical", "questions", "patients_today", "notices"})
+        self.assertEqual(set(tiles), {"critical", "questions", "patients_today", "my_patients", "notices"})
         self.assertEqual(tiles["critical"]["count"], 1)
         self.assertTrue(tiles["critical"]["urgent"])
         self.assertEqual(tiles["notices"]["count"], 1)
@@ -75,7 +75,7 @@ class TestWorkbench(WorkbenchCase):
         self._alerts(self._report())
         self.assertEqual(set(self._tiles(self.user_quality)), {"critical_open", "notices"})
         self.assertEqual(self._tiles(self.user_quality)["critical_open"]["count"], 1)
-        self.assertEqual(set(self._tiles(self.user_nurse)), {"critical", "notices"})
+        self.assertEqual(set(self._tiles(self.user_nurse)), {"critical", "my_patients", "notices"})
         # another department's nurse: the alert is not hers
         self.assertEqual(self._tiles(self.user_surgery_nurse)["critical"]["count"], 0)
         # the other hospital sees none of it
