@@ -461,7 +461,8 @@ class IhospitalPatientChart(models.AbstractModel):
             "attending_doctor": admission_sudo.attending_doctor_id.name or "",
             "bed_doctor": admission_sudo.bed_doctor_id.name or "",
             "admitted_at": fields.Datetime.to_string(admission.admitted_at),
-            "days": (fields.Datetime.now() - admission.admitted_at).days + 1,
+            "days": (days := (fields.Datetime.now() - admission.admitted_at).days + 1),
+            "day_label": _("Day %s", days),
         }
 
     # ------------------------------------------------------------------ lab trend
