@@ -123,6 +123,7 @@ class IhospitalPatientChart(models.AbstractModel):
             for appointment, appointment_sudo in zip(appointments, appointments.sudo(), strict=True)
         ]
         self._log(patients, "my patients")
+        self._log(inpatients | census, "my patients")
         return {
             "hospital": company.name,
             "department": department.name or "",
@@ -474,7 +475,7 @@ class IhospitalPatientChart(models.AbstractModel):
         chosen result to draw. Results in another unit, or that are not
         numbers, are counted, not drawn."""
         self._check_staff()
-        days = int(days) if int(days or 0) in TREND_PERIODS else TREND_PERIODS[0]
+        days = next((period for period in TREND_PERIODS if str(period) == str(days)), TREND_PERIODS[0])
         Result = self.env["ihospital.lab.result"]
         result = Result.search([("id", "=", int(result_id))]) if Result.has_access("read") else Result
         if not result:
@@ -524,10 +525,12 @@ class IhospitalPatientChart(models.AbstractModel):
         points.sort(key=lambda point: (point["date"], point["result_id"]))
         low, high = parse_range(result.reference_range)
         self._log(results, "lab trend")
+        # the laboratory's staff read the results they performed, not always their patient's record
+        patient = report.patient_id._filtered_access("read")
         return {
             "result_id": result.id,
-            "patient_id": report.patient_id.id,
-            "patient": report.patient_id.name or "",
+            "patient_id": patient.id,
+            "patient": patient.name or "",
             "test": result.name,
             "code": result.code or "",
             "unit": result.unit or "",

@@ -11,7 +11,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.addons.ihospital_base.tests.common import ID_MAN_1985, RpcMixin
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CriticalCase
 
@@ -255,6 +255,32 @@ class TestLabTrend(PatientChartCase):
         trend = self.Chart.with_user(self.user_doctor).get_lab_trend(chosen.id, days=90)
         self.assertEqual(trend["points"][0]["report"], old.name)
         self.assertTrue(self._logs(self.user_doctor, "ihospital.lab.result"))
+
+    def test_the_laboratory_sees_its_results_not_the_patient(self):
+        laboratory = self.env["hr.department"].create({"name": "Laboratory", "company_id": self.hospital.id})
+        technician = new_test_user(
+            self.env,
+            login="t_lab_tech",
+            groups="ihospital_base.group_nurse",
+            company_id=self.hospital.id,
+            company_ids=[self.hospital.id],
+        )
+        self.env["hr.employee"].create(
+            {
+                "name": "Technician Liang",
+                "user_id": technician.id,
+                "company_id": self.hospital.id,
+                "department_id": laboratory.id,
+                "ihospital_role": "nurse",
+            }
+        )
+        report = self._potassium(3, "3.4", "L")
+        report.performing_department_id = laboratory
+        trend = self.Chart.with_user(technician).get_lab_trend(report.result_ids[0].id, days="junk")
+        self.assertEqual(([point["value"] for point in trend["points"]], trend["days"]), ([3.4], 30))
+        self.assertEqual((trend["patient_id"], trend["patient"]), (False, ""))
+        with self.assertRaises(AccessError):
+            self.Chart.with_user(technician).get_patient(self.patient_cardio.id)
 
 
 @tagged("post_install", "-at_install")
