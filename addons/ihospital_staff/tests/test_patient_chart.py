@@ -20,6 +20,10 @@ from .common import CriticalCase
 # departments and doctors), allergies, open critical values, the access log
 # rows: fixed, whatever the number of reports
 QUERIES_PER_PATIENT_PAGE = 30
+# "my patients" of a doctor: the clinic, the inpatients, the census, the
+# patients, names of wards and rooms, the access log: at most, whatever the
+# number of patients
+QUERIES_PER_MY_PATIENTS = 17
 
 
 class PatientChartCase(CriticalCase):
@@ -142,6 +146,30 @@ class TestMyPatients(PatientChartCase):
         # another department's nurse: nothing
         data = self.Chart.with_user(self.user_surgery_nurse).get_my_patients()
         self.assertEqual((data["clinic"], data["inpatients"], data["census"]), ([], [], []))
+
+    def test_its_cost_does_not_grow_with_the_patients(self):
+        Chart = self.Chart.with_user(self.user_doctor)
+        Chart.get_my_patients()  # warm-up: groups and rules cached
+        self.env.invalidate_all()
+        with self.assertQueryCount(QUERIES_PER_MY_PATIENTS):
+            Chart.get_my_patients()
+        for bed in range(20, 24):
+            patient = self.env["ihospital.patient"].create({"name": f"Patient {bed}", "company_id": self.hospital.id})
+            self.env["ihospital.admission"].create(
+                {
+                    "company_id": self.hospital.id,
+                    "name": f"ZY-T-{bed}",
+                    "patient_id": patient.id,
+                    "department_id": self.cardiology.id,
+                    "ward": "Cardiology Ward 2",
+                    "bed": str(bed),
+                    "bed_doctor_id": self.emp_doctor.id,
+                }
+            )
+        self.env.invalidate_all()
+        with self.assertQueryCount(QUERIES_PER_MY_PATIENTS):
+            data = Chart.get_my_patients()
+        self.assertEqual((len(data["inpatients"]), len(data["census"])), (5, 5))
 
     def test_portal_users_are_refused(self):
         with self.assertRaises(AccessError):
