@@ -51,6 +51,9 @@ STAFF_PAGES = [
     ("15-hospital-numbers", "/odoo/action-ihospital_staff.ihospital_directory_entry_action"),
     ("16-workbench", "/odoo/action-ihospital_staff.ihospital_staff_workbench_action", "doctor"),
     ("17-notices", "/odoo/action-ihospital_staff.ihospital_notice_action"),
+    ("18-my-patients", "/odoo/ihospital-my-patients", "doctor"),
+    ("19-patient", None, "doctor"),  # the first of the doctor's inpatients
+    ("20-lab-trend", None, "doctor"),  # that patient's potassium (血钾) of the newest lab report
 ]
 
 
@@ -178,6 +181,43 @@ class Browser:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def call_kw(base, session, model, method, args):
+    """A JSON-RPC call as the signed-in user of `session`."""
+    payload = {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {"model": model, "method": method, "args": args, "kwargs": {}},
+    }
+    request = urllib.request.Request(
+        f"{base}/web/dataset/call_kw",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "Cookie": f"session_id={session}"},
+    )
+    answer = json.loads(urllib.request.urlopen(request, timeout=30).read())
+    if answer.get("error"):
+        sys.exit(f"{model}.{method} failed: {answer['error'].get('data', {}).get('message')}")
+    return answer["result"]
+
+
+def clinical_paths(base, session):
+    """The patient's page of one of the signed-in doctor's inpatients, and
+    the trend of the potassium of their newest lab report (or its first
+    number)."""
+    data = call_kw(base, session, "ihospital.patient.chart", "get_my_patients", [])
+    rows = data["inpatients"] or data["census"]
+    if not rows:
+        return {}
+    # the inpatient with the most lab reports: the richest trend
+    pages = [call_kw(base, session, "ihospital.patient.chart", "get_patient", [row["patient_id"]]) for row in rows[:5]]
+    page = max(pages, key=lambda page: sum(entry["kind"] == "lab" for entry in page["timeline"]))
+    paths = {"19-patient": f"/odoo/ihospital-patient/{page['id']}"}
+    lines = [line for entry in page["timeline"] if entry["kind"] == "lab" for line in entry["lines"] if line["numeric"]]
+    line = next((line for line in lines if line["name"] == "血钾"), lines[0] if lines else None)
+    if line:
+        paths["20-lab-trend"] = f"/odoo/ihospital-lab-trend/{line['id']}"
+    return paths
+
+
 def first_link(html, pattern):
     match = re.search(pattern, html)
     return match.group(0) if match else None
@@ -240,12 +280,21 @@ def main():
         # page's own demo login), each in a browser of its own: the web client's bus worker,
         # shared by the pages of one browser, takes a page loaded after another for an
         # outdated one ("the page is out of date") in a headless run.
+        clinical = None
         for name, path, *page_login in STAFF_PAGES:
             browser.close()
             browser = Browser(find_chromium())
             user = page_login[0] if page_login else args.staff_login
             password = args.staff_password if user == args.staff_login else user  # demo: login = password
-            browser.set_cookie(base, "session_id", login(base, args.db, user, password))
+            session = login(base, args.db, user, password)
+            if path is None:
+                if clinical is None:
+                    clinical = clinical_paths(base, session)
+                path = clinical.get(name)
+                if not path:
+                    print(f"skipped {name}: no inpatient or lab result found")
+                    continue
+            browser.set_cookie(base, "session_id", session)
             browser.open(base + path, settle=4)
             target = os.path.join(args.out, f"{name}.png")
             browser.screenshot(target)

@@ -23,6 +23,7 @@
         "views/ihospital_critical_dashboard_views.xml",
         "views/ihospital_notice_views.xml",
         "views/ihospital_staff_workbench_views.xml",
+        "views/ihospital_patient_chart_views.xml",
         "views/ihospital_consultation_views.xml",
         "views/res_config_settings_views.xml",
         "views/hr_employee_views.xml",
@@ -42,6 +43,7 @@
         "demo/ihospital_directory_demo.xml",
         "demo/ihospital_sms_campaign_demo.xml",
         "demo/ihospital_consultation_demo.xml",
+        "demo/ihospital_patient_chart_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -111,6 +111,32 @@ def format_value(parsed):
     return f"{prefix}{parsed.number.normalize():f}"
 
 
+# --- reference ranges -----------------------------------------------------------------------------
+
+# "3.5-5.3", "3.5～5.3", "3.5 - 5.3", "-2.0--0.5": two numbers and a dash or tilde between them
+_RANGE_RE = re.compile(r"^(?P<low>[+-]?[\d.]+)\s*(?:-|~|～|〜|—|–|至|到)\s*(?P<high>[+-]?[\d.]+)$")
+
+
+def parse_range(text):
+    """The (low, high) of a reference range as laboratories write it, each
+    a Decimal or None for an open side: "3.5-5.3" -> (3.5, 5.3), "<5.2" ->
+    (None, 5.2), "≥60" -> (60, None). A text range ("阴性") gives (None,
+    None): nothing to draw."""
+    if not text or isinstance(text, bool):
+        return None, None
+    value = unicodedata.normalize("NFKC", str(text)).strip().replace("−", "-")
+    match = _RANGE_RE.match(value)
+    if match:
+        low, high = parse_value(match.group("low")), parse_value(match.group("high"))
+        if low and high and low.number <= high.number:
+            return low.number, high.number
+        return None, None
+    bound = parse_value(value)
+    if bound is None or bound.comparator == "=":
+        return None, None
+    return (None, bound.number) if bound.comparator in ("<", "<=") else (bound.number, None)
+
+
 # --- units ----------------------------------------------------------------------------------------
 
 # Letter runs compared without case, and how each is written. Only

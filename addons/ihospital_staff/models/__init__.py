@@ -17,6 +17,7 @@ from . import (
     ihospital_lab_result,
     ihospital_read_receipt,  # before the documents that inherit its mixin
     ihospital_notice,
+    ihospital_patient_chart,
     ihospital_sms_campaign,
     ihospital_staff_workbench,
     ihospital_vital_sign,

@@ -110,6 +110,34 @@ SMS_CAMPAIGN_DEMO = [
     ("ihospital_staff.sms_campaign_vaccine_demo", 3, 9.0, [(2, "运营商拦截")], 4),
 ]
 
+# The electrolytes (电解质) of the demo inpatients over the last month, for
+# the lab trend (检验结果趋势): potassium by admission diagnosis (ICD-10) as
+# [(days ago, value)], the others' drawn around normal. The heart failure
+# patient's potassium falls on diuretics and comes back with replacement.
+POTASSIUM_SERIES = {
+    "I50.9": [
+        (29, "4.5"),
+        (22, "4.2"),
+        (15, "3.9"),
+        (8, "3.6"),
+        (7, "3.2"),
+        (6, "3.0"),
+        (5, "3.3"),
+        (4, "3.6"),
+        (3, "3.9"),
+        (2, "4.1"),
+        (1, "4.3"),
+    ],
+    "I21.0": [(27, "4.2"), (3, "3.6"), (2, "3.4"), (1, "3.9")],
+    "I48.9": [(25, "4.8"), (12, "5.1"), (5, "5.6"), (4, "5.4"), (2, "5.0"), (1, "4.7")],
+}
+ELECTROLYTES = [
+    # code, test, unit, reference range, low, high
+    ("K", "血钾", "mmol/L", "3.5-5.3", 3.5, 5.3),
+    ("NA", "血钠", "mmol/L", "137-147", 137, 147),
+    ("CL", "血氯", "mmol/L", "99-110", 99, 110),
+]
+
 
 class IhospitalDemo(models.AbstractModel):
     _inherit = "ihospital.demo"
@@ -899,3 +927,62 @@ class IhospitalDemo(models.AbstractModel):
                 continue
             published = by_notice[receipt.res_id].published_at
             receipt.read_at = min(published + timedelta(minutes=rng.randint(5, 24 * 60)), now)
+
+    @api.model
+    def _generate_inpatient_labs(self):
+        """The electrolytes of the demo hospital's current inpatients over
+        the last month (before and during their stay), none critical: the
+        lab trend of potassium has points to draw. Its own seed."""
+        rng = random.Random(2028)
+        company = self.env.ref("base.main_company")
+        admissions = self.env["ihospital.admission"].search(
+            [("company_id", "=", company.id), ("state", "=", "admitted")], order="id"
+        )
+        now = fields.Datetime.now().replace(second=0, microsecond=0)
+        vals_list = []
+        for admission in admissions:
+            stay = max((now - admission.admitted_at).days, 1)
+            series = POTASSIUM_SERIES.get(admission.admission_diagnosis_code) or [
+                (stay + 20, f"{rng.uniform(3.8, 4.9):.1f}"),
+                (stay, f"{rng.uniform(3.6, 5.0):.1f}"),
+                (1, f"{rng.uniform(3.7, 4.8):.1f}"),
+            ]
+            for days_ago, potassium in series:
+                # drawn at 6 to 7 in the morning (hospital time, UTC+8)
+                collected = (now - timedelta(days=days_ago)).replace(hour=22, minute=rng.randint(0, 50)) - timedelta(
+                    days=1
+                )
+                lines = []
+                for sequence, (code, test, unit, reference, low, high) in enumerate(ELECTROLYTES, start=1):
+                    value = potassium if code == "K" else f"{rng.uniform(low + 1, high - 1):.0f}"
+                    number = float(value)
+                    flag = "L" if number < low else "H" if number > high else "N"
+                    lines.append(
+                        Command.create(
+                            {
+                                "sequence": sequence,
+                                "code": code,
+                                "name": test,
+                                "value": value,
+                                "unit": unit,
+                                "reference_range": reference,
+                                "flag": flag,
+                            }
+                        )
+                    )
+                vals_list.append(
+                    {
+                        "company_id": company.id,
+                        "name": f"LIS{collected:%Y%m%d}E{len(vals_list) + 1:03d}",
+                        "patient_id": admission.patient_id.id,
+                        "department_id": admission.department_id.id,
+                        "doctor_id": admission.attending_doctor_id.id,
+                        "title": "电解质",
+                        "specimen": "静脉血",
+                        "source": "his",
+                        "collected_at": collected,
+                        "reported_at": collected + timedelta(minutes=rng.randint(50, 90)),
+                        "result_ids": lines,
+                    }
+                )
+        self.env["ihospital.lab.report"].with_context(tracking_disable=True).create(vals_list)

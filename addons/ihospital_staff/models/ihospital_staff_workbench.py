@@ -72,9 +72,10 @@ class IhospitalStaffWorkbench(models.AbstractModel):
         spec = next((spec for spec in self._tile_specs(user, company, employee) if spec["key"] == key), None)
         if spec is None:
             raise AccessError(_("This tile is not on your workbench."))
-        action = self.env["ir.actions.act_window"]._for_xml_id(spec["xmlid"])
-        action["domain"] = spec["domain"]
-        action["context"] = spec.get("context", {})
+        action = self.env["ir.actions.actions"]._for_xml_id(spec["xmlid"])
+        if action["type"] == "ir.actions.act_window":
+            action["domain"] = spec["domain"]
+            action["context"] = spec.get("context", {})
         return action
 
     def _tile_specs(self, user, company, employee):
@@ -134,6 +135,24 @@ class IhospitalStaffWorkbench(models.AbstractModel):
                     "xmlid": "ihospital_base.ihospital_appointment_action",
                 },
             ]
+        if clinician and employee and (user.has_group(DOCTOR) or employee.department_id):
+            # a doctor's own inpatients (attending or bed doctor), a nurse's
+            # department's; the tile opens "my patients"
+            mine = (
+                ["|", ("attending_doctor_id", "=", employee.id), ("bed_doctor_id", "=", employee.id)]
+                if user.has_group(DOCTOR)
+                else [("department_id", "=", employee.department_id.id)]
+            )
+            specs.append(
+                {
+                    "key": "my_patients",
+                    "label": _("My Inpatients") if user.has_group(DOCTOR) else _("Inpatients of My Department"),
+                    "icon": "fa-bed",
+                    "model": "ihospital.admission",
+                    "domain": [("state", "=", "admitted"), ("company_id", "=", company.id), *mine],
+                    "xmlid": "ihospital_staff.ihospital_staff_my_patients_action",
+                }
+            )
         specs.append(
             {
                 "key": "notices",

@@ -20,5 +20,6 @@ from . import (
     test_emergency_access_ui,
     test_lab_values,
     test_notice,
+    test_patient_chart,
     test_workbench,
 )

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from odoo.tests import BaseCase, tagged
 
-from ..lab_values import ParsedValue, format_value, judge, normalize_unit, parse_value
+from ..lab_values import ParsedValue, format_value, judge, normalize_unit, parse_range, parse_value
 
 
 @tagged("post_install", "-at_install")
@@ -142,3 +142,26 @@ class TestJudge(BaseCase):
         self.assertEqual(self.judge("<0.01", None, 0.5), (False, ()))
         self.assertEqual(self.judge(">5", 1.0, None), (False, ()))
         self.assertEqual(self.judge("<1", None, 0.5), (False, ("high",)))
+
+
+@tagged("post_install", "-at_install")
+class TestParseRange(BaseCase):
+    """Reference ranges, for the lab trend chart's band."""
+
+    def test_ranges_as_laboratories_write_them(self):
+        d = Decimal
+        for text, expected in (
+            ("3.5-5.3", (d("3.5"), d("5.3"))),
+            ("3.5～5.3", (d("3.5"), d("5.3"))),
+            (" 137 - 147 ", (d("137"), d("147"))),
+            ("0-40", (d("0"), d("40"))),
+            ("-2.0--0.5", (d("-2.0"), d("-0.5"))),
+            ("<5.2", (None, d("5.2"))),
+            ("≤5.2", (None, d("5.2"))),
+            (">=60", (d("60"), None)),
+        ):
+            self.assertEqual(parse_range(text), expected, text)
+
+    def test_nothing_to_draw(self):
+        for text in ("阴性", "5-3", "3.5", "", None, False):
+            self.assertEqual(parse_range(text), (None, None), text)

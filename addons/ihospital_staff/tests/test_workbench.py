@@ -97,7 +97,7 @@ class TestWorkbench(WorkbenchCase):
         notice.action_publish()
         data = self.Workbench.with_user(self.user_doctor).get_data()
         tiles = {tile["key"]: tile for tile in data["tiles"]}
-        self.assertEqual(set(tiles), {"critical", "questions", "patients_today", "notices"})
+        self.assertEqual(set(tiles), {"critical", "questions", "patients_today", "my_patients", "notices"})
         self.assertEqual(tiles["critical"]["count"], 1)
         self.assertTrue(tiles["critical"]["urgent"])
         self.assertEqual(tiles["notices"]["count"], 1)
@@ -120,7 +120,7 @@ class TestWorkbench(WorkbenchCase):
         self._alerts(self._report())
         self.assertEqual(set(self._tiles(self.user_quality)), {"critical_open", "notices"})
         self.assertEqual(self._tiles(self.user_quality)["critical_open"]["count"], 1)
-        self.assertEqual(set(self._tiles(self.user_nurse)), {"critical", "notices"})
+        self.assertEqual(set(self._tiles(self.user_nurse)), {"critical", "my_patients", "notices"})
         # another department's nurse: the alert is not hers
         self.assertEqual(self._tiles(self.user_surgery_nurse)["critical"]["count"], 0)
         # the other hospital sees none of it

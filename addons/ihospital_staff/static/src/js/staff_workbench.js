@@ -10,6 +10,7 @@ import { registry } from "@web/core/registry";
 import { KeepLast } from "@web/core/utils/concurrency";
 import { useService } from "@web/core/utils/hooks";
 import { debounce } from "@web/core/utils/timing";
+import { PATIENT_ACTION } from "./patient_chart";
 
 const LIVE_EVENTS = ["ihospital_critical/alert", "ihospital_critical/update", "ihospital_notice/new"];
 const SEARCH_LIMIT = 6;
@@ -96,6 +97,11 @@ export class StaffWorkbench extends Component {
     }
 
     openRecord(model, id) {
+        if (model === "ihospital.patient") {
+            // the patient's page: identity, allergies, bed and the clinical timeline
+            this.action.doAction(PATIENT_ACTION, { props: { resId: id } });
+            return;
+        }
         this.action.doAction({
             type: "ir.actions.act_window",
             res_model: model,
