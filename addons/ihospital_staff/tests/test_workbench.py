@@ -13,10 +13,10 @@ from .common import CriticalCase
 
 # The workbench of a doctor and of a department head (a doctor too), warm
 # caches, each request with an empty record cache: the staff record, the
-# hospital (its day), one count per model (four: the head's two alert tiles
+# hospital (its day), one count per model (five: the head's two alert tiles
 # in one), the department, who is on duty and their names. Exact: as many
 # with 20 waiting alerts, questions and notices as with 2.
-QUERIES_PER_WORKBENCH = {"t_doctor": 9, "t_head": 9}
+QUERIES_PER_WORKBENCH = {"t_doctor": 10, "t_head": 10}
 
 
 class WorkbenchCase(CriticalCase):
@@ -154,7 +154,7 @@ class TestWorkbench(WorkbenchCase):
         ).action_acknowledge("6.8")
         self.assertEqual(
             {key: tile["count"] for key, tile in self._tiles(self.user_head).items()},
-            {"critical": 2, "critical_open": 3, "questions": 3, "patients_today": 0, "notices": 3},
+            {"critical": 2, "critical_open": 3, "questions": 3, "patients_today": 0, "my_patients": 0, "notices": 3},
         )
         employees = self.env["hr.employee"].sudo()
         for user in (
