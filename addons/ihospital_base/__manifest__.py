@@ -39,6 +39,7 @@
         "views/ihospital_appointment_views.xml",
         "views/ihospital_lab_report_views.xml",
         "views/ihospital_imaging_report_views.xml",
+        "views/ihospital_exam_report_views.xml",
         "views/ihospital_complaint_views.xml",
         "views/ihospital_sms_template_views.xml",
         "views/ihospital_sms_message_views.xml",
@@ -60,6 +61,7 @@
         "demo/ihospital_demo_generate.xml",
         "demo/ihospital_report_demo.xml",
         "demo/ihospital_admission_demo.xml",
+        "demo/ihospital_exam_demo.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -19,3 +19,4 @@ from . import test_unmatched_reports
 from . import test_pinyin
 from . import test_consultation_replies
 from . import test_consultation_rpc
+from . import test_exam_report
