@@ -5,7 +5,8 @@ It plays the hospital side of docs/his-protocol.md against a running gateway:
 - it **sends** what a hospital sends (master data, schedules and a stop notice, patient registrations
   and updates, lab results with critical values, imaging reports with a critical ECG finding,
   admissions, a transfer, a discharge and a cancelled admission, vital signs from the ICU and nursing
-  systems with critical values, physical-exam reports, outpatients' allergies and alerts, visits with charges and insurance amounts, queue calls, a complaint),
+  systems with critical values, physical-exam reports, outpatients' allergies and alerts, visits with
+  charges and insurance amounts, queue calls, a complaint),
   HL7 v2 over MLLP and JSON lines, one short connection per message, and checks that every reply is
   ``AA``;
 - it **listens** like a HIS for what the platform sends (bookings, cancellations, patient data, and
@@ -700,9 +701,7 @@ def exam_report_data(
                 )
             items.append(item)
     findings = list(dict.fromkeys(findings))
-    advice = list(
-        dict.fromkeys(text for finding in findings for word, text in EXAM_ADVICE.items() if word in finding)
-    )
+    advice = list(dict.fromkeys(text for finding in findings for word, text in EXAM_ADVICE.items() if word in finding))
     day = exam_date or (hospital_today() - datetime.timedelta(days=rng.randint(2, 6))).isoformat()
     return {
         "report_no": report_no,
@@ -1794,7 +1793,14 @@ EXAMPLES = {
                     "conclusion": "血压偏高",
                 },
                 {"section": "内科", "code": "HEART", "name": "心脏听诊", "value": "心率齐，各瓣膜区未闻及病理性杂音"},
-                {"section": "眼科", "code": "VAR", "name": "视力（右）", "value": "4.6", "flag": "A", "conclusion": "右眼视力下降"},
+                {
+                    "section": "眼科",
+                    "code": "VAR",
+                    "name": "视力（右）",
+                    "value": "4.6",
+                    "flag": "A",
+                    "conclusion": "右眼视力下降",
+                },
                 {
                     "section": "肝功能",
                     "code": "ALT",
