@@ -198,6 +198,8 @@ def test_simulated_hospital_traffic_lands_in_odoo(stack):
         "admission.discharge",
         "admission.cancel",
         "vital.signs",
+        "exam.report",
+        "patient.allergy",
         "order.new",
         "order.change",
         "order.stop",
@@ -209,6 +211,10 @@ def test_simulated_hospital_traffic_lands_in_odoo(stack):
     modalities = {r["modality"] for r in rpc("ihospital.imaging.report", "search_read", [], fields=["modality"])}
     assert {"radiology", "ct", "mr", "ultrasound", "ecg", "endoscopy", "pathology"} <= modalities, modalities
     assert rpc.count("ihospital.imaging.report", [("is_critical", "=", True), ("modality", "=", "ecg")])
+    packages = {r["package_name"] for r in rpc("ihospital.exam.report", "search_read", [], fields=["package_name"])}
+    assert {"入职体检套餐", "年度体检套餐（标准版）"} <= packages, packages
+    assert rpc.count("ihospital.patient.allergy", [("kind", "=", "alert"), ("his_ref", "!=", False)])
+    assert rpc.count("ihospital.patient.allergy", [("active", "=", False), ("his_ref", "!=", False)]), "one removed"
     assert rpc.count("ihospital.admission", [("state", "=", "admitted"), ("ward", "!=", False)])
     assert rpc.count("ihospital.admission", [("state", "=", "discharged")])
     assert rpc.count("ihospital.admission", [("state", "=", "cancelled")])
@@ -341,6 +347,61 @@ def test_an_inpatients_orders_and_their_executions_through_the_gateway(stack):
         0
     ]
     assert execution["state"] == "given" and execution["executor_id"] and execution["dose"] == "100", execution
+
+
+def test_an_exam_report_and_allergy_changes_through_the_gateway(stack):
+    """HL7 as a health check centre and a HIS send them, through the real
+    gateway: a physical-exam report that overtakes its patient's
+    registration (stored unmatched, attached when it arrives), its
+    correction, and ADT^A60 allergy changes whose removal overtakes the
+    addition it follows (the entry stays removed)."""
+    rpc = stack.rpc
+    rng = random.Random(960001)
+    patient = simulator.new_patient(rng, 960001)
+    exam = simulator.exam_report_data(rng, {"his_patient_id": patient["his_patient_id"]}, "TJ-E2E-1", "TJ-RZ01")
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "exam.report", "E2E-PE-1", exam))
+    removal = {
+        "patient": {"his_patient_id": patient["his_patient_id"]},
+        "recorded_at": "2026-11-26T15:00:00+08:00",
+        "allergies": [{"action": "remove", "ref": "GM-E2E-2", "kind": "alert", "allergen": "跌倒高风险"}],
+    }
+    addition = simulator.allergy_change_data(
+        rng, {"his_patient_id": patient["his_patient_id"]}, "GM-E2E", "2026-11-26T14:00:00+08:00"
+    )
+    assert "|AA|" in stack.send_hl7(simulator.build_patient_register("E2E-REG-PE", patient))
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "patient.allergy", "E2E-A60-2", removal))
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "patient.allergy", "E2E-A60-1", addition))
+    corrected = dict(exam, status="corrected", items=exam["items"][:3], conclusion="本次体检未见明显异常。")
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "exam.report", "E2E-PE-2", corrected))
+    # a duplicate: acknowledged again, stored once
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "exam.report", "E2E-PE-2", corrected))
+    stack.wait_drained()
+    sent = ["E2E-PE-1", "E2E-REG-PE", "E2E-A60-2", "E2E-A60-1", "E2E-PE-2"]
+    wait_for(lambda: {m["state"] for m in stack.messages(sent)} == {"processed"}, 30, "the messages processed")
+    assert len(stack.messages(["E2E-PE-2"])) == 1
+    reports = rpc(
+        "ihospital.exam.report",
+        "search_read",
+        [("name", "=", "TJ-E2E-1")],
+        fields=["patient_id", "package_name", "state", "conclusion", "item_ids", "doctor_id", "exam_date"],
+    )
+    assert len(reports) == 1, reports
+    report = reports[0]
+    assert report["patient_id"], "attached to the patient when the registration arrived"
+    assert (report["package_name"], report["state"]) == ("入职体检套餐", "corrected")
+    assert (report["conclusion"], len(report["item_ids"])) == ("本次体检未见明显异常。", 3)
+    assert report["doctor_id"], "the chief examiner's code is a demo doctor's"
+    assert report["exam_date"] == exam["exam_date"]
+    entries = rpc(
+        "ihospital.patient.allergy",
+        "search_read",
+        [("patient_id", "=", report["patient_id"][0]), ("active", "in", [True, False])],
+        fields=["kind", "allergen", "active", "his_ref"],
+    )
+    by_ref = {entry["his_ref"]: entry for entry in entries}
+    assert set(by_ref) == {"GM-E2E-1", "GM-E2E-2"}, entries
+    assert by_ref["GM-E2E-1"]["active"] and by_ref["GM-E2E-1"]["kind"] == "allergy"
+    assert not by_ref["GM-E2E-2"]["active"], "the newer removal stands"
 
 
 def test_booking_reaches_the_his_and_its_answer_is_recorded(stack):

@@ -99,6 +99,8 @@ MATRIX = {
     "ihospital.lab.report": _CLINICAL_READ,
     "ihospital.lab.result": _CLINICAL_READ,
     "ihospital.imaging.report": _CLINICAL_READ,
+    "ihospital.exam.report": _CLINICAL_READ,
+    "ihospital.exam.item": _CLINICAL_READ,
     # booking: appointments are created by the booking engine only
     "ihospital.schedule": {
         "nurse": ("rw", "hospital"),

@@ -99,6 +99,18 @@ CRITICAL_IDS = {"CRITICAL", "CRITICAL_FINDING"}
 #: (8716-3 as IHE PCD-01 devices send it, 85353-1) and a local code.
 VITAL_SIGNS_PANELS = {"8716-3", "85353-1", "VITALS"}
 VITAL_SIGNS_PANEL = ("8716-3", "生命体征", "LN")
+#: OBR-4 coding system (CE-3) of the health check centre's package catalogue, and the OBR-24 diagnostic
+#: service section (local), that make an ORU^R01 a physical-exam report; either one is enough.
+EXAM_CODING_SYSTEM = "PEXAM"
+EXAM_SECTION = "PE"
+#: OBX-3 identifiers (CE-1) of a physical-exam report's overall conclusions and summary advice.
+EXAM_CONCLUSION_IDS = {"CONCLUSION", "SUMMARY"}
+EXAM_ADVICE_IDS = {"ADVICE"}
+#: IAM-6 allergy action codes (HL7 table 0323): X (no change) restates the entry.
+ALLERGY_ACTION_CODES = {"A": "add", "U": "update", "X": "update", "D": "remove"}
+ALLERGY_ACTION_TO_CODE = {"add": "A", "update": "U", "remove": "D"}
+#: IAM-2 code (local; HL7 table 0127 is user-defined) of an entry that is an alert, not an allergy.
+ALERT_TYPE_CODE = "ALERT"
 #: AL1-2 allergen type codes (HL7 table 0127) -> canonical type; the first code of each type is written.
 ALLERGY_TYPE_CODES = {
     "DA": "drug",
@@ -182,6 +194,7 @@ INBOUND_ROUTES = {
     ("ADT", "A02"): "admission.transfer",
     ("ADT", "A03"): "admission.discharge",
     ("ADT", "A11"): "admission.cancel",
+    ("ADT", "A60"): "patient.allergy",
     ("SIU", "S12"): "appointment.status",
     ("SIU", "S14"): "appointment.status",
     ("SIU", "S15"): "appointment.status",
@@ -213,6 +226,8 @@ REQUIRED_SEGMENTS = {
     "lab.result": ["PID", "OBR", "OBX"],
     "imaging.report": ["PID", "OBR", "OBX"],
     "vital.signs": ["PID", "OBR", "OBX"],
+    "exam.report": ["PID", "OBR", "OBX"],
+    "patient.allergy": ["PID", "IAM"],
     "admission.admit": ["PID", "PV1"],
     "admission.transfer": ["PID", "PV1"],
     "admission.discharge": ["PID", "PV1"],
@@ -359,6 +374,38 @@ HL7_LOCATIONS = {
         "observations.value": "OBX-5",
         "observations.flag": "OBX-8",
         "observations.observed_at": "OBX-14",
+        **_PATIENT_FIELDS,
+    },
+    "exam.report": {
+        "report_no": "OBR-3",
+        "package_code": "OBR-4.1",
+        "package_name": "OBR-4.2",
+        "exam_date": "OBR-7",
+        "reported_at": "OBR-22",
+        "status": "OBR-25",
+        "chief_examiner_code": "OBR-32.1.1",
+        "chief_examiner": "OBR-32.1.2",
+        "conclusion": "OBX-3 CONCLUSION",
+        "advice": "OBX-3 ADVICE",
+        "items": "OBX",
+        "items.section": "OBX-4",
+        "items.code": "OBX-3.1",
+        "items.name": "OBX-3.2",
+        "items.value": "OBX-5",
+        "items.flag": "OBX-8",
+        "items.conclusion": "NTE-3",
+        **_PATIENT_FIELDS,
+    },
+    "patient.allergy": {
+        "recorded_at": "EVN-6",
+        "allergies": "IAM",
+        "allergies.kind": "IAM-2",
+        "allergies.type": "IAM-2",
+        "allergies.allergen": "IAM-3.2",
+        "allergies.severity": "IAM-4",
+        "allergies.action": "IAM-6",
+        "allergies.ref": "IAM-7",
+        "allergies.identified_at": "IAM-11",
         **_PATIENT_FIELDS,
     },
     "visit.record": {
@@ -940,6 +987,87 @@ def _map_execution(message, control_id) -> dict:
     return data
 
 
+def _is_exam(obr: _Reader | None) -> bool:
+    """Whether an ORU^R01's OBR is a physical-exam report's: the package's coding system or the section."""
+    if obr is None:
+        return False
+    return EXAM_CODING_SYSTEM in (obr.get(4, 3).upper(), obr.get(4, 6).upper()) or obr.get(24).upper() == EXAM_SECTION
+
+
+def _map_exam_report(message, control_id) -> dict:
+    data, obr = _report_header(message, control_id)
+    data.pop("doctor_code", None)  # OBR-16, the ordering provider: the report's doctor is its chief examiner
+    _put(data, "package_code", obr.get(4, 1))
+    _put(data, "package_name", obr.get(4, 2) or obr.get(4, 1))
+    _put_converted(data, "exam_date", obr.get(7), from_hl7_date, "OBR-7 (exam date)", control_id)
+    _put(data, "chief_examiner_code", obr.get(32, 1, 1, 1))
+    _put(data, "chief_examiner", _person_name(obr.get(32, 1, 1, 2), obr.get(32, 1, 1, 3)))
+    items, conclusion, advice = [], [], []
+    item = None  # the item a following NTE comments on (its conclusion)
+    for segment in message:
+        reader = _Reader(segment)
+        if reader.name == "NTE" and item is not None:
+            lines = [reader.get(3, None, rep) for rep in range(1, len(reader.repetitions(3)) + 1)]
+            text = "\n".join(line for line in lines if line)
+            if text:
+                item["conclusion"] = "\n".join(filter(None, (item.get("conclusion"), text)))
+            continue
+        if reader.name != "OBX":
+            item = None  # a note (NTE) belongs to the OBX right before it
+            continue
+        identifier = reader.get(3, 1).upper()
+        if identifier in EXAM_CONCLUSION_IDS:
+            conclusion.append(_obx_value(reader))
+            item = None
+        elif identifier in EXAM_ADVICE_IDS:
+            advice.append(_obx_value(reader))
+            item = None
+        else:
+            item = {}
+            _put(item, "section", reader.get(4, None))
+            _put(item, "code", reader.get(3, 1))
+            _put(item, "name", reader.get(3, 2) or reader.get(3, 1))
+            _put(item, "value", _obx_value(reader))
+            _put(item, "unit", reader.get(6, 1) or reader.get(6, 2))
+            _put(item, "reference_range", reader.get(7, None))
+            _put(item, "flag", next((flag for flag in _obx_flags(reader) if flag), ""))
+            items.append(item)
+    data["items"] = items
+    _put(data, "conclusion", "\n".join(conclusion).strip())
+    _put(data, "advice", "\n".join(advice).strip())
+    return data
+
+
+def _map_allergy_changes(message, control_id) -> dict:
+    data = _patient_data(message, control_id)
+    evn = _first(message, "EVN")
+    recorded = (evn.get(6) or evn.get(2)) if evn else ""
+    _put_converted(data, "recorded_at", recorded, from_hl7_datetime, "EVN-6 (event occurred)", control_id)
+    allergies = []
+    for index, iam in enumerate(_segments(message, "IAM"), start=1):
+        entry = {}
+        action = iam.get(6, 1).upper()
+        _put(entry, "action", ALLERGY_ACTION_CODES.get(action, action.lower()))
+        _put(entry, "ref", iam.get(7, 1))
+        type_code = iam.get(2, 1).upper()
+        if type_code == ALERT_TYPE_CODE:
+            entry["kind"] = "alert"
+        else:
+            # an allergy is never refused for a code we do not know: its type is "other"
+            _put(entry, "type", ALLERGY_TYPE_CODES.get(type_code, "other" if type_code else ""))
+        _put(entry, "allergen", iam.get(3, 2) or iam.get(3, 1))
+        _put(entry, "code", iam.get(3, 1) if iam.get(3, 2) else "")
+        _put(entry, "severity", SEVERITY_CODES.get(iam.get(4, 1).upper(), ""))
+        reactions = [iam.get(5, None, rep) for rep in range(1, len(iam.repetitions(5)) + 1)]
+        _put(entry, "reaction", "、".join(reaction for reaction in reactions if reaction))
+        _put_converted(
+            entry, "identified_at", iam.get(11), from_hl7_date, "IAM #%d IAM-11 (onset date)" % index, control_id
+        )
+        allergies.append(entry)
+    data["allergies"] = allergies
+    return data
+
+
 def _lch_values(lch_segments: list[_Reader]) -> dict:
     return {lch.get(4, 1).upper(): lch.get(5, 1) or lch.get(5, 2) for lch in lch_segments}
 
@@ -1207,6 +1335,8 @@ def parse(text: str, outbound: bool = False) -> Canonical:
     obr = _first(message, "OBR")
     if type_name == "lab.result" and obr and obr.get(24).upper() in IMAGING_SECTIONS:
         type_name = "imaging.report"
+    elif type_name == "lab.result" and _is_exam(obr):
+        type_name = "exam.report"
     elif type_name == "lab.result" and obr and obr.get(4, 1).upper() in VITAL_SIGNS_PANELS:
         type_name = "vital.signs"
     if type_name == "order.new":
@@ -1239,6 +1369,10 @@ def parse(text: str, outbound: bool = False) -> Canonical:
         data = _map_imaging_report(message, IMAGING_SECTIONS[obr.get(24).upper()], control_id)
     elif type_name == "vital.signs":
         data = _map_vital_signs(message, msh, control_id)
+    elif type_name == "exam.report":
+        data = _map_exam_report(message, control_id)
+    elif type_name == "patient.allergy":
+        data = _map_allergy_changes(message, control_id)
     elif type_name.startswith("admission."):
         data = _map_admission(message, type_name, control_id)
     elif type_name in ("master.hospital", "master.departments"):
@@ -1495,6 +1629,10 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
                     )
                 )
         return "ORU", "R01", "ORU_R01", segments
+    if type_name == "exam.report":
+        return _encode_exam_report(data)
+    if type_name == "patient.allergy":
+        return _encode_allergy_changes(data, now)
     if type_name in ADMISSION_TRIGGERS:
         return _encode_admission(type_name, data, now)
     if type_name == "vital.signs":
@@ -1870,6 +2008,80 @@ def _encode_execution(data: dict) -> tuple[str, str, str, list[str]]:
     ]
     rxa += [""] * 7 + [reason, "", STATUS_TO_COMPLETION[data["status"]]]
     return "RAS", "O17", "RAS_O17", [_pid(data["patient"]), orc, _segment("RXA", *rxa)]
+
+
+def _encode_exam_report(data: dict) -> tuple[str, str, str, list[str]]:
+    package = "%s^%s^%s" % (escape(data.get("package_code")), escape(data["package_name"]), EXAM_CODING_SYSTEM)
+    examiner = ""
+    if data.get("chief_examiner_code") or data.get("chief_examiner"):
+        examiner = "%s&%s" % (escape(data.get("chief_examiner_code")), escape(data.get("chief_examiner")))
+    obr = ["1", "", escape(data["report_no"]), package, "", "", to_hl7_datetime(data["exam_date"])]
+    obr += [""] * 14 + [to_hl7_datetime(data["reported_at"]), "", EXAM_SECTION]
+    obr += [REPORT_STATUS_TO_CODE[data.get("status") or "final"]] + [""] * 6 + [examiner]
+    segments = [
+        _pid(data["patient"]),
+        _segment("PV1", "1", "O", escape(data.get("department_code"))),
+        _segment("ORC", "RE", "", escape(data["report_no"])),
+        _segment("OBR", *obr),
+    ]
+    index = 0
+    for item in data["items"]:
+        index += 1
+        value = item["value"]
+        try:
+            float(value)
+            value_type = "NM"
+        except ValueError:
+            value_type = "ST"
+        segments.append(
+            _segment(
+                "OBX",
+                str(index),
+                value_type,
+                "%s^%s" % (escape(item.get("code")), escape(item["name"])),
+                escape(item["section"]),
+                escape(value),
+                escape(item.get("unit")),
+                escape(item.get("reference_range")),
+                escape(item.get("flag")),
+                "",
+                "",
+                "F",
+            )
+        )
+        if item.get("conclusion"):
+            segments.append(_segment("NTE", "1", "L", escape(item["conclusion"])))
+    for code, name, key in (("CONCLUSION", "总检结论", "conclusion"), ("ADVICE", "总检建议", "advice")):
+        if data.get(key):
+            index += 1
+            segments.append(_obx(index, "TX", code, name, data[key]))
+    return "ORU", "R01", "ORU_R01", segments
+
+
+def _encode_allergy_changes(data: dict, now: str) -> tuple[str, str, str, list[str]]:
+    segments = [_segment("EVN", "A60", now, "", "", "", to_hl7_datetime(data["recorded_at"])), _pid(data["patient"])]
+    for index, entry in enumerate(data["allergies"], start=1):
+        if entry.get("kind") == "alert":
+            type_code = ALERT_TYPE_CODE
+        else:
+            type_code = ALLERGY_TYPE_TO_CODE.get(entry.get("type") or "", "")
+        segments.append(
+            _segment(
+                "IAM",
+                str(index),
+                type_code,
+                "%s^%s" % (escape(entry.get("code")), escape(entry["allergen"])),
+                SEVERITY_TO_CODE.get(entry.get("severity") or "", ""),
+                escape(entry.get("reaction")),
+                ALLERGY_ACTION_TO_CODE[entry["action"]],
+                escape(entry.get("ref")),
+                "",
+                "",
+                "",
+                to_hl7_datetime(entry.get("identified_at")),
+            )
+        )
+    return "ADT", "A60", "ADT_A60", segments
 
 
 def encode(

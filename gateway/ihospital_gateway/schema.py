@@ -38,6 +38,8 @@ CANCELLED_BY = ["patient", "hospital"]
 REPLY_STATUSES = ["AA", "AE", "AR"]
 ALLERGY_TYPES = ["drug", "food", "environmental", "other"]
 ALLERGY_SEVERITIES = ["mild", "moderate", "severe"]
+ALLERGY_ACTIONS = ["add", "update", "remove"]
+ALLERGY_KINDS = ["allergy", "alert"]
 #: kinds of medical order (医嘱): drug, lab test, examination, nursing, diet, other (treatments...)
 ORDER_KINDS = ["drug", "lab", "exam", "nursing", "diet", "other"]
 #: long-term orders (长期医嘱) run until stopped; temporary orders (临时医嘱) are given once
@@ -272,6 +274,40 @@ ALLERGY_ITEM = _object(
     required=["allergen"],
 )
 
+#: one change of a patient's allergies and alerts (patient.allergy, HL7 IAM)
+ALLERGY_CHANGE_ITEM = _object(
+    {
+        "action": _string(enum=ALLERGY_ACTIONS, description="add, update or remove this entry"),
+        "ref": _string(description="your id of the entry (HL7 IAM-7), its best key"),
+        "kind": _string(enum=ALLERGY_KINDS, description="an allergy (default) or another alert, e.g. 跌倒高风险"),
+        "allergen": _required_string(description="the allergen (e.g. 青霉素), or the alert's text"),
+        "code": _string(description="the allergen's or alert's code in the HIS"),
+        "type": _string(enum=ALLERGY_TYPES),
+        "severity": _string(enum=ALLERGY_SEVERITIES),
+        "reaction": _string(description="e.g. 皮疹、呼吸困难; for an alert, what to do"),
+        "identified_at": _date(),
+    },
+    required=["action", "allergen"],
+)
+
+EXAM_ITEM = _object(
+    {
+        "section": _required_string(description="the section of the report, e.g. 一般检查, 内科, 眼科, 血常规"),
+        "code": _string(description="the item's code (unique within its section)"),
+        "name": _required_string(description="e.g. 血压, 视力（右）"),
+        "value": {
+            "type": ["string", "number"],
+            "minLength": 1,
+            "description": 'the result; numbers are accepted and passed on as text ("172")',
+        },
+        "unit": _string(),
+        "reference_range": _string(),
+        "flag": _string(enum=RESULT_FLAGS, description="anything but N marks the item abnormal"),
+        "conclusion": _string(description="the examining doctor's conclusion on the item (小结)"),
+    },
+    required=["section", "name", "value"],
+)
+
 #: what every admission message may carry: the stay and where the patient lies now.
 ADMISSION_FIELDS = {
     "admission_no": _required_string(description="the HIS admission number (住院号), unique in the hospital"),
@@ -491,6 +527,32 @@ DATA_SCHEMAS: dict[str, dict] = {
         },
         required=["execution_no", "order_no", "patient", "status", "executed_at"],
     ),
+    "exam.report": _object(
+        {
+            "report_no": _required_string(),
+            "patient": PATIENT_REF,
+            "package_code": _string(description="the exam package's code (体检套餐)"),
+            "package_name": _required_string(description="e.g. 入职体检套餐"),
+            "exam_date": _date(description="the day the patient was examined"),
+            "department_code": _string(description="the department that ordered the exam, if one did"),
+            "chief_examiner_code": _string(description="the chief examiner (总检医生), a doctor code"),
+            "chief_examiner": _string(description="the chief examiner's name"),
+            "status": _string(enum=REPORT_STATUSES, description="default final"),
+            "reported_at": _datetime(),
+            "items": _array(EXAM_ITEM, min_items=1),
+            "conclusion": _string(description="overall conclusions (总检结论), lines separated by \\n"),
+            "advice": _string(description="summary advice (总检建议), lines separated by \\n"),
+        },
+        required=["report_no", "patient", "package_name", "exam_date", "reported_at", "items"],
+    ),
+    "patient.allergy": _object(
+        {
+            "patient": PATIENT_REF,
+            "recorded_at": _datetime(description="when the HIS recorded these changes: an older change never wins"),
+            "allergies": _array(ALLERGY_CHANGE_ITEM, min_items=1),
+        },
+        required=["patient", "recorded_at", "allergies"],
+    ),
     "visit.record": _object(
         {
             "visit_ref": _required_string(),
@@ -601,6 +663,8 @@ INBOUND_TYPES = frozenset(
         "admission.discharge",
         "admission.cancel",
         "vital.signs",
+        "exam.report",
+        "patient.allergy",
         "order.new",
         "order.change",
         "order.stop",
@@ -764,7 +828,7 @@ def validate_data(type_name: str, data, control_id: str | None = None) -> dict:
         code = "101" if any(s.startswith("missing") or " needs " in s for s in shown) else "102"
         raise CodecError("AE", text, control_id, hl7_code=code)
     data = _drop_nulls(data)
-    lines = {"lab.result": "results", "vital.signs": "observations"}.get(type_name)
+    lines = {"lab.result": "results", "vital.signs": "observations", "exam.report": "items"}.get(type_name)
     for line in data[lines] if lines else ():
         if not isinstance(line["value"], str):
             line["value"] = str(line["value"])

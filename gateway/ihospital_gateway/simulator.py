@@ -6,7 +6,8 @@ It plays the hospital side of docs/his-protocol.md against a running gateway:
   and updates, lab results with critical values, imaging reports with a critical ECG finding,
   admissions, a transfer, a discharge and a cancelled admission, vital signs from the ICU and nursing
   systems with critical values, medical orders of the inpatients with their executions (one skipped), a
-  changed, a stopped and a cancelled order, visits with charges and insurance amounts, queue calls, a complaint),
+  changed, a stopped and a cancelled order, physical-exam reports, outpatients' allergies and alerts, visits
+  with charges and insurance amounts, queue calls, a complaint),
   HL7 v2 over MLLP and JSON lines, one short connection per message, and checks that every reply is
   ``AA``;
 - it **listens** like a HIS for what the platform sends (bookings, cancellations, patient data, and
@@ -338,6 +339,91 @@ ALLERGENS = [
     ("FOOD-SEA", "海鲜", "food", "mild", "荨麻疹"),
     ("ENV-POL", "花粉", "environmental", "mild", "打喷嚏、流涕"),
 ]
+#: The health check centre's packages (体检套餐): code -> (name, sections); an item is (code, name, unit,
+#: low, high, decimals, what an abnormal high / low value means) for a measured one, or (code, name, None,
+#: normal result, abnormal result, its conclusion) for an examining doctor's finding.
+_GENERAL = (
+    "一般检查",
+    [
+        ("HGT", "身高", "cm", 150, 185, 0, None, None),
+        ("WGT", "体重", "kg", 45, 80, 1, None, None),
+        ("BMI", "体重指数", "kg/m²", 18.5, 23.9, 1, "超重", "体重过低"),
+        ("SBP", "收缩压", "mmHg", 90, 139, 0, "血压偏高", None),
+        ("DBP", "舒张压", "mmHg", 60, 89, 0, "血压偏高", None),
+    ],
+)
+_INTERNAL = (
+    "内科",
+    [
+        ("HEART", "心脏听诊", None, "心率齐，各瓣膜区未闻及病理性杂音", "心律不齐，可闻及早搏", "心律不齐"),
+        ("LUNG", "肺部听诊", None, "双肺呼吸音清", "双肺呼吸音粗", "肺部呼吸音粗"),
+        ("ABD", "肝脾触诊", None, "肝脾肋下未触及", "肝肋下1cm可触及", "肝脏可触及"),
+    ],
+)
+_SURGERY = (
+    "外科",
+    [
+        ("SKIN", "皮肤", None, "未见异常", "背部见散在皮疹", "皮疹"),
+        ("LYMPH", "浅表淋巴结", None, "未触及肿大", "左颈部触及肿大淋巴结", "颈部淋巴结肿大"),
+        ("SPINE", "脊柱四肢", None, "未见异常", "脊柱轻度侧弯", "脊柱侧弯"),
+    ],
+)
+_EYES = (
+    "眼科",
+    [
+        ("VAR", "视力（右）", None, "5.0", "4.6", "右眼视力下降"),
+        ("VAL", "视力（左）", None, "5.0", "4.7", "左眼视力下降"),
+        ("COLOR", "色觉", None, "正常", "红绿色弱", "色弱"),
+    ],
+)
+_BLOOD = (
+    "血常规",
+    [
+        ("WBC", "白细胞计数", "10^9/L", 3.5, 9.5, 2, "白细胞升高", "白细胞减少"),
+        ("HGB", "血红蛋白", "g/L", 115, 150, 0, None, "轻度贫血"),
+        ("PLT", "血小板计数", "10^9/L", 125, 350, 0, None, "血小板减少"),
+    ],
+)
+_LIVER = ("肝功能", [("ALT", "丙氨酸氨基转移酶", "U/L", 7, 40, 0, "转氨酶升高", None)])
+_LIPIDS = (
+    "血脂",
+    [
+        ("TC", "总胆固醇", "mmol/L", 2.8, 5.17, 2, "血脂异常（总胆固醇升高）", None),
+        ("TG", "甘油三酯", "mmol/L", 0.56, 1.7, 2, "血脂异常（甘油三酯升高）", None),
+        ("LDL", "低密度脂蛋白胆固醇", "mmol/L", 1.5, 3.37, 2, "低密度脂蛋白胆固醇升高", None),
+    ],
+)
+_GLUCOSE = ("血糖", [("GLU", "空腹血糖", "mmol/L", 3.9, 6.1, 2, "空腹血糖升高", None)])
+_CHEST = ("胸部DR", [("CXR", "胸部正位片", None, "心肺膈未见明显异常", "右下肺少许纤维条索影", "右下肺陈旧性病变")])
+_ULTRASOUND = (
+    "腹部彩超",
+    [("US-LIVER", "肝胆胰脾", None, "肝胆胰脾未见明显异常", "肝实质回声增粗增强，胆囊壁光滑", "轻度脂肪肝")],
+)
+_ECG = ("心电图", [("ECG", "常规心电图", None, "窦性心律，正常心电图", "窦性心动过缓", "窦性心动过缓")])
+EXAM_PACKAGES = {
+    "TJ-RZ01": ("入职体检套餐", [_GENERAL, _INTERNAL, _SURGERY, _EYES, _BLOOD, _LIVER, _CHEST]),
+    "TJ-ND01": (
+        "年度体检套餐（标准版）",
+        [_GENERAL, _INTERNAL, _SURGERY, _EYES, _BLOOD, _LIVER, _LIPIDS, _GLUCOSE, _CHEST, _ULTRASOUND, _ECG],
+    ),
+}
+#: advice (总检建议) for a conclusion, by a word it contains.
+EXAM_ADVICE = {
+    "血压": "血压偏高：低盐饮食，规律作息，每周测量血压，必要时心血管内科就诊。",
+    "血脂": "血脂异常：低脂饮食，适量运动，3个月后复查血脂。",
+    "胆固醇": "血脂异常：低脂饮食，适量运动，3个月后复查血脂。",
+    "血糖": "空腹血糖升高：控制饮食，复查空腹血糖及糖化血红蛋白，内分泌科就诊。",
+    "脂肪肝": "脂肪肝：控制体重，减少饮酒，半年后复查腹部彩超及肝功能。",
+    "转氨酶": "转氨酶升高：避免饮酒及熬夜，1个月后复查肝功能。",
+    "视力": "视力下降：眼科进一步检查。",
+}
+#: (code, text, severity, what to do) of the alerts (警示) the HIS may record outside admissions.
+PATIENT_ALERTS = [
+    ("ALERT-FALL", "跌倒高风险", "moderate", "行动需陪护，床栏保护"),
+    ("ALERT-ISO", "接触隔离（耐药菌感染）", "severe", "单间隔离，接触时穿隔离衣"),
+    ("ALERT-ANTICOAG", "长期服用抗凝药（华法林）", "moderate", "有创操作前查凝血功能"),
+]
+
 #: (code, LOINC, name, unit, low, high, critical low, critical high, decimals) of the vital signs a
 #: nursing or ICU system sends.
 VITAL_SIGNS = [
@@ -640,6 +726,92 @@ def execution_data(rng: random.Random, order: dict, execution_no: str, status: s
     return data
 
 
+def exam_report_data(
+    rng: random.Random, patient: dict, report_no: str, package_code: str | None = None, exam_date: str | None = None
+) -> dict:
+    """A physical-exam report of one of the packages; about a fifth of the items abnormal, with the chief
+    examiner's conclusions and advice drawn from them."""
+    package_code = package_code or rng.choice(sorted(EXAM_PACKAGES))
+    package_name, sections = EXAM_PACKAGES[package_code]
+    examiner_code, examiner, _department, _title, _specialty = rng.choice(
+        [doctor for doctor in DOCTORS if doctor[3] in ("主任医师", "副主任医师")]
+    )
+    items, findings = [], []
+    for section, section_items in sections:
+        for code, name, unit, low, high, decimals, *meanings in section_items:
+            abnormal = rng.random() < 0.2
+            item = {"section": section, "code": code, "name": name}
+            if unit is None:  # an examining doctor's finding: normal text, abnormal text, its conclusion
+                item["value"] = high if abnormal else low
+                item["flag"] = "A" if abnormal else "N"
+                if abnormal:
+                    item["conclusion"] = decimals
+                    findings.append(decimals)
+            else:
+                high_meaning, low_meaning = meanings
+                span = high - low
+                if abnormal and (high_meaning or low_meaning):
+                    if high_meaning and (not low_meaning or rng.random() < 0.7):
+                        value, flag, finding = high + span * rng.uniform(0.05, 0.4), "H", high_meaning
+                    else:
+                        value, flag, finding = low - span * rng.uniform(0.05, 0.3), "L", low_meaning
+                    item["conclusion"] = finding
+                    findings.append(finding)
+                else:
+                    value, flag = low + span * rng.uniform(0.1, 0.9), "N"
+                item.update(
+                    value="%.*f" % (decimals, value), unit=unit, reference_range="%g-%g" % (low, high), flag=flag
+                )
+            items.append(item)
+    findings = list(dict.fromkeys(findings))
+    advice = list(dict.fromkeys(text for finding in findings for word, text in EXAM_ADVICE.items() if word in finding))
+    day = exam_date or (hospital_today() - datetime.timedelta(days=rng.randint(2, 6))).isoformat()
+    return {
+        "report_no": report_no,
+        "patient": patient,
+        "package_code": package_code,
+        "package_name": package_name,
+        "exam_date": day,
+        "chief_examiner_code": examiner_code,
+        "chief_examiner": examiner,
+        "status": "final",
+        "reported_at": now_iso(-rng.randint(0, 60)),
+        "items": items,
+        "conclusion": "\n".join("%d. %s" % (n, f) for n, f in enumerate(findings, 1)) or "本次体检未见明显异常。",
+        "advice": "\n".join(advice) or "保持健康生活方式，每年定期体检。",
+    }
+
+
+def allergy_change_data(rng: random.Random, patient: dict, ref_prefix: str, recorded_at: str | None = None) -> dict:
+    """Changes of a patient's allergies and alerts (ADT^A60): an allergy and an alert added."""
+    code, allergen, kind, severity, reaction = rng.choice(ALLERGENS)
+    alert_code, alert, alert_severity, what_to_do = rng.choice(PATIENT_ALERTS)
+    return {
+        "patient": patient,
+        "recorded_at": recorded_at or now_iso(-rng.randint(1, 30)),
+        "allergies": [
+            {
+                "action": "add",
+                "ref": "%s-1" % ref_prefix,
+                "allergen": allergen,
+                "code": code,
+                "type": kind,
+                "severity": severity,
+                "reaction": reaction,
+            },
+            {
+                "action": "add",
+                "ref": "%s-2" % ref_prefix,
+                "kind": "alert",
+                "allergen": alert,
+                "code": alert_code,
+                "severity": alert_severity,
+                "reaction": what_to_do,
+            },
+        ],
+    }
+
+
 def visit_data(rng: random.Random, patient: dict, visit_ref: str) -> dict:
     department_code, _name, category, *_rest = rng.choice(DEPARTMENTS)
     doctor_code = rng.choice(DOCTORS_BY_DEPARTMENT[department_code])[0]
@@ -741,6 +913,29 @@ def build_vital_signs(
     rng = rng or random.Random(control_id)
     data = vital_signs_data(rng, patient, "VS" + control_id[-30:], critical=critical, **kwargs)
     return build(protocol, "vital.signs", control_id, data, charset)
+
+
+def build_exam_report(
+    control_id: str,
+    patient: dict,
+    rng: random.Random | None = None,
+    protocol: str = "hl7",
+    charset: str = "utf-8",
+    **kwargs,
+) -> str:
+    """An ORU^R01 physical-exam report (OBR-4 coding system PEXAM) or its JSON form; report_no derives
+    from control_id."""
+    rng = rng or random.Random(control_id)
+    data = exam_report_data(rng, patient, "TJ" + control_id[-30:], **kwargs)
+    return build(protocol, "exam.report", control_id, data, charset)
+
+
+def build_patient_allergy(
+    control_id: str, patient: dict, rng: random.Random | None = None, protocol: str = "hl7", charset: str = "utf-8"
+) -> str:
+    """An ADT^A60 (or its JSON form) adding an allergy and an alert of ``patient``."""
+    rng = rng or random.Random(control_id)
+    return build(protocol, "patient.allergy", control_id, allergy_change_data(rng, patient, "AL" + control_id[-30:]))
 
 
 def build_patient_register(control_id: str, patient: dict, protocol: str = "hl7", charset: str = "utf-8") -> str:
@@ -1210,6 +1405,26 @@ class Simulator:
         cancel = {"order_no": cancelled["order_no"], "patient": cancelled["patient"], "cancelled_at": now_iso()}
         self.send("hl7", "order.cancel", dict(cancel, reason="医嘱开错"), "ORD")
 
+    def send_exam_reports_and_allergies(self) -> None:
+        """Physical-exam reports of both packages, then allergies and alerts of outpatients (A60), one of
+        them removed again."""
+        for index, patient in enumerate(self.patients_for_results(self.count)):
+            package = sorted(EXAM_PACKAGES)[index % len(EXAM_PACKAGES)]
+            data = exam_report_data(self.rng, patient, self.control_id("TJ"), package)
+            self.send("hl7" if index % 2 else "json", "exam.report", data, "PE")
+        changes = []
+        for index, patient in enumerate(self.demo_patients(self.count)):
+            data = allergy_change_data(self.rng, patient, self.control_id("AL"), now_iso(-60))
+            self.send("hl7" if index % 2 == 0 else "json", "patient.allergy", data, "ADT")
+            changes.append(data)
+        removed = changes[0]["allergies"][1]
+        data = {
+            "patient": changes[0]["patient"],
+            "recorded_at": now_iso(),
+            "allergies": [dict(removed, action="remove")],
+        }
+        self.send("hl7", "patient.allergy", data, "ADT")
+
     def send_visits(self) -> None:
         for patient in self.patients_for_results(self.count):
             data = visit_data(
@@ -1252,6 +1467,7 @@ class Simulator:
         admissions = self.send_admissions()
         self.send_vital_signs(admissions)
         self.send_orders(admissions)
+        self.send_exam_reports_and_allergies()
         self.send_visits()
         self.send_queue_and_complaints()
         return self.stats
@@ -1725,6 +1941,83 @@ EXAMPLES = {
             "item_name": "阿司匹林肠溶片 100mg",
             "dose": "100",
             "dose_unit": "mg",
+        },
+    ),
+    "exam.report": (
+        "PE20261120000018",
+        {
+            "report_no": "TJ202611200018",
+            "patient": {"his_patient_id": "P01100023", "medical_card_number": "YX010000024"},
+            "package_code": "TJ-RZ01",
+            "package_name": "入职体检套餐",
+            "exam_date": "2026-11-20",
+            "chief_examiner_code": "D1001",
+            "chief_examiner": "陈志远",
+            "status": "final",
+            "reported_at": "2026-11-23T16:30:00+08:00",
+            "items": [
+                {"section": "一般检查", "code": "HGT", "name": "身高", "value": "162", "unit": "cm", "flag": "N"},
+                {
+                    "section": "一般检查",
+                    "code": "SBP",
+                    "name": "收缩压",
+                    "value": "146",
+                    "unit": "mmHg",
+                    "reference_range": "90-139",
+                    "flag": "H",
+                    "conclusion": "血压偏高",
+                },
+                {"section": "内科", "code": "HEART", "name": "心脏听诊", "value": "心率齐，各瓣膜区未闻及病理性杂音"},
+                {
+                    "section": "眼科",
+                    "code": "VAR",
+                    "name": "视力（右）",
+                    "value": "4.6",
+                    "flag": "A",
+                    "conclusion": "右眼视力下降",
+                },
+                {
+                    "section": "肝功能",
+                    "code": "ALT",
+                    "name": "丙氨酸氨基转移酶",
+                    "value": "58",
+                    "unit": "U/L",
+                    "reference_range": "7-40",
+                    "flag": "H",
+                    "conclusion": "转氨酶升高",
+                },
+            ],
+            "conclusion": "1. 血压偏高\n2. 右眼视力下降\n3. 转氨酶升高",
+            "advice": "血压偏高：低盐饮食，规律作息，每周测量血压。\n转氨酶升高：避免饮酒及熬夜，1个月后复查肝功能。",
+        },
+    ),
+    "patient.allergy": (
+        "ADT20261126000021",
+        {
+            "patient": {"his_patient_id": "P01100023"},
+            "recorded_at": "2026-11-26T14:05:00+08:00",
+            "allergies": [
+                {
+                    "action": "add",
+                    "ref": "GM-88231",
+                    "allergen": "碘造影剂",
+                    "code": "DRUG-IOD",
+                    "type": "drug",
+                    "severity": "moderate",
+                    "reaction": "荨麻疹、胸闷",
+                    "identified_at": "2026-11-26",
+                },
+                {
+                    "action": "add",
+                    "ref": "JS-3301",
+                    "kind": "alert",
+                    "allergen": "跌倒高风险",
+                    "code": "ALERT-FALL",
+                    "severity": "moderate",
+                    "reaction": "行动需陪护，床栏保护",
+                },
+                {"action": "remove", "ref": "GM-70015", "allergen": "海鲜", "code": "FOOD-SEA", "type": "food"},
+            ],
         },
     ),
     "booking.create": (

@@ -599,6 +599,115 @@ def test_every_hl7_example_in_the_protocol_document_parses():
     assert seen >= set(EXAMPLES)
 
 
+def test_exam_reports_are_told_apart_by_their_package_coding_or_section():
+    """A vendor's physical-exam report: the package coded PEXAM in OBR-4 (or OBR-24 PE), items by section
+    in OBX-4, an item's conclusion in the NTE after it, the chief examiner in OBR-32."""
+    text = hl7_text(
+        msh("ORU^R01", "PE-9"),
+        "PID|1||P01100005^^^HIS^PI",
+        "OBR|1||TJ-9|TJ-ND01^年度体检套餐^PEXAM|||202611200830|||||||||D9999||||||202611231630|||C"
+        "|||||||D1001&陈&志远",
+        "OBX|1|NM|BMI^体重指数|一般检查|25.1|kg/m²|18.5-23.9|H|||F",
+        "NTE|1|L|超重",
+        "NTE|2|L|建议控制体重",
+        "OBX|2|ST|US-LIVER^肝胆胰脾|腹部彩超|肝实质回声增粗增强||||||F",
+        "NTE|1|L|轻度脂肪肝",
+        "OBX|3|CE|COLOR^色觉|眼科|N^正常||||||F",
+        "OBX|4|TX|SUMMARY^总检结论||1. 超重~2. 轻度脂肪肝||||||F",
+        "OBX|5|TX|ADVICE^总检建议||控制体重，半年后复查腹部彩超。||||||F",
+    )
+    message = codec.parse("hl7", text)
+    assert message.type == "exam.report"
+    assert message.data == {
+        "patient": {"his_patient_id": "P01100005"},
+        "report_no": "TJ-9",
+        "status": "corrected",
+        "reported_at": "2026-11-23T16:30:00",
+        "package_code": "TJ-ND01",
+        "package_name": "年度体检套餐",
+        "exam_date": "2026-11-20",
+        "chief_examiner_code": "D1001",
+        "chief_examiner": "陈志远",
+        "items": [
+            {"section": "一般检查", "code": "BMI", "name": "体重指数", "value": "25.1", "unit": "kg/m²",
+             "reference_range": "18.5-23.9", "flag": "H", "conclusion": "超重\n建议控制体重"},
+            {"section": "腹部彩超", "code": "US-LIVER", "name": "肝胆胰脾", "value": "肝实质回声增粗增强",
+             "conclusion": "轻度脂肪肝"},
+            {"section": "眼科", "code": "COLOR", "name": "色觉", "value": "正常"},
+        ],
+        "conclusion": "1. 超重\n2. 轻度脂肪肝",
+        "advice": "控制体重，半年后复查腹部彩超。",
+    }  # fmt: skip
+    # the section alone tells it too; without either it is a lab report (and one without a title)
+    by_section = text.replace("^PEXAM|", "|").replace("|||C|", "||PE|C|")
+    assert codec.parse("hl7", by_section).type == "exam.report"
+    assert codec.parse("hl7", text.replace("^PEXAM|", "|")).type == "lab.result"
+
+
+@pytest.mark.parametrize(
+    ("segments", "fragment"),
+    [
+        (["OBR|1||TJ-1|TJ^体检^PEXAM|||20261120", "OBX|1|ST|H^身高|一般检查|170||||||F"], "data.reported_at (OBR-22)"),
+        (["OBR|1||TJ-1|TJ^体检^PEXAM|||||||||||||||||20261123", "OBX|1|ST|H^身高|一般检查|170"], "exam_date (OBR-7)"),
+        (["OBR|1||TJ-1|TJ^体检^PEXAM|||20261120|||||||||||||||20261123", "OBX|1|ST|H^身高||170"], "items[0].section"),
+        (["OBR|1||TJ-1|TJ^体检^PEXAM|||20261120|||||||||||||||20261123", "OBX|1|ST|H^身高|内科|170|||Z"], "flag"),
+        (["OBR|1||TJ-1|TJ^体检^PEXAM|||2026-11|||||||||||||||20261123", "OBX|1|ST|H^身高|内科|170"], "OBR-7"),
+    ],
+)
+def test_exam_report_errors_name_the_hl7_field(segments, fragment):
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", hl7_text(msh("ORU^R01", "PE-E"), "PID|1||P1^^^HIS^PI", *segments))
+    assert error.value.status == "AE"
+    assert fragment in str(error.value)
+
+
+def test_adt_a60_adds_updates_and_removes_allergies_and_alerts():
+    text = hl7_text(
+        msh("ADT^A60^ADT_A60", "A60-1"),
+        "EVN|A60|202611261405",
+        "PID|1||P01100005^^^HIS^PI",
+        "PV1|1|O",
+        "IAM|1|DA|DRUG-PCN^青霉素|SV|过敏性休克~喉头水肿|A|GM-1||||20150603",
+        "IAM|2|ALERT|ALERT-FALL^跌倒高风险|MO|床栏保护|U|JS-1",
+        "IAM|3|ZZ|花粉|||X",
+        "IAM|4|FA|FOOD-SEA^海鲜|U||D|GM-2",
+    )
+    message = codec.parse("hl7", text)
+    assert message.type == "patient.allergy"
+    assert message.data == {
+        "patient": {"his_patient_id": "P01100005"},
+        "recorded_at": "2026-11-26T14:05:00",
+        "allergies": [
+            {"action": "add", "ref": "GM-1", "type": "drug", "allergen": "青霉素", "code": "DRUG-PCN",
+             "severity": "severe", "reaction": "过敏性休克、喉头水肿", "identified_at": "2015-06-03"},
+            {"action": "update", "ref": "JS-1", "kind": "alert", "allergen": "跌倒高风险", "code": "ALERT-FALL",
+             "severity": "moderate", "reaction": "床栏保护"},
+            {"action": "update", "type": "other", "allergen": "花粉"},
+            {"action": "remove", "ref": "GM-2", "type": "food", "allergen": "海鲜", "code": "FOOD-SEA"},
+        ],
+    }  # fmt: skip
+    # EVN-6 (when it happened) wins over EVN-2 (when it was keyed in)
+    later = text.replace("EVN|A60|202611261405", "EVN|A60|202611261405||||202611261350+0800")
+    assert codec.parse("hl7", later).data["recorded_at"] == "2026-11-26T13:50:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("segments", "status", "fragment"),
+    [
+        (["EVN|A60|202611261405", "PID|1||P1^^^HIS^PI"], "AE", "no IAM segment"),
+        (["EVN|A60", "PID|1||P1^^^HIS^PI", "IAM|1|DA|青霉素|||A"], "AE", "data.recorded_at (EVN-6)"),
+        (["EVN|A60|202611261405", "PID|1||P1^^^HIS^PI", "IAM|1|DA|青霉素"], "AE", "allergies[0].action (IAM-6)"),
+        (["EVN|A60|202611261405", "PID|1||P1^^^HIS^PI", "IAM|1|DA|青霉素|||Q"], "AE", "must be one of"),
+        (["EVN|A60|202611261405", "PID|1||P1^^^HIS^PI", "IAM|1|DA||||A"], "AE", "allergies[0].allergen (IAM-3.2)"),
+    ],
+)
+def test_adt_a60_errors(segments, status, fragment):
+    with pytest.raises(CodecError) as error:
+        codec.parse("hl7", hl7_text(msh("ADT^A60", "A60-E"), *segments))
+    assert error.value.status == status
+    assert fragment in str(error.value)
+
+
 def test_orders_as_a_his_writes_them():
     """ORM^O01 for a lab, nursing or diet order (OBR-24 says which), OMP^O09 for a drug (RXO), ORC-1 the
     event: a vendor's variants (XX, OD, OC, an imaging section, an unknown section) are understood."""

@@ -220,6 +220,33 @@ def test_critical_receipt_goes_one_way_and_names_what_is_missing():
         assert fragment in str(error.value)
 
 
+def test_exam_report_values_pass_as_text_and_items_are_checked():
+    _control_id, data = EXAMPLES["exam.report"]
+    numbers = dict(data, items=[dict(data["items"][0], value=162)])
+    assert codec.parse("json", envelope("exam.report", numbers)).data["items"][0]["value"] == "162"
+    for broken, fragment in (
+        (dict(data, items=[]), "data.items must have at least 1 item"),
+        (dict(data, items=[{k: v for k, v in data["items"][0].items() if k != "section"}]), "data.items[0].section"),
+        (dict(data, exam_date="20/11/2026"), "data.exam_date must be YYYY-MM-DD"),
+        ({k: v for k, v in data.items() if k != "package_name"}, "missing required field data.package_name"),
+    ):
+        with pytest.raises(CodecError, match=re.escape(fragment)):
+            codec.parse("json", envelope("exam.report", broken))
+
+
+def test_patient_allergy_needs_the_time_and_an_action_per_entry():
+    _control_id, data = EXAMPLES["patient.allergy"]
+    with pytest.raises(CodecError, match="missing required field data.recorded_at"):
+        codec.parse("json", envelope("patient.allergy", {k: v for k, v in data.items() if k != "recorded_at"}))
+    wrong = dict(data, allergies=[dict(data["allergies"][0], action="delete", kind="warning")])
+    with pytest.raises(CodecError) as error:
+        codec.parse("json", envelope("patient.allergy", wrong))
+    assert "data.allergies[0].action must be one of" in str(error.value)
+    assert "data.allergies[0].kind must be one of" in str(error.value)
+    with pytest.raises(CodecError, match="data.allergies must have at least 1 item"):
+        codec.parse("json", envelope("patient.allergy", dict(data, allergies=[])))
+
+
 def test_orders_and_executions_in_json():
     _control_id, data = EXAMPLES["order.new"]
     message = codec.parse("json", envelope("order.new", dict(data, dose=100, stop_at=None)))

@@ -179,6 +179,11 @@ def test_builders_parse_back():
     assert signs.type == "vital.signs" and signs.data["source_system"] in simulator.VITAL_SOURCES
     assert {o["flag"] for o in signs.data["observations"]} & {"HH", "LL"}
     assert codec.parse("json", simulator.build_vital_signs("ICU2", patient, protocol="json")).type == "vital.signs"
+    exam = codec.parse("hl7", simulator.build_exam_report("PE1", patient, package_code="TJ-ND01"))
+    assert (exam.type, exam.data["package_name"]) == ("exam.report", "年度体检套餐（标准版）")
+    assert {item["section"] for item in exam.data["items"]} >= {"一般检查", "血脂", "腹部彩超"}
+    changes = codec.parse("json", simulator.build_patient_allergy("A60-1", patient, protocol="json"))
+    assert [entry.get("kind", "allergy") for entry in changes.data["allergies"]] == ["allergy", "alert"]
     status = simulator.build_appointment_status("SIU1", "APT/2026/1", "attended", his_ref="H1")
     assert codec.parse("hl7", status).data == {"appointment_ref": "APT/2026/1", "his_ref": "H1", "status": "attended"}
 

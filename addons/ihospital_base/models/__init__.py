@@ -33,6 +33,8 @@ from . import ihospital_report_mixin
 from . import ihospital_lab_report
 from . import ihospital_lab_result
 from . import ihospital_imaging_report
+from . import ihospital_exam_report
+from . import ihospital_exam_item
 from . import ihospital_vital_sign
 from . import ihospital_medical_order
 from . import ihospital_medical_order_event

@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 
 from stdnum.cn import ric
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 SURNAMES = "陈李黄张梁林刘吴何罗郑谢冯邓曾彭苏卢蔡许叶杨周钟潘王赵徐胡朱高郭马"
@@ -136,6 +136,119 @@ VITAL_SIGNS = [
     ("TEMP", "8310-5", "体温", "℃", "36.0-37.3", 36.2, 37.2, 1),
     ("RR", "9279-1", "呼吸频率", "次/分", "12-20", 14, 20, 0),
 ]
+
+# The health check centre's packages (体检套餐): (code, name, sections); an
+# item is (code, name, unit, reference range, normal value, abnormal value,
+# flag, conclusion); a unit of None is an examining doctor's finding.
+EXAM_PACKAGES = [
+    (
+        "TJ-RZ01",
+        "入职体检套餐",
+        [
+            (
+                "一般检查",
+                [
+                    ("HGT", "身高", "cm", "", "168", "168", "N", ""),
+                    ("WGT", "体重", "kg", "", "62.5", "78.4", "N", ""),
+                    ("BMI", "体重指数", "kg/m²", "18.5-23.9", "22.1", "27.8", "H", "超重"),
+                    ("BP", "血压", "mmHg", "90-139/60-89", "118/76", "148/94", "H", "血压偏高"),
+                ],
+            ),
+            (
+                "内科",
+                [
+                    (
+                        "HEART",
+                        "心脏听诊",
+                        None,
+                        "",
+                        "心率齐，各瓣膜区未闻及病理性杂音",
+                        "心律不齐，可闻及早搏",
+                        "A",
+                        "心律不齐",
+                    ),
+                    ("LUNG", "肺部听诊", None, "", "双肺呼吸音清", "双肺呼吸音清", "N", ""),
+                ],
+            ),
+            ("外科", [("SKIN", "皮肤", None, "", "未见异常", "背部见散在皮疹", "A", "皮疹")]),
+            ("眼科", [("VIS", "视力（右/左）", None, "≥4.9", "5.0/5.0", "4.6/4.7", "L", "双眼视力下降")]),
+            (
+                "血常规",
+                [
+                    ("WBC", "白细胞计数", "10^9/L", "3.5-9.5", "6.12", "10.86", "H", "白细胞升高"),
+                    ("HGB", "血红蛋白", "g/L", "115-150", "136", "108", "L", "轻度贫血"),
+                ],
+            ),
+            ("肝功能", [("ALT", "丙氨酸氨基转移酶", "U/L", "7-40", "23", "68", "H", "转氨酶升高")]),
+            (
+                "胸部DR",
+                [
+                    (
+                        "CXR",
+                        "胸部正位片",
+                        None,
+                        "",
+                        "心肺膈未见明显异常",
+                        "右下肺少许纤维条索影",
+                        "A",
+                        "右下肺陈旧性病变",
+                    )
+                ],
+            ),
+        ],
+    ),
+    (
+        "TJ-ND01",
+        "年度体检套餐（标准版）",
+        [
+            (
+                "一般检查",
+                [
+                    ("BMI", "体重指数", "kg/m²", "18.5-23.9", "23.0", "28.6", "H", "超重"),
+                    ("BP", "血压", "mmHg", "90-139/60-89", "126/80", "152/96", "H", "血压偏高"),
+                ],
+            ),
+            ("内科", [("ABD", "肝脾触诊", None, "", "肝脾肋下未触及", "肝肋下1cm可触及", "A", "肝脏可触及")]),
+            (
+                "血脂",
+                [
+                    ("TC", "总胆固醇", "mmol/L", "2.8-5.17", "4.62", "6.35", "H", "血脂异常"),
+                    ("TG", "甘油三酯", "mmol/L", "0.56-1.7", "1.21", "2.86", "H", "血脂异常"),
+                ],
+            ),
+            ("血糖", [("GLU", "空腹血糖", "mmol/L", "3.9-6.1", "5.12", "7.04", "H", "空腹血糖升高")]),
+            (
+                "腹部彩超",
+                [("US-LIVER", "肝胆胰脾", None, "", "肝胆胰脾未见明显异常", "肝实质回声增粗增强", "A", "轻度脂肪肝")],
+            ),
+            ("心电图", [("ECG", "常规心电图", None, "", "窦性心律，正常心电图", "窦性心动过缓", "A", "窦性心动过缓")]),
+        ],
+    ),
+]
+EXAM_ADVICE = {
+    "血压偏高": "血压偏高：低盐饮食，规律作息，每周测量血压，必要时心血管内科就诊。",
+    "血脂异常": "血脂异常：低脂饮食，适量运动，3个月后复查血脂。",
+    "空腹血糖升高": "空腹血糖升高：控制饮食，复查空腹血糖及糖化血红蛋白，内分泌科就诊。",
+    "轻度脂肪肝": "轻度脂肪肝：控制体重，减少饮酒，半年后复查腹部彩超及肝功能。",
+    "转氨酶升高": "转氨酶升高：避免饮酒及熬夜，1个月后复查肝功能。",
+    "超重": "超重：控制饮食总热量，每周至少150分钟中等强度运动。",
+    "双眼视力下降": "视力下降：眼科进一步检查，注意用眼卫生。",
+}
+# The allergies and alerts the HIS keeps of outpatients (ADT^A60).
+OUTPATIENT_ALLERGIES = [
+    {"kind": "allergy", "allergen": "阿司匹林", "allergen_code": "DRUG-ASA", "allergy_type": "drug",
+     "severity": "moderate", "reaction": "哮喘发作"},
+    {"kind": "allergy", "allergen": "碘造影剂", "allergen_code": "DRUG-IOD", "allergy_type": "drug",
+     "severity": "moderate", "reaction": "荨麻疹、胸闷"},
+    {"kind": "allergy", "allergen": "花粉", "allergen_code": "ENV-POL", "allergy_type": "environmental",
+     "severity": "mild", "reaction": "打喷嚏、流涕"},
+    {"kind": "allergy", "allergen": "青霉素", "allergen_code": "DRUG-PCN", "allergy_type": "drug",
+     "severity": "severe", "reaction": "过敏性休克"},
+    {"kind": "alert", "allergen": "跌倒高风险", "allergen_code": "ALERT-FALL", "severity": "moderate",
+     "reaction": "行动需陪护，检查床加床栏"},
+    {"kind": "alert", "allergen": "长期服用抗凝药（华法林）", "allergen_code": "ALERT-ANTICOAG",
+     "severity": "moderate", "reaction": "有创操作前查凝血功能"},
+]  # fmt: skip
 
 
 class IhospitalDemo(models.AbstractModel):
@@ -428,6 +541,96 @@ class IhospitalDemo(models.AbstractModel):
                 "source": "his",
                 "reported_at": now - timedelta(minutes=40),
             }
+        )
+
+    @api.model
+    def _generate_exam_reports(self):
+        """Physical-exam reports (体检报告) of outpatients of the Guangzhou
+        hospital, of its two packages (入职体检, 年度体检), as the health
+        check centre's system sends them; and the allergies and alerts the
+        HIS keeps of outpatients (outside admissions). Some reports' chief
+        examiner is the demo doctor, one is the demo portal patient's. Its
+        own seed: the other demo data stay as they were."""
+        rng = random.Random(2028)
+        company = self.env.ref("base.main_company")
+        doctors = {
+            e.his_code: e for e in self.env["hr.employee"].search([("company_id", "=", company.id)]) if e.his_code
+        }
+        examiners = [doctors[code] for code in ("D1003", "D1017", "D1005") if code in doctors]
+        inpatients = self.env["ihospital.admission"].search([("company_id", "=", company.id)]).patient_id
+        patients = self.env["ihospital.patient"].search(
+            [("company_id", "=", company.id), ("id", "not in", inpatients.ids)], order="id"
+        )
+        adults = patients.filtered(lambda p: not p.is_minor)
+        portal_self = adults.filtered(lambda p: p.account_ids.filtered(lambda a: a.relation == "self"))[:1]
+        examined = (portal_self | adults.filtered(lambda p: 18 <= p.age <= 70)[:10])[:10]
+        today = fields.Date.context_today(self)
+        vals_list = []
+        for index, patient in enumerate(examined):
+            code, package, sections = EXAM_PACKAGES[0 if patient.age < 35 else 1]
+            exam_date = today - timedelta(days=rng.randint(3, 60))
+            items, findings = [], []
+            for section, section_items in sections:
+                for item_code, name, unit, reference, normal, abnormal, flag, finding in section_items:
+                    is_abnormal = rng.random() < 0.25
+                    items.append(
+                        Command.create(
+                            {
+                                "sequence": len(items) + 1,
+                                "section": section,
+                                "code": item_code,
+                                "name": name,
+                                "value": abnormal if is_abnormal else normal,
+                                "unit": unit or False,
+                                "reference_range": reference or False,
+                                "flag": flag if is_abnormal else "N",
+                                "conclusion": finding if is_abnormal and finding else False,
+                            }
+                        )
+                    )
+                    if is_abnormal and finding and finding not in findings:
+                        findings.append(finding)
+            examiner = examiners[index % len(examiners)]
+            vals_list.append(
+                {
+                    "company_id": company.id,
+                    "name": f"TJ{exam_date:%Y%m%d}{index + 1:04d}",
+                    "patient_id": patient.id,
+                    "package_code": code,
+                    "package_name": package,
+                    "exam_date": exam_date,
+                    "doctor_id": examiner.id,
+                    "chief_examiner": examiner.name,
+                    "reported_at": fields.Datetime.to_datetime(exam_date) + timedelta(days=3, hours=8),
+                    "source": "his",
+                    "item_ids": items,
+                    "conclusion": "\n".join(f"{n}. {finding}" for n, finding in enumerate(findings, 1))
+                    or "本次体检未见明显异常。",
+                    "advice": "\n".join(EXAM_ADVICE[f] for f in findings if f in EXAM_ADVICE)
+                    or "保持健康生活方式，每年定期体检。",
+                }
+            )
+        self.env["ihospital.exam.report"].with_context(tracking_disable=True, mail_notrack=True).create(vals_list)
+        # allergies and alerts of outpatients the demo cardiologists see (their visits)
+        cardiology = self.env["hr.department"].search([("company_id", "=", company.id), ("his_code", "=", "XNK")])
+        seen = patients.filtered(lambda p: cardiology in p.visit_ids.department_id and not p.allergy_ids)
+        elderly = seen.filtered(lambda p: p.age >= 65)
+        chosen = (elderly[:2] | seen[:4])[: len(OUTPATIENT_ALLERGIES)]
+        now = fields.Datetime.now().replace(second=0, microsecond=0)
+        self.env["ihospital.patient.allergy"].create(
+            [
+                dict(
+                    entry,
+                    patient_id=patient.id,
+                    source="his",
+                    his_ref=f"GM{patient.id:06d}{index}",
+                    his_recorded_at=now - timedelta(days=rng.randint(5, 80)),
+                    identified_date=today - timedelta(days=rng.randint(200, 3000)),
+                )
+                for index, (patient, entry) in enumerate(
+                    zip(chosen, OUTPATIENT_ALLERGIES[4:] + OUTPATIENT_ALLERGIES[:4], strict=False)
+                )
+            ]
         )
 
     def _generate_vital_signs(self, rng, admissions, now):

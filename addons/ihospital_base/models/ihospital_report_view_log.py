@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
-REPORT_KINDS = [("lab", "Lab Report"), ("imaging", "Imaging Report")]
-REPORT_MODELS = {"lab": "ihospital.lab.report", "imaging": "ihospital.imaging.report"}
+REPORT_KINDS = [("lab", "Lab Report"), ("imaging", "Imaging Report"), ("exam", "Physical Exam Report")]
+REPORT_MODELS = {"lab": "ihospital.lab.report", "imaging": "ihospital.imaging.report", "exam": "ihospital.exam.report"}
 
 
 class IhospitalReportViewLog(models.Model):
@@ -25,7 +25,7 @@ class IhospitalReportViewLog(models.Model):
     @api.model
     def _log(self, user, report, action, ip_address=None, user_agent=None):
         """Record one view. Sudo: portal accounts may not read the log."""
-        kind = "lab" if report._name == REPORT_MODELS["lab"] else "imaging"
+        kind = next(kind for kind, model in REPORT_MODELS.items() if model == report._name)
         return self.sudo().create(
             {
                 "user_id": user.id,

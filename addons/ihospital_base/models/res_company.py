@@ -157,6 +157,13 @@ class ResCompany(models.Model):
         help="The department that performs imaging examinations (放射科/影像科): new imaging reports are its by "
         "default.",
     )
+    ihospital_exam_department_id = fields.Many2one(
+        "hr.department",
+        string="Health Check Centre",
+        domain="[('company_id', '=', id)]",
+        help="The department that performs physical examinations (体检中心): new physical exam reports are its by "
+        "default.",
+    )
 
     # Text messages (短信) go through the hospital's own SMS provider; an
     # addon adds a provider kind here (selection_add) with its adapter
@@ -249,13 +256,20 @@ class ResCompany(models.Model):
             if not 1 <= company.ihospital_emergency_access_hours <= 24:
                 raise ValidationError(_("An emergency access lasts from 1 to 24 hours."))
 
-    @api.constrains("ihospital_lab_department_id", "ihospital_imaging_department_id")
+    @api.constrains("ihospital_lab_department_id", "ihospital_imaging_department_id", "ihospital_exam_department_id")
     def _check_report_departments(self):
         for company in self:
-            departments = company.ihospital_lab_department_id | company.ihospital_imaging_department_id
+            departments = (
+                company.ihospital_lab_department_id
+                | company.ihospital_imaging_department_id
+                | company.ihospital_exam_department_id
+            )
             if any(department.company_id != company for department in departments):
                 raise ValidationError(
-                    _("The laboratory and the imaging department must be departments of the hospital.")
+                    _(
+                        "The laboratory, the imaging department and the health check centre must be departments of "
+                        "the hospital."
+                    )
                 )
 
     @api.constrains("consultation_answer_hours", "consultation_escalation_hours", "consultation_close_days")

@@ -20,6 +20,7 @@ class ResConfigSettings(models.TransientModel):
     ihospital_imaging_department_id = fields.Many2one(
         related="company_id.ihospital_imaging_department_id", readonly=False
     )
+    ihospital_exam_department_id = fields.Many2one(related="company_id.ihospital_exam_department_id", readonly=False)
     ihospital_sms_provider = fields.Selection(related="company_id.ihospital_sms_provider", readonly=False)
     ihospital_sms_signature = fields.Char(related="company_id.ihospital_sms_signature", readonly=False)
     ihospital_sms_lang = fields.Selection(related="company_id.ihospital_sms_lang", readonly=False)

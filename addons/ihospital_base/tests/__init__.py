@@ -19,5 +19,6 @@ from . import test_unmatched_reports
 from . import test_pinyin
 from . import test_department
 from . import test_consultation_replies
+from . import test_exam_report
 from . import test_consultation_rpc
 from . import test_emergency_access

@@ -91,3 +91,23 @@ class TestDemoData(TransactionCase):
         signs = self.env["ihospital.vital.sign"].search([("admission_id", "in", current.ids)])
         self.assertTrue(signs.filtered("is_critical"))
         self.assertTrue(self.env["ihospital.imaging.report"].search_count([("is_critical", "=", True)]))
+
+    def test_physical_exam_reports_and_outpatients_allergies(self):
+        main = self.env.ref("base.main_company")
+        reports = self.env["ihospital.exam.report"].search([("company_id", "=", main.id)])
+        self.assertGreaterEqual(len(reports), 5)
+        self.assertEqual(set(reports.mapped("package_name")), {"入职体检套餐", "年度体检套餐（标准版）"})
+        self.assertEqual(reports.performing_department_id.name, "体检中心")
+        self.assertTrue(all(r.item_ids and r.conclusion and r.advice for r in reports))
+        self.assertTrue(reports.filtered("abnormal_count"))
+        # the demo doctor is the chief examiner of some, the demo patient has one in the portal
+        doctor = self.env.ref("ihospital_base.user_doctor_demo")
+        self.assertTrue(reports.filtered(lambda r: r.doctor_id.user_id == doctor))
+        patient_user = self.env.ref("ihospital_base.user_patient_demo")
+        self.assertTrue(reports.filtered(lambda r: patient_user in r.patient_id.account_ids.user_id))
+        inpatients = self.env["ihospital.admission"].search([("company_id", "=", main.id)]).patient_id
+        outpatient_entries = self.env["ihospital.patient.allergy"].search(
+            [("company_id", "=", main.id), ("patient_id", "not in", inpatients.ids)]
+        )
+        self.assertEqual(set(outpatient_entries.mapped("kind")), {"allergy", "alert"})
+        self.assertTrue(all(outpatient_entries.mapped("his_recorded_at")))

@@ -1,7 +1,7 @@
 """One handler per inbound message type of the HIS protocol
 (docs/his-protocol.md), found through REGISTRY."""
 
-from . import admission, appointment, complaint, master, order, patient, report, schedule, visit, vital
+from . import admission, allergy, appointment, complaint, exam, master, order, patient, report, schedule, visit, vital
 from .common import HIS_INBOUND, KEY_LOOKUPS, REGISTRY, Handler, HisRetryError, patient_keys, register, waiting_key
 
 __all__ = [
@@ -11,8 +11,10 @@ __all__ = [
     "Handler",
     "HisRetryError",
     "admission",
+    "allergy",
     "appointment",
     "complaint",
+    "exam",
     "master",
     "order",
     "patient",

@@ -155,14 +155,17 @@ class AdmissionEvent(Handler):
     @staticmethod
     def upsert_allergies(message, patient, allergies):
         """The patient's allergies the HIS reports (matched by code, else by
-        allergen): new ones added, known ones updated. None is removed: an
-        admission lists the allergies known, not those resolved."""
-        Allergy = message.env["ihospital.patient.allergy"].sudo()
+        allergen): new ones added, known ones updated, one removed before
+        (archived) active again. None is removed: an admission lists the
+        allergies known, not those resolved."""
+        Allergy = message.env["ihospital.patient.allergy"].sudo().with_context(active_test=False)
         existing = Allergy.search([("patient_id", "=", patient.id)])
         for vals in allergies:
             key = ("allergen_code", vals["allergen_code"]) if vals["allergen_code"] else ("allergen", vals["allergen"])
             known = existing.filtered(lambda allergy, key=key: allergy[key[0]] == key[1])[:1]
             changes = {field: vals[field] for field in ALLERGY_FIELDS if vals[field] and known[field] != vals[field]}
+            if known and not known.active:
+                changes["active"] = True
             if known and changes:
                 known.write(changes)
             elif not known:
@@ -269,7 +272,8 @@ class AdmissionEvent(Handler):
             allergies = (
                 env["ihospital.patient.allergy"]
                 .sudo()
-                .search_fetch([("patient_id", "in", ids)], ["patient_id", *ALLERGY_FIELDS])
+                .with_context(active_test=False)
+                .search_fetch([("patient_id", "in", ids)], ["patient_id", "active", *ALLERGY_FIELDS])
             )
             for allergy in allergies:
                 known[allergy.patient_id.id].append(allergy)
@@ -286,7 +290,7 @@ class AdmissionEvent(Handler):
             match = next((allergy for allergy in known.get(patient.id, []) if allergy[key[0]] == key[1]), None)
             if match is None:
                 new.append(dict(vals, patient_id=patient.id))
-            elif any(vals[field] and match[field] != vals[field] for field in ALLERGY_FIELDS):
+            elif not match.active or any(vals[field] and match[field] != vals[field] for field in ALLERGY_FIELDS):
                 return None
         return new
 

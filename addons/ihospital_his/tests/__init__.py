@@ -4,3 +4,4 @@ from . import test_his_security
 from . import test_his_concurrency
 from . import test_his_batch
 from . import test_his_registry
+from . import test_his_exam_allergy

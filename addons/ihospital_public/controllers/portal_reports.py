@@ -10,7 +10,16 @@ from odoo.http import request
 from .access import managed_links_sudo
 
 REPORTS_PER_PAGE = 20
-PDF_REPORTS = {"lab": "ihospital_base.action_report_lab", "imaging": "ihospital_base.action_report_imaging"}
+PDF_REPORTS = {
+    "lab": "ihospital_base.action_report_lab",
+    "imaging": "ihospital_base.action_report_imaging",
+    "exam": "ihospital_base.action_report_exam",
+}
+TEMPLATES = {
+    "lab": "ihospital_public.portal_report_lab",
+    "imaging": "ihospital_public.portal_report_imaging",
+    "exam": "ihospital_public.portal_report_exam",
+}
 
 
 class IhospitalPortalReports(CustomerPortal):
@@ -141,8 +150,7 @@ class IhospitalPortalReports(CustomerPortal):
         self._ihospital_log_view(report_sudo, "view")
         values = self._prepare_portal_layout_values()
         values.update({"page_name": "ihospital_report", "kind": kind, "report": report_sudo})
-        template = "ihospital_public.portal_report_lab" if kind == "lab" else "ihospital_public.portal_report_imaging"
-        return request.render(template, values)
+        return request.render(TEMPLATES[kind], values)
 
     @http.route("/my/reports/<string:kind>/<int:report_id>/pdf", type="http", auth="user", website=True)
     def portal_my_report_pdf(self, kind, report_id, **kwargs):

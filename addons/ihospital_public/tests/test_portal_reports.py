@@ -200,9 +200,61 @@ class TestPortalReports(PortalReportsCase):
             self.assertNotIn("LIS-UNMATCHED-1", response.text, url)
         self.assertEqual(self.url_open(f"/my/reports/lab/{unmatched.id}").status_code, 404)
 
+    def test_physical_exam_reports_are_reports_like_the_others(self):
+        exam = self.env["ihospital.exam.report"].create(
+            {
+                "company_id": self.hospital.id,
+                "name": "EXAM-TOUR-1",
+                "patient_id": self.patient.id,
+                "package_name": "Tour Annual Checkup",
+                "exam_date": "2026-01-08",
+                "item_ids": [
+                    (0, 0, {"section": "Internal medicine", "name": "Blood pressure", "value": "146/95", "flag": "H",
+                            "conclusion": "High blood pressure"}),
+                    (0, 0, {"section": "Eyes", "name": "Colour vision", "value": "Normal", "flag": "N"}),
+                ],
+                "conclusion": "1. High blood pressure",
+                "advice": "Less salt; measure the blood pressure weekly.",
+            }
+        )  # fmt: skip
+        self.authenticate("patient", "patient")
+        listing = self.url_open("/my/reports")
+        self.assertIn("EXAM-TOUR-1", listing.text)
+        self.assertNotIn("Tour Annual Checkup", listing.text, "its package shows only after the identity check")
+        page = self.url_open(f"/my/reports/exam/{exam.id}")
+        self.assertIn("o_ihospital_report_verify", page.text)
+        self.assertNotIn("Blood pressure", page.text)
+        pdf = self.url_open(f"/my/reports/exam/{exam.id}/pdf", allow_redirects=False)
+        self.assertIn(pdf.status_code, (302, 303))
+        # the identity check passed (the tour above goes through it)
+        self.env["ihospital.report.verification"]._get_for(self.portal_user, self.patient).write(
+            {"verified_until": fields.Datetime.now() + timedelta(minutes=10)}
+        )
+        self.assertIn("Tour Annual Checkup", self.url_open("/my/reports").text)
+        page = self.url_open(f"/my/reports/exam/{exam.id}")
+        self.assertIn("o_ihospital_report_exam", page.text)
+        for text in ("High blood pressure", "Less salt; measure the blood pressure weekly.", "Colour vision", "Eyes"):
+            self.assertIn(text, page.text)
+        pdf = self.url_open(f"/my/reports/exam/{exam.id}/pdf")
+        self.assertEqual(pdf.status_code, 200)
+        self.assertIn(pdf.headers["Content-Type"].split(";")[0], ("application/pdf", "text/html"))
+        logs = self.env["ihospital.report.view.log"].search([("report_kind", "=", "exam")])
+        self.assertEqual(sorted(logs.mapped("action")), ["pdf", "view"])
+        self.assertEqual(set(logs.mapped("report_id")), {exam.id})
+        # another account gets nothing
+        self.authenticate("other_patient", "other_patient")
+        self.assertEqual(self.url_open(f"/my/reports/exam/{exam.id}").status_code, 404)
+        self.assertNotIn("EXAM-TOUR-1", self.url_open("/my/reports").text)
+
     def test_no_portal_access_rights_on_reports(self):
         """Without them the identity check cannot be bypassed over JSON-RPC."""
-        for model in ("ihospital.lab.report", "ihospital.lab.result", "ihospital.imaging.report"):
+        for model in (
+            "ihospital.lab.report",
+            "ihospital.lab.result",
+            "ihospital.imaging.report",
+            "ihospital.exam.report",
+            "ihospital.exam.item",
+        ):
             self.assertFalse(self.env[model].with_user(self.portal_user).has_access("read"), model)
 
     def test_post_without_csrf_token_is_refused(self):
