@@ -222,6 +222,8 @@ class IhospitalPatientChart(models.AbstractModel):
             "visit": (_("Visits"), self._timeline_visits),
             "lab": (_("Lab"), self._timeline_lab_reports),
             "imaging": (_("Imaging"), self._timeline_imaging_reports),
+            "exam": (_("Physical Exams"), self._timeline_exam_reports),
+            "order": (_("Orders"), self._timeline_orders),
             "consultation": (_("Consultations"), self._timeline_consultations),
         }
 
@@ -377,6 +379,56 @@ class IhospitalPatientChart(models.AbstractModel):
             for report in reports
         ]
         return reports, entries
+
+    def _timeline_exam_reports(self, patient, limit):
+        """Physical-exam reports (体检报告): the package, its abnormal items
+        and the chief examiner's conclusions."""
+        reports = self._search_source(
+            "ihospital.exam.report",
+            [("patient_id", "=", patient.id)],
+            ["name", "package_name", "exam_date", "reported_at", "abnormal_count", "conclusion", "chief_examiner"],
+            limit,
+        )
+        entries = [
+            self._timeline_entry(
+                report,
+                report.reported_at,
+                report.package_name,
+                self._join(report.chief_examiner, report.name),
+                report.conclusion,
+                abnormal=report.abnormal_count,
+                icon="fa-heartbeat",
+            )
+            for report in reports
+        ]
+        return reports, entries
+
+    def _timeline_orders(self, patient, limit):
+        """Medical orders (医嘱), newest first: what, how much, how and how
+        often, and where they stand (ordered, changed, discontinued)."""
+        orders = self._search_source(
+            "ihospital.medical.order",
+            [("patient_id", "=", patient.id)],
+            ["name", "kind", "item_name", "dose", "dose_unit", "route", "frequency", "start_at", "state", "doctor_id"],
+            limit,
+            order="start_at desc, id desc",
+        )
+        kinds = dict(orders._fields["kind"]._description_selection(self.env))
+        states = dict(orders._fields["state"]._description_selection(self.env))
+        entries = [
+            self._timeline_entry(
+                order,
+                order.start_at,
+                order.item_name,
+                self._join(kinds.get(order.kind), states.get(order.state), order.doctor_id.name),
+                self._join(
+                    " ".join(part for part in (order.dose, order.dose_unit) if part), order.route, order.frequency
+                ),
+                icon="fa-list-alt",
+            )
+            for order in orders
+        ]
+        return orders, entries
 
     def _timeline_consultations(self, patient, limit):
         questions = self._search_source(
