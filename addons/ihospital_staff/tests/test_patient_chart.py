@@ -16,10 +16,10 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from .common import CriticalCase
 
 # the patient's page of a doctor: the patient, the staff check, the current
-# admission, five timeline sources (a search each, the lab lines, names of
+# admission, seven timeline sources (a search each, the lab lines, names of
 # departments and doctors), allergies, open critical values, the access log
 # rows: fixed, whatever the number of reports
-QUERIES_PER_PATIENT_PAGE = 30
+QUERIES_PER_PATIENT_PAGE = 32
 # "my patients" of a doctor: the clinic, the inpatients, the census, the
 # patients, names of wards and rooms, the access log: at most, whatever the
 # number of patients
@@ -194,6 +194,34 @@ class TestPatientPage(PatientChartCase):
         low = self._potassium(2, "3.1", "L")
         critical = self._report(name="LAB-CV-T")  # potassium 6.8 HH, reported now
         self._ecg(reported_at=self.now - timedelta(days=1))
+        order = self.env["ihospital.medical.order"].create(
+            {
+                "company_id": self.hospital.id,
+                "name": "YZ-T-1",
+                "patient_id": self.patient_cardio.id,
+                "admission_id": self.admission.id,
+                "department_id": self.cardiology.id,
+                "kind": "drug",
+                "item_name": "Furosemide",
+                "dose": "20",
+                "dose_unit": "mg",
+                "route": "iv",
+                "frequency": "qd",
+                "start_at": self.now - timedelta(days=3),
+            }
+        )
+        exam = self.env["ihospital.exam.report"].create(
+            {
+                "company_id": self.hospital.id,
+                "name": "PE-T-1",
+                "patient_id": self.patient_cardio.id,
+                "department_id": self.cardiology.id,
+                "package_name": "Annual check-up",
+                "reported_at": self.now - timedelta(days=30),
+                "conclusion": "Blood pressure high",
+                "item_ids": [(0, 0, {"section": "General", "name": "Blood pressure", "value": "150/95", "flag": "H"})],
+            }
+        )
         data = self.Chart.with_user(self.user_doctor).get_patient(self.patient_cardio.id)
         self.assertEqual(data["name"], self.patient_cardio.name)
         self.assertEqual(data["id_number"], ID_MAN_1985, "a doctor sees the identity in clear")
@@ -211,9 +239,17 @@ class TestPatientPage(PatientChartCase):
         self.assertFalse(labs[old.id]["abnormal"])
         self.assertEqual([line["name"] for line in labs[low.id]["lines"]], ["Potassium", "Sodium"])
         kinds = {entry["kind"] for entry in timeline}
-        self.assertEqual(kinds, {"admission", "visit", "lab", "imaging"})
+        self.assertEqual(kinds, {"admission", "visit", "lab", "imaging", "exam", "order"})
         self.assertTrue(next(e for e in timeline if e["kind"] == "imaging")["critical"])
-        self.assertEqual([kind["key"] for kind in data["kinds"]], ["admission", "visit", "lab", "imaging"])
+        self.assertEqual(
+            [kind["key"] for kind in data["kinds"]], ["admission", "visit", "lab", "imaging", "exam", "order"]
+        )
+        orders = [entry for entry in timeline if entry["kind"] == "order"]
+        self.assertEqual(
+            [(e["res_id"], e["title"], e["detail"]) for e in orders], [(order.id, "Furosemide", "20 mg · iv · qd")]
+        )
+        exams = [entry for entry in timeline if entry["kind"] == "exam"]
+        self.assertEqual([(e["res_id"], e["abnormal"]) for e in exams], [(exam.id, 1)])
         # what was shown is in the access log
         self.assertIn(str(self.patient_cardio.id), self._logs(self.user_doctor, "ihospital.patient").res_ids)
         self.assertEqual(
