@@ -39,7 +39,6 @@ from . import ihospital_vital_sign
 from . import ihospital_medical_order
 from . import ihospital_medical_order_event
 from . import ihospital_order_execution
-from . import ihospital_patient_orders
 from . import ihospital_complaint
 from . import ihospital_sms
 from . import ihospital_sms_template
