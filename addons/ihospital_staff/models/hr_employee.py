@@ -1,6 +1,7 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.addons.ihospital_base.access_matrix import ROLES, STAFF_ROLES
 from odoo.addons.ihospital_base.models.ihospital_patient import mask_middle
+from odoo.exceptions import AccessError
 
 # Who may call a colleague's work mobile that the colleague shows in the
 # directory: the hospital's staff roles (not a technical or integration
@@ -33,6 +34,19 @@ def mask_export_rows(result, fields_to_export, field, hidden_numbers):
             if row[column] in hidden_numbers:
                 row[column] = mask_mobile(row[column])
     return result
+
+
+def check_group_by_mobile(records, fnames, groupby, aggregates, having):
+    """Refuse a grouping or an aggregate over the mobile fields `fnames`
+    (a group's value, or mobile_phone:max, is the number unmasked) unless
+    the caller sees every number: the engine (superuser) and HR officers."""
+    if records.env.su or records.env.user.has_group(STAFF_RECORDS_GROUP):
+        return
+    specs = [*groupby, *aggregates]
+    specs += [term[0] for term in having or () if isinstance(term, list | tuple) and term]
+    names = {spec.split(":")[0].split(".")[0] for spec in specs if isinstance(spec, str)}
+    if names & set(fnames):
+        raise AccessError(_("Staff mobiles cannot be grouped or aggregated: read them in the directory."))
 
 
 class HrEmployee(models.Model):
@@ -82,3 +96,8 @@ class HrEmployee(models.Model):
     def export_data(self, fields_to_export):
         result = super().export_data(fields_to_export)
         return mask_export_rows(result, fields_to_export, "mobile_phone", self._ihospital_hidden_mobiles())
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        check_group_by_mobile(self, ("mobile_phone",), groupby, aggregates, having)
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)

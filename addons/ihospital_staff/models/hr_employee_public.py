@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .hr_employee import mask_export_rows, mask_mobile, mask_read_rows
+from .hr_employee import check_group_by_mobile, mask_export_rows, mask_mobile, mask_read_rows
 
 
 class HrEmployeePublic(models.Model):
@@ -84,6 +84,11 @@ class HrEmployeePublic(models.Model):
         result = super().export_data(fields_to_export)
         employees = self.env["hr.employee"].browse(self.ids)
         return mask_export_rows(result, fields_to_export, "mobile_phone", employees._ihospital_hidden_mobiles())
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        check_group_by_mobile(self, ("mobile_phone", "directory_mobile"), groupby, aggregates, having)
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
     def action_open_chat(self):
         """Open the Discuss direct chat with this colleague (created when

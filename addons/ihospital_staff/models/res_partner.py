@@ -1,6 +1,6 @@
-from odoo import models
+from odoo import api, models
 
-from .hr_employee import STAFF_RECORDS_GROUP, mask_export_rows, mask_read_rows
+from .hr_employee import STAFF_RECORDS_GROUP, check_group_by_mobile, mask_export_rows, mask_read_rows
 
 # the contact's numbers that repeat a staff member's work mobile (hr keeps
 # the mobile on the work contact; phone_sanitized is derived from it)
@@ -42,3 +42,8 @@ class ResPartner(models.Model):
                 numbers = {partner[name] for partner in self.sudo() if partner.id in hidden_ids} - {False}
                 mask_export_rows(result, fields_to_export, name, numbers)
         return result
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        check_group_by_mobile(self, MOBILE_FIELDS, groupby, aggregates, having)
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)

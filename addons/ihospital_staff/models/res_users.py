@@ -1,7 +1,8 @@
 from odoo import api, models
 
-from .hr_employee import mask_export_rows, mask_read_rows
+from .hr_employee import check_group_by_mobile, mask_export_rows, mask_read_rows
 from .ihospital_staff_workbench import STAFF_GROUPS, WORKBENCH_ACTION
+from .res_partner import MOBILE_FIELDS
 
 
 class ResUsers(models.Model):
@@ -45,6 +46,14 @@ class ResUsers(models.Model):
             employees = {user.id: user.employee_id.id for user in self.browse(row["id"] for row in result)}
             hidden = self.env["hr.employee"]._ihospital_hidden_mobile_ids(employees.values())
             mask_read_rows(result, "mobile_phone", {user_id for user_id, emp in employees.items() if emp in hidden})
+        # the user's contact fields (mobile, phone_sanitized) are its
+        # partner's: the staff member's work contact, masked as on the contact
+        masked = [name for name in MOBILE_FIELDS if name in fnames]
+        if masked and result:
+            partners = {user.id: user.partner_id.id for user in self.sudo().browse(row["id"] for row in result)}
+            hidden = self.env["res.partner"]._ihospital_hidden_work_contacts(list(partners.values()))
+            for name in masked:
+                mask_read_rows(result, name, {user_id for user_id, partner in partners.items() if partner in hidden})
         return result
 
     def export_data(self, fields_to_export):
@@ -52,4 +61,14 @@ class ResUsers(models.Model):
         if "mobile_phone" in fields_to_export:
             hidden = self.employee_id._ihospital_hidden_mobiles()
             mask_export_rows(result, fields_to_export, "mobile_phone", hidden)
+        if any(name in fields_to_export for name in MOBILE_FIELDS):
+            hidden_ids = self.env["res.partner"]._ihospital_hidden_work_contacts(self.sudo().partner_id.ids)
+            for name in MOBILE_FIELDS:
+                numbers = {user[name] for user in self.sudo() if user.partner_id.id in hidden_ids} - {False}
+                mask_export_rows(result, fields_to_export, name, numbers)
         return result
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        check_group_by_mobile(self, ("mobile_phone", *MOBILE_FIELDS), groupby, aggregates, having)
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)

@@ -10,6 +10,7 @@ from . import (
     test_critical_rpc,
     test_critical_ui,
     test_directory,
+    test_directory_rpc,
     test_directory_ui,
     test_duty_roster_demo,
     test_duty_roster_ui,
