@@ -1,5 +1,12 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+
+# A reader is texted about a document at most once in this time, however
+# often its managers remind (the inbox reminder goes each time): a loop of
+# reminders must not text colleagues over and over on the hospital's bill.
+REMIND_SMS_INTERVAL = timedelta(hours=12)
 
 
 class IhospitalReadReceipt(models.Model):
@@ -233,11 +240,15 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
         the readers' staff records and one queued `_send` per hospital,
         whatever the number of readers (the SMS cron sends them after
         commit). The caller who reminds is not texted; a number that opted
-        out of the hospital's texts is logged as such, not texted."""
+        out of the hospital's texts is logged as such, not texted. A reader
+        reminded less than REMIND_SMS_INTERVAL ago is not texted again."""
         if not self._receipt_sms_template:
             return
+        recently = fields.Datetime.now() - REMIND_SMS_INTERVAL
         receipts = receipts.filtered(
-            lambda receipt: receipt.company_id.ihospital_remind_unread_sms and receipt.user_id != self.env.user
+            lambda receipt: receipt.company_id.ihospital_remind_unread_sms
+            and receipt.user_id != self.env.user
+            and not (receipt.reminded_at and receipt.reminded_at > recently)
         )
         if not receipts:
             return

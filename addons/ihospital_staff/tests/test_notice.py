@@ -3,7 +3,9 @@ to departments, optionally to some roles only; who has read them and who has
 not; a reminder to those who have not (in the inbox, and by text where the
 hospital wants it); and who may not publish, read or remind."""
 
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.addons.ihospital_base.tests.common import MockSmsProvider, RpcMixin
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -401,3 +403,29 @@ class TestNoticeReminderOverRpc(RpcMixin, HttpCase, ReminderCase):
         )
         self.flush_sms()
         self.assertEqual(sorted(sms["number"] for sms in self._sms), ["+8613800000001", "+8613800000011"])
+
+    def test_reminding_again_and_again_texts_each_reader_once_a_day(self):
+        """Found at review (hole): every call of action_remind_unread texted
+        every unread reader again, without limit (a loop over RPC texts the
+        colleagues as often as it runs, on the hospital's bill; reminders
+        are outside the group SMS daily cap). The inbox reminder goes each
+        time; the text at most once per reader and notice in
+        REMIND_SMS_INTERVAL."""
+        notice = self._notice()
+        notice.action_publish()
+        self.authenticate(self.user_head.login, self.user_head.login)
+        for _attempt in range(3):
+            _result, error = self._call("ihospital.notice", "action_remind_unread", [notice.ids])
+            self.assertFalse(error, error)
+        texts = self._reminder_texts(notice)
+        self.assertEqual(
+            sorted(texts.mapped("number")),
+            ["+8613800000001", "+8613800000011", "+8613800000013"],
+            "one text per reader, however often the head reminds",
+        )
+        self.assertEqual(set(notice._receipts().mapped("reminder_count")) - {0}, {3}, "the inbox reminders go")
+        # the next day, a reminder texts again
+        notice._receipts().sudo().write({"reminded_at": fields.Datetime.now() - timedelta(days=1)})
+        _result, error = self._call("ihospital.notice", "action_remind_unread", [notice.ids])
+        self.assertFalse(error, error)
+        self.assertEqual(len(self._reminder_texts(notice)), 6)
