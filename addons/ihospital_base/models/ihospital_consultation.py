@@ -67,6 +67,8 @@ class IhospitalConsultation(models.Model):
     # read a question may log notes on it (public replies: _check_can_answer).
     _mail_post_access = "read"
     _engine_fields = (
+        "name",
+        "rating_last_value",
         "state",
         "answered_date",
         "closed_date",

@@ -158,3 +158,17 @@ class TestConsultationRpc(RpcMixin, HttpCase, ConsultationCase):
         self.assertNotIn("error", response)
         self.assertEqual(self.consultation.state, "open")
         self.assertFalse(self._public_messages(self.consultation).filtered(lambda m: "Dear patient" in m.body))
+
+    def test_the_doctor_cannot_rate_or_rename_his_own_question(self):
+        """Found at review (hole): the rating (rating_last_value, stored by
+        rating.mixin) and the reference were plain fields the doctor the
+        question is with could write over RPC: a 5/5 the patient never
+        gave, shown to the quality office and on the patient's page."""
+        reference = self.consultation.name
+        self._as(self.user_doctor)
+        for vals in ({"rating_last_value": 5}, {"name": "ZX-FORGED"}):
+            with self.subTest(vals=vals):
+                _result, error = self._call(MODEL, "write", [[self.consultation.id], vals])
+                self.assertEqual(error.get("name"), "odoo.exceptions.AccessError", error)
+        self.consultation.invalidate_recordset()
+        self.assertEqual((self.consultation.sudo().rating_last_value, self.consultation.name), (0, reference))
