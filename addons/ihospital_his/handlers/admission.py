@@ -246,14 +246,7 @@ class AdmissionEvent(Handler):
             env["ihospital.patient.allergy"].sudo().create(allergy_list)
             for (message, patient, *_rest), admission in zip(created, admissions, strict=True):
                 message.patient_id = patient
-                links.append(
-                    {
-                        "message_id": message.id,
-                        "res_model": admission._name,
-                        "res_id": admission.id,
-                        "operation": "created",
-                    }
-                )
+                links.append(message._link_vals(admission))
                 done_ids.append(message.id)
         messages.env["ihospital.his.message.link"].sudo().create(links)
         return messages.browse(done_ids), messages.browse(rest_ids)

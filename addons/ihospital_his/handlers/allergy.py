@@ -191,9 +191,6 @@ class PatientAllergy(Handler):
                 message.patient_id = patient
                 done_ids.append(message.id)
             allergies = Allergy.create(new)
-            links += [
-                {"message_id": message.id, "res_model": allergy._name, "res_id": allergy.id, "operation": "created"}
-                for message, allergy in zip(created_for, allergies, strict=True)
-            ]
+            links += [message._link_vals(allergy) for message, allergy in zip(created_for, allergies, strict=True)]
         messages.env["ihospital.his.message.link"].sudo().create(links)
         return messages.browse(done_ids), messages.browse(rest_ids)

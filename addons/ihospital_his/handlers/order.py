@@ -292,9 +292,7 @@ class OrderNew(OrderEvent):
             )
             for (message, patient, *_rest), order in zip(created, orders, strict=True):
                 message.patient_id = patient
-                links.append(
-                    {"message_id": message.id, "res_model": order._name, "res_id": order.id, "operation": "created"}
-                )
+                links.append(message._link_vals(order))
                 done_ids.append(message.id)
         messages.env["ihospital.his.message.link"].sudo().create(links)
         return messages.browse(done_ids), messages.browse(rest_ids)
@@ -485,14 +483,7 @@ class OrderExecution(Handler):
             executions = Execution.create(vals_list)
             for (message, patient), execution in zip(created_for, executions, strict=True):
                 message.patient_id = patient
-                links.append(
-                    {
-                        "message_id": message.id,
-                        "res_model": execution._name,
-                        "res_id": execution.id,
-                        "operation": "created",
-                    }
-                )
+                links.append(message._link_vals(execution))
                 done_ids.append(message.id)
         messages.env["ihospital.his.message.link"].sudo().create(links)
         return messages.browse(done_ids), messages.browse(rest_ids)

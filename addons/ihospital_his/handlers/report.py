@@ -150,9 +150,7 @@ class ReportHandler(Handler):
             reports = Report.create(vals_list)
             for (message, patient), report in zip(created_for, reports, strict=True):
                 message.patient_id = patient
-                links.append(
-                    {"message_id": message.id, "res_model": report._name, "res_id": report.id, "operation": "created"}
-                )
+                links.append(message._link_vals(report))
                 done_ids.append(message.id)
         messages.env["ihospital.his.message.link"].sudo().create(links)
         return messages.browse(done_ids), messages.browse(rest_ids)

@@ -185,9 +185,6 @@ class VitalSigns(Handler):
                 message.patient_id = patient
                 done_ids.append(message.id)
             signs = Sign.create(new)
-            links += [
-                {"message_id": message.id, "res_model": sign._name, "res_id": sign.id, "operation": "created"}
-                for message, sign in zip(created_for, signs, strict=True)
-            ]
+            links += [message._link_vals(sign) for message, sign in zip(created_for, signs, strict=True)]
         messages.env["ihospital.his.message.link"].sudo().create(links)
         return messages.browse(done_ids), messages.browse(rest_ids)

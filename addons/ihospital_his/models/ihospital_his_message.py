@@ -358,10 +358,13 @@ class IhospitalHisMessage(models.Model):
         return merged
 
     def _link(self, record, operation):
+        self.env["ihospital.his.message.link"].sudo().create(self._link_vals(record, operation))
+
+    def _link_vals(self, record, operation="created"):
+        """The values of the link from this message to the record it
+        created or updated (a batch handler creates its links at once)."""
         self.ensure_one()
-        self.env["ihospital.his.message.link"].sudo().create(
-            {"message_id": self.id, "res_model": record._name, "res_id": record.id, "operation": operation}
-        )
+        return {"message_id": self.id, "res_model": record._name, "res_id": record.id, "operation": operation}
 
     # ------------------------------------------------------------------ data helpers
     @property
