@@ -1,4 +1,5 @@
 from . import (
+    ihospital_staff_mobile_mixin,  # before the models that inherit it
     hr_employee,
     hr_employee_public,
     ihospital_critical_alert,

@@ -1,14 +1,8 @@
 from odoo import _, api, fields, models
-from odoo.addons.ihospital_base.access_matrix import ROLES, STAFF_ROLES
 from odoo.addons.ihospital_base.models.ihospital_patient import mask_middle
 from odoo.exceptions import AccessError
 
-# Who may call a colleague's work mobile that the colleague shows in the
-# directory: the hospital's staff roles (not a technical or integration
-# account). HR officers (hospital administrators) see every mobile: they
-# keep the staff records.
-DIRECTORY_MOBILE_GROUPS = tuple(ROLES[role] for role in STAFF_ROLES)
-STAFF_RECORDS_GROUP = "hr.group_hr_user"
+from .ihospital_staff_mobile_mixin import STAFF_RECORDS_GROUP, staff_may_call_mobiles
 
 
 def mask_mobile(number):
@@ -55,7 +49,9 @@ class HrEmployee(models.Model):
     directory, in forms and over RPC alike (every read of the staff, public
     staff, user and contact records goes through _read_format)."""
 
-    _inherit = "hr.employee"
+    _name = "hr.employee"
+    _inherit = ["hr.employee", "ihospital.staff.mobile.mixin"]
+    _ihospital_mobile_fields = ("mobile_phone",)
 
     directory_show_mobile = fields.Boolean(
         string="Show Mobile in the Directory",
@@ -73,7 +69,7 @@ class HrEmployee(models.Model):
         user = self.env.user
         if self.env.su or not employee_ids or user.has_group(STAFF_RECORDS_GROUP):
             return set()
-        staff = any(user.has_group(group) for group in DIRECTORY_MOBILE_GROUPS)
+        staff = staff_may_call_mobiles(user)
         employees_sudo = self.sudo().with_context(active_test=False).browse(employee_ids).exists()
         employees_sudo.fetch(["user_id", "directory_show_mobile"])
         return {
@@ -81,6 +77,9 @@ class HrEmployee(models.Model):
             for employee in employees_sudo
             if employee.user_id != user and not (staff and employee.directory_show_mobile)
         }
+
+    def _ihospital_mobile_visible_sql(self, alias, query):
+        return self._ihospital_employee_mobile_visible_sql(alias, query)
 
     def _ihospital_hidden_mobiles(self):
         """The work mobiles of these employees the current user may not see."""

@@ -10,7 +10,9 @@ class HrEmployeePublic(models.Model):
     phone and (where its owner shows it) the work mobile to call, and a
     Discuss chat to write or leave a voice message."""
 
-    _inherit = "hr.employee.public"
+    _name = "hr.employee.public"
+    _inherit = ["hr.employee.public", "ihospital.staff.mobile.mixin"]
+    _ihospital_mobile_fields = ("mobile_phone",)
 
     directory_show_mobile = fields.Boolean(string="Show Mobile in the Directory", readonly=True)
     directory_mobile = fields.Char(
@@ -72,6 +74,9 @@ class HrEmployeePublic(models.Model):
             ("professional_title", "in", titles),
             ("ihospital_role", "in", roles),
         ]
+
+    def _ihospital_mobile_visible_sql(self, alias, query):
+        return self._ihospital_employee_mobile_visible_sql(alias, query)
 
     def _read_format(self, fnames, load="_classic_read"):
         result = super()._read_format(fnames, load=load)

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import DOCTOR, NURSE
 from odoo.addons.ihospital_base.models.ihospital_lab_result import CRITICAL_FLAGS, RESULT_FLAGS
 from odoo.addons.ihospital_base.models.ihospital_patient import mask_middle
+from odoo.addons.ihospital_base.models.ihospital_sms import sms_number
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -79,6 +80,16 @@ def readback_equal(reported, readback):
     if reported_number is not None and readback_number is not None:
         return reported_number == readback_number
     return "".join(reported.split()).casefold() == "".join(readback.split()).casefold()
+
+
+def recipient_phone(employee, duty_phone=False):
+    """The number a critical value is texted (and called) at: a duty number
+    that takes texts (a department's duty handset), else the staff member's
+    work mobile (the engine texts it even where its owner hides it from
+    colleagues), else the duty number or work phone, to call."""
+    if duty_phone and sms_number(duty_phone):
+        return duty_phone
+    return employee.mobile_phone or duty_phone or employee.work_phone or False
 
 
 class IhospitalCriticalAlert(models.Model):
@@ -793,7 +804,7 @@ class IhospitalCriticalAlert(models.Model):
                             "level": level,
                             "employee_id": employee.id,
                             "user_id": employee.user_id.id,
-                            "phone": phone or employee.mobile_phone or employee.work_phone or False,
+                            "phone": recipient_phone(employee, phone),
                         }
                     )
             if not already:
@@ -808,7 +819,7 @@ class IhospitalCriticalAlert(models.Model):
                             "level": level,
                             "user_id": user.id,
                             "employee_id": user.employee_id.id,
-                            "phone": user.employee_id.mobile_phone or user.employee_id.work_phone or False,
+                            "phone": recipient_phone(user.employee_id),
                         }
                     )
         return vals_list

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .hr_employee import check_group_by_mobile, mask_export_rows, mask_read_rows
 from .ihospital_critical_alert import RECIPIENT_ROLES
 
 SMS_STATES = [
@@ -22,7 +23,11 @@ class IhospitalCriticalRecipient(models.Model):
     which escalation level, and how the last notice to them went."""
 
     _name = "ihospital.critical.recipient"
+    _inherit = ["ihospital.staff.mobile.mixin"]
     _description = "Critical Value Recipient"
+    # the routing texts a clinician's work mobile even where its owner hides
+    # it from colleagues: the readers of the alert see it masked
+    _ihospital_mobile_fields = ("phone",)
     _order = "alert_id, level, id"
 
     alert_id = fields.Many2one("ihospital.critical.alert", required=True, readonly=True, index=True, ondelete="cascade")
@@ -37,6 +42,34 @@ class IhospitalCriticalRecipient(models.Model):
     sms_state = fields.Selection(SMS_STATES, string="Last SMS", readonly=True)
     # activity and SMS wait for the notices cron (after commit)
     notice_due = fields.Boolean(readonly=True, index=True)
+
+    def _ihospital_mobile_visible_sql(self, alias, query):
+        return self._ihospital_no_hidden_mobile_sql(
+            SQL(
+                "e.id = %s AND e.mobile_phone = %s",
+                self._field_to_sql(alias, "employee_id", query),
+                self._field_to_sql(alias, "phone", query),
+            )
+        )
+
+    def _read_format(self, fnames, load="_classic_read"):
+        result = super()._read_format(fnames, load=load)
+        if "phone" in fnames and result and self._ihospital_hides_mobiles():
+            recipients = self.sudo().browse(row["id"] for row in result)
+            hidden = self.env["hr.employee"]._ihospital_hidden_mobile_ids(recipients.employee_id.ids)
+            masked = {r.id for r in recipients if r.employee_id.id in hidden and r.phone == r.employee_id.mobile_phone}
+            mask_read_rows(result, "phone", masked)
+        return result
+
+    def export_data(self, fields_to_export):
+        result = super().export_data(fields_to_export)
+        hidden = self.employee_id._ihospital_hidden_mobiles()
+        return mask_export_rows(result, fields_to_export, "phone", hidden)
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        check_group_by_mobile(self, ("phone",), groupby, aggregates, having)
+        return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -96,8 +96,9 @@ class IhospitalDutyShift(models.Model):
         store=True,
         readonly=False,
         precompute=True,
-        help="The number to call during the shift: the staff member's work mobile or work phone unless "
-        "another is given. Every staff member of the hospital sees it.",
+        help="The number to call during the shift: unless another is given, the staff member's work mobile "
+        "where he or she shows it in the directory, else the work phone. Every staff member of the hospital "
+        "sees it.",
     )
     note = fields.Text()
     is_department_post = fields.Boolean(compute="_compute_post_rules")
@@ -119,8 +120,13 @@ class IhospitalDutyShift(models.Model):
 
     @api.depends("employee_id")
     def _compute_duty_phone(self):
+        # the roster is read by every staff member: a work mobile its owner
+        # hides in the directory is not published here by default (the
+        # planner may type it, or another duty number, on purpose)
         for shift in self:
-            shift.duty_phone = shift.employee_id.mobile_phone or shift.employee_id.work_phone or False
+            employee = shift.employee_id.sudo()
+            mobile = employee.mobile_phone if employee.directory_show_mobile else False
+            shift.duty_phone = mobile or employee.work_phone or False
 
     @api.depends("post")
     def _compute_post_rules(self):

@@ -1,6 +1,7 @@
 from odoo import api, models
 
 from .hr_employee import STAFF_RECORDS_GROUP, check_group_by_mobile, mask_export_rows, mask_read_rows
+from .ihospital_staff_mobile_mixin import is_presence_test
 
 # the contact's numbers that repeat a staff member's work mobile (hr keeps
 # the mobile on the work contact; phone_sanitized is derived from it)
@@ -8,7 +9,24 @@ MOBILE_FIELDS = ("mobile", "phone_sanitized")
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "ihospital.staff.mobile.mixin"]
+    _ihospital_mobile_fields = MOBILE_FIELDS
+
+    def _ihospital_mobile_visible_sql(self, alias, query):
+        return self._ihospital_contact_mobile_visible_sql(self._field_to_sql(alias, "id", query))
+
+    def _search_phone_mobile_search(self, operator, value):
+        # mail.thread.phone reads the numbers in its own SQL: the hidden
+        # work contacts it finds are taken out (see the mobile mixin)
+        domain = super()._search_phone_mobile_search(operator, value)
+        if is_presence_test(operator, value) or not self._ihospital_hides_mobiles():
+            return domain
+        (fname, op, ids), *rest = domain
+        if fname != "id" or op != "in" or rest:
+            return domain  # [(0, '=', 1)]: nothing found
+        hidden = self._ihospital_hidden_work_contacts(ids)
+        return [("id", "in", [partner_id for partner_id in ids if partner_id not in hidden])]
 
     def _ihospital_hidden_work_contacts(self, partner_ids):
         """The ids among `partner_ids` that are the work contact of a staff

@@ -6,7 +6,15 @@ from .res_partner import MOBILE_FIELDS
 
 
 class ResUsers(models.Model):
-    _inherit = "res.users"
+    _name = "res.users"
+    _inherit = ["res.users", "ihospital.staff.mobile.mixin"]
+    # the user's copies of the contact's numbers; searching them is the
+    # contact's (res.partner), sorting by them is the user's
+    _ihospital_mobile_fields = MOBILE_FIELDS
+
+    def _ihospital_mobile_visible_sql(self, alias, query):
+        partner = self.env["res.partner"]
+        return partner._ihospital_contact_mobile_visible_sql(self._field_to_sql(alias, "partner_id", query))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -426,6 +426,17 @@ class TestCriticalRouting(CriticalCase, DutyCase):
         tz = pytz.timezone(self.hospital.hospital_tz or "Asia/Shanghai")
         return pytz.utc.localize(moment).astimezone(tz).date()
 
+    def test_a_duty_handset_takes_the_texts(self):
+        """A department's duty handset (值班手机) typed in the roster gets the
+        text; a landline duty number does not take texts: the clinician's
+        work mobile does."""
+        now = fields.Datetime.now()
+        start, stop = now - timedelta(hours=1), now + timedelta(hours=8)
+        night = {"kind": "custom", "start": start, "stop": stop, "date": self._local_date(start)}
+        self._shift(self.emp_nurse, "nurse", self.cardiology, duty_phone="13911112222", **night)
+        alert = self._alerts(self._report())
+        self.assertEqual(alert.recipient_ids.filtered(lambda r: r.role == "duty_nurse").phone, "13911112222")
+
     def test_on_duty_staff_are_told_and_hospital_posts_on_escalation(self):
         now = fields.Datetime.now()
         start, stop = now - timedelta(hours=1), now + timedelta(hours=8)
@@ -443,7 +454,13 @@ class TestCriticalRouting(CriticalCase, DutyCase):
             },
         )
         duty_nurse = alert.recipient_ids.filtered(lambda r: r.role == "duty_nurse")
-        self.assertEqual(duty_nurse.phone, "13800000001", "the roster's duty phone")
+        self.assertEqual(duty_nurse.phone, "13800000001", "her work mobile: the roster's number is a landline")
+        # she hides it from colleagues: they read it masked, and cannot find it
+        Recipient = self.env["ihospital.critical.recipient"].with_user(self.user_head)
+        self.assertEqual(Recipient.browse(duty_nurse.id).read(["phone"])[0]["phone"], "138****0001")
+        self.assertFalse(Recipient.search([("id", "=", duty_nurse.id), ("phone", "=like", "1380%")]))
+        self.assertEqual(Recipient.search([("id", "=", duty_nurse.id), ("phone", "!=", False)]), duty_nurse)
+        self.assertEqual(duty_nurse.with_user(self.user_nurse).read(["phone"])[0]["phone"], "13800000001")
         with freeze_time(now + timedelta(minutes=11)):
             self.Alert._cron_escalate()
         self.assertIn(("medical_affairs", self.user_quality), {(r.role, r.user_id) for r in alert.recipient_ids})
