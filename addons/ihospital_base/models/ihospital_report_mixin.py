@@ -3,7 +3,7 @@ from collections import defaultdict
 from stdnum.cn import ric
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import format_datetime
 
@@ -11,6 +11,9 @@ REPORT_STATES = [("preliminary", "Preliminary"), ("final", "Final"), ("corrected
 REPORT_SOURCES = [("manual", "Manual"), ("his", "HIS")]
 NOTIFY_STATES = ("final", "corrected")
 NOTICE_BATCH = 200
+# what a user may still write on a report from the HIS: its patient and
+# visit, while it waits for its patient (attaching it, 待匹配)
+HIS_ATTACH_FIELDS = frozenset(("patient_id", "visit_id"))
 
 
 class IhospitalReportMixin(models.AbstractModel):
@@ -133,8 +136,40 @@ class IhospitalReportMixin(models.AbstractModel):
                     )
                 )
 
+    def _check_his_owned(self, vals=None):
+        """A report from the HIS is the HIS's record: its content, its
+        lines, its patient and its existence change only through the HIS (a
+        correction, a merge, a cancellation). A user, an administrator
+        included, may only attach a report that waits for its patient
+        (`vals` setting the patient of unmatched reports). The engine
+        (superuser) passes."""
+        if self.env.su:
+            return
+        his = self.filtered(lambda report: report.source == "his")
+        if not his:
+            return
+        if vals is not None:
+            # mail.thread's own bookkeeping is not the report's content
+            written = {name for name in vals if not name.startswith(("message_", "activity_"))}
+            attaching = written <= HIS_ATTACH_FIELDS and vals.get("patient_id") and not his.patient_id
+            if not written or attaching:
+                return
+        raise AccessError(
+            _(
+                "%(report)s came from the HIS: only the HIS changes it. An administrator may only attach a "
+                "report that waits for its patient.",
+                report=his[0].display_name,
+            )
+        )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_his_owned(self):
+        self._check_his_owned()
+
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any(vals.get("source") == "his" for vals in vals_list):
+            raise AccessError(_("Reports from the HIS are created by the HIS only."))
         vals_list = [
             dict(vals, his_patient_keys=self._his_keys_value(vals["his_patient_keys"]))
             if vals.get("his_patient_keys")
@@ -146,6 +181,7 @@ class IhospitalReportMixin(models.AbstractModel):
         return reports
 
     def write(self, vals):
+        self._check_his_owned(vals)
         if vals.get("his_patient_keys"):
             vals = dict(vals, his_patient_keys=self._his_keys_value(vals["his_patient_keys"]))
         before = {report.id: report.state for report in self} if "state" in vals else {}

@@ -107,8 +107,11 @@ class TestExamReport(ExamCase):
                 self.report.with_user(user).write({"advice": "不必复查。"})
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.report.item_ids[0].with_user(user).write({"value": "120"})
-        self.report.with_user(self.user_admin).write({"advice": "3个月后复查血压。"})
-        self.assertEqual(self.report.advice, "3个月后复查血压。")
+        # a report entered on the platform (one from the HIS is the HIS's:
+        # TestExamReportIsTheHisRecord)
+        manual = self._exam_report(name="TJ-0002", source="manual")
+        manual.with_user(self.user_admin).write({"advice": "3个月后复查血压。"})
+        self.assertEqual(manual.advice, "3个月后复查血压。")
 
     def test_every_read_is_logged(self):
         Log = self.env["ihospital.access.log"]
@@ -183,3 +186,20 @@ class TestExamReportOverRpc(RpcMixin, HttpCase, ExamCase):
         result, error = self._call("ihospital.patient.allergy", "write", [alert.ids, {"severity": "severe"}])
         self.assertFalse(error)
         self.assertEqual((alert.his_ref, alert.severity), ("JS-1", "severe"))
+
+
+@tagged("post_install", "-at_install")
+class TestExamReportIsTheHisRecord(ExamCase):
+    def test_an_administrator_cannot_rewrite_it(self):
+        report = self.report.with_user(self.user_admin)
+        for write in (
+            lambda: report.write({"conclusion": "1. 未见异常"}),
+            lambda: report.item_ids[0].write({"value": "120", "flag": "N"}),
+            lambda: report.item_ids.unlink(),
+            lambda: report.env["ihospital.exam.item"].create({"report_id": report.id, "name": "X", "value": "1"}),
+            lambda: report.unlink(),
+        ):
+            with self.assertRaises(AccessError):
+                write()
+        self.assertEqual(self.report.conclusion, "1. 血压偏高")
+        self.assertEqual(len(self.report.item_ids), 2)

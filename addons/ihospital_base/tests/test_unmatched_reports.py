@@ -325,3 +325,62 @@ class TestUnmatchedReportsOverRpc(RpcMixin, HttpCase, UnmatchedCase):
         )
         self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
         self.assertFalse(report.patient_id)
+
+    def test_a_report_from_the_his_is_the_his_record(self):
+        """Found at review: a hospital administrator could rewrite a final
+        report from the HIS (its values, its conclusion), move it to another
+        patient or delete it. An administrator may only attach a report
+        that waits for its patient; the rest is the HIS's (a correction, a
+        merge, a cancellation)."""
+        report = self._unmatched(flags=("HH",))
+        line = report.result_ids
+        self._login("t_admin")
+        refused = [
+            ("ihospital.lab.report", "write", [report.ids, {"title": "Glucose"}]),
+            ("ihospital.lab.report", "write", [report.ids, {"state": "corrected"}]),
+            ("ihospital.lab.report", "write", [report.ids, {"patient_id": self.patient_cardio.id, "title": "X"}]),
+            ("ihospital.lab.report", "write", [report.ids, {"source": "manual"}]),
+            ("ihospital.lab.report", "write", [report.ids, {"result_ids": [[1, line.id, {"value": "4.0"}]]}]),
+            ("ihospital.lab.report", "unlink", [report.ids]),
+            ("ihospital.lab.result", "write", [line.ids, {"value": "4.0", "flag": "N"}]),
+            ("ihospital.lab.result", "create", [{"report_id": report.id, "name": "K", "value": "9.9"}]),
+            ("ihospital.lab.result", "unlink", [line.ids]),
+            (
+                "ihospital.lab.report",
+                "create",
+                [{"name": "LIS-FORGED", "company_id": self.hospital.id, "source": "his", "title": "K"}],
+            ),
+        ]
+        for model, method, args in refused:
+            with self.subTest(model=model, method=method, args=args):
+                _result, error = self._call(model, method, args)
+                self.assertEqual(error.get("name"), "odoo.exceptions.AccessError", error)
+        self.assertEqual((report.title, report.state, line.value, line.flag), ("Electrolytes", "final", "1", "HH"))
+        self.assertFalse(report.patient_id)
+
+        # attaching it is the administrator's
+        _result, error = self._call(
+            "ihospital.lab.report", "write", [report.ids, {"patient_id": self.patient_cardio.id}]
+        )
+        self.assertFalse(error, error)
+        self.assertEqual(report.patient_id, self.patient_cardio)
+        # ... once: moving it to another patient is the HIS's
+        _result, error = self._call(
+            "ihospital.lab.report", "write", [report.ids, {"patient_id": self.patient_surgery.id}]
+        )
+        self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+        self.assertEqual(report.patient_id, self.patient_cardio)
+
+        # a report entered on the platform stays the administrator's to edit
+        manual = self.env["ihospital.lab.report"].create(
+            {
+                "name": "LAB-M1",
+                "company_id": self.hospital.id,
+                "patient_id": self.patient_cardio.id,
+                "title": "Glucose",
+                "result_ids": [Command.create({"name": "Glucose", "value": "5.1", "flag": "N"})],
+            }
+        )
+        _result, error = self._call("ihospital.lab.result", "write", [manual.result_ids.ids, {"value": "5.2"}])
+        self.assertFalse(error, error)
+        self.assertEqual(manual.result_ids.value, "5.2")
