@@ -167,7 +167,7 @@ class Browser:
             "result"
         ]["value"]
 
-    def type(self, selector, text, settle=2.0):
+    def type_into(self, selector, text, settle=2.0):
         """Type `text` into the field `selector` as a user would (one input event)."""
         script = (
             f"(() => {{ const field = document.querySelector({json.dumps(selector)}); if (!field) return false;"
@@ -310,7 +310,7 @@ def main():
                     continue
             browser.set_cookie(base, "session_id", session)
             browser.open(base + path, settle=4)
-            if name in TYPED and not browser.type(*TYPED[name]):
+            if name in TYPED and not browser.type_into(*TYPED[name]):
                 print(f"{name}: its box was not found")
             target = os.path.join(args.out, f"{name}.png")
             browser.screenshot(target)

@@ -546,14 +546,13 @@ class IhospitalPatientChart(models.AbstractModel):
             return {"patients": [], "more": False, "limit": LOOKUP_LIMIT, "too_short": True}
         rows = self.env["ihospital.patient"].ihospital_lookup(term, limit=LOOKUP_LIMIT + 1)
         genders = dict(self.env["ihospital.patient"]._fields["gender"]._description_selection(self.env))
+        # what matched, when it is not the name the user sees
         matches = {
             "medical_card_number": self.env._("Card"),
             "his_patient_id": self.env._("HIS number"),
             "id_number": self.env._("ID number"),
-            "name": self.env._("Patient name"),
             "pinyin": self.env._("Pinyin"),
             "initials": self.env._("Pinyin initials"),
-            "substring": self.env._("Patient name"),
         }
         patients = [
             {

@@ -64,6 +64,9 @@ class TestLookupBox(LookupBoxCase):
         self.assertEqual((row["gender"], row["age"][-9:]), ("Male", "years old"))
         self.assertEqual(row["id_number_masked"], "440***********7612")
         self.assertNotIn(ID_MAN_1985, str(self.box(ID_MAN_1985)))
+        # a name in characters: no badge (the name shown says it)
+        [row] = self.box("黄一")["patients"]
+        self.assertEqual((row["name"], row["match"], row["match_label"], row["by_number"]), ("黄一", "name", "", False))
 
     def test_masked_identity_for_the_quality_officer(self):
         answer = self.box(ID_MAN_1985, user=self.user_quality)
@@ -94,6 +97,16 @@ class TestLookupBox(LookupBoxCase):
         self.assertFalse(self.box("黄")["too_short"])
         with self.assertRaises(UserError):
             self.box(["T0001"])
+
+    def test_query_count(self):
+        """The box costs the lookup's queries (see ihospital_base's
+        test_patient_lookup) and no more, however many patients it shows."""
+        Chart = self.Chart.with_user(self.user_doctor)
+        Chart.lookup_patients("黄")  # the record rules', groups' and labels' caches
+        for term, count in (("黄", LOOKUP_LIMIT), ("H000", 10), ("T0001", 1)):
+            self.env.invalidate_all()
+            with self.assertQueryCount(7):
+                self.assertEqual(len(Chart.lookup_patients(term)["patients"]), count, term)
 
     def test_no_match(self):
         self.assertEqual(self.box("qqqq")["patients"], [])
