@@ -54,7 +54,10 @@ STAFF_PAGES = [
     ("18-my-patients", "/odoo/ihospital-my-patients", "doctor"),
     ("19-patient", None, "doctor"),  # the first of the doctor's inpatients
     ("20-lab-trend", None, "doctor"),  # that patient's potassium (血钾) of the newest lab report
+    ("21-lab-lookup", "/odoo/ihospital-lab-lookup", "doctor"),  # with TYPED's term in its box
 ]
+# what is typed into a page's box before its screenshot: (selector, text)
+TYPED = {"21-lab-lookup": (".o_ihospital_lookup_input", "陈")}
 
 
 def find_chromium():
@@ -163,6 +166,17 @@ class Browser:
         return self.call("Runtime.evaluate", expression="document.documentElement.outerHTML", returnByValue=True)[
             "result"
         ]["value"]
+
+    def type_into(self, selector, text, settle=2.0):
+        """Type `text` into the field `selector` as a user would (one input event)."""
+        script = (
+            f"(() => {{ const field = document.querySelector({json.dumps(selector)}); if (!field) return false;"
+            f" field.focus(); field.value = {json.dumps(text)};"
+            " field.dispatchEvent(new Event('input', { bubbles: true })); return true; })()"
+        )
+        typed = self.call("Runtime.evaluate", expression=script, returnByValue=True)["result"].get("value")
+        time.sleep(settle)  # the lookup's debounce and answer
+        return typed
 
     def screenshot(self, path):
         data = self.call("Page.captureScreenshot", format="png")["data"]
@@ -296,6 +310,8 @@ def main():
                     continue
             browser.set_cookie(base, "session_id", session)
             browser.open(base + path, settle=4)
+            if name in TYPED and not browser.type_into(*TYPED[name]):
+                print(f"{name}: its box was not found")
             target = os.path.join(args.out, f"{name}.png")
             browser.screenshot(target)
             saved.append(target)

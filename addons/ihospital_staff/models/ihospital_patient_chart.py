@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import DOCTOR
 from odoo.addons.ihospital_base.models.ihospital_patient import IDENTITY_GROUP
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from ..lab_values import normalize_unit, parse_range, parse_value
 from .ihospital_critical_alert import OPEN_STATES
@@ -16,6 +16,15 @@ TIMELINE_LIMIT = 50
 TREND_PERIODS = (30, 90, 365)
 # what a timeline entry's text is cut to on a phone
 EXCERPT = 160
+# the patients the lookup box shows (one more is asked for, to tell the user
+# to refine the search)
+LOOKUP_LIMIT = 20
+# a shorter term is no lookup (a single letter or digit would list the
+# first patients of the index); one Chinese character is a surname
+LOOKUP_MIN = 2
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# the kinds of match of ihospital.patient.ihospital_lookup that are numbers
+LOOKUP_NUMBERS = ("medical_card_number", "his_patient_id", "id_number")
 
 
 def _bed_key(location):
@@ -517,6 +526,45 @@ class IhospitalPatientChart(models.AbstractModel):
             "days": (days := (fields.Datetime.now() - admission.admitted_at).days + 1),
             "day_label": _("Day %s", days),
         }
+
+    # ------------------------------------------------------------------ lookup
+    @api.model
+    def lookup_patients(self, term):
+        """The patient lookup box of the staff app (the workbench's quick
+        search and the lab lookup, 检验结果查询): the patients matching
+        `term` (medical card, ID or HIS number, name in characters, pinyin
+        or initials) through ihospital.patient.ihospital_lookup, as the
+        user (record rules, ID numbers masked, logged there), with the
+        labels a phone shows; `more` when more than LOOKUP_LIMIT match (the
+        user refines the search). A term too short to look up is not
+        looked up (`too_short`)."""
+        self._check_staff()
+        if not isinstance(term, str):
+            raise UserError(self.env._("A lookup takes a text."))
+        text = "".join(term.split())
+        if len(text) < LOOKUP_MIN and not _CJK.search(text):
+            return {"patients": [], "more": False, "limit": LOOKUP_LIMIT, "too_short": True}
+        rows = self.env["ihospital.patient"].ihospital_lookup(term, limit=LOOKUP_LIMIT + 1)
+        genders = dict(self.env["ihospital.patient"]._fields["gender"]._description_selection(self.env))
+        # what matched, when it is not the name the user sees
+        matches = {
+            "medical_card_number": self.env._("Card"),
+            "his_patient_id": self.env._("HIS number"),
+            "id_number": self.env._("ID number"),
+            "pinyin": self.env._("Pinyin"),
+            "initials": self.env._("Pinyin initials"),
+        }
+        patients = [
+            {
+                **row,
+                "gender": genders.get(row["gender"], ""),
+                "age": self.env._("%s years old", row["age"]) if row["age"] is not False else "",
+                "match_label": matches.get(row["match"], ""),
+                "by_number": row["match"] in LOOKUP_NUMBERS,
+            }
+            for row in rows[:LOOKUP_LIMIT]
+        ]
+        return {"patients": patients, "more": len(rows) > LOOKUP_LIMIT, "limit": LOOKUP_LIMIT, "too_short": False}
 
     # ------------------------------------------------------------------ lab trend
     @api.model

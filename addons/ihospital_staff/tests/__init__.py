@@ -22,6 +22,7 @@ from . import (
     test_lab_values,
     test_notice,
     test_patient_chart,
+    test_patient_lookup_ui,
     test_sms_campaign,
     test_sms_campaign_ui,
     test_workbench,

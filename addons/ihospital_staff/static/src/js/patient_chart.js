@@ -113,7 +113,8 @@ export class PatientPage extends ClinicalScreen {
 
     setup() {
         super.setup();
-        this.state = useState({ data: null, error: "", kind: "", open: {} });
+        // kind: the lookup opens a patient on their lab reports ("lab")
+        this.state = useState({ data: null, error: "", kind: this.props.kind || "", open: {} });
         this.kindIcons = KIND_ICONS;
         onWillStart(() => this.load());
     }
@@ -125,6 +126,13 @@ export class PatientPage extends ClinicalScreen {
             return;
         }
         this.state.data = await this.call("get_patient", [patientId]);
+        if (this.state.data && this.state.kind === "lab") {
+            // the newest lab report opened on its results
+            const newest = this.state.data.timeline.find((entry) => entry.kind === "lab" && entry.lines?.length);
+            if (newest) {
+                this.state.open[newest.key] = true;
+            }
+        }
     }
 
     get entries() {
