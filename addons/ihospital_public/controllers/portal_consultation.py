@@ -215,7 +215,14 @@ class IhospitalPortalConsultation(CustomerPortal):
                 "error": kwargs.get("error") and _("Choose from one to five stars.") or None,
             }
         )
-        values = self._get_page_view_values(consultation_sudo, None, values, "my_consultations_history", False)
+        values = self._get_page_view_values(consultation_sudo, None, values, None, False)
+        # the pager of portal's get_records_pager adds access tokens, which
+        # questions (seen by their asker's account only) do not have
+        history = request.session.get("my_consultations_history", [])
+        if consultation_sudo.id in history:
+            index = history.index(consultation_sudo.id)
+            values["prev_record"] = index > 0 and f"/my/consultations/{history[index - 1]}"
+            values["next_record"] = index < len(history) - 1 and f"/my/consultations/{history[index + 1]}"
         return request.render("ihospital_public.portal_consultation", values)
 
     @http.route(

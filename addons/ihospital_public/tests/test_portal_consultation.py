@@ -46,6 +46,19 @@ class TestPortalConsultation(DemoPatientCase):
             )
         )
 
+    def test_a_question_opened_from_the_list_pages_to_its_neighbours(self):
+        """Found taking screenshots: a question opened from My Questions
+        (which keeps the list for the pager) failed with an error, because
+        portal's pager asks every neighbour for an access token."""
+        first, second, third = (self._consultation() for _index in range(3))
+        self.authenticate("patient", "patient")
+        self.assertEqual(self.url_open("/my/consultations").status_code, 200)
+        page = self.url_open(f"/my/consultations/{second.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(f"/my/consultations/{first.id}", page.text)
+        self.assertIn(f"/my/consultations/{third.id}", page.text)
+        self.assertNotIn("access_token", page.text)
+
     def test_tour_ask_and_rate(self):
         slug = self.env["ir.http"]._slug(self.doctor)
         self.start_tour(f"/doctors/{slug}", "ihospital_consultation_ask_tour", login="patient")

@@ -67,7 +67,11 @@ class TestDutyRosterImport(DutyCase):
         self.assertEqual((night.employee_id, night.duty_phone), (self.emp_head, "13900000001"))
         self.assertEqual((night.start, night.stop), (utc(2030, 3, 4, 9, 30), utc(2030, 3, 5, 0, 0)))
         nurse = shifts.filtered(lambda s: s.employee_id == self.emp_nurse)
-        self.assertEqual(nurse.duty_phone, "13800000001", "an empty phone takes the staff member's")
+        self.assertEqual(
+            nurse.duty_phone,
+            "020-83820001",
+            "an empty phone takes the staff member's work phone (she hides her mobile)",
+        )
         medical_affairs = shifts.filtered(lambda s: s.post == "medical_affairs")
         self.assertFalse(medical_affairs.department_id)
         self.assertEqual(self.Shift._on_duty(self.hospital, at=utc(2030, 3, 4, 4, 0)), shifts - night)

@@ -19,7 +19,8 @@ class TestDutyShiftRights(DutyCase):
         )
         cls.cardio_shift = cls._shift(cls.emp_doctor, "doctor", cls.cardiology)
         cls.surgery_shift = cls._shift(cls.emp_surgeon, "doctor", cls.surgery)
-        cls.hospital_shift = cls._shift(cls.emp_quality, "medical_affairs", kind="24h")
+        # the duty handset of medical affairs, typed by the planner
+        cls.hospital_shift = cls._shift(cls.emp_quality, "medical_affairs", kind="24h", duty_phone="13800000004")
         cls.other_hospital_shift = cls._shift(cls.emp_doctor_2, "doctor", cls.general_2)
         cls.roster = cls.cardio_shift | cls.surgery_shift | cls.hospital_shift
 
