@@ -20,6 +20,8 @@ REVIEW_STATES = [
 MIN_REASON_LENGTH = 8
 DEFAULT_HOURS = 4
 MAX_HOURS = 24
+# A clinician needs few; more is browsing, for the quality office to look at
+MAX_GRANTS_PER_DAY = 10
 CLINICIANS = (NURSE, DOCTOR)
 
 

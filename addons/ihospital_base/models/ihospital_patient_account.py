@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .ihospital_guard_mixin import CLINIC_STAFF
+from .ihospital_patient_emergency import NO_EMERGENCY_ACCESS
 
 LINK_STATES = [("unconfirmed", "Awaiting Confirmation"), ("confirmed", "Confirmed")]
 CONFIRMATIONS = [
@@ -119,8 +120,9 @@ class IhospitalPatientAccount(models.Model):
 
     def _check_action_access(self):
         # the desk confirms links of the patients it may see (nurses and
-        # doctors read links, they do not edit them)
-        self.patient_id.check_access("read")
+        # doctors read links, they do not edit them); an emergency access
+        # lets a clinician read a patient, never link an account to it
+        self.patient_id.with_context(**{NO_EMERGENCY_ACCESS: True}).check_access("read")
 
     def _confirm(self, how):
         self.write(

@@ -1,8 +1,10 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 
-from .ihospital_emergency_access import CLINICIANS, MIN_REASON_LENGTH, REASON_KINDS
+from .ihospital_emergency_access import CLINICIANS, MAX_GRANTS_PER_DAY, MIN_REASON_LENGTH, REASON_KINDS
 
 # Set by the suite itself to leave emergency grants out of a check (linking
 # a record to a patient). It can only narrow what a user sees, so a caller
@@ -17,7 +19,6 @@ class IhospitalPatient(models.Model):
     their own feature."""
 
     _inherit = "ihospital.patient"
-    _action_groups = {"action_break_glass": CLINICIANS}
 
     # Searched by the `*_rule_emergency` record rules. Odoo caches each
     # user's rule domains (ir.rule._compute_domain is ormcached), so a
@@ -71,25 +72,16 @@ class IhospitalPatient(models.Model):
         )
         return [("id", "in" if positive else "not in", grants.subselect("patient_id"))]
 
-    def action_break_glass(self, reason_kind, reason):
+    def _break_glass(self, reason_kind, reason):
         """Emergency access to this patient for the caller, a nurse or a
         doctor of the patient's hospital, with a reason the quality office
-        will review. Returns the patient's form."""
-        self.ensure_one()
-        access = self._break_glass(reason_kind, reason)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "ihospital.patient",
-            "res_id": self.id,
-            "views": [[False, "form"]],
-            "target": "current",
-            "context": {"ihospital_emergency_access_id": access.id},
-        }
-
-    def _break_glass(self, reason_kind, reason):
-        """Check who asks and why, then grant (the engine). The caller
-        cannot read the patient yet: the checks are on the caller's role
-        and hospitals, and the patient is read as superuser only here."""
+        will review: check who asks and why, then grant (the engine). Not a
+        public method: a grant starts from a number the clinician has in
+        hand (the wizard's _find_for_emergency), never from a record id,
+        and a clinician holds one grant per patient at a time, at most
+        MAX_GRANTS_PER_DAY a day. The caller cannot read the patient yet:
+        the checks are on the caller's role and hospitals, and the patient
+        is read as superuser only here."""
         self.ensure_one()
         user = self.env.user
         if self.env.su:
@@ -111,6 +103,19 @@ class IhospitalPatient(models.Model):
             )
         if self.with_context(**{NO_EMERGENCY_ACCESS: True}).has_access("read"):
             raise UserError(_("You can already see this patient: no emergency access is needed."))
+        Access = self.env["ihospital.emergency.access"]
+        if self.id in Access._active_grants():
+            raise UserError(_("You have emergency access to this patient already: it has not expired."))
+        since = fields.Datetime.now() - timedelta(days=1)
+        recent = Access.sudo().search_count([("user_id", "=", user.id), ("granted_at", ">", since)])
+        if recent >= MAX_GRANTS_PER_DAY:
+            raise UserError(
+                _(
+                    "You asked for emergency access %(count)s times in the last 24 hours: ask the quality office "
+                    "for any further access.",
+                    count=recent,
+                )
+            )
         access = self.env["ihospital.emergency.access"]._grant(patient_sudo, reason_kind, reason)
         self.env["ihospital.access.log"]._log(
             self, "emergency", f"{reason_kind}: {reason}", emergency_access=access.sudo()

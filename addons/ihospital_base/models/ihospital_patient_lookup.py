@@ -143,12 +143,16 @@ class IhospitalPatient(models.Model):
 
         code = _SPACES.sub("", text).upper()
         if _CODE.fullmatch(code) and any(char.isdigit() for char in code):
-            identity = self.env.user.has_group(IDENTITY_GROUP)
-            for column in ("medical_card_number", "his_patient_id", "id_number"):
+            # A role that sees ID numbers masked does not look patients up by
+            # them at all: a prefix would give away the hidden digits one by
+            # one, and even a whole number is an oracle (the masked number,
+            # the birth date and the check digit leave a few guesses to try).
+            columns = ("medical_card_number", "his_patient_id")
+            if self.env.user.has_group(IDENTITY_GROUP):
+                columns += ("id_number",)
+            for column in columns:
                 exact.append((column, SQL("%s = %s", SQL.identifier(column), code), None))
-                # a prefix of ID numbers would let a role that sees them
-                # masked find out the hidden digits one by one
-                if len(code) >= NUMBER_PREFIX_MIN and (column != "id_number" or identity):
+                if len(code) >= NUMBER_PREFIX_MIN:
                     prefix(column, column, code)
             return exact + prefixes
 

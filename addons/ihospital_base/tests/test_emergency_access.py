@@ -8,6 +8,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.addons.ihospital_base.models.ihospital_emergency_access import MAX_GRANTS_PER_DAY
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -85,7 +86,7 @@ class EmergencyCase(IhospitalCase):
 
     def _break(self, user, patient=None, kind="emergency", reason=REASON):
         patient = patient or self.patient_surgery
-        patient.with_user(user).action_break_glass(kind, reason)
+        patient.with_user(user)._break_glass(kind, reason)
         return self.Access.search([("user_id", "=", user.id), ("patient_id", "=", patient.id)], limit=1)
 
     def _grants(self):
@@ -180,24 +181,64 @@ class TestEmergencyAccess(EmergencyCase):
         with self.assertRaises(UserError):
             access.with_user(self.user_nurse).action_revoke()
 
+    def test_one_grant_at_a_time_and_a_few_a_day(self):
+        """Found at review: a second grant while the first still ran was
+        granted (the check that the clinician sees the patient leaves the
+        grants out), and nothing bounded how many patients one clinician
+        opened this way."""
+        self._break(self.user_nurse)
+        with self.assertRaisesMsg(UserError, "it has not expired"):
+            self.patient_surgery.with_user(self.user_nurse)._break_glass("emergency", REASON)
+        self.assertEqual(len(self._grants()), 1)
+        Patient = self.env["ihospital.patient"]
+        others = Patient.create(
+            [
+                {"name": f"Patient {index}", "company_id": self.hospital.id, "medical_card_number": f"TX{index:03}"}
+                for index in range(MAX_GRANTS_PER_DAY)
+            ]
+        )
+        for patient in others[: MAX_GRANTS_PER_DAY - 1]:
+            patient.with_user(self.user_nurse)._break_glass("emergency", REASON)
+        with self.assertRaisesMsg(UserError, "ask the quality office"):
+            others[-1].with_user(self.user_nurse)._break_glass("emergency", REASON)
+        self.assertEqual(len(self._grants()), MAX_GRANTS_PER_DAY)
+
+    def test_a_grant_links_no_account_to_the_patient(self):
+        """Found at review (hole): a nurse who read a patient through a
+        grant confirmed a portal account's claim on that patient at the
+        desk: the account then saw the patient's appointments and reports
+        for good."""
+        # as the portal route makes it: the account's own claim, unconfirmed
+        link = (
+            self.env["ihospital.patient.account"]
+            .with_user(self.user_portal)
+            .sudo()
+            .create({"patient_id": self.patient_surgery.id, "user_id": self.user_portal.id, "relation": "self"})
+        )
+        self.assertEqual(link.state, "unconfirmed")
+        self._break(self.user_nurse)
+        with self.assertRaises(AccessError):
+            link.with_user(self.user_nurse).action_confirm_at_desk()
+        self.assertEqual(link.state, "unconfirmed")
+
     def test_refused_roles_hospitals_and_reasons(self):
         for user in (self.user_quality, self.user_director, self.user_portal):
             with self.assertRaises(AccessError, msg=user.login):
-                self.patient_surgery.with_user(user).action_break_glass("emergency", REASON)
+                self.patient_surgery.with_user(user)._break_glass("emergency", REASON)
         # another hospital's doctor, even knowing the id
         with self.assertRaises(AccessError):
-            self.patient_surgery.with_user(self.user_doctor_2).action_break_glass("emergency", REASON)
+            self.patient_surgery.with_user(self.user_doctor_2)._break_glass("emergency", REASON)
         with self.assertRaises(UserError):
-            self.patient_surgery.with_user(self.user_nurse).action_break_glass("emergency", "急诊")
+            self.patient_surgery.with_user(self.user_nurse)._break_glass("emergency", "急诊")
         with self.assertRaises(UserError):
-            self.patient_surgery.with_user(self.user_nurse).action_break_glass("curious", REASON)
+            self.patient_surgery.with_user(self.user_nurse)._break_glass("curious", REASON)
         # a patient the clinician sees already needs no grant
         with self.assertRaises(UserError):
-            self.patient_cardio.with_user(self.user_nurse).action_break_glass("emergency", REASON)
+            self.patient_cardio.with_user(self.user_nurse)._break_glass("emergency", REASON)
         # context keys are no roles
         nurse_env = self.env(user=self.user_quality, context={"sudo": True, "ihospital_his_inbound": True})
         with self.assertRaises(AccessError):
-            self.patient_surgery.with_env(nurse_env).action_break_glass("emergency", REASON)
+            self.patient_surgery.with_env(nurse_env)._break_glass("emergency", REASON)
         self.assertFalse(self._grants())
 
     def test_grants_are_the_engines(self):
@@ -289,13 +330,26 @@ class TestEmergencyAccessRpc(RpcMixin, HttpCase, EmergencyCase):
     def _login(self, user):
         self.authenticate(user.login, user.login)
 
+    def _wizard(self, identifier, context=None):
+        """Break the glass as the staff app does: the wizard, with a number."""
+        kwargs = {"context": context} if context else {}
+        vals = {"identifier": identifier, "reason_kind": "emergency", "reason": REASON}
+        wizard_id, error = self._call("ihospital.emergency.access.wizard", "create", [vals], kwargs)
+        if error:
+            return None, error
+        return self._call("ihospital.emergency.access.wizard", "action_confirm", [[wizard_id]], kwargs)
+
     def test_break_the_glass_over_rpc(self):
         self._login(self.user_nurse)
         _result, error = self._call("ihospital.patient", "read", [self.patient_surgery.ids, ["name"]])
         self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
-        result, error = self._call(
-            "ihospital.patient", "action_break_glass", [self.patient_surgery.ids, "emergency", REASON]
-        )
+        # found at review (hole): the grant was a public method taking a
+        # record id, so a nurse broke the glass on any patient by id
+        for method in ("action_break_glass", "_break_glass"):
+            _result, error = self._call("ihospital.patient", method, [self.patient_surgery.ids, "emergency", REASON])
+            self.assertTrue(error, method)
+        self.assertFalse(self._grants())
+        result, error = self._wizard("T0002")
         self.assertFalse(error)
         self.assertEqual(result["res_id"], self.patient_surgery.id)
         result, error = self._call("ihospital.patient", "read", [self.patient_surgery.ids, ["name"]])
@@ -323,13 +377,10 @@ class TestEmergencyAccessRpc(RpcMixin, HttpCase, EmergencyCase):
         invented = {"sudo": True, "su": True, "ihospital_his_inbound": True, "ihospital_engine": True}
         for user in (self.user_quality, self.user_director, self.user_portal, self.user_doctor_2):
             self._login(user)
-            _result, error = self._call(
-                "ihospital.patient",
-                "action_break_glass",
-                [self.patient_surgery.ids, "emergency", REASON],
-                {"context": invented},
-            )
-            self.assertEqual(error.get("name"), "odoo.exceptions.AccessError", user.login)
+            _result, error = self._wizard("T0002", context=invented)
+            # another hospital's doctor is told the number is unknown there
+            expected = "odoo.exceptions.UserError" if user == self.user_doctor_2 else "odoo.exceptions.AccessError"
+            self.assertEqual(error.get("name"), expected, user.login)
         self.assertFalse(self._grants())
 
     def test_review_over_rpc(self):

@@ -37,4 +37,12 @@ class IhospitalEmergencyAccessWizard(models.TransientModel):
                 "views": [[False, "form"]],
                 "target": "current",
             }
-        return patient.action_break_glass(self.reason_kind, self.reason)
+        access = patient._break_glass(self.reason_kind, self.reason)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "ihospital.patient",
+            "res_id": patient.id,
+            "views": [[False, "form"]],
+            "target": "current",
+            "context": {"ihospital_emergency_access_id": access.id},
+        }

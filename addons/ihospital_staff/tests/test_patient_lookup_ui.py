@@ -69,10 +69,12 @@ class TestLookupBox(LookupBoxCase):
         self.assertEqual((row["name"], row["match"], row["match_label"], row["by_number"]), ("黄一", "name", "", False))
 
     def test_masked_identity_for_the_quality_officer(self):
-        answer = self.box(ID_MAN_1985, user=self.user_quality)
+        answer = self.box("Chen Zhiqiang", user=self.user_quality)
         self.assertEqual([row["name"] for row in answer["patients"]], ["Chen Zhiqiang"])
         self.assertNotIn(ID_MAN_1985, str(answer))
-        # a prefix would tell the hidden digits: not for masked identity
+        # a whole ID number or a prefix would tell the hidden digits: masked
+        # identity does not look patients up by it
+        self.assertEqual(self.box(ID_MAN_1985, user=self.user_quality)["patients"], [])
         self.assertEqual(self.box(ID_MAN_1985[:10], user=self.user_quality)["patients"], [])
         self.assertTrue(
             self.env["ihospital.staff.workbench"].with_user(self.user_quality).get_data()["can_search_patients"]
