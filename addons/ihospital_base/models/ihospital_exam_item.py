@@ -8,7 +8,7 @@ class IhospitalExamItem(models.Model):
     内科, 眼科, 血常规...), with the examining doctor's conclusion."""
 
     _name = "ihospital.exam.item"
-    _inherit = ["ihospital.audited.mixin"]
+    _inherit = ["ihospital.audited.mixin", "ihospital.report.line.mixin"]
     _description = "Physical Exam Item"
     _order = "report_id, sequence, id"
 
@@ -24,26 +24,6 @@ class IhospitalExamItem(models.Model):
     flag = fields.Selection(RESULT_FLAGS)
     is_abnormal = fields.Boolean(string="Abnormal", compute="_compute_abnormal", store=True)
     conclusion = fields.Char(help="The examining doctor's conclusion on this item (小结), e.g. 轻度脂肪肝.")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._his_reports(vals_list)._check_his_owned()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.report_id._check_his_owned()
-        self._his_reports([vals])._check_his_owned()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_his_owned(self):
-        self.report_id._check_his_owned()
-
-    @api.model
-    def _his_reports(self, vals_list):
-        """The reports `vals_list` puts items on (the items of a report from
-        the HIS are the HIS's: see _check_his_owned)."""
-        return self.report_id.browse({vals["report_id"] for vals in vals_list if vals.get("report_id")})
 
     @api.depends("flag")
     def _compute_abnormal(self):

@@ -17,7 +17,7 @@ class IhospitalLabResult(models.Model):
     """One result line (检验项目) of a lab report."""
 
     _name = "ihospital.lab.result"
-    _inherit = ["ihospital.audited.mixin"]
+    _inherit = ["ihospital.audited.mixin", "ihospital.report.line.mixin"]
     _description = "Lab Result"
     _order = "report_id, sequence, id"
 
@@ -42,28 +42,15 @@ class IhospitalLabResult(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._his_reports(vals_list)._check_his_owned()
         results = super().create(vals_list)
         results._alert_critical()
         return results
 
     def write(self, vals):
-        self.report_id._check_his_owned()
-        self._his_reports([vals])._check_his_owned()
         res = super().write(vals)
         if "flag" in vals:
             self._alert_critical()
         return res
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_his_owned(self):
-        self.report_id._check_his_owned()
-
-    @api.model
-    def _his_reports(self, vals_list):
-        """The reports `vals_list` puts lines on (the lines of a report from
-        the HIS are the HIS's: see _check_his_owned)."""
-        return self.report_id.browse({vals["report_id"] for vals in vals_list if vals.get("report_id")})
 
     def _alert_critical(self):
         """Called with the results just created and those whose flag was

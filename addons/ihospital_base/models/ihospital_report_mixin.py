@@ -317,3 +317,30 @@ class IhospitalReportMixin(models.AbstractModel):
                 message_type="notification",
                 subtype_xmlid="mail.mt_comment",
             )
+
+
+class IhospitalReportLineMixin(models.AbstractModel):
+    """The lines of a report (lab results, exam items, each with its
+    `report_id`): those of a report from the HIS are the HIS's, like the
+    report (see IhospitalReportMixin._check_his_owned)."""
+
+    _name = "ihospital.report.line.mixin"
+    _description = "Patient Report Line"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._his_reports(vals_list)._check_his_owned()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        (self.report_id | self._his_reports([vals]))._check_his_owned()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_his_owned(self):
+        self.report_id._check_his_owned()
+
+    @api.model
+    def _his_reports(self, vals_list):
+        """The reports `vals_list` puts lines on."""
+        return self.report_id.browse({vals["report_id"] for vals in vals_list if vals.get("report_id")})

@@ -30,19 +30,16 @@ class IhospitalEmergencyAccessWizard(models.TransientModel):
         if patient.has_access("read"):
             # the clinician sees the patient already (own department, or a
             # grant still running): no new grant, the patient opens
-            return {
-                "type": "ir.actions.act_window",
-                "res_model": "ihospital.patient",
-                "res_id": patient.id,
-                "views": [[False, "form"]],
-                "target": "current",
-            }
+            return self._open(patient)
         access = patient._break_glass(self.reason_kind, self.reason)
+        return self._open(patient, {"ihospital_emergency_access_id": access.id})
+
+    def _open(self, patient, context=None):
         return {
             "type": "ir.actions.act_window",
             "res_model": "ihospital.patient",
             "res_id": patient.id,
             "views": [[False, "form"]],
             "target": "current",
-            "context": {"ihospital_emergency_access_id": access.id},
+            "context": context or {},
         }
