@@ -7,6 +7,8 @@ from stdnum.cn import ric
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL
 
 from .ihospital_guard_mixin import VIEW_ONLY
 
@@ -20,6 +22,18 @@ ID_TYPES = [
 ADULT_AGE = 18
 MAX_AGE = 130
 IDENTITY_GROUP = "ihospital_base.group_patient_identity"
+NURSE = "ihospital_base.group_nurse"
+DOCTOR = "ihospital_base.group_doctor"
+DEPARTMENT_HEAD = "ihospital_base.group_department_head"
+
+# What makes a patient a clinician's: a record of the patient in one of the
+# clinician's departments, or with the clinician as its doctor.
+# (model, department field, doctor fields)
+CARE_LINKS = (
+    ("ihospital.visit", "department_id", ("doctor_id",)),
+    ("ihospital.appointment", "department_id", ("doctor_id",)),
+    ("ihospital.admission", "department_id", ("attending_doctor_id", "bed_doctor_id")),
+)
 
 
 def mask_middle(value, keep_start, keep_end):
@@ -133,6 +147,21 @@ class IhospitalPatient(models.Model):
         "ihospital.patient.allergy", "patient_id", string="Allergies", groups="base.group_user"
     )
     note = fields.Text(groups="base.group_user")
+    # Searched by the clinicians' record rules (`*_rule_clinician`). The rules
+    # were one2many paths (visit_ids.department_id.member_ids.user_id, ...),
+    # which Odoo writes as uncorrelated `id IN (SELECT patient_id FROM
+    # ihospital_visit WHERE ...)`: under the rules' OR PostgreSQL cannot
+    # join them, and scanned and rescanned the visits of whole departments
+    # for each candidate patient (seconds on a million patients). This
+    # search is correlated instead: for each candidate row, an index probe
+    # of the patient's own visits, appointments and admissions.
+    is_my_department_patient = fields.Boolean(
+        string="Patient of My Departments",
+        compute="_compute_is_my_department_patient",
+        search="_search_is_my_department_patient",
+        help="A patient with a visit, an appointment or an admission in a department you work in (nurses and "
+        "doctors) or head (department heads), or with you as the doctor (doctors).",
+    )
 
     _sql_constraints = [
         (
@@ -195,6 +224,26 @@ class IhospitalPatient(models.Model):
         )
         for patient in self:
             patient.admission_count = counts.get(patient, 0)
+
+    # Odoo checks the access to records already loaded in Python
+    # (BaseModel._check_access: filtered_domain), where this compute answers
+    # instead of the search: it runs the same SQL, so both say the same; it
+    # is asked again at each check (see _check_access)
+    @api.depends_context("uid")
+    def _compute_is_my_department_patient(self):
+        ids = [patient._origin.id for patient in self if patient._origin.id]
+        condition = self._ihospital_care_sql(SQL.identifier("p", "id"))
+        mine = set()
+        if ids and condition is not None:
+            rows = self.env.execute_query(
+                SQL("SELECT p.id FROM unnest(%s::int[]) AS p(id) WHERE p.id IN (%s)", ids, condition)
+            )
+            mine = {row[0] for row in rows}
+        for patient in self:
+            patient.is_my_department_patient = patient._origin.id in mine
+
+    def _search_is_my_department_patient(self, operator, value):
+        return self._ihospital_care_domain(self._table, "id", operator, value)
 
     @api.constrains("id_type", "id_number")
     def _check_id_number(self):
@@ -343,6 +392,14 @@ class IhospitalPatient(models.Model):
         if self.sudo().visit_ids:
             raise UserError(_("Patients with visits cannot be deleted; archive them instead."))
 
+    def _check_access(self, operation):
+        # the record rules' check in Python reads is_my_department_patient:
+        # computed again, so that it says what the database says now, as
+        # the search does (a visit added, a nurse moved or a role changed
+        # earlier in this transaction)
+        self.invalidate_model(["is_my_department_patient"])
+        return super()._check_access(operation)
+
     def _confirmed_accounts(self):
         """Portal accounts whose link the hospital confirmed: the only ones
         told of the patient's results and of what others booked."""
@@ -363,3 +420,101 @@ class IhospitalPatient(models.Model):
         action["domain"] = [("patient_id", "=", self.id)]
         action["context"] = {"default_patient_id": self.id, "default_company_id": self.company_id.id}
         return action
+
+    @api.model
+    def _ihospital_care_domain(self, table, patient_field, operator, value):
+        """The domain of the records of the table `table` whose patient
+        (their column `patient_field`: "id" of patients, "patient_id" of the
+        records of a patient) is the current user's: what
+        `is_my_department_patient` searches, on patients and on the records
+        of a patient."""
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on the patients in your care."))
+        positive = (operator == "=") == value
+        # correlated with the row being tested: the query's alias of the
+        # table searched is the table's name (a domain that reached it
+        # through an auto_join would fail with an SQL error, never widen)
+        condition = self._ihospital_care_sql(SQL.identifier(table, patient_field))
+        if condition is None:
+            return expression.FALSE_DOMAIN if positive else expression.TRUE_DOMAIN
+        return [(patient_field, "in" if positive else "not in", SQL("(%s)", condition))]
+
+    @api.model
+    def _ihospital_care_sql(self, patient_column):
+        """A SELECT giving `patient_column` (an SQL expression of a patient
+        id, of the row being tested) when that patient is one of the current
+        user's, nothing otherwise; None when the user's roles give no
+        patient at all. Per role (the roles a user holds add up):
+
+        - nurses and doctors: a visit, appointment or admission in a
+          department where one of their employees (one per hospital) works;
+        - doctors: a visit or appointment with them as the doctor, an
+          admission with them as the attending or bed doctor;
+        - department heads: a visit, appointment or admission in a
+          department they head.
+
+        As the record rules said before: archived employees and departments
+        count (the rules' paths did not filter them), the hospitals are the
+        company rules' business.
+
+        The user is the environment's (the real user: sudo keeps it, no
+        context key changes it). The user's departments and employees are
+        read once per query (uncorrelated sub-selects, which PostgreSQL runs
+        as init plans), then each row costs an index probe by patient of
+        the three tables, which stops at the first match."""
+        user = self.env.user
+        nurse, doctor, head = (user.has_group(group) for group in (NURSE, DOCTOR, DEPARTMENT_HEAD))
+        if not (nurse or doctor or head):
+            return None
+        Employee = self.env["hr.employee"]
+        Department = self.env["hr.department"]
+
+        def column(model, alias, fname):
+            return SQL.identifier(alias, fname, to_flush=model._fields[fname])
+
+        employee_user = column(Employee, "care_e", "user_id")
+        departments = []
+        if nurse or doctor:
+            departments.append(
+                SQL(
+                    "SELECT %s FROM hr_employee care_e WHERE %s = %s AND %s IS NOT NULL",
+                    column(Employee, "care_e", "department_id"),
+                    employee_user,
+                    user.id,
+                    column(Employee, "care_e", "department_id"),
+                )
+            )
+        if head:
+            departments.append(
+                SQL(
+                    "SELECT care_d.id FROM hr_department care_d JOIN hr_employee care_e ON care_e.id = %s"
+                    " WHERE %s = %s",
+                    column(Department, "care_d", "manager_id"),
+                    employee_user,
+                    user.id,
+                )
+            )
+        department_ids = SQL("ARRAY(%s)", SQL(" UNION ").join(departments))
+        employee_ids = SQL("ARRAY(SELECT care_e.id FROM hr_employee care_e WHERE %s = %s)", employee_user, user.id)
+
+        branches = []
+        for model_name, department_field, doctor_fields in CARE_LINKS:
+            Link = self.env[model_name]
+            alias = "care_link"
+            conditions = [SQL("%s = ANY(%s)", column(Link, alias, department_field), department_ids)]
+            if doctor:
+                conditions.extend(
+                    SQL("%s = ANY(%s)", column(Link, alias, fname), employee_ids) for fname in doctor_fields
+                )
+            branches.append(
+                SQL(
+                    "SELECT %s FROM %s AS %s WHERE %s = %s AND (%s)",
+                    column(Link, alias, "patient_id"),
+                    SQL.identifier(Link._table),
+                    SQL.identifier(alias),
+                    column(Link, alias, "patient_id"),
+                    patient_column,
+                    SQL(" OR ").join(conditions),
+                )
+            )
+        return SQL(" UNION ALL ").join(branches)

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 ALLERGY_TYPES = [("drug", "Drug"), ("food", "Food"), ("environmental", "Environmental"), ("other", "Other")]
 ALLERGY_SEVERITIES = [("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")]
@@ -42,6 +42,15 @@ class IhospitalPatientAllergy(models.Model):
     # when the HIS recorded the change this entry shows: an older change
     # (a message that overtook another) never overwrites a newer one
     his_recorded_at = fields.Datetime(string="Recorded in the HIS", readonly=True, copy=False)
+    # searched by the clinicians' record rule: correlated with the allergy's
+    # own patient_id (a path patient_id.is_my_department_patient would test
+    # every patient of the hospital under the rules' OR)
+    is_my_department_patient = fields.Boolean(
+        string="Patient of My Departments",
+        compute="_compute_is_my_department_patient",
+        search="_search_is_my_department_patient",
+        help="The patient is one of your departments' or your own: see the patient's field of the same name.",
+    )
 
     _sql_constraints = [
         (
@@ -51,3 +60,19 @@ class IhospitalPatientAllergy(models.Model):
         ),
         ("his_ref_patient_uniq", "unique(patient_id, his_ref)", "This HIS reference is already used for the patient."),
     ]
+
+    @api.depends("patient_id")
+    @api.depends_context("uid")
+    def _compute_is_my_department_patient(self):
+        for allergy in self:
+            allergy.is_my_department_patient = allergy.patient_id.is_my_department_patient
+
+    def _search_is_my_department_patient(self, operator, value):
+        return self.env["ihospital.patient"]._ihospital_care_domain(self._table, "patient_id", operator, value)
+
+    def _check_access(self, operation):
+        # as the patient's: the rules' check in Python computes the field
+        # again, with what the database says now
+        self.invalidate_model(["is_my_department_patient"])
+        self.env["ihospital.patient"].invalidate_model(["is_my_department_patient"])
+        return super()._check_access(operation)

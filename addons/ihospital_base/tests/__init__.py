@@ -22,3 +22,4 @@ from . import test_consultation_replies
 from . import test_exam_report
 from . import test_consultation_rpc
 from . import test_emergency_access
+from . import test_patient_care
