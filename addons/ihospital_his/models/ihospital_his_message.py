@@ -354,7 +354,7 @@ class IhospitalHisMessage(models.Model):
                     WHERE direction = 'in' AND state = 'received' AND NOT COALESCE(is_critical, FALSE)
                       AND id < %s AND company_id = ANY(%s) AND (%s)""",
                 max(self.ids),
-                self.company_id.ids,
+                self.endpoint_id.company_id.ids,  # (cached: the message's own field would read its raw text)
                 SQL(" OR ").join(conditions),
             )
         )
@@ -459,7 +459,14 @@ class IhospitalHisMessage(models.Model):
         """The values of the link from this message to the record it
         created or updated (a batch handler creates its links at once)."""
         self.ensure_one()
-        return {"message_id": self.id, "res_model": record._name, "res_id": record.id, "operation": operation}
+        return {
+            "message_id": self.id,
+            # the message's hospital (its related field) in the INSERT, not an UPDATE after it
+            "company_id": self._hospital.id,
+            "res_model": record._name,
+            "res_id": record.id,
+            "operation": operation,
+        }
 
     # ------------------------------------------------------------------ data helpers
     @property

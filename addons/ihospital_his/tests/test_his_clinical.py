@@ -241,8 +241,8 @@ class TestHisAdmissions(HisCase):
             Endpoint.gateway_submit("t-his", self.payloads(count, first))
             self.env.flush_all()
             self.env.invalidate_all()
-            # 27: the critical lane's search (empty here) included
-            with self.assertQueryCount(__system__=27):
+            # 26: the critical lane's search (empty here) included, the links' hospital in their INSERT
+            with self.assertQueryCount(__system__=26):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
             admissions = self.env["ihospital.admission"].search([("name", "like", f"ZB-0{first // 1000}")])
@@ -347,9 +347,10 @@ class TestHisVitalSigns(HisCase):
             self.env.invalidate_all()
             with (
                 patch.object(Sign, "_alert_critical", autospec=True) as alert,
-                # 20: critical signs (LL), applied in the critical lane: its search instead of the
-                # ordinary one, the search of the earlier messages they depend on, the count of what is left
-                self.assertQueryCount(__system__=20 if count > 2 else 100),
+                # 19: critical signs (LL), applied in the critical lane: its search instead of the
+                # ordinary one, the search of the earlier messages they depend on, the count of what is
+                # left; the links' hospital in their INSERT (no UPDATE after it)
+                self.assertQueryCount(__system__=19 if count > 2 else 100),
             ):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
