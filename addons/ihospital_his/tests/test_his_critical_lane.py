@@ -4,7 +4,8 @@ call of the processing cron, with the earlier messages they depend on."""
 
 from unittest.mock import patch
 
-from odoo.tests import tagged
+from odoo.addons.ihospital_base.tests.common import RpcMixin
+from odoo.tests import HttpCase, tagged
 
 from ..models.ihospital_his_message import CRITICAL_BATCH, PROCESS_BATCH
 from .common import HisCase
@@ -164,6 +165,26 @@ class TestHisCriticalLane(HisCase):
                 self.env.flush_all()
             lane = [("name", "like", f"LC-{first // 1000}"), ("is_critical", "=", True)]
             self.assertEqual(self.env["ihospital.lab.report"].search_count(lane), count)
+
+
+@tagged("post_install", "-at_install")
+class TestHisCriticalLaneRpc(RpcMixin, HttpCase, HisCase):
+    """Nobody puts a message in the critical lane by hand: the mark is the
+    intake's, from what the message carries."""
+
+    def test_neither_the_gateway_nor_an_administrator_marks_a_message_critical(self):
+        payload = {"control_id": "CR-RPC", "type": "lab.result", "protocol": "json", "raw": "{}",
+                   "data": dict(LAB, report_no="LC-RPC", results=NORMAL_LINES), "is_critical": True}  # fmt: skip
+        self.authenticate(self.user_gateway.login, self.user_gateway.login)
+        result, error = self._call("ihospital.his.endpoint", "gateway_submit", ["t-his", [payload]])
+        self.assertFalse(error)
+        self.assertEqual(result[0]["state"], "received")
+        message = self.message("CR-RPC")
+        self.assertFalse(message.is_critical, "what the message says, not a key of the gateway's call")
+        self.authenticate(self.user_admin.login, self.user_admin.login)
+        _result, error = self._call("ihospital.his.message", "write", [message.ids, {"is_critical": True}])
+        self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+        self.assertFalse(message.is_critical)
 
 
 # the lane's search and its companions', the ordinary batch's queries with
