@@ -13,6 +13,11 @@ CRITICAL_FLAGS = ("HH", "LL", "AA")
 ABNORMAL_FLAGS = ("H", "L", "A") + CRITICAL_FLAGS
 
 
+def flag_values(flag):
+    """The stored marks of a result flag (lab result lines, vital signs)."""
+    return {"is_abnormal": flag in ABNORMAL_FLAGS, "is_critical": flag in CRITICAL_FLAGS}
+
+
 class IhospitalLabResult(models.Model):
     """One result line (检验项目) of a lab report."""
 
@@ -37,11 +42,23 @@ class IhospitalLabResult(models.Model):
     @api.depends("flag")
     def _compute_flags(self):
         for result in self:
-            result.is_abnormal = result.flag in ABNORMAL_FLAGS
-            result.is_critical = result.flag in CRITICAL_FLAGS
+            result.update(flag_values(result.flag))
 
     @api.model_create_multi
     def create(self, vals_list):
+        # The computed marks and the report's hospital are given to the
+        # INSERT (computed as above; a value given is kept), rather than
+        # written by an UPDATE of every line after it: a HIS batch creates
+        # thousands of lines. The reports are in the cache (just created
+        # with their lines) or read at once.
+        reports = self.env["ihospital.lab.report"].browse(
+            {vals["report_id"] for vals in vals_list if vals.get("report_id")}
+        )
+        hospitals = {report.id: report.company_id.id for report in reports}
+        vals_list = [
+            {**flag_values(vals.get("flag")), "company_id": hospitals.get(vals.get("report_id"), False), **vals}
+            for vals in vals_list
+        ]
         results = super().create(vals_list)
         results._alert_critical()
         return results

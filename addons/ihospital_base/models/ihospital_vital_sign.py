@@ -5,7 +5,7 @@ from stdnum.cn import ric
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .ihospital_lab_result import ABNORMAL_FLAGS, CRITICAL_FLAGS, RESULT_FLAGS
+from .ihospital_lab_result import RESULT_FLAGS, flag_values
 
 
 class IhospitalVitalSign(models.Model):
@@ -61,8 +61,7 @@ class IhospitalVitalSign(models.Model):
     @api.depends("flag")
     def _compute_flags(self):
         for sign in self:
-            sign.is_abnormal = sign.flag in ABNORMAL_FLAGS
-            sign.is_critical = sign.flag in CRITICAL_FLAGS
+            sign.update(flag_values(sign.flag))
 
     @api.depends("name", "value", "unit")
     def _compute_display_name(self):
@@ -105,7 +104,8 @@ class IhospitalVitalSign(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        signs = super().create(vals_list)
+        # the computed marks in the INSERT, not an UPDATE of each sign after it
+        signs = super().create([{**flag_values(vals.get("flag")), **vals} for vals in vals_list])
         if signs:
             signs._alert_critical()
         return signs

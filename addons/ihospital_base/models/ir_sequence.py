@@ -24,4 +24,7 @@ class IrSequence(models.Model):
         self.env.cr.execute(
             SQL("SELECT nextval(%s) FROM generate_series(1, %s)", f"ir_sequence_{sequence.id:03d}", count)
         )
-        return [sequence.get_next_char(number) for (number,) in self.env.cr.fetchall()]
+        # as get_next_char, with the prefix and suffix interpolated once for the batch
+        prefix, suffix = sequence._get_prefix_suffix()
+        pattern = f"%0{sequence.padding}d"
+        return [prefix + pattern % number + suffix for (number,) in self.env.cr.fetchall()]

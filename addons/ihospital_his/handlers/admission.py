@@ -39,6 +39,7 @@ class AdmissionEvent(Handler):
     upsert by admission number, the set-based path for new stays."""
 
     batched = True
+    brings_patient = True
     event_field = None  # the data key of the event's time
 
     def provided_keys(self, env, data):

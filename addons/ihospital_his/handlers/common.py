@@ -6,6 +6,7 @@ import re
 
 from stdnum.cn import ric
 
+from odoo.addons.ihospital_base.models.ihospital_lab_result import CRITICAL_FLAGS
 from odoo.tools.misc import hmac as misc_hmac
 
 # Set while the platform applies a message from the HIS, so that the changes
@@ -94,6 +95,13 @@ class Handler:
 
     message_type = None
     batched = False
+    # the key of `data` that names what a message is about (a report
+    # number, a set of signs): an earlier message naming the same goes
+    # with a critical one in the critical lane (see is_critical)
+    subject_field = None
+    # whether a message of this type brings its patient (a registration, an
+    # admission): an earlier one of a critical result's patient goes with it
+    brings_patient = False
 
     @property
     def provides(self):
@@ -105,12 +113,28 @@ class Handler:
         waiting messages it may unblock."""
         return []
 
+    def is_critical(self, data):
+        """Whether `data` carries a result its source flagged critical
+        (危急值): known when the message is stored, such a message is
+        applied ahead of the others (the critical lane of
+        ihospital.his.message._cron_process). Must not raise on bad data."""
+        return False
+
     def process(self, message, data):
         raise NotImplementedError
 
     def process_batch(self, messages):
         """(applied, left for the one-by-one path)"""
         return messages.browse(), messages
+
+
+def flagged_critical(lines):
+    """Whether any of `lines` (result lines or observations as sent) has a
+    critical flag (HH, LL, AA); anything that is not a list of objects is
+    not (its message is parked when applied)."""
+    if not isinstance(lines, list):
+        return False
+    return any(isinstance(line, dict) and line.get("flag") in CRITICAL_FLAGS for line in lines)
 
 
 def items_of(data):

@@ -4,6 +4,8 @@ from .common import Handler, patient_keys, register
 
 
 class PatientHandler(Handler):
+    brings_patient = True
+
     def provided_keys(self, env, data):
         patient = data.get("patient")
         return patient_keys(env, patient) if isinstance(patient, dict) else []

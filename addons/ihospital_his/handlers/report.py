@@ -6,7 +6,7 @@ from collections import defaultdict
 from odoo import Command, _
 from odoo.exceptions import UserError, ValidationError
 
-from .common import Handler, HisRetryError, is_id_number, patient_keys, register
+from .common import Handler, HisRetryError, flagged_critical, is_id_number, patient_keys, register
 
 # Machine-made records: no chatter line, follower or tracking value for each.
 MACHINE_CREATE = {
@@ -28,6 +28,7 @@ class ReportHandler(Handler):
     model = None
     lines_field = None  # the one2many of lines an update merges (see line_key)
     batched = True
+    subject_field = "report_no"
 
     @staticmethod
     def line_key(line):
@@ -162,6 +163,9 @@ class LabResult(ReportHandler):
     model = "ihospital.lab.report"
     lines_field = "result_ids"
 
+    def is_critical(self, data):
+        return flagged_critical(data.get("results"))
+
     def specific_vals(self, message, data):
         message._require(data, "report_no", "patient", "title", "reported_at", "results")
         lines = []
@@ -195,6 +199,9 @@ class LabResult(ReportHandler):
 class ImagingReport(ReportHandler):
     message_type = "imaging.report"
     model = "ihospital.imaging.report"
+
+    def is_critical(self, data):
+        return bool(data.get("critical") or data.get("critical_finding"))
 
     def specific_vals(self, message, data):
         message._require(data, "report_no", "patient", "modality", "exam_name", "findings", "impression", "reported_at")

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from odoo import _
 from odoo.exceptions import UserError, ValidationError
 
-from .common import Handler, is_id_number, register
+from .common import Handler, flagged_critical, is_id_number, register
 from .report import LAB_FLAGS, MACHINE_CREATE
 
 
@@ -18,6 +18,10 @@ from .report import LAB_FLAGS, MACHINE_CREATE
 class VitalSigns(Handler):
     message_type = "vital.signs"
     batched = True
+    subject_field = "ref"
+
+    def is_critical(self, data):
+        return flagged_critical(data.get("observations"))
 
     def checked(self, message, data):
         """The values of each observation of `data` but its patient,

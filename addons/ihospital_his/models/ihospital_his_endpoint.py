@@ -388,6 +388,8 @@ class IhospitalHisEndpoint(models.Model):
             "gateway_received_at": parse_utc(payload.get("received_at")),
             "state": "dead" if error else "received",
             "error": error,
+            # a critical value goes in the critical lane (_cron_process)
+            "is_critical": not error and REGISTRY[message_type].is_critical(data),
         }
 
     def _retry_waiting(self, keys):

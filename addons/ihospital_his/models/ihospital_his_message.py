@@ -37,6 +37,9 @@ PURGE_BATCH = 5000
 PURGE_BATCHES_PER_RUN = 20
 # received messages applied per run of the processing cron, in id order
 PROCESS_BATCH = 500
+# critical results (flagged by their source) applied per run, ahead of the
+# others: a small batch, committed (and its clinicians told) at once
+CRITICAL_BATCH = 50
 
 
 def provided_keys(env, message_type, data):
@@ -61,7 +64,7 @@ class IhospitalHisMessage(models.Model):
     _engine_fields = (
         "endpoint_id", "direction", "message_type", "control_id", "protocol", "raw", "data", "state", "error",
         "attempts", "next_attempt_at", "his_sent_at", "gateway_received_at", "received_at", "sent_at",
-        "processed_at", "his_ref", "reply_raw", "patient_id", "appointment_id", "link_ids",
+        "processed_at", "his_ref", "reply_raw", "patient_id", "appointment_id", "link_ids", "is_critical",
     )  # fmt: skip
     _rec_name = "control_id"
 
@@ -94,6 +97,13 @@ class IhospitalHisMessage(models.Model):
     patient_id = fields.Many2one("ihospital.patient", index=True, ondelete="set null")
     appointment_id = fields.Many2one("ihospital.appointment", index=True, ondelete="set null")
     link_ids = fields.One2many("ihospital.his.message.link", "message_id", string="Records")
+    # indexed by init(): the received ones only
+    is_critical = fields.Boolean(
+        string="Critical Result",
+        readonly=True,
+        help="The source flagged a critical value (HH, LL, AA, a critical finding) in this message: it was applied "
+        "ahead of the other messages.",
+    )
 
     _sql_constraints = [
         (
@@ -102,6 +112,16 @@ class IhospitalHisMessage(models.Model):
             "A control id is stored once per endpoint and direction.",
         ),
     ]
+
+    def init(self):
+        # the critical lane's queue (_cron_process): the few received
+        # critical messages, in id order, without scanning the others
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS ihospital_his_message_critical_lane_idx ON ihospital_his_message (id)
+             WHERE is_critical AND state = 'received' AND direction = 'in'
+            """
+        )
 
     @api.depends("data")
     def _compute_data_pretty(self):
@@ -255,16 +275,91 @@ class IhospitalHisMessage(models.Model):
 
     @api.model
     def _cron_process(self):
-        """Apply the received inbound messages, oldest first, a batch per
-        call; what is left makes the cron run again at once."""
+        """Apply the received inbound messages, a batch per call; what is
+        left makes the cron run again at once (Odoo's cron worker commits
+        after each call). The critical lane comes first: received messages
+        flagged critical by their source (is_critical, set when stored)
+        are applied before any other, CRITICAL_BATCH at a time, so that a
+        critical value never waits behind a burst of ordinary results and
+        its clinicians are told at the batch's commit; the messages stored
+        before them that they may depend on go with them (_lane_companions).
+        Then the others, oldest first, PROCESS_BATCH at a time."""
         received = [("direction", "=", "in"), ("state", "=", "received")]
         # what processing reads, fetched at once (not the raw text)
         fetched = ["endpoint_id", "message_type", "state", "attempts", "data"]
-        batch = self.sudo().search_fetch(received, fetched, order="id", limit=PROCESS_BATCH).with_env(self.env)
+        Message = self.sudo()
+        critical = Message.search_fetch(
+            received + [("is_critical", "=", True)], fetched, order="id", limit=CRITICAL_BATCH
+        )
+        if critical:
+            batch = (critical | critical._lane_companions(fetched)).with_env(self.env)
+        else:
+            batch = Message.search_fetch(received, fetched, order="id", limit=PROCESS_BATCH).with_env(self.env)
         batch._process_received()
         batch._retry_what_they_provide()
-        remaining = self.search_count(received) if len(batch) == PROCESS_BATCH else 0
+        remaining = self.search_count(received) if critical or len(batch) == PROCESS_BATCH else 0
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+
+    def _lane_companions(self, fetched):
+        """The received messages stored before these critical ones that they
+        may depend on, to be applied with them in id order: an earlier
+        version of the same report or set of signs (a preliminary result
+        applied after its critical final version would withdraw the alert),
+        and the registrations and admissions of the same patients (so that
+        the alert names the patient and routes to their clinicians at once
+        rather than to the hospital's posts until the registration
+        arrives). Anything else keeps its place in the queue: a report
+        never waits for master data, and a message that does wait is
+        retried by the usual path (waiting keys). Raw SQL: the ORM cannot
+        search inside the messages' JSON data."""
+        subjects = defaultdict(set)  # (message type, field of its data) -> values
+        his_ids, cards, numbers = set(), set(), set()
+        for message in self:
+            data = message.sudo().data or {}
+            handler = REGISTRY.get(message.message_type)
+            if handler and handler.subject_field and data.get(handler.subject_field):
+                subjects[message.message_type, handler.subject_field].add(str(data[handler.subject_field]))
+            patient = data.get("patient")
+            for kind, value in self._patient_identifiers(patient) if isinstance(patient, dict) else []:
+                if kind == "his_patient_id":
+                    his_ids.add(value)
+                elif kind == "medical_card_number":
+                    cards.add(value)
+                else:
+                    numbers.add(value[1])
+        conditions = [
+            SQL("(message_type = %s AND data ->> %s = ANY(%s))", message_type, field, sorted(values))
+            for (message_type, field), values in subjects.items()
+        ]
+        # the types whose messages bring patients (registrations, admissions)
+        patient_types = sorted(name for name, handler in REGISTRY.items() if handler.brings_patient)
+        if his_ids or cards or numbers:
+            conditions.append(
+                SQL(
+                    r"""(message_type = ANY(%s) AND (data -> 'patient' ->> 'his_patient_id' = ANY(%s)
+                        OR data -> 'patient' ->> 'medical_card_number' = ANY(%s)
+                        OR upper(regexp_replace(data -> 'patient' ->> 'id_number', '[\s-]', '', 'g')) = ANY(%s)))""",
+                    patient_types,
+                    sorted(his_ids),
+                    sorted(cards),
+                    sorted(numbers),
+                )
+            )
+        if not conditions:
+            return self.browse()
+        self.flush_model(["direction", "state", "company_id", "message_type", "data"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM ihospital_his_message
+                    WHERE direction = 'in' AND state = 'received' AND NOT COALESCE(is_critical, FALSE)
+                      AND id < %s AND company_id = ANY(%s) AND (%s)""",
+                max(self.ids),
+                self.endpoint_id.company_id.ids,  # (cached: the message's own field would read its raw text)
+                SQL(" OR ").join(conditions),
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        return self.sudo().search_fetch([("id", "in", ids)], fetched) if ids else self.browse()
 
     def _retry_what_they_provide(self):
         """Retry at once the waiting messages that these processed messages
@@ -364,7 +459,14 @@ class IhospitalHisMessage(models.Model):
         """The values of the link from this message to the record it
         created or updated (a batch handler creates its links at once)."""
         self.ensure_one()
-        return {"message_id": self.id, "res_model": record._name, "res_id": record.id, "operation": operation}
+        return {
+            "message_id": self.id,
+            # the message's hospital (its related field) in the INSERT, not an UPDATE after it
+            "company_id": self._hospital.id,
+            "res_model": record._name,
+            "res_id": record.id,
+            "operation": operation,
+        }
 
     # ------------------------------------------------------------------ data helpers
     @property

@@ -5,3 +5,4 @@ from . import test_his_concurrency
 from . import test_his_batch
 from . import test_his_registry
 from . import test_his_exam_allergy
+from . import test_his_critical_lane

@@ -66,8 +66,14 @@ class HisCase(BookingCase):
         return {"control_id": control_id, "state": message.state, "error": message.error or ""}
 
     def process(self):
-        """What the processing cron does right after the gateway's commit."""
-        self.Message.sudo()._cron_process()
+        """What the processing cron does right after the gateway's commit:
+        Odoo's cron worker calls it again at once while it reports messages
+        left (up to 10 calls; the critical lane takes one call of its own)."""
+        received = [("direction", "=", "in"), ("state", "=", "received")]
+        for _call in range(10):
+            self.Message.sudo()._cron_process()
+            if not self.Message.sudo().search_count(received):
+                break
 
     def message(self, control_id):
         return self.Message.search([("control_id", "=", control_id)])

@@ -144,6 +144,7 @@ class TestHisExamReports(HisCase):
             Endpoint.gateway_submit("t-his", payloads)
             self.env.flush_all()
             self.env.invalidate_all()
+            # 21: the critical lane's search (empty here) included, the links' hospital in their INSERT
             with self.assertQueryCount(__system__=21 if count > 2 else 200):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
@@ -301,6 +302,7 @@ class TestHisPatientAllergies(HisCase):
             Endpoint.gateway_submit("t-his", payloads)
             self.env.flush_all()
             self.env.invalidate_all()
+            # 15: the critical lane's search (empty here) included, the links' hospital in their INSERT
             with self.assertQueryCount(__system__=15 if count > 2 else 200):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()

@@ -223,6 +223,7 @@ class TestHisOrders(HisCase):
                               admission_no=None)}
                 for n in range(first, first + count)
             ]  # fmt: skip
+            # 26 and 17: the critical lane's search (empty here) included, the links' hospital in their INSERT
             run("order.new", orders, 100 if count == 2 else 26)
             created = self.env["ihospital.medical.order"].search([("name", "like", f"YB-{first // 100}")])
             self.assertEqual(len(created), count)

@@ -485,7 +485,7 @@ class IhospitalCriticalAlert(models.Model):
         new_recipients = []
         for level, alerts in by_level.items():
             new_recipients += alerts._route(LEVEL_ROLES[level], level)
-        created = Recipient.create(new_recipients)
+        created = Recipient._create_told(new_recipients)
         events = []
         for level, alerts in by_level.items():
             events += [
@@ -503,7 +503,7 @@ class IhospitalCriticalAlert(models.Model):
         )
         self.invalidate_recordset(["escalation_count"])
         # everyone the alert was sent to is told again
-        (self.recipient_ids | created)._queue_notices()
+        (self.recipient_ids | created)._queue_notices(marked=created)
 
     # ------------------------------------------------------------------ detection
     @api.model
@@ -629,8 +629,8 @@ class IhospitalCriticalAlert(models.Model):
         self.env["ihospital.critical.event"].sudo().create(
             [{"alert_id": alert.id, "kind": "detected", "user_id": False, "note": alert.admin_note} for alert in alerts]
         )
-        recipients = self.env["ihospital.critical.recipient"].sudo().create(alerts._route(LEVEL_ROLES[0], 0))
-        recipients._queue_notices()
+        recipients = self.env["ihospital.critical.recipient"]._create_told(alerts._route(LEVEL_ROLES[0], 0))
+        recipients._queue_notices(marked=recipients)
         return alerts
 
     @api.model

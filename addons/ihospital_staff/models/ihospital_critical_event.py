@@ -52,7 +52,16 @@ class IhospitalCriticalEvent(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             raise AccessError(_("The trail of a critical value is written by the platform alone."))
-        return super().create(vals_list)
+        # the alert's hospital in the INSERT, not an UPDATE of each step
+        # after it (a batch of alerts writes thousands); the alerts are in
+        # the cache or read at once
+        alerts = self.env["ihospital.critical.alert"].browse(
+            {vals["alert_id"] for vals in vals_list if vals.get("alert_id")}
+        )
+        hospitals = {alert.id: alert.company_id.id for alert in alerts}
+        return super().create(
+            [{"company_id": hospitals.get(vals.get("alert_id"), False), **vals} for vals in vals_list]
+        )
 
     def write(self, vals):
         if vals:

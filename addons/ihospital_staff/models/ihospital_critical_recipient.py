@@ -31,7 +31,7 @@ class IhospitalCriticalRecipient(models.Model):
     _order = "alert_id, level, id"
 
     alert_id = fields.Many2one("ihospital.critical.alert", required=True, readonly=True, index=True, ondelete="cascade")
-    company_id = fields.Many2one(related="alert_id.company_id", store=True, index=True)
+    company_id = fields.Many2one(related="alert_id.company_id", store=True, index=True, precompute=True)
     role = fields.Selection(RECIPIENT_ROLES, required=True, readonly=True)
     level = fields.Integer(string="Escalation Level", readonly=True)
     user_id = fields.Many2one("res.users", required=True, readonly=True, index=True)
@@ -86,24 +86,40 @@ class IhospitalCriticalRecipient(models.Model):
     def _unlink_never(self):
         raise UserError(_("Who was told of a critical value is kept for the hospital's records."))
 
-    def _queue_notices(self):
+    @api.model
+    def _create_told(self, vals_list):
+        """Create recipients as told at once (due for the notices cron,
+        notified now, one notice): what _queue_notices marks, written in
+        their INSERT rather than by updating the rows just inserted. Their
+        notices go with _queue_notices(marked=...)."""
+        now = fields.Datetime.now()
+        return self.sudo().create([dict(vals, notice_due=True, notified_at=now, notice_count=1) for vals in vals_list])
+
+    def _queue_notices(self, marked=None):
         """Tell these recipients now: a live notification (sent with the
         transaction's commit), and an activity and an SMS queued for the
         notices cron right after commit. Someone who holds several posts for
         an alert (the attending doctor who heads the department) gets one
-        live notification of it, not one per post."""
+        live notification of it, not one per post. `marked`: those of them
+        just created as told (_create_told), whose rows are not updated."""
         if not self:
             return
         now = fields.Datetime.now()
         recipients = self.sudo()
+        marked = (marked or self.browse()).sudo() & recipients
+        payloads = {}  # one payload per alert, whoever it goes to
         for recipient in recipients._one_per_person(lambda r: r.user_id):
+            alert = recipient.alert_id
+            if alert not in payloads:
+                payloads[alert] = alert._bus_payload()
             recipient.user_id.partner_id._bus_send(
-                "ihospital_critical/alert", dict(recipient.alert_id._bus_payload(), role=recipient.role)
+                "ihospital_critical/alert", dict(payloads[alert], role=recipient.role)
             )
         # Raw SQL for bulk: an escalation pass tells thousands of recipients
         # at once, and the ORM would write them and create their trail steps
         # (append-only, nothing computed) record by record. One statement
-        # marks them due for the notices cron and records the live notice.
+        # marks them due for the notices cron (those not marked when
+        # created) and records the live notice of each.
         recipients.flush_recordset()
         self.env.cr.execute(
             SQL(
@@ -114,17 +130,20 @@ class IhospitalCriticalRecipient(models.Model):
                            write_uid = %(uid)s, write_date = %(now)s
                      WHERE id = ANY(%(ids)s)
                  RETURNING id, alert_id, company_id, level
+                ), fresh AS (
+                    SELECT id, alert_id, company_id, level FROM ihospital_critical_recipient WHERE id = ANY(%(marked)s)
                 )
                 INSERT INTO ihospital_critical_event
                        (alert_id, company_id, at, kind, channel, recipient_id, level,
                         create_uid, create_date, write_uid, write_date)
                 SELECT alert_id, company_id, %(now)s, 'notified', 'bus', id, level, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM told
+                  FROM (SELECT * FROM told UNION ALL SELECT * FROM fresh) AS notified
                  ORDER BY id
                 """,
                 now=now,
                 uid=self.env.uid,
-                ids=recipients.ids,
+                ids=(recipients - marked).ids,
+                marked=marked.ids,
             )
         )
         recipients.invalidate_recordset(["notice_due", "notified_at", "notice_count", "write_uid", "write_date"])
