@@ -91,6 +91,15 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
         self.ensure_one()
         return self.create_uid
 
+    def _receipt_check_attachment_change(self):
+        """The files attached to these documents (ir.attachment res_model and
+        res_id) are part of what the readers are sent: ir.attachment asks
+        this before one is added, replaced or removed by a user (see
+        ir_attachment.py), on top of its own check that the user may write
+        the document. Raise AccessError unless the caller may change the
+        documents' content now (typically: a draft, by its author)."""
+        raise NotImplementedError
+
     def _receipt_sms_variables(self):
         """The variables of the reminder text about this document."""
         self.ensure_one()
