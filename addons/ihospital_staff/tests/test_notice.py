@@ -320,9 +320,10 @@ class TestNoticeEditorsOverRpc(RpcMixin, HttpCase, NoticeCase):
 
 
 # A reminder by text costs the same queries for 5 readers as for 50: the
-# receipts, the readers' staff records, one queued send (template, opt-outs,
-# one insert of the messages) and the inbox message.
-QUERIES_PER_REMINDER = 37
+# receipts, the readers' staff records, the hospital's daily cap (its row
+# updated, today's texts summed), one queued send (template, opt-outs, one
+# insert of the messages) and the inbox message.
+QUERIES_PER_REMINDER = 36
 
 
 class ReminderCase(NoticeCase, MockSmsProvider):
@@ -448,6 +449,53 @@ class TestNoticeReminderByText(ReminderCase):
         for user in (self.user_head, self.user_admin):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.hospital.with_user(user).write({"ihospital_remind_unread_sms": True})
+
+    def test_reminder_texts_count_against_the_daily_cap_with_group_sms(self):
+        """Reminder texts are texts to staff on the hospital's bill, as group
+        SMS are: one daily cap for both, or a head publishing and reminding
+        notice after notice texts the department beyond it."""
+        self.hospital.ihospital_sms_daily_cap = 4  # a reminder text is 2 messages
+        notice = self._notice()
+        notice.action_publish()
+        notice.with_user(self.user_nurse).action_mark_read()
+        self.assertIs(notice.with_user(self.user_head).action_remind_unread(), True)
+        self.assertEqual(len(self._reminder_texts(notice).filtered(lambda text: text.state == "queued")), 1)
+        self.assertEqual(self.hospital._ihospital_staff_sms_left(), 2, "the opted-out number costs nothing")
+        template = self.env["ihospital.sms.template"].create(
+            {
+                "name": "Meeting",
+                "code": "t_meeting",
+                "purpose": "group",
+                "company_id": self.hospital.id,
+                "body": "${name}: meeting.",
+            }
+        )
+        campaign = (
+            self.env["ihospital.sms.campaign"]
+            .with_user(self.user_head)
+            .create(
+                {
+                    "name": "Meeting",
+                    "company_id": self.hospital.id,
+                    "template_id": template.id,
+                    "department_ids": [Command.set(self.cardiology.ids)],
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "needs 3 messages, but only 2 of the 4 a day"):
+            campaign.action_send()
+        # the cap reached, a reminder goes to the inbox only and says so
+        self.hospital.ihospital_sms_daily_cap = 2
+        second = self._notice(name="第二个通知")
+        second.action_publish()
+        Message = self.env["mail.message"].sudo()
+        result = second.with_user(self.user_head).action_remind_unread()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn("need 6 messages, but only 0 of the 2 a day", result["params"]["message"])
+        self.assertFalse(self._reminder_texts(second))
+        self.assertTrue(Message.search([("model", "=", "ihospital.notice"), ("res_id", "=", second.id)]))
+        self.flush_sms()
+        self.assertEqual([sms["number"] for sms in self._sms], ["+8613800000001"])
 
     def test_who_may_not_remind_texts_nobody(self):
         notice = self._notice()
