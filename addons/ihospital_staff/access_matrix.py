@@ -26,8 +26,9 @@ _CLINICIAN_WIZARD = {"nurse": ("rwc", "own"), "doctor": ("rwc", "own"), "head": 
 # every staff member reads the hospital's own directory, administrators keep it
 _DIRECTORY = {**{role: ("r", "hospital") for role in STAFF_ROLES}, "admin": ("rwcd", "hospital")}
 
-# Notices: staff read those sent to them; heads manage their departments';
-# the hospital's management all. Read receipts: one's own, the sender's.
+# Notices: staff read those sent to them; heads read their departments' and
+# change their own (security xml, test_notice.py); the hospital's management
+# all. Read receipts: one's own, the sender's.
 _NOTICE = {
     "nurse": ("r", "own"),
     "doctor": ("r", "own"),

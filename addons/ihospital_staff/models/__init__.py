@@ -22,6 +22,7 @@ from . import (
     ihospital_sms_campaign,
     ihospital_staff_workbench,
     ihospital_vital_sign,
+    ir_attachment,
     res_company,
     res_config_settings,
     res_partner,

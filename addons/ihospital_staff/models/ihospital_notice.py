@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import HEAD, HOSPITAL_WIDE, VIEW_ONLY
 from odoo.exceptions import AccessError, UserError
 
@@ -26,7 +26,7 @@ class IhospitalNotice(models.Model):
         "action_view_receipts": (HEAD, *HOSPITAL_WIDE),
         "action_mark_read": VIEW_ONLY,
     }
-    _engine_fields = ("state", "published_at", "audience_user_ids", "author_id")
+    _engine_fields = ("state", "published_at", "published_by_id", "audience_user_ids", "author_id")
     _receipt_sms_template = "notice_reminder"
 
     name = fields.Char(string="Title", required=True, tracking=True)
@@ -35,9 +35,7 @@ class IhospitalNotice(models.Model):
     company_id = fields.Many2one(
         "res.company", string="Hospital", required=True, index=True, default=lambda self: self.env.company
     )
-    author_id = fields.Many2one(
-        "res.users", string="Published by", readonly=True, default=lambda self: self.env.user, index=True
-    )
+    author_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user, index=True)
     scope = fields.Selection(NOTICE_SCOPES, string="Sent to", required=True, default="departments", tracking=True)
     department_ids = fields.Many2many(
         "hr.department", string="Departments", check_company=True, domain="[('company_id', '=', company_id)]"
@@ -50,6 +48,9 @@ class IhospitalNotice(models.Model):
     )
     state = fields.Selection(NOTICE_STATES, required=True, default="draft", readonly=True, index=True, tracking=True)
     published_at = fields.Datetime(string="Published", readonly=True, index=True)
+    # who sent it out: its author, or one of the hospital's management who
+    # published the author's draft (the author keeps following it up)
+    published_by_id = fields.Many2one("res.users", string="Published by", readonly=True, copy=False)
     pinned = fields.Boolean(help="Shown first.")
     audience_user_ids = fields.Many2many(
         "res.users",
@@ -84,18 +85,78 @@ class IhospitalNotice(models.Model):
                     )
                 )
 
+    def _check_editor(self):
+        """A notice is changed, published or archived by its author or by the
+        hospital's management, not by a department head it is sent to: what
+        goes out under the author's name is what the author wrote."""
+        if self.env.su or any(self.env.user.has_group(group) for group in HOSPITAL_WIDE):
+            return
+        foreign = self.sudo().filtered(lambda notice: notice.author_id != self.env.user)
+        if foreign:
+            raise AccessError(
+                _(
+                    "%s is changed and published by its author or the hospital's management only.",
+                    ", ".join(foreign.mapped("name")),
+                )
+            )
+
+    def _receipt_check_attachment_change(self):
+        """The files of a notice change with it: while it is a draft, by whoever
+        may edit it (ir.attachment has already checked the record rules)."""
+        if self.env.su:
+            return
+        if any(notice.state != "draft" for notice in self.sudo()):
+            raise AccessError(_("The files of a published notice are not changed: archive it and publish a new one."))
+        self._check_editor()
+
     @api.model_create_multi
     def create(self, vals_list):
         notices = super().create(vals_list)
         notices._check_publisher()
+        for notice, vals in zip(notices, vals_list, strict=True):
+            notice._attach_uploaded_files(vals)
         return notices
 
     def write(self, vals):
         if not self.env.su and self.filtered(lambda notice: notice.state != "draft") and set(vals) - {"pinned"}:
             raise UserError(_("A published notice is not edited: archive it and publish a new one."))
+        self._check_editor()
         result = super().write(vals)
         self._check_publisher()
+        for notice in self:
+            notice._attach_uploaded_files(vals)
         return result
+
+    def _attach_uploaded_files(self, vals):
+        """The files the caller uploaded for a notice not saved yet (the web
+        client's file widget uploads them with res_id 0, which Odoo lets
+        only the uploader read) are attached to this notice, so that its
+        readers may open them; as mail does for a message's attachments.
+        Only the caller's own unattached uploads: other files keep their
+        own document's rights."""
+        self.ensure_one()
+        ids = set()
+        for command in vals.get("attachment_ids") or ():
+            if isinstance(command, int):
+                ids.add(command)
+            elif command[0] == Command.LINK:
+                ids.add(command[1])
+            elif command[0] == Command.SET:
+                ids.update(command[2])
+        if not ids:
+            return
+        uploads = (
+            self.env["ir.attachment"]
+            .sudo()
+            .browse(ids)
+            .filtered(
+                lambda attachment: not attachment.res_id
+                and attachment.res_model in (self._name, False)
+                and attachment.create_uid == self.env.user
+            )
+        )
+        # as the caller: ir.attachment checks the caller may change this notice's files
+        uploads.sudo(False).write({"res_model": self._name, "res_id": self.id})
 
     # ------------------------------------------------------------------ audience
     def _receipt_author(self):
@@ -122,6 +183,7 @@ class IhospitalNotice(models.Model):
     # ------------------------------------------------------------------ actions
     def action_publish(self):
         self._check_action("action_publish")
+        self._check_editor()
         self._check_publisher()
         for notice in self:
             if notice.state != "draft":
@@ -134,7 +196,15 @@ class IhospitalNotice(models.Model):
             raise UserError(_("Nobody is in the audience: check the departments and roles."))
         now = fields.Datetime.now()
         for notice, users in audience.items():
-            notice.write({"state": "published", "published_at": now, "audience_user_ids": [(6, 0, users.ids)]})
+            notice.write(
+                {
+                    "state": "published",
+                    "published_at": now,
+                    # the platform (demo data, imports) publishes in the author's name
+                    "published_by_id": notice.author_id.id if self.env.su else self.env.uid,
+                    "audience_user_ids": [Command.set(users.ids)],
+                }
+            )
         notices._open_receipts()
         for notice, users in audience.items():
             for partner in users.partner_id:
@@ -143,6 +213,7 @@ class IhospitalNotice(models.Model):
 
     def action_archive_notice(self):
         self._check_action("action_archive_notice")
+        self._check_editor()
         self._check_publisher()
         self.sudo().write({"state": "archived"})
         return True

@@ -91,6 +91,15 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
         self.ensure_one()
         return self.create_uid
 
+    def _receipt_check_attachment_change(self):
+        """The files attached to these documents (ir.attachment res_model and
+        res_id) are part of what the readers are sent: ir.attachment asks
+        this before one is added, replaced or removed by a user (see
+        ir_attachment.py), on top of its own check that the user may write
+        the document. Raise AccessError unless the caller may change the
+        documents' content now (typically: a draft, by its author)."""
+        raise NotImplementedError
+
     def _receipt_sms_variables(self):
         """The variables of the reminder text about this document."""
         self.ensure_one()
@@ -223,7 +232,7 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
                 res_id=document.id,
                 email_layout_xmlid="mail.mail_notification_light",
             )
-        self._remind_unread_by_sms(receipts)
+        held_back = self._remind_unread_by_sms(receipts)
         if receipts:
             self.env.cr.execute(
                 "UPDATE ihospital_read_receipt SET reminded_at = %s, reminder_count = COALESCE(reminder_count, 0) + 1"
@@ -231,6 +240,24 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
                 (now, receipts.ids),
             )
             receipts.invalidate_recordset(["reminded_at", "reminder_count"])
+        if held_back:
+            messages = []
+            for company, needed, left in held_back:  # a loop, not a comprehension: _() reads its frame's env
+                messages.append(
+                    _(
+                        "The reminder went to the inbox only: its texts need %(needed)d messages, but only %(left)d "
+                        "of the %(cap)d a day allowed at %(hospital)s are left today.",
+                        needed=needed,
+                        left=left,
+                        cap=company.ihospital_sms_daily_cap,
+                        hospital=company.name,
+                    )
+                )
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {"type": "warning", "sticky": True, "message": " ".join(messages)},
+            }
         return True
 
     def _remind_unread_by_sms(self, receipts):
@@ -241,9 +268,12 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
         whatever the number of readers (the SMS cron sends them after
         commit). The caller who reminds is not texted; a number that opted
         out of the hospital's texts is logged as such, not texted. A reader
-        reminded less than REMIND_SMS_INTERVAL ago is not texted again."""
+        reminded less than REMIND_SMS_INTERVAL ago is not texted again.
+        The texts count against the hospital's daily cap of texts to staff,
+        with group SMS: where they would pass it, none is sent. Returns
+        [(hospital, messages needed, messages left)] of those held back."""
         if not self._receipt_sms_template:
-            return
+            return []
         recently = fields.Datetime.now() - REMIND_SMS_INTERVAL
         receipts = receipts.filtered(
             lambda receipt: receipt.company_id.ihospital_remind_unread_sms
@@ -251,7 +281,7 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
             and not (receipt.reminded_at and receipt.reminded_at > recently)
         )
         if not receipts:
-            return
+            return []
         employees = (
             self.env["hr.employee"]
             .sudo()
@@ -271,8 +301,21 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
             number = mobiles.get((receipt.user_id.id, receipt.company_id.id))
             if number:
                 texts.setdefault(receipt.company_id, []).append((number, variables[receipt.res_id], receipt))
+        Sms, held_back = self.env["ihospital.sms"], []
         for company, recipients in texts.items():
-            self.env["ihospital.sms"]._send(company, self._receipt_sms_template, recipients)
+            template = self.env["ihospital.sms.template"]._ihospital_resolve(company, self._receipt_sms_template)
+            segments = {
+                document.id: Sms._preview(company, template, variables[document.id])[1]
+                for document in self.filtered(lambda document, company=company: document.company_id == company)
+            }
+            # opted-out numbers are counted too: never more than the cap
+            needed = sum(segments[receipt.res_id] for _number, _variables, receipt in recipients)
+            left = company._ihospital_staff_sms_left()
+            if needed > left:
+                held_back.append((company, needed, left))
+                continue
+            Sms._send(company, template, recipients)
+        return held_back
 
     def action_view_receipts(self):
         self.ensure_one()

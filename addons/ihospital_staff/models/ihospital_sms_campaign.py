@@ -1,12 +1,7 @@
-from datetime import datetime, time
-
-import pytz
-
 from odoo import Command, _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, DOCTOR, HEAD, HOSPITAL_WIDE, NURSE
 from odoo.addons.ihospital_base.models.ihospital_sms import mask_number, sms_number
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
 
 # Who the guard lets reach the actions: every staff role. Each hospital
 # then narrows it to the roles it allows (res.company
@@ -405,36 +400,18 @@ class IhospitalSmsCampaign(models.Model):
 
     def _check_daily_cap(self, needed):
         """Refuse when this group SMS would pass the hospital's daily cap of
-        group SMS messages (billed parts), counting those already queued or
-        sent today (hospital time)."""
+        texts to staff (see res.company `_ihospital_staff_sms_left`)."""
         self.ensure_one()
         company = self.company_id.sudo()
-        # Two senders of one hospital at the same moment would each see the
-        # quota left: the hospital's row is locked until this one commits.
-        self.env.cr.execute(SQL("SELECT id FROM res_company WHERE id = %s FOR UPDATE", company.id))
-        tz = pytz.timezone(company.hospital_tz or "Asia/Shanghai")
-        midnight = tz.localize(datetime.combine(company._ihospital_today(), time.min))
-        since = midnight.astimezone(pytz.utc).replace(tzinfo=None)
-        domain = [
-            ("company_id", "=", company.id),
-            ("purpose", "=", "group"),
-            ("create_date", ">=", since),
-            "|",
-            ("state", "in", ("queued", "sent", "delivered")),
-            "&",
-            ("state", "=", "failed"),
-            ("provider_message_id", "!=", False),
-        ]
-        [(used,)] = self.env["ihospital.sms.message"].sudo()._read_group(domain, [], ["segments:sum"])
-        used = used or 0
-        cap = company.ihospital_sms_daily_cap
-        if used + needed > cap:
+        left = company._ihospital_staff_sms_left()
+        if needed > left:
+            cap = company.ihospital_sms_daily_cap
             raise UserError(
                 _(
                     "This group SMS needs %(needed)d messages, but only %(left)d of the %(cap)d a day allowed at "
                     "%(hospital)s are left today. Send it to fewer people, or tomorrow.",
                     needed=needed,
-                    left=max(cap - used, 0),
+                    left=left,
                     cap=cap,
                     hospital=company.name,
                 )

@@ -1,8 +1,11 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+
+import pytz
 
 from odoo import Command, _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_schedule import local_to_utc
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 # How each kind of shift is timed from the hospital's two settings (hours in
 # its time zone): (setting the shift starts at, setting it ends at, days after
@@ -13,6 +16,10 @@ SHIFT_KIND_TIMES = {
     "night": ("duty_night_start", "duty_day_start", 1),
     "24h": ("duty_day_start", "duty_day_start", 1),
 }
+# The texts to staff that the hospital's daily cap counts: group SMS, and the
+# reminders about unread notices (a head publishing and reminding notice after
+# notice would otherwise text the department beyond the cap).
+CAPPED_SMS_PURPOSES = ("group", "notice")
 
 
 class ResCompany(models.Model):
@@ -95,8 +102,8 @@ class ResCompany(models.Model):
     ihospital_sms_daily_cap = fields.Integer(
         string="Group SMS per Day",
         default=1000,
-        help="The most group SMS messages (billed parts) the hospital sends in a day; a group SMS that would pass it "
-        "is refused.",
+        help="The most texts to staff (billed parts of group SMS and of reminders about unread notices) the hospital "
+        "sends in a day; a group SMS that would pass it is refused, a reminder then goes to the inbox only.",
     )
     ihospital_sms_sender_group_ids = fields.Many2many(
         "res.groups",
@@ -129,6 +136,41 @@ class ResCompany(models.Model):
         """At install: the hospitals get the default senders."""
         hospitals = self.search([("ihospital_sms_sender_group_ids", "=", False)])
         hospitals.write({"ihospital_sms_sender_group_ids": [Command.set(self._default_ihospital_sms_senders().ids)]})
+
+    def _ihospital_staff_sms_left(self):
+        """How many texts to staff (billed parts, CAPPED_SMS_PURPOSES) the
+        hospital may still send today (hospital time), counting those queued
+        or sent today and those the provider took before failing. Call it in
+        the transaction that queues the texts, right before queueing them:
+        it serializes the sends of the hospital until that transaction ends."""
+        self.ensure_one()
+        # An UPDATE of the hospital's row, not SELECT ... FOR UPDATE: under
+        # REPEATABLE READ a lock does not refresh the snapshot, so a send that
+        # waited for another one counted without it (two group SMS of 17 with
+        # 20 left both went out). Updating the row makes the second send fail
+        # with a serialization error instead, and Odoo retries it with a fresh
+        # snapshot that holds the first one's texts (as the booking engine
+        # does with the patient's row). The texts are counted from the SMS
+        # log, not kept in a counter: a cancelled text, one refused before the
+        # provider took it or an opted-out number gives its share back by
+        # itself.
+        self.env.cr.execute(SQL("UPDATE res_company SET write_date = write_date WHERE id = %s", self.id))
+        company = self.sudo()
+        tz = pytz.timezone(company.hospital_tz or "Asia/Shanghai")
+        midnight = tz.localize(datetime.combine(company._ihospital_today(), time.min))
+        since = midnight.astimezone(pytz.utc).replace(tzinfo=None)
+        domain = [
+            ("company_id", "=", company.id),
+            ("purpose", "in", CAPPED_SMS_PURPOSES),
+            ("create_date", ">=", since),
+            "|",
+            ("state", "in", ("queued", "sent", "delivered")),
+            "&",
+            ("state", "=", "failed"),
+            ("provider_message_id", "!=", False),
+        ]
+        [(used,)] = self.env["ihospital.sms.message"].sudo()._read_group(domain, [], ["segments:sum"])
+        return max(company.ihospital_sms_daily_cap - (used or 0), 0)
 
     @api.constrains("ihospital_sms_daily_cap")
     def _check_ihospital_sms_daily_cap(self):

@@ -25,5 +25,6 @@ from . import (
     test_patient_lookup_ui,
     test_sms_campaign,
     test_sms_campaign_ui,
+    test_sms_cap_concurrency,
     test_workbench,
 )

@@ -3,6 +3,7 @@ to departments, optionally to some roles only; who has read them and who has
 not; a reminder to those who have not (in the inbox, and by text where the
 hospital wants it); and who may not publish, read or remind."""
 
+import base64
 from datetime import timedelta
 
 from odoo import Command, fields
@@ -184,10 +185,145 @@ class TestNoticeOverRpc(RpcMixin, HttpCase, NoticeCase):
         self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
 
 
+@tagged("post_install", "-at_install")
+class TestNoticeEditorsOverRpc(RpcMixin, HttpCase, NoticeCase):
+    """Found at review (holes, over JSON-RPC on the demo): a department head
+    rewrote the director's notice to his department and published it, and
+    it went out as the director's; the files of a published notice were
+    replaced, removed or added by a head it was sent to, and by the
+    quality officer on any notice; files attached while the notice was
+    first written stayed unreadable to its readers."""
+
+    def _file(self, user, notice, content=b"agenda v1", name="agenda.txt"):
+        return (
+            self.env["ir.attachment"]
+            .with_user(user)
+            .create({"name": name, "raw": content, "res_model": "ihospital.notice", "res_id": notice.id})
+        )
+
+    def _download(self, user, attachment):
+        self.authenticate(user.login, user.login)
+        return self.url_open(f"/web/content/{attachment.id}?download=true")
+
+    def test_a_head_neither_rewrites_nor_publishes_the_directors_draft(self):
+        draft = self._notice(self.user_director, name="院周会")  # to cardiology, the head's department
+        self.authenticate(self.user_head.login, self.user_head.login)
+        result, error = self._call("ihospital.notice", "read", [draft.ids, ["name", "author_id"]])
+        self.assertFalse(error, "the head reads his department's notices, drafts included")
+        for method, args in (
+            ("write", [draft.ids, {"name": "院周会（改）", "body": "<p>改了</p>"}]),
+            ("action_publish", [draft.ids]),
+            ("write", [draft.ids, {"pinned": True}]),
+        ):
+            _result, error = self._call("ihospital.notice", method, args)
+            self.assertEqual(error.get("name"), "odoo.exceptions.AccessError", method)
+        draft.invalidate_recordset()
+        self.assertEqual((draft.name, draft.state, draft.pinned), ("院周会", "draft", False))
+        # nobody records a publisher of their choosing
+        self.authenticate(self.user_director.login, self.user_director.login)
+        _result, error = self._call("ihospital.notice", "write", [draft.ids, {"published_by_id": self.user_head.id}])
+        self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+        # the hospital's management may publish the director's draft: it says who did
+        self.authenticate(self.user_quality.login, self.user_quality.login)
+        result, error = self._call("ihospital.notice", "action_publish", [draft.ids])
+        self.assertFalse(error, error)
+        draft.invalidate_recordset()
+        self.assertEqual(draft.state, "published")
+        self.assertEqual((draft.author_id, draft.published_by_id), (self.user_director, self.user_quality))
+        # an author publishing their own draft is its publisher
+        own = self._notice(name="科室会")
+        own.with_user(self.user_head).action_publish()
+        self.assertEqual((own.author_id, own.published_by_id), (self.user_head, self.user_head))
+        # the head no longer archives the director's notice either
+        self.authenticate(self.user_head.login, self.user_head.login)
+        _result, error = self._call("ihospital.notice", "action_archive_notice", [draft.ids])
+        self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+
+    def test_the_files_of_a_published_notice_are_not_changed(self):
+        notice = self._notice(self.user_director, name="院周会")
+        agenda = self._file(self.user_director, notice)
+        notice.with_user(self.user_director).write({"attachment_ids": [Command.link(agenda.id)]})
+        notice.with_user(self.user_director).action_publish()
+        forged = base64.b64encode(b"forged agenda").decode()
+        for user in (self.user_head, self.user_quality, self.user_director, self.user_nurse):
+            self.authenticate(user.login, user.login)
+            stray, error = self._call(
+                "ir.attachment", "create", [{"name": "stray.txt", "datas": forged, "res_model": "ir.ui.view"}]
+            )
+            self.assertFalse(error, error)
+            for method, args in (
+                ("write", [agenda.ids, {"datas": forged}]),
+                ("write", [agenda.ids, {"res_model": "ir.ui.view", "res_id": 0}]),
+                ("unlink", [agenda.ids]),
+                (
+                    "create",
+                    [{"name": "extra.txt", "datas": forged, "res_model": "ihospital.notice", "res_id": notice.id}],
+                ),
+                ("write", [[stray], {"res_model": "ihospital.notice", "res_id": notice.id}]),
+            ):
+                _result, error = self._call("ir.attachment", method, args)
+                self.assertEqual(error.get("name"), "odoo.exceptions.AccessError", f"{user.login} {method} {args}")
+        files = self.env["ir.attachment"].search([("res_model", "=", "ihospital.notice"), ("res_id", "=", notice.id)])
+        self.assertEqual(files, agenda)
+        self.assertEqual(agenda.raw, b"agenda v1")
+        response = self._download(self.user_nurse, agenda)
+        self.assertEqual((response.status_code, response.content), (200, b"agenda v1"), "the reader gets the original")
+        # a draft's files change with it: by its author, not by a head it goes to
+        draft = self._notice(self.user_director, name="草稿")
+        draft_file = self._file(self.user_director, draft)
+        self.authenticate(self.user_head.login, self.user_head.login)
+        _result, error = self._call("ir.attachment", "write", [draft_file.ids, {"datas": forged}])
+        self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+        self.authenticate(self.user_director.login, self.user_director.login)
+        result, error = self._call("ir.attachment", "write", [draft_file.ids, {"datas": forged}])
+        self.assertFalse(error, error)
+        result, error = self._call("ir.attachment", "unlink", [draft_file.ids])
+        self.assertFalse(error, error)
+
+    def test_files_uploaded_while_writing_a_new_notice_reach_its_readers(self):
+        self.authenticate(self.user_head.login, self.user_head.login)
+
+        def upload(content, name):
+            """What the form's file widget does for a notice not saved yet."""
+            data = {"name": name, "datas": base64.b64encode(content).decode()}
+            attachment_id, error = self._call(
+                "ir.attachment", "create", [{**data, "res_model": "ihospital.notice", "res_id": 0}]
+            )
+            self.assertFalse(error, error)
+            return self.env["ir.attachment"].browse(attachment_id)
+
+        agenda, slides = upload(b"agenda", "agenda.txt"), upload(b"slides", "slides.txt")
+        others = (
+            self.env["ir.attachment"]
+            .with_user(self.user_director)
+            .create({"name": "director.txt", "raw": b"not yours", "res_model": "ihospital.notice", "res_id": 0})
+        )
+        values = {
+            "name": "科室业务学习",
+            "department_ids": [Command.set(self.cardiology.ids)],
+            "attachment_ids": [Command.set((agenda | others).ids)],
+        }
+        notice_id, error = self._call("ihospital.notice", "create", [values])
+        self.assertFalse(error, error)
+        _result, error = self._call(
+            "ihospital.notice", "write", [[notice_id], {"attachment_ids": [Command.link(slides.id)]}]
+        )
+        self.assertFalse(error, error)
+        _result, error = self._call("ihospital.notice", "action_publish", [[notice_id]])
+        self.assertFalse(error, error)
+        self.assertEqual(set((agenda | slides).mapped("res_id")), {notice_id})
+        self.assertEqual(others.res_id, 0, "another user's upload is not taken over")
+        for attachment, content in ((agenda, b"agenda"), (slides, b"slides")):
+            response = self._download(self.user_nurse, attachment)
+            self.assertEqual((response.status_code, response.content), (200, content))
+        self.assertNotEqual(self._download(self.user_nurse, others).status_code, 200)
+
+
 # A reminder by text costs the same queries for 5 readers as for 50: the
-# receipts, the readers' staff records, one queued send (template, opt-outs,
-# one insert of the messages) and the inbox message.
-QUERIES_PER_REMINDER = 37
+# receipts, the readers' staff records, the hospital's daily cap (its row
+# updated, today's texts summed), one queued send (template, opt-outs, one
+# insert of the messages) and the inbox message.
+QUERIES_PER_REMINDER = 36
 
 
 class ReminderCase(NoticeCase, MockSmsProvider):
@@ -313,6 +449,53 @@ class TestNoticeReminderByText(ReminderCase):
         for user in (self.user_head, self.user_admin):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.hospital.with_user(user).write({"ihospital_remind_unread_sms": True})
+
+    def test_reminder_texts_count_against_the_daily_cap_with_group_sms(self):
+        """Reminder texts are texts to staff on the hospital's bill, as group
+        SMS are: one daily cap for both, or a head publishing and reminding
+        notice after notice texts the department beyond it."""
+        self.hospital.ihospital_sms_daily_cap = 4  # a reminder text is 2 messages
+        notice = self._notice()
+        notice.action_publish()
+        notice.with_user(self.user_nurse).action_mark_read()
+        self.assertIs(notice.with_user(self.user_head).action_remind_unread(), True)
+        self.assertEqual(len(self._reminder_texts(notice).filtered(lambda text: text.state == "queued")), 1)
+        self.assertEqual(self.hospital._ihospital_staff_sms_left(), 2, "the opted-out number costs nothing")
+        template = self.env["ihospital.sms.template"].create(
+            {
+                "name": "Meeting",
+                "code": "t_meeting",
+                "purpose": "group",
+                "company_id": self.hospital.id,
+                "body": "${name}: meeting.",
+            }
+        )
+        campaign = (
+            self.env["ihospital.sms.campaign"]
+            .with_user(self.user_head)
+            .create(
+                {
+                    "name": "Meeting",
+                    "company_id": self.hospital.id,
+                    "template_id": template.id,
+                    "department_ids": [Command.set(self.cardiology.ids)],
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "needs 3 messages, but only 2 of the 4 a day"):
+            campaign.action_send()
+        # the cap reached, a reminder goes to the inbox only and says so
+        self.hospital.ihospital_sms_daily_cap = 2
+        second = self._notice(name="第二个通知")
+        second.action_publish()
+        Message = self.env["mail.message"].sudo()
+        result = second.with_user(self.user_head).action_remind_unread()
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertIn("need 6 messages, but only 0 of the 2 a day", result["params"]["message"])
+        self.assertFalse(self._reminder_texts(second))
+        self.assertTrue(Message.search([("model", "=", "ihospital.notice"), ("res_id", "=", second.id)]))
+        self.flush_sms()
+        self.assertEqual([sms["number"] for sms in self._sms], ["+8613800000001"])
 
     def test_who_may_not_remind_texts_nobody(self):
         notice = self._notice()
