@@ -1,10 +1,14 @@
 import json
+import threading
 from contextlib import contextmanager
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
 from odoo.addons.sms.tools.sms_api import SmsApi
-from odoo.tests.common import TransactionCase, new_test_user
+from odoo.exceptions import UserError
+from odoo.modules.registry import Registry
+from odoo.service.model import retrying
+from odoo.tests.common import BaseCase, TransactionCase, get_db_name, new_test_user
 
 # Valid resident ID numbers (check digit computed with python-stdnum).
 ID_MAN_1985 = "440106198503127612"  # male, born 1985-03-12, Tianhe, Guangzhou
@@ -219,3 +223,54 @@ class MockSmsProvider:
             self.assertTrue(texts, f"no text to {number} in {[sms['number'] for sms in self._sms]}")
             if content is not None:
                 self.assertTrue(any(content in text for text in texts), f"{content!r} not in {texts}")
+
+
+class CommittedCase(BaseCase):
+    """Tests on separate database connections, committed for real, as
+    several Odoo workers would run them (races on bookings, on the daily
+    cap of texts). Each test class cleans up what it committed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+
+    @classmethod
+    @contextmanager
+    def committed_env(cls, context=None):
+        """An environment (superuser) on a connection of its own, committed
+        at the end of the block."""
+        with cls.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, context or {})
+
+    def in_parallel(self, jobs, timeout=120):
+        """Run each `job(env, tries)` in its own thread and transaction, at
+        once, with Odoo's retry on serialization failures as in a request
+        (`tries`: the attempts so far, 1 on the first). The SMS provider
+        lies outside this machine: it is mocked. Returns, in the order of
+        `jobs`: ("done", result, attempts), ("refused", message, attempts)
+        for a UserError, or ("error", repr, attempts): a lost request."""
+        results = [None] * len(jobs)
+
+        def run(index, job):
+            tries = []
+
+            def attempt():
+                tries.append(1)
+                return job(env, len(tries))
+
+            try:
+                with self.committed_env() as env:
+                    results[index] = ("done", retrying(attempt, env), len(tries))
+            except UserError as exc:
+                results[index] = ("refused", str(exc), len(tries))
+            except Exception as exc:  # noqa: BLE001 - anything else is a lost request
+                results[index] = ("error", repr(exc), len(tries))
+
+        self.enterContext(patch.object(self.registry["ihospital.sms.message"], "_provider_send_demo", autospec=True))
+        threads = [threading.Thread(target=run, args=(index, job)) for index, job in enumerate(jobs)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout)
+        return results

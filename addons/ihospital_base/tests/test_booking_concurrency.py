@@ -4,24 +4,20 @@ from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.addons.ihospital_base.models.ihospital_slot import CLAIM_TIMEOUT
-from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.service.model import retrying
 from odoo.tests import tagged
-from odoo.tests.common import BaseCase, get_db_name
+
+from .common import CommittedCase
 
 
 @tagged("post_install", "-at_install")
-class TestBookingConcurrency(BaseCase):
+class TestBookingConcurrency(CommittedCase):
     """Concurrent bookings on separate database connections, committed for
     real, as several Odoo workers would make them."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        with cls.committed_env({"tracking_disable": True}) as env:
             company = env.ref("base.main_company")
             company.write({"booking_onsite_share": 0})
             department = env["hr.department"].create(
@@ -83,43 +79,27 @@ class TestBookingConcurrency(BaseCase):
     def _race(self, schedule_id, patient_ids, schedule_ids=None):
         """Book each patient (on `schedule_id`, or on the matching one of
         `schedule_ids`) in its own thread and transaction, all released at
-        once; Odoo's retry on serialization failures applies as in a
-        request."""
+        once: [(patient id, ("booked", appointment id) or ("refused",
+        message) or ("error", repr))]."""
         barrier = threading.Barrier(len(patient_ids))
-        results = []
-        lock = threading.Lock()
 
-        def book(patient_id, schedule_id):
-            barrier.wait()
-            outcome = None
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
+        def job(patient_id, schedule_id):
+            def book(env, tries):
+                if tries == 1:
+                    barrier.wait()
+                schedule = env["ihospital.schedule"].browse(schedule_id)
+                patient = env["ihospital.patient"].browse(patient_id)
+                return env["ihospital.appointment"]._book(schedule, patient, channel="portal").id
 
-                    def attempt():
-                        schedule = env["ihospital.schedule"].browse(schedule_id)
-                        patient = env["ihospital.patient"].browse(patient_id)
-                        return env["ihospital.appointment"]._book(schedule, patient, channel="portal").id
+            return book
 
-                    outcome = ("booked", retrying(attempt, env))
-            except UserError as exc:
-                outcome = ("refused", str(exc))
-            except Exception as exc:  # noqa: BLE001 - anything else is a lost request
-                outcome = ("error", repr(exc))
-            with lock:
-                results.append((patient_id, outcome))
-
-        # the SMS provider lies outside this machine: confirmations are not sent
-        self.enterContext(patch.object(self.registry["ihospital.sms.message"], "_provider_send_demo", autospec=True))
         schedule_ids = schedule_ids or [schedule_id] * len(patient_ids)
-        threads = [
-            threading.Thread(target=book, args=(pid, sid)) for pid, sid in zip(patient_ids, schedule_ids, strict=True)
+        jobs = [job(pid, sid) for pid, sid in zip(patient_ids, schedule_ids, strict=True)]
+        labels = {"done": "booked"}
+        return [
+            (patient_id, (labels.get(state, state), value))
+            for patient_id, (state, value, _tries) in zip(patient_ids, self.in_parallel(jobs), strict=True)
         ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
-        return results
 
     def _in_thread(self, func):
         """Run `func(env)` on a committed connection in a thread of its own,

@@ -3,27 +3,21 @@ at the same moment on separate connections, committed for real, as two
 Odoo workers would send them."""
 
 import threading
-from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.service.model import retrying
+from odoo.addons.ihospital_base.tests.common import CommittedCase
 from odoo.tests import tagged
-from odoo.tests.common import BaseCase, get_db_name
 from odoo.tools import mute_logger
 
 STAFF = 17
 
 
 @tagged("post_install", "-at_install")
-class TestSmsCapConcurrency(BaseCase):
+class TestSmsCapConcurrency(CommittedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        with cls.committed_env({"tracking_disable": True}) as env:
             company = env.ref("base.main_company")
             department = env["hr.department"].create({"name": "Cap Race", "company_id": company.id})
             employees = env["hr.employee"].create(
@@ -103,40 +97,25 @@ class TestSmsCapConcurrency(BaseCase):
     def _race(self, campaign_ids):
         """Send each group SMS in its own thread and transaction; both take
         their snapshot before either sends (the window of the hole), then
-        send at once; Odoo's retry on serialization failures applies as in
-        a request."""
+        send at once: {campaign: ("sent", attempts) or ("refused", message)
+        or ("error", repr)}."""
         barrier = threading.Barrier(len(campaign_ids))
-        results = {}
 
-        def send(campaign_id):
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    tries = []
+        def job(campaign_id):
+            def send(env, tries):
+                if tries == 1:
+                    env.cr.execute("SELECT 1")  # the transaction's snapshot
+                    barrier.wait(30)
+                return env["ihospital.sms.campaign"].browse(campaign_id).action_send()
 
-                    def attempt():
-                        tries.append(1)
-                        if len(tries) == 1:
-                            cr.execute("SELECT 1")  # the transaction's snapshot
-                            barrier.wait(30)
-                        return env["ihospital.sms.campaign"].browse(campaign_id).action_send()
+            return send
 
-                    retrying(attempt, env)
-                    results[campaign_id] = ("sent", len(tries))
-            except UserError as exc:
-                results[campaign_id] = ("refused", str(exc))
-            except Exception as exc:  # noqa: BLE001 - anything else is a lost request
-                results[campaign_id] = ("error", repr(exc))
-
-        # the SMS provider lies outside this machine
-        self.enterContext(patch.object(self.registry["ihospital.sms.message"], "_provider_send_demo", autospec=True))
-        threads = [threading.Thread(target=send, args=(campaign_id,)) for campaign_id in campaign_ids]
         with mute_logger("odoo.sql_db", "odoo.service.model"):
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(120)
-        return results
+            results = self.in_parallel([job(campaign_id) for campaign_id in campaign_ids])
+        return {
+            campaign_id: ("sent", tries) if state == "done" else (state, value)
+            for campaign_id, (state, value, tries) in zip(campaign_ids, results, strict=True)
+        }
 
     def _texts(self, campaign_ids):
         """{campaign: (state, recipients, texts, distinct numbers texted)}"""
