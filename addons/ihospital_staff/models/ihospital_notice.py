@@ -1,5 +1,5 @@
 from odoo import Command, _, api, fields, models
-from odoo.addons.ihospital_base.models.ihospital_guard_mixin import HEAD, HOSPITAL_WIDE, VIEW_ONLY
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import HEAD, HOSPITAL_WIDE, VIEW_ONLY, ViewBy
 from odoo.exceptions import AccessError, UserError
 
 NOTICE_STATES = [("draft", "Draft"), ("published", "Published"), ("archived", "Archived")]
@@ -23,7 +23,9 @@ class IhospitalNotice(models.Model):
         "action_publish": (HEAD, *HOSPITAL_WIDE),
         "action_archive_notice": (HEAD, *HOSPITAL_WIDE),
         "action_remind_unread": (HEAD, *HOSPITAL_WIDE),
-        "action_view_receipts": (HEAD, *HOSPITAL_WIDE),
+        # a head sees which of his staff read any notice sent to them (the
+        # receipts' rules show him his departments' readers only)
+        "action_view_receipts": ViewBy((HEAD, *HOSPITAL_WIDE)),
         "action_mark_read": VIEW_ONLY,
     }
     _engine_fields = ("state", "published_at", "published_by_id", "audience_user_ids", "author_id")

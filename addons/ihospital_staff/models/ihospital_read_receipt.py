@@ -320,7 +320,6 @@ class IhospitalReadReceiptMixin(models.AbstractModel):
     def action_view_receipts(self):
         self.ensure_one()
         self._check_action("action_view_receipts")
-        self._check_receipt_manager()
         return {
             "type": "ir.actions.act_window",
             "name": _("Read Receipts: %s", self.display_name),

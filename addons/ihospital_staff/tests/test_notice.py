@@ -165,6 +165,21 @@ class TestNotice(NoticeCase):
         action = notice.with_user(self.user_head).action_view_receipts()
         self.assertEqual(action["res_model"], "ihospital.read.receipt")
 
+    def test_a_head_sees_who_of_his_staff_read_the_directors_notice(self):
+        """The director's notice to the hospital: the head cannot change it,
+        but sees which of his department's staff have read it, and only
+        them."""
+        notice = self._notice(user=self.user_director, scope="hospital", department_ids=[Command.clear()])
+        notice.action_publish()
+        with self.assertRaises(AccessError):
+            notice.with_user(self.user_head).action_remind_unread()
+        action = notice.with_user(self.user_head).action_view_receipts()
+        receipts = self.env["ihospital.read.receipt"].with_user(self.user_head).search(action["domain"])
+        self.assertEqual(receipts.user_id, self.user_nurse | self.user_doctor | self.user_head)
+        self.assertIn(self.user_surgery_nurse, self._readers(notice), "the hospital's other staff got it too")
+        with self.assertRaises(AccessError):
+            notice.with_user(self.user_nurse).action_view_receipts()
+
 
 @tagged("post_install", "-at_install")
 class TestNoticeOverRpc(RpcMixin, HttpCase, NoticeCase):
