@@ -19,7 +19,7 @@ def staff_may_call_mobiles(user):
 def is_presence_test(operator, value):
     """`field = False` / `field != False`: whether a number is set, which
     the masked number shows anyway."""
-    return operator in ("=", "!=") and value in (False, None, "")
+    return operator in ("=", "!=") and (value is True or value in (False, None, ""))
 
 
 class IhospitalStaffMobileMixin(models.AbstractModel):

@@ -22,9 +22,9 @@ class ResPartner(models.Model):
         domain = super()._search_phone_mobile_search(operator, value)
         if is_presence_test(operator, value) or not self._ihospital_hides_mobiles():
             return domain
-        (fname, op, ids), *rest = domain
-        if fname != "id" or op != "in" or rest:
+        if len(domain) != 1 or tuple(domain[0])[:2] != ("id", "in"):
             return domain  # [(0, '=', 1)]: nothing found
+        ids = domain[0][2]
         hidden = self._ihospital_hidden_work_contacts(ids)
         return [("id", "in", [partner_id for partner_id in ids if partner_id not in hidden])]
 

@@ -99,6 +99,9 @@ class TestDirectoryMobileRpc(RpcMixin, HttpCase, DirectoryCase):
                 # whether a number is set is no secret: the masked number shows it
                 result, error = self._call(model, "search", [[["id", "=", record_id], [fname, "!=", False]]])
                 self.assertEqual(result, [record_id], error)
+                if fname == "phone_mobile_search":
+                    result, error = self._call(model, "search", [[["id", "=", record_id], [fname, "=", True]]])
+                    self.assertEqual(result, [record_id], error)
         # a shown number is still found, and HR officers find every number
         result, _error = self._call("hr.employee.public", "search", [[["mobile_phone", "=like", "1380000000_"]]])
         self.assertEqual(result, [self.emp_doctor.id])
