@@ -16,7 +16,7 @@ from odoo import _
 from odoo.exceptions import UserError, ValidationError
 
 from .admission import ALLERGY_SEVERITIES, ALLERGY_TYPES
-from .common import Handler, register
+from .common import Handler, changed_vals, register
 from .report import MACHINE_CREATE
 
 ACTIONS = ["add", "update", "remove"]
@@ -128,11 +128,7 @@ class PatientAllergy(Handler):
                 changes.update({field: vals[field] for field in ENTRY_FIELDS if vals[field]})
             if vals["his_ref"] and not allergy.his_ref:
                 changes["his_ref"] = vals["his_ref"]
-            changes = {
-                field: value
-                for field, value in changes.items()
-                if allergy._fields[field].convert_to_write(allergy[field], allergy) != value
-            }
+            changes = changed_vals(allergy, changes)
             if changes:
                 allergy.write(changes)
             message._link(allergy, "updated")

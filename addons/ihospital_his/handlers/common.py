@@ -128,6 +128,16 @@ class Handler:
         return messages.browse(), messages
 
 
+def changed_vals(record, vals):
+    """The values of `vals` that differ from what `record` holds: a resent
+    message writes (and tracks) only what it changes."""
+    return {
+        field: value
+        for field, value in vals.items()
+        if record._fields[field].convert_to_write(record[field], record) != value
+    }
+
+
 def flagged_critical(lines):
     """Whether any of `lines` (result lines or observations as sent) has a
     critical flag (HH, LL, AA); anything that is not a list of objects is

@@ -21,7 +21,7 @@ from collections import defaultdict
 from odoo import _
 from odoo.exceptions import UserError, ValidationError
 
-from .common import Handler, HisRetryError, register, waiting_key
+from .common import Handler, HisRetryError, changed_vals, register, waiting_key
 from .report import MACHINE_CREATE
 from .vital import VitalSigns
 
@@ -193,7 +193,7 @@ class OrderEvent(Handler):
             # an older event arriving late: it fills in what the order lacks, it undoes nothing
             changes = {field: value for field, value in vals.items() if value and not order[field]}
         else:
-            changes = self.changes(order, vals)
+            changes = changed_vals(order, vals)
         write = dict(changes)
         if newest and order.state not in ENDED and self.event != "new":
             write.update(state=self.event, last_event_at=event_at)
@@ -202,14 +202,6 @@ class OrderEvent(Handler):
         if write:
             order.write(write)
         return self.describe(order, changes)
-
-    @staticmethod
-    def changes(order, vals):
-        return {
-            field: value
-            for field, value in vals.items()
-            if order._fields[field].convert_to_write(order[field], order) != value
-        }
 
     @staticmethod
     def describe(order, changes):
@@ -322,7 +314,7 @@ class OrderStop(OrderEvent):
             return super().apply(order, vals, event_at, reason)
         newest = not order.last_event_at or event_at >= order.last_event_at
         if newest:
-            changes = self.changes(order, vals)
+            changes = changed_vals(order, vals)
         else:
             changes = {field: value for field, value in vals.items() if value and not order[field]}
             if order.stop_at != vals["stop_at"]:
@@ -435,7 +427,7 @@ class OrderExecution(Handler):
                         order=execution.order_id.name,
                     )
                 )
-            changes = OrderEvent.changes(execution, vals)
+            changes = changed_vals(execution, vals)
             if changes:
                 execution.write(changes)
             message._link(execution, "updated")

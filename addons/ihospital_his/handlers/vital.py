@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from odoo import _
 from odoo.exceptions import UserError, ValidationError
 
-from .common import Handler, flagged_critical, is_id_number, register
+from .common import Handler, changed_vals, flagged_critical, is_id_number, register
 from .report import LAB_FLAGS, MACHINE_CREATE
 
 
@@ -102,11 +102,7 @@ class VitalSigns(Handler):
                 # a resend corrects the sign; a sign attached meanwhile keeps its patient
                 if not patient and sign.patient_id:
                     vals = {key: value for key, value in vals.items() if key not in ("patient_id", "his_patient_ref")}
-                changes = {
-                    field: value
-                    for field, value in vals.items()
-                    if sign._fields[field].convert_to_write(sign[field], sign) != value
-                }
+                changes = changed_vals(sign, vals)
                 if changes:
                     sign.write(changes)
                 message._link(sign, "updated")
