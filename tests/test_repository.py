@@ -15,11 +15,13 @@ def manifest(addon):
     return ast.literal_eval((addon / "__manifest__.py").read_text(encoding="utf-8"))
 
 
-def test_all_six_addons_are_there():
+def test_all_addons_are_there():
     assert ADDON_NAMES == [
         "ihospital_base",
         "ihospital_his",
+        "ihospital_knowledge",
         "ihospital_public",
+        "ihospital_regulation",
         "ihospital_staff",
         "ihospital_staff_his",
         "ihospital_survey",

@@ -48,8 +48,13 @@ libxml2-dev libxslt1-dev libjpeg-dev zlib1g-dev
 MSG
     exit 1
 fi
-# setuptools is very talkative about Odoo's package layout: keep it in a log
-if ! "${PIP[@]}" install --no-deps --no-build-isolation -e "$ODOO_DIR" > "$VENV/odoo-install.log" 2>&1; then
+# setuptools is very talkative about Odoo's package layout: keep it in a log.
+# The "compat" editable mode puts Odoo's source folder on the path (a .pth
+# line): the OCA addons installed from PyPI below live in site-packages'
+# odoo/addons/ namespace, and with setuptools' default import hook that
+# namespace folder would hide the editable `odoo` package.
+if ! "${PIP[@]}" install --no-deps --no-build-isolation --config-settings editable_mode=compat -e "$ODOO_DIR" \
+    > "$VENV/odoo-install.log" 2>&1; then
     tail -30 "$VENV/odoo-install.log" >&2
     echo "Installing Odoo from $ODOO_DIR failed (full log: $VENV/odoo-install.log)." >&2
     exit 1
