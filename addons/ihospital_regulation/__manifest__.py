@@ -20,5 +20,10 @@
     "demo": [
         "demo/ihospital_regulation_campaign_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "ihospital_regulation/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -82,7 +82,7 @@ class IhospitalRegulationCampaign(models.Model):
         compute="_compute_version_text",
         help="The regulation has a newer current version than the one this campaign asks to confirm.",
     )
-    scope = fields.Selection(CAMPAIGN_SCOPES, string="Sent to", required=True, default="hospital", tracking=True)
+    scope = fields.Selection(CAMPAIGN_SCOPES, string="Send to", required=True, default="hospital", tracking=True)
     department_ids = fields.Many2many(
         "hr.department",
         "ihospital_regulation_campaign_department_rel",

@@ -478,3 +478,20 @@ class TestCampaignOverRpc(RpcMixin, HttpCase, CampaignCase):
         self.assertFalse(error, error)
         campaign = self.Campaign.browse(campaign_id)
         self.assertEqual(campaign._receipts().user_id, self.user_nurse | self.user_doctor | self.user_head)
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignUi(HttpCase):
+    browser_size = "375x812"
+    touch_enabled = True
+
+    def test_a_nurse_confirms_the_critical_value_procedure_on_her_phone(self):
+        campaign = self.env.ref("ihospital_regulation.ihospital_regulation_campaign_critical_value_demo")
+        nurse = self.env.ref("ihospital_base.user_nurse_demo")
+        self.assertIn(nurse, campaign.audience_user_ids)
+        receipt = campaign._receipts().filtered(lambda receipt: receipt.user_id == nurse)
+        self.assertFalse(receipt.confirmed_at)
+        self.start_tour("/odoo/action-ihospital_regulation.ihospital_regulation_campaign_action_to_confirm",
+                        "ihospital_regulation_confirm", login=nurse.login)
+        receipt.invalidate_recordset()
+        self.assertTrue(receipt.confirmed_at)
