@@ -177,7 +177,10 @@ class IhospitalRegulationCampaign(models.Model):
         for campaign in self.sudo():
             if campaign.scope == "hospital":
                 raise AccessError(
-                    _("Only medical affairs, the directors or the administrators launch a campaign to the whole hospital.")
+                    _(
+                        "Only medical affairs, the directors or the administrators launch a campaign to the whole "
+                        "hospital."
+                    )
                 )
             foreign = campaign.department_ids.filtered(lambda department: department.manager_id.user_id != user)
             if foreign:
@@ -281,7 +284,9 @@ class IhospitalRegulationCampaign(models.Model):
             if campaign.scope == "departments" and not campaign.department_ids:
                 raise UserError(_("Choose the departments %s goes to.", campaign.name))
             if campaign.version_id.state != "approved":
-                raise UserError(_("Only an approved version of a regulation is sent for confirmation: %s.", campaign.name))
+                raise UserError(
+                    _("Only an approved version of a regulation is sent for confirmation: %s.", campaign.name)
+                )
         campaigns = self.sudo()
         audience = campaigns._receipt_audience()
         if not all(audience.values()):
@@ -383,9 +388,7 @@ class IhospitalRegulationCampaign(models.Model):
             )
         if not domains:
             return
-        campaigns = Campaign.search(
-            expression.AND([[("state", "=", "running")], expression.OR(domains)]), order="id"
-        )
+        campaigns = Campaign.search(expression.AND([[("state", "=", "running")], expression.OR(domains)]), order="id")
         if not campaigns:
             return
         campaigns.action_remind_unread()

@@ -15,10 +15,10 @@ class IhospitalRegulationCampaignReport(models.Model):
     _order = "campaign_id desc, department_id"
     _rec_name = "department_id"
 
-    campaign_id = fields.Many2one("ihospital.regulation.campaign", string="Campaign", readonly=True)
+    campaign_id = fields.Many2one("ihospital.regulation.campaign", readonly=True)
     page_id = fields.Many2one("document.page", string="Regulation", readonly=True)
     company_id = fields.Many2one("res.company", string="Hospital", readonly=True)
-    department_id = fields.Many2one("hr.department", string="Department", readonly=True)
+    department_id = fields.Many2one("hr.department", readonly=True)
     state = fields.Selection(
         [("draft", "Draft"), ("running", "Running"), ("closed", "Closed")], string="Status", readonly=True
     )

@@ -94,9 +94,7 @@ class TestRegulationCampaign(CampaignCase):
         department = self._launched()
         self.assertEqual(department.audience_user_ids, self.user_nurse | self.user_doctor | self.user_head)
         self.assertEqual(department._receipts().user_id, department.audience_user_ids)
-        self.assertEqual(
-            (department.receipt_count, department.read_count, department.unread_count), (3, 0, 3)
-        )
+        self.assertEqual((department.receipt_count, department.read_count, department.unread_count), (3, 0, 3))
         hospital = self._launched(scope="hospital", department_ids=[Command.clear()])
         readers = hospital._receipts().user_id
         for user in (self.user_nurse, self.user_doctor, self.user_head, self.user_surgeon, self.user_surgery_nurse):
@@ -298,8 +296,13 @@ class TestRegulationCampaign(CampaignCase):
         with self.assertRaises(UserError):
             self._campaign(department_ids=[Command.set(self.general_2.ids)])
         # its own campaign reaches its own staff only
-        own = self._launched(director_2, page_id=self.page_2.id, company_id=self.hospital_2.id, scope="hospital",
-                             department_ids=[Command.clear()])
+        own = self._launched(
+            director_2,
+            page_id=self.page_2.id,
+            company_id=self.hospital_2.id,
+            scope="hospital",
+            department_ids=[Command.clear()],
+        )
         self.assertEqual(own._receipts().user_id, self.user_doctor_2)
         self.assertFalse(self.Campaign.with_user(self.user_quality).search([("id", "=", own.id)]))
 
@@ -491,7 +494,10 @@ class TestCampaignUi(HttpCase):
         self.assertIn(nurse, campaign.audience_user_ids)
         receipt = campaign._receipts().filtered(lambda receipt: receipt.user_id == nurse)
         self.assertFalse(receipt.confirmed_at)
-        self.start_tour("/odoo/action-ihospital_regulation.ihospital_regulation_campaign_action_to_confirm",
-                        "ihospital_regulation_confirm", login=nurse.login)
+        self.start_tour(
+            "/odoo/action-ihospital_regulation.ihospital_regulation_campaign_action_to_confirm",
+            "ihospital_regulation_confirm",
+            login=nurse.login,
+        )
         receipt.invalidate_recordset()
         self.assertTrue(receipt.confirmed_at)
