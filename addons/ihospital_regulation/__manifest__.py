@@ -9,5 +9,21 @@
     "author": "iHospital developers",
     "license": "LGPL-3",
     "depends": ["ihospital_base", "ihospital_staff", "document_page_approval"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/ihospital_regulation_campaign_security.xml",
+        "data/ihospital_sms_template_data.xml",
+        "data/ihospital_regulation_campaign_data.xml",
+        "views/ihospital_regulation_campaign_views.xml",
+        "views/ihospital_regulation_menus.xml",
+    ],
+    "demo": [
+        "demo/ihospital_regulation_campaign_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "ihospital_regulation/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }
