@@ -8,6 +8,9 @@
     "website": "https://github.com/ihospital/ihospital",
     "author": "iHospital developers",
     "license": "LGPL-3",
-    "depends": ["ihospital_base", "ihospital_staff", "document_page_approval"],
+    "depends": ["ihospital_base", "ihospital_staff", "document_page_approval", "attachment_indexation"],
+    "data": [
+        "views/document_page_search_views.xml",
+    ],
     "installable": True,
 }

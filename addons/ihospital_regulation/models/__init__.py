@@ -1,0 +1,2 @@
+from . import document_page
+from . import ir_attachment
