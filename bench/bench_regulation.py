@@ -259,15 +259,16 @@ def seed(conn, docs, uid):
     history_rows = []
     for page_id, (_category, _subject, title, paragraphs, _attachment) in zip(page_ids, docs, strict=True):
         html = f"<h2>{title}</h2>" + "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
-        history_rows.append((page_id, "1.0", "首次发布", html, uid, uid))
+        history_rows.append((page_id, "1.0", "首次发布", html, uid, company_id))
     history_ids = [
         row[0]
         for row in psycopg2.extras.execute_values(
             cr,
-            """INSERT INTO document_page_history (page_id, name, summary, content, state, approved_date,
-                                                  approved_uid, create_uid, write_uid, create_date, write_date)
-               SELECT v.page_id, v.name, v.summary, v.content, 'approved', now(), v.au, v.cu, v.cu, now(), now()
-                 FROM (VALUES %s) AS v(page_id, name, summary, content, au, cu) RETURNING id""",
+            """INSERT INTO document_page_history (page_id, name, summary, content, state, approved_date, approved_uid,
+                                                  company_id, create_uid, write_uid, create_date, write_date)
+               SELECT v.page_id, v.name, v.summary, v.content, 'approved', now(), v.uid, v.company_id,
+                      v.uid, v.uid, now(), now()
+                 FROM (VALUES %s) AS v(page_id, name, summary, content, uid, company_id) RETURNING id""",
             history_rows,
             page_size=1000,
             fetch=True,
@@ -309,19 +310,18 @@ def seed(conn, docs, uid):
     return page_ids, len(attachment_rows)
 
 
-def explain(conn, body_term, attachment_term):
+def explain(conn, body_term, rare_term, attachment_term):
     """The plans of the body and attachment substring branches, as the search runs them."""
     cr = conn.cursor()
     plans = {}
+    body = (
+        "SELECT p.id FROM document_page p WHERE p.content_text ILIKE %s AND p.type = 'content' AND p.active LIMIT 200"
+    )
     for label, sql, term in (
+        (f"body ({body_term})", body, body_term),
+        (f"body ({rare_term}, found nowhere)", body, rare_term),
         (
-            "body",
-            "SELECT p.id FROM document_page p WHERE p.content_text ILIKE %s AND p.type = 'content' AND p.active"
-            " LIMIT 200",
-            body_term,
-        ),
-        (
-            "attachment",
+            f"attachment ({attachment_term})",
             "SELECT DISTINCT p.id FROM ir_attachment a JOIN document_page p ON p.id = a.res_id"
             " WHERE a.res_model = 'document.page' AND a.res_field IS NULL AND a.index_content ILIKE %s"
             " AND p.type = 'content' AND p.active LIMIT 200",
@@ -426,6 +426,7 @@ def main():
     plans = explain(
         conn,
         next(term for kind, term, _id in terms if kind == "body"),
+        next(term for kind, term, _id in terms if kind == "no_match"),
         next(term for kind, term, _id in terms if kind == "attachment"),
     )
     for label, plan in plans.items():
