@@ -152,11 +152,12 @@ class TestRegulationSearch(RegulationSearchCase):
         self.assertEqual(rows[0]["attachment"], "手卫生指征.docx")
 
     def test_pdf_attachment_text(self):
-        """A PDF's text is indexed by attachment_indexation when pdfminer.six is installed."""
+        """A PDF's text is indexed by attachment_indexation when pdfminer.six
+        is installed (with Chinese fonts); without it, it is not searched."""
         try:
             import pdfminer  # noqa: F401 - only whether it is there
         except ImportError:
-            self.skipTest("pdfminer.six is not installed: PDF attachments are not indexed")
+            pdfminer = None
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.cidfonts import UnicodeCIDFont
         from reportlab.pdfgen import canvas
@@ -170,7 +171,8 @@ class TestRegulationSearch(RegulationSearchCase):
         self.env["ir.attachment"].create(
             {"name": "会诊申请单.pdf", "raw": buffer.getvalue(), "res_model": "document.page", "res_id": self.core.id}
         )
-        self.assertEqual(self.found("会诊申请单"), [("医疗质量安全核心制度", "attachment")])
+        expected = [("医疗质量安全核心制度", "attachment")] if pdfminer else []
+        self.assertEqual(self.found("会诊申请单"), expected)
 
     def test_short_queries_match_titles_only(self):
         # "制度" is in many bodies too: one or two characters match titles
