@@ -311,22 +311,25 @@ def seed(conn, docs, uid):
 
 
 def explain(conn, body_term, rare_term, attachment_term):
-    """The plans of the body and attachment substring branches, as the search runs them."""
+    """The plans of the body and attachment substring branches, as the search
+    runs them, for a sampled term and for one found nowhere: PostgreSQL walks
+    the table until it has the limit when the term is frequent, and asks the
+    trigram index when it is rare."""
     cr = conn.cursor()
     plans = {}
     body = (
         "SELECT p.id FROM document_page p WHERE p.content_text ILIKE %s AND p.type = 'content' AND p.active LIMIT 200"
     )
+    attachment = (
+        "SELECT DISTINCT p.id FROM ir_attachment a JOIN document_page p ON p.id = a.res_id"
+        " WHERE a.res_model = 'document.page' AND a.res_field IS NULL AND a.index_content ILIKE %s"
+        " AND p.type = 'content' AND p.active LIMIT 200"
+    )
     for label, sql, term in (
         (f"body ({body_term})", body, body_term),
         (f"body ({rare_term}, found nowhere)", body, rare_term),
-        (
-            f"attachment ({attachment_term})",
-            "SELECT DISTINCT p.id FROM ir_attachment a JOIN document_page p ON p.id = a.res_id"
-            " WHERE a.res_model = 'document.page' AND a.res_field IS NULL AND a.index_content ILIKE %s"
-            " AND p.type = 'content' AND p.active LIMIT 200",
-            attachment_term,
-        ),
+        (f"attachment ({attachment_term})", attachment, attachment_term),
+        (f"attachment ({rare_term}, found nowhere)", attachment, rare_term),
     ):
         cr.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, ("%" + term + "%",))
         plans[label] = "\n".join(row[0] for row in cr.fetchall())
