@@ -117,6 +117,9 @@ class TestRegulationSearch(RegulationSearchCase):
         self.assertNotIn("<p>", self.critical.content_text)
         self.critical.content = "<p>危急值应在10分钟内通知。</p>"
         self.assertEqual(self.critical.content_text, "危急值应在10分钟内通知。")
+        # the search reads the current version only
+        self.assertEqual(self.found("10分钟内"), [("临床危急值报告制度", "body")])
+        self.assertEqual(self.found("15分钟内"), [])
 
     def test_pinyin_title(self):
         # full pinyin, from the start or of a later word; initials, same
@@ -184,6 +187,8 @@ class TestRegulationSearch(RegulationSearchCase):
         # a title's start first, then titles containing it
         self.assertEqual(self.found("临床"), [("临床危急值报告制度", "title"), ("临床输血管理制度", "title")])
         self.assertEqual(self.found("手"), [("手卫生管理规范", "title")])
+        # regulations only, not their categories (医疗管理 is one)
+        self.assertEqual(self.found("医疗"), [("医疗质量安全核心制度", "title")])
         # "接班" is in a title; "床旁" only in bodies
         self.assertEqual(self.found("接班"), [("护理交接班制度", "title")])
         self.assertEqual(self.found("床旁"), [])
@@ -263,6 +268,23 @@ class TestRegulationSearch(RegulationSearchCase):
         self.assertEqual(Page.search([("regulation_search", "ilike", "危急值")]), self.critical | self.handover)
         self.assertEqual(Page.search([("regulation_search", "ilike", "lcwjz")]), self.critical)
         self.assertEqual(Page.search([("regulation_search", "ilike", "清洁无菌操作")]), self.hand_hygiene)
+
+    def test_phone_screen_views(self):
+        """The phone's screen: the search action opens the cards first, and
+        its search box's first field is the regulations' search."""
+        action = self.env.ref("ihospital_regulation.document_page_search_action")
+        self.assertEqual(action.view_mode.split(",")[0], "kanban")
+        views = (
+            self.env["document.page"]
+            .with_user(self.user_nurse)
+            .get_views([(action.view_ids[0].view_id.id, "kanban"), (action.search_view_id.id, "search")])
+        )
+        self.assertIn('name="regulation_search"', views["views"]["search"]["arch"])
+        self.assertLess(
+            views["views"]["search"]["arch"].index('name="regulation_search"'),
+            views["views"]["search"]["arch"].index('name="draft_summary"'),
+        )
+        self.assertIn('name="name"', views["views"]["kanban"]["arch"])
 
     def test_query_count(self):
         """Whatever the query and however many pages it finds: the candidates
