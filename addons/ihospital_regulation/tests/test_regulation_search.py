@@ -349,3 +349,8 @@ class TestRegulationSearchRpc(RpcMixin, HttpCase, RegulationSearchCase):
         result, error = self._call("document.page", "search_regulations", ["临床危急值"])
         self.assertFalse(error)
         self.assertEqual(result, [])
+        # a patient (portal) may not search the hospital's regulations
+        self.authenticate("t_portal", "t_portal")
+        result, error = self._call("document.page", "search_regulations", ["危急值"])
+        self.assertIsNone(result)
+        self.assertEqual(error.get("name"), "odoo.exceptions.AccessError", error)
