@@ -1,2 +1,4 @@
+from . import document_page
+from . import ir_attachment
 from . import ihospital_regulation_campaign
 from . import ihospital_regulation_campaign_report

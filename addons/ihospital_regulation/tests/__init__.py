@@ -1,1 +1,2 @@
 from . import test_regulation_campaign
+from . import test_regulation_search
