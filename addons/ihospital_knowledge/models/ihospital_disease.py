@@ -40,17 +40,16 @@ class IhospitalDisease(models.Model):
     _action_groups = {"action_load_who_icd10": (ADMIN,)}
 
     code = fields.Char(required=True, index=True, help="The ICD-10 code, e.g. I10, J18.9, or a chapter (IX) or block.")
-    name = fields.Char(string="Name", index="trigram", help="The Chinese name.")
+    name = fields.Char(index="trigram", help="The Chinese name.")
     name_en = fields.Char(string="English Title", help="The WHO English title.")
     chapter = fields.Char(help="The ICD-10 chapter (roman numeral).")
     level = fields.Selection(DISEASE_LEVELS, index=True)
-    parent_id = fields.Many2one("ihospital.disease", string="Parent", index=True, ondelete="restrict")
+    parent_id = fields.Many2one("ihospital.disease", index=True, ondelete="restrict")
     company_id = fields.Many2one(
         "res.company",
         string="Hospital",
         index=True,
-        default=lambda self: self.env.company,
-        help="Empty for the WHO codes, which every hospital shares.",
+        help="Empty for the WHO codes, which every hospital shares; a hospital's own code names it.",
     )
     drug_ids = fields.Many2many(
         "ihospital.drug", "ihospital_drug_disease_rel", "disease_id", "drug_id", string="Drugs (indication)"
@@ -64,13 +63,14 @@ class IhospitalDisease(models.Model):
             disease.display_name = f"{disease.code} {disease.name or disease.name_en or ''}".strip()
 
     def init(self):
-        super().init()
+        res = super().init()
         # one code per hospital, and once among the shared WHO codes (a
         # plain UNIQUE lets NULL hospitals repeat a code)
         if not index_exists(self.env.cr, "ihospital_disease_code_company_uniq"):
             create_unique_index(
                 self.env.cr, "ihospital_disease_code_company_uniq", self._table, ["code", "COALESCE(company_id, 0)"]
             )
+        return res
 
     @api.constrains("code", "company_id")
     def _check_code_unique(self):

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import VIEW_ONLY
 from odoo.exceptions import UserError
 
 from .ihospital_knowledge_mixin import refuse_row
@@ -39,6 +40,8 @@ class IhospitalDrug(models.Model):
     _pinyin_source = ("name", "brand_names")
     _rec_names_search = ["code", "name", "name_en", "brand_names"]
 
+    _action_groups = {"action_view_incompatibilities": VIEW_ONLY}
+
     code = fields.Char(required=True, index=True, help="The hospital's drug code.")
     name = fields.Char(string="Generic Name", required=True, index="trigram", help="通用名, in Chinese.")
     name_en = fields.Char(string="English Name (INN)", index="trigram")
@@ -63,7 +66,7 @@ class IhospitalDrug(models.Model):
     high_alert_level = fields.Selection(
         HIGH_ALERT_LEVELS, help="The level of the Chinese high-alert drug list (2019): A is the highest risk."
     )
-    black_box_warning = fields.Text()
+    black_box_warning = fields.Text(string="Black-Box Warning")
     safety_warning = fields.Text()
     storage = fields.Text()
     active = fields.Boolean(default=True)
@@ -135,6 +138,7 @@ class IhospitalDrug(models.Model):
 
     def action_view_incompatibilities(self):
         self.ensure_one()
+        self._check_action("action_view_incompatibilities")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "ihospital_knowledge.ihospital_drug_incompatibility_action"
         )

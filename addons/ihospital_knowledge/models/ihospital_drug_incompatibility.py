@@ -51,8 +51,8 @@ class IhospitalDrugIncompatibility(models.Model):
     ]
 
     def init(self):
-        super().init()
-        # one row per pair whatever its order: the constraint below says it
+        res = super().init()
+        # one row per pair whatever its order: create() and write() say it
         # in words, this index holds it under concurrent imports
         if not index_exists(self.env.cr, "ihospital_drug_incompatibility_pair_uniq"):
             create_unique_index(
@@ -61,6 +61,7 @@ class IhospitalDrugIncompatibility(models.Model):
                 self._table,
                 ["company_id", "LEAST(drug_a_id, drug_b_id)", "GREATEST(drug_a_id, drug_b_id)"],
             )
+        return res
 
     @api.depends("drug_a_id", "drug_b_id")
     def _compute_display_name(self):

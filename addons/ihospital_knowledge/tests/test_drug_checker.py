@@ -118,4 +118,4 @@ class TestDrugChecker(KnowledgeCase):
         check.drug_ids = self.amlodipine | self.ceftriaxone
         check.solution_id = self.saline
         self.assertEqual(check.pair_count, 0)
-        self.assertIn("No known incompatibility", check.result_html)
+        self.assertIn("No known incompatibility among the drugs picked", check.result_html)

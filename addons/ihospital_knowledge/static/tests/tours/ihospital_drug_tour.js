@@ -96,7 +96,7 @@ registry.category("web_tour.tours").add("ihospital_drug_check", {
         ...pick("drug_ids", "ptts", "葡萄糖酸钙注射液", "华法林钠片"),
         {
             content: "Both conflicts on the same screen",
-            trigger: ".o_ihospital_drug_check_result:contains(2 conflicting pair(s))",
+            trigger: ".o_ihospital_drug_check_result:contains(Conflicting pairs: 2)",
         },
         {
             trigger: ".o_ihospital_conflict:contains(头孢曲松钠):contains(葡萄糖酸钙注射液)",
