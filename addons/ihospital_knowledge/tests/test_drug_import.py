@@ -1,3 +1,7 @@
+import io
+
+import openpyxl
+
 from odoo.tests import tagged
 
 from .common import KnowledgeCase
@@ -100,6 +104,41 @@ class TestDrugImport(KnowledgeCase):
             user=self.user_pharmacist_2,
         )
         self.assertIn("WAR001", self._errors(result)[0][1])
+
+    def test_xlsx_formulary(self):
+        book = openpyxl.Workbook()
+        sheet = book.active
+        for row in (
+            ["code", "name", "kind"],
+            ["GS010", "10%葡萄糖注射液", "Infusion Solution"],
+            ["GS010", "重复", "Drug"],
+        ):
+            sheet.append(row)
+        content = io.BytesIO()
+        book.save(content)
+        wizard = (
+            self.env["base_import.import"]
+            .with_user(self.user_pharmacist)
+            .create(
+                {
+                    "res_model": "ihospital.drug",
+                    "file": content.getvalue(),
+                    "file_name": "formulary.xlsx",
+                    "file_type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                }
+            )
+        )
+        fields = ["code", "name", "kind"]
+        result = wizard.execute_import(fields, fields, {"has_headers": True})
+        self.assertEqual(self._errors(result), [(1, "The drug code GS010 is used already in this hospital.")])
+        self.assertFalse(self.env["ihospital.drug"].search([("code", "=", "GS010")]))
+        sheet.delete_rows(3)
+        content = io.BytesIO()
+        book.save(content)
+        wizard.file = content.getvalue()
+        result = wizard.execute_import(fields, fields, {"has_headers": True})
+        self.assertFalse(self._errors(result), result["messages"])
+        self.assertEqual(self.env["ihospital.drug"].browse(result["ids"]).kind, "solution")
 
     def test_a_nurse_cannot_import_drugs(self):
         result = self._import("ihospital.drug", [["code", "name"], ["NEW002", "新药"]], user=self.user_nurse)
