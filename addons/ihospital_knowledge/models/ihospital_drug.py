@@ -76,6 +76,27 @@ class IhospitalDrug(models.Model):
         ("code_company_uniq", "unique(company_id, code)", "A drug code is used once in a hospital."),
     ]
 
+    @api.depends("atc_code")
+    def _compute_atc_group(self):
+        groups = dict(ATC_GROUPS)
+        for drug in self:
+            letter = (drug.atc_code or "").strip()[:1].upper()
+            drug.atc_group = letter if letter in groups else False
+
+    def _compute_incompatibility_count(self):
+        Incompatibility = self.env["ihospital.drug.incompatibility"]
+        counts = dict.fromkeys(self.ids, 0)
+        for field in ("drug_a_id", "drug_b_id"):
+            for drug, count in Incompatibility._read_group([(field, "in", self.ids)], [field], ["__count"]):
+                counts[drug.id] += count
+        for drug in self:
+            drug.incompatibility_count = counts.get(drug.id, 0)
+
+    @api.onchange("is_high_alert")
+    def _onchange_is_high_alert(self):
+        if not self.is_high_alert:
+            self.high_alert_level = False
+
     @api.model_create_multi
     def create(self, vals_list):
         self._check_codes_free(vals_list)
@@ -114,27 +135,6 @@ class IhospitalDrug(models.Model):
             if key in taken:
                 refuse_row(self, len(wanted), _("The drug code %s is used already in this hospital.", key[0]))
             taken.add(key)
-
-    @api.depends("atc_code")
-    def _compute_atc_group(self):
-        groups = dict(ATC_GROUPS)
-        for drug in self:
-            letter = (drug.atc_code or "").strip()[:1].upper()
-            drug.atc_group = letter if letter in groups else False
-
-    def _compute_incompatibility_count(self):
-        Incompatibility = self.env["ihospital.drug.incompatibility"]
-        counts = dict.fromkeys(self.ids, 0)
-        for field in ("drug_a_id", "drug_b_id"):
-            for drug, count in Incompatibility._read_group([(field, "in", self.ids)], [field], ["__count"]):
-                counts[drug.id] += count
-        for drug in self:
-            drug.incompatibility_count = counts.get(drug.id, 0)
-
-    @api.onchange("is_high_alert")
-    def _onchange_is_high_alert(self):
-        if not self.is_high_alert:
-            self.high_alert_level = False
 
     def action_view_incompatibilities(self):
         self.ensure_one()
