@@ -7,7 +7,8 @@ record rules (security/ihospital_base_security.xml) implement it, and
 tests/test_access_matrix.py checks them against it: a model of the suite
 without a row, or an ACL or rule that says something else, fails. Each addon
 of the suite that adds models declares their rows in its own
-access_matrix.py (MATRIX, IDENTITY_FIELDS, and ROLES for the roles it adds);
+access_matrix.py (MATRIX, IDENTITY_FIELDS, ROLES for the roles it adds, and
+EXTENDS for those roles' access to other addons' models);
 docs/security.md explains it in words.
 
 Operations: "r" read, "w" write, "c" create, "d" delete (unlink). A role

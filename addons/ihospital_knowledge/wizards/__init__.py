@@ -1,0 +1,1 @@
+from . import ihospital_drug_check
