@@ -114,7 +114,8 @@ class IhospitalDisease(models.Model):
         existing = {
             disease.code: disease
             for disease in Disease.search_fetch(
-                [("company_id", "=", False), ("code", "in", list(wanted))], ["code", "name_en", "level", "chapter"]
+                [("company_id", "=", False), ("code", "in", list(wanted))],
+                ["code", "name_en", "level", "chapter", "parent_id"],
             )
         }
         by_depth = {}
@@ -124,12 +125,14 @@ class IhospitalDisease(models.Model):
         for depth in sorted(by_depth):
             new_vals = []
             for code in sorted(by_depth[depth]):
-                values = self._who_values(code)
+                parent = icd.get_parent(code)
+                values = {**self._who_values(code), "parent_id": existing[parent].id if parent else False}
                 disease = existing.get(code)
                 if disease is None:
-                    parent = icd.get_parent(code)
-                    new_vals.append({**values, "code": code, "parent_id": parent and existing[parent].id})
-                elif any(disease[name] != value for name, value in values.items()):
+                    new_vals.append({**values, "code": code, "company_id": False})
+                elif any(disease[name] != value for name, value in values.items() if name != "parent_id") or (
+                    disease.parent_id.id != values["parent_id"]
+                ):
                     disease.write(values)
                     updated += 1
             if new_vals:
@@ -154,5 +157,4 @@ class IhospitalDisease(models.Model):
             "name_en": icd.get_description(code),
             "level": level,
             "chapter": ancestors[-1] if ancestors else code,
-            "company_id": False,
         }

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .ihospital_knowledge_mixin import refuse_row
+
 # The 14 anatomical main groups of the WHO's ATC classification (first letter).
 ATC_GROUPS = [
     ("A", "Alimentary tract and metabolism"),
@@ -71,6 +73,45 @@ class IhospitalDrug(models.Model):
         ("code_company_uniq", "unique(company_id, code)", "A drug code is used once in a hospital."),
     ]
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_codes_free(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("code") or vals.get("company_id"):
+            self._check_codes_free(
+                [
+                    {"code": vals.get("code", drug.code), "company_id": vals.get("company_id", drug.company_id.id)}
+                    for drug in self
+                ],
+                exclude_ids=self.ids,
+            )
+        return super().write(vals)
+
+    def _check_codes_free(self, vals_list, exclude_ids=()):
+        """Refuse, in words, a drug code the hospital uses already (the
+        database's unique constraint says it in technical terms)."""
+        default_company = self.env.company.id
+        wanted = [
+            (vals.get("code"), vals.get("company_id") or default_company) for vals in vals_list if vals.get("code")
+        ]
+        if not wanted:
+            return
+        taken = {
+            (drug.code, drug.company_id.id)
+            for drug in self.sudo()
+            .with_context(active_test=False)
+            .search_fetch(
+                [("code", "in", [code for code, _company in wanted]), ("id", "not in", list(exclude_ids))],
+                ["code", "company_id"],
+            )
+        }
+        for key in wanted:
+            if key in taken:
+                refuse_row(self, len(wanted), _("The drug code %s is used already in this hospital.", key[0]))
+            taken.add(key)
+
     @api.depends("atc_code")
     def _compute_atc_group(self):
         groups = dict(ATC_GROUPS)
@@ -118,7 +159,7 @@ class IhospitalDrug(models.Model):
             [("drug_a_id", "in", selected.ids), ("drug_b_id", "in", selected.ids)],
             ["drug_a_id", "drug_b_id", "kind", "severity", "mechanism", "management", "source", "source_version"],
         )
-        return [pair._checker_result() for pair in pairs.sorted(Incompatibility._checker_sort_key)]
+        return [pair._checker_result() for pair in pairs.sorted(lambda pair: pair._checker_sort_key())]
 
     @api.model
     def _resolve_drugs(self, drugs):

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
 from odoo.tools import create_unique_index, index_exists
+
+from .ihospital_knowledge_mixin import refuse_row
 
 INCOMPATIBILITY_KINDS = [
     ("incompatible", "Incompatible in the same infusion (配伍禁忌)"),
@@ -66,29 +67,50 @@ class IhospitalDrugIncompatibility(models.Model):
         for pair in self:
             pair.display_name = f"{pair.drug_a_id.name or ''} + {pair.drug_b_id.name or ''}"
 
-    @api.constrains("drug_a_id", "drug_b_id")
-    def _check_pair(self):
-        for pair in self:
-            if pair.drug_a_id == pair.drug_b_id:
-                raise ValidationError(_("%s cannot be incompatible with itself.", pair.drug_a_id.name))
-        drug_ids = list(set(self.drug_a_id.ids) | set(self.drug_b_id.ids))
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_pairs_free([(vals.get("drug_a_id"), vals.get("drug_b_id")) for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "drug_a_id" in vals or "drug_b_id" in vals:
+            self._check_pairs_free(
+                [(vals.get("drug_a_id", pair.drug_a_id.id), vals.get("drug_b_id", pair.drug_b_id.id)) for pair in self],
+                exclude_ids=self.ids,
+            )
+        return super().write(vals)
+
+    @api.model
+    def _check_pairs_free(self, pairs, exclude_ids=()):
+        """Refuse, in words, a drug paired with itself or a pair listed
+        already in either order (before the database's index refuses it
+        with a technical message): one query for all the pairs."""
+        pairs = [(a, b) for a, b in pairs if a and b]
+        Drug = self.env["ihospital.drug"].sudo()
+        for a, b in pairs:
+            if a == b:
+                refuse_row(self, len(pairs), _("%s cannot be incompatible with itself.", Drug.browse(a).name))
+        if not pairs:
+            return
+        drug_ids = list({drug_id for pair in pairs for drug_id in pair})
         others = self.sudo().search_fetch(
-            [("drug_a_id", "in", drug_ids), ("drug_b_id", "in", drug_ids), ("id", "not in", self.ids)],
+            [("drug_a_id", "in", drug_ids), ("drug_b_id", "in", drug_ids), ("id", "not in", list(exclude_ids))],
             ["drug_a_id", "drug_b_id"],
         )
         taken = {frozenset((other.drug_a_id.id, other.drug_b_id.id)) for other in others}
-        seen = set()
-        for pair in self:
-            key = frozenset((pair.drug_a_id.id, pair.drug_b_id.id))
-            if key in taken or key in seen:
-                raise ValidationError(
+        for a, b in pairs:
+            key = frozenset((a, b))
+            if key in taken:
+                refuse_row(
+                    self,
+                    len(pairs),
                     _(
                         "The pair %(a)s + %(b)s is listed already (in either order): edit that entry instead.",
-                        a=pair.drug_a_id.name,
-                        b=pair.drug_b_id.name,
-                    )
+                        a=Drug.browse(a).name,
+                        b=Drug.browse(b).name,
+                    ),
                 )
-            seen.add(key)
+            taken.add(key)
 
     def _checker_sort_key(self):
         return (SEVERITY_RANK.get(self.severity, len(SEVERITY_RANK)), self.drug_a_id.name, self.drug_b_id.name, self.id)

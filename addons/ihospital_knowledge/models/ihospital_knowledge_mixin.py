@@ -1,10 +1,26 @@
 from odoo import fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN
+from odoo.exceptions import ValidationError
 
 PHARMACIST = "ihospital_knowledge.group_pharmacist"
 # who keeps the hospital's drug knowledge (formulary, incompatibilities,
 # diagnosis codes): the pharmacy (药剂科) and the administrators
 KNOWLEDGE_EDITORS = (PHARMACIST, ADMIN)
+
+
+class ImportBatchRetry(Exception):
+    """Raised instead of a row's error while an import creates its rows in
+    one batch: Odoo's import then creates them one by one, and the error
+    comes again, reported on its own row (a UserError in the batch would
+    also be shown on the batch's first row)."""
+
+
+def refuse_row(records, count, message):
+    """Raise `message` as a ValidationError, or ImportBatchRetry while an
+    import creates `count` (> 1) rows at once."""
+    if count > 1 and records.env.context.get("import_file"):
+        raise ImportBatchRetry(message)
+    raise ValidationError(message)
 
 
 class IhospitalKnowledgeMixin(models.AbstractModel):
