@@ -19,6 +19,12 @@
         "views/ihospital_drug_check_views.xml",
         "views/ihospital_knowledge_menus.xml",
     ],
+    "demo": [
+        "demo/ihospital.disease.csv",
+        "demo/ihospital.drug.csv",
+        "demo/ihospital.drug.incompatibility.csv",
+        "demo/ihospital.literature.csv",
+    ],
     "assets": {
         "web.assets_tests": ["ihospital_knowledge/static/tests/tours/*.js"],
     },

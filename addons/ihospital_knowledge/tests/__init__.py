@@ -1,5 +1,6 @@
-from . import test_drug_checker
+from . import test_demo_knowledge
 from . import test_drug_check_ui
+from . import test_drug_checker
 from . import test_drug_import
 from . import test_drug_rpc
 from . import test_drug_search
