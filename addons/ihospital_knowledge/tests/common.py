@@ -29,12 +29,14 @@ class KnowledgeCase(TransactionCase):
         cls.user_pharmacist_2 = user("k_pharmacist_2", "ihospital_knowledge.group_pharmacist", cls.hospital_2)
 
         Disease = cls.env["ihospital.disease"]
-        cls.pneumonia = Disease.create(
-            {"code": "J18.9", "name": "肺炎", "name_en": "Pneumonia, unspecified", "company_id": False}
-        )
-        cls.hypertension = Disease.create(
-            {"code": "I10", "name": "原发性高血压", "name_en": "Essential (primary) hypertension", "company_id": False}
-        )
+
+        def who_code(code, name, name_en):
+            # a WHO code is shared by every hospital, and the demo data may hold it already
+            existing = Disease.search([("code", "=", code), ("company_id", "=", False)])
+            return existing or Disease.create({"code": code, "name": name, "name_en": name_en, "company_id": False})
+
+        cls.pneumonia = who_code("J18.9", "肺炎", "Pneumonia, unspecified")
+        cls.hypertension = who_code("I10", "原发性高血压", "Essential (primary) hypertension")
 
         Drug = cls.env["ihospital.drug"].with_company(cls.hospital)
 
