@@ -9,5 +9,14 @@
     "author": "iHospital developers",
     "license": "LGPL-3",
     "depends": ["ihospital_base", "ihospital_staff", "document_page_approval"],
+    "data": [
+        "security/ihospital_regulation_security.xml",
+        "data/ir_cron_data.xml",
+        "views/document_page_history_views.xml",
+        "views/document_page_views.xml",
+    ],
+    "demo": [
+        "demo/document_page_demo.xml",
+    ],
     "installable": True,
 }

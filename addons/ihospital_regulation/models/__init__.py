@@ -1,0 +1,2 @@
+from . import document_page
+from . import document_page_history
