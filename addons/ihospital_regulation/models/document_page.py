@@ -1,9 +1,8 @@
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
-
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, DIRECTOR, HEAD, HOSPITAL_WIDE, QUALITY
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 REGULATION_AREAS = [
     ("medical", "Medical"),
@@ -92,24 +91,24 @@ class DocumentPage(models.Model):
     @api.depends("version_ids")
     def _compute_version_count(self):
         counts = dict(
-            self.env["document.page.history"]._read_group(
-                [("page_id", "in", self.ids)], ["page_id"], ["__count"]
-            )
+            self.env["document.page.history"]._read_group([("page_id", "in", self.ids)], ["page_id"], ["__count"])
         )
         for page in self:
             page.version_count = counts.get(page, 0)
 
     @api.depends("approval_required", "parent_id.is_approval_required", "regulation_area")
     def _compute_is_approval_required(self):
-        super()._compute_is_approval_required()
+        result = super()._compute_is_approval_required()
         for page in self.filtered("is_regulation"):
             page.is_approval_required = True
+        return result
 
     @api.depends("approver_gid", "parent_id.approver_group_ids", "regulation_approver_group_ids")
     def _compute_approver_group_ids(self):
-        super()._compute_approver_group_ids()
+        result = super()._compute_approver_group_ids()
         for page in self.filtered(lambda page: page.type == "category"):
             page.approver_group_ids |= page.regulation_approver_group_ids
+        return result
 
     @api.depends("history_ids", "version_ids.state", "version_ids.effective_date")
     def _compute_history_head(self):
@@ -117,10 +116,11 @@ class DocumentPage(models.Model):
         kept single by `_ihospital_refresh_versions`); other pages keep
         OCA's latest approved change."""
         regulations = self.filtered("is_regulation")
-        super(DocumentPage, self - regulations)._compute_history_head()
+        result = super(DocumentPage, self - regulations)._compute_history_head()
         for page in regulations:
             current = page.version_ids.filtered(lambda version: version.state == "approved")
-            page.history_head = current and current.sorted(lambda v: (v.effective_date, v.approved_date, v.id))[-1]
+            page.history_head = current.sorted(lambda v: (v.effective_date, v.approved_date, v.id))[-1:]
+        return result
 
     @api.constrains("is_regulation", "company_id", "parent_id", "department_id")
     def _check_regulation_hospital(self):
@@ -130,8 +130,11 @@ class DocumentPage(models.Model):
             others = (page.parent_id.company_id, page.department_id.company_id)
             if any(company and company != page.company_id for company in others):
                 raise ValidationError(
-                    _("The category and department of %(page)s must belong to %(hospital)s.",
-                      page=page.name, hospital=page.company_id.name)
+                    _(
+                        "The category and department of %(page)s must belong to %(hospital)s.",
+                        page=page.name,
+                        hospital=page.company_id.name,
+                    )
                 )
             if page.department_id and page.type == "category":
                 raise ValidationError(_("A category belongs to the hospital, not to a department."))
@@ -268,8 +271,12 @@ class DocumentPage(models.Model):
                 records.write({"state": state})
         for version in newly_current:
             version.page_id.message_post(
-                body=_("Version %(version)s of %(page)s is in effect from %(date)s.",
-                       version=version.version or "", page=version.page_id.name, date=version.effective_date),
+                body=_(
+                    "Version %(version)s of %(page)s is in effect from %(date)s.",
+                    version=version.version or "",
+                    page=version.page_id.name,
+                    date=version.effective_date,
+                ),
                 subtype_xmlid="mail.mt_comment",
             )
         return newly_current
@@ -282,6 +289,8 @@ class DocumentPage(models.Model):
         due = (
             self.env["document.page.history"]
             .sudo()
-            .search([("state", "=", "scheduled"), ("effective_date", "<=", fields.Date.add(fields.Date.today(), days=1))])
+            .search(
+                [("state", "=", "scheduled"), ("effective_date", "<=", fields.Date.add(fields.Date.today(), days=1))]
+            )
         )
         due.page_id._ihospital_refresh_versions()

@@ -1,10 +1,9 @@
 from datetime import date, datetime
 
 from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, HEAD, QUALITY
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import clean_context
-
-from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, HEAD, QUALITY
 
 # Set by the approval engine only (a user's write or create is refused).
 ENGINE_FIELDS = ("state", "approved_date", "approved_uid")
@@ -64,9 +63,10 @@ class DocumentPageHistory(models.Model):
 
     @api.depends("page_id", "version")
     def _compute_display_name(self):
-        super()._compute_display_name()
+        result = super()._compute_display_name()
         for version in self.filtered(lambda v: v.version and v.page_id.is_regulation):
             version.display_name = _("%(page)s v%(version)s", page=version.page_id.name, version=version.version)
+        return result
 
     @api.depends(
         "content",
@@ -80,10 +80,11 @@ class DocumentPageHistory(models.Model):
         in effective order (not the last one created: a version may be
         written before another takes effect)."""
         regulations = self.filtered(lambda version: version.page_id.is_regulation)
-        super(DocumentPageHistory, self - regulations)._compute_diff()
+        result = super(DocumentPageHistory, self - regulations)._compute_diff()
         for version in regulations:
             previous = version._ihospital_previous_version()
             version.diff = self._get_diff(previous.id, version.id)
+        return result
 
     def _ihospital_effective_key(self):
         return (self.effective_date or date.max, self.approved_date or datetime.max, self.id or 0)
@@ -186,7 +187,8 @@ class DocumentPageHistory(models.Model):
             version.write(vals)
             approvers = version._ihospital_approvers()
             version.message_subscribe(partner_ids=approvers.partner_id.ids)
-            version.with_context(clean_context(self.env.context)).message_post_with_source(template)
+            # without the caller's default_* keys (OCA does the same)
+            version.with_env(version.env(context=clean_context(self.env.context))).message_post_with_source(template)
 
     def action_approve(self):
         """Approve a regulation's version: it takes effect on its effective
@@ -217,8 +219,12 @@ class DocumentPageHistory(models.Model):
         for version in regulations_sudo:
             version.message_post(
                 subtype_xmlid="mail.mt_comment",
-                body=_("Version %(version)s approved by %(user)s, in effect from %(date)s.",
-                       version=version.version, user=self.env.user.name, date=version.effective_date),
+                body=_(
+                    "Version %(version)s approved by %(user)s, in effect from %(date)s.",
+                    version=version.version,
+                    user=self.env.user.name,
+                    date=version.effective_date,
+                ),
             )
         return True
 
@@ -245,8 +251,9 @@ class DocumentPageHistory(models.Model):
             version.write({"state": "cancelled"})
             version.message_post(
                 subtype_xmlid="mail.mt_comment",
-                body=_("Version %(version)s cancelled by %(user)s.",
-                       version=version.display_name, user=self.env.user.name),
+                body=_(
+                    "Version %(version)s cancelled by %(user)s.", version=version.display_name, user=self.env.user.name
+                ),
             )
         return True
 
@@ -297,4 +304,3 @@ class DocumentPageHistory(models.Model):
             .sudo()
             .search([("groups_id", "in", roles.ids), ("company_ids", "in", page.company_id.id), ("share", "=", False)])
         )
-

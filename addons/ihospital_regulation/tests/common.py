@@ -43,8 +43,13 @@ class RegulationCase(IhospitalCase):
     def _draft(self, page, content, effective_date, version=None, user=None):
         user = user or self.user_quality
         return self.History.with_user(user).create(
-            {"page_id": page.id, "name": page.name, "content": content, "effective_date": effective_date,
-             "version": version}
+            {
+                "page_id": page.id,
+                "name": page.name,
+                "content": content,
+                "effective_date": effective_date,
+                "version": version,
+            }
         )
 
     def _approved(self, page, content, effective_date, version=None):

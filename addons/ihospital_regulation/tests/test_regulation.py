@@ -7,6 +7,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import CONTENT_1, CONTENT_2, RegulationCase
 
@@ -111,8 +112,14 @@ class TestVersions(RegulationCase):
         page = (
             self.env["document.page"]
             .with_user(self.user_quality)
-            .create({"name": "查对制度", "parent_id": self.category.id, "company_id": self.hospital.id,
-                     "content": "<p>三查八对</p>"})
+            .create(
+                {
+                    "name": "查对制度",
+                    "parent_id": self.category.id,
+                    "company_id": self.hospital.id,
+                    "content": "<p>三查八对</p>",
+                }
+            )
         )
         version = page.version_ids
         self.assertEqual(version.state, "to approve")
@@ -139,9 +146,9 @@ class TestRights(RegulationCase):
     def test_nurse_and_doctor_never_approve(self):
         # even a category naming the nurses' and doctors' groups, and a
         # nurse given OCA's approver group by hand
-        self.category.sudo().regulation_approver_group_ids |= self.env.ref(
-            "ihospital_base.group_nurse"
-        ) | self.env.ref("ihospital_base.group_doctor")
+        self.category.sudo().regulation_approver_group_ids |= self.env.ref("ihospital_base.group_nurse") | self.env.ref(
+            "ihospital_base.group_doctor"
+        )
         self.user_nurse.groups_id |= self.env.ref("document_page_approval.group_document_approver_user")
         draft = self._draft(self.regulation, CONTENT_1, date(2020, 1, 1))
         draft.with_user(self.user_quality).action_to_approve()
@@ -208,8 +215,12 @@ class TestRights(RegulationCase):
             self.procedure.with_user(self.user_head).write({"department_id": self.surgery.id})
         with self.assertRaises(AccessError):
             self.env["document.page"].with_user(self.user_head).create(
-                {"name": "外科流程", "parent_id": self.category.id, "department_id": self.surgery.id,
-                 "company_id": self.hospital.id}
+                {
+                    "name": "外科流程",
+                    "parent_id": self.category.id,
+                    "department_id": self.surgery.id,
+                    "company_id": self.hospital.id,
+                }
             )
         quality_draft = self._draft(self.regulation, CONTENT_1, date(2020, 1, 1))
         with self.assertRaises(AccessError):
@@ -271,4 +282,33 @@ class TestDemo(RegulationCase):
             self.env["document.page"]
             .with_user(nurse)
             .search([("company_id", "=", self.env.ref("ihospital_base.res_company_nanshan_demo").id)])
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestViews(RegulationCase):
+    def test_a_nurse_opens_the_reading_views(self):
+        self._approved(self.regulation, CONTENT_1, date(2020, 1, 1))
+        Page = self.env["document.page"].with_user(self.user_nurse)
+        views = Page.get_views(
+            [
+                (self.env.ref("ihospital_regulation.document_page_view_kanban").id, "kanban"),
+                (self.env.ref("ihospital_regulation.document_page_view_form_read").id, "form"),
+                (self.env.ref("ihospital_regulation.document_page_view_form").id, "form"),
+            ]
+        )
+        self.assertIn("content", views["models"]["document.page"]["fields"])
+        action = self.env.ref("ihospital_regulation.document_page_action_read")
+        found = Page.search(safe_eval(action.domain))
+        self.assertEqual(found, self.regulation)
+        page = found.web_read({"name": {}, "content": {}, "current_version": {}, "effective_date": {}})
+        self.assertIn("15 分钟", page[0]["content"])
+        History = self.env["document.page.history"]
+        version = self.regulation.history_head
+        self.assertFalse(version.with_user(self.user_nurse).am_i_writer)
+        self.assertFalse(version.with_user(self.user_nurse).am_i_approver)
+        self.assertTrue(version.with_user(self.user_quality).am_i_writer)
+        self.assertFalse(version.with_user(self.user_head).am_i_writer)
+        History.with_user(self.user_nurse).get_views(
+            [(self.env.ref("ihospital_regulation.document_page_history_view_form").id, "form")]
         )
