@@ -18,5 +18,10 @@
     "demo": [
         "demo/document_page_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "ihospital_regulation/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }
