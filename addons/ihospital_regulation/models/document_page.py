@@ -159,13 +159,26 @@ class DocumentPage(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su and (self.filtered("is_regulation") or self._vals_make_regulation(vals)):
+        if self.env.su:
+            return super().write(vals)
+        regulations = self.filtered("is_regulation")
+        if regulations or self._vals_make_regulation(vals):
             self._check_regulation_engine_vals(vals)
+        others_with_versions = (self - regulations).filtered("version_ids")
         result = super().write(vals)
-        if not self.env.su and {"department_id", "company_id", "parent_id"} & set(vals):
+        if {"department_id", "company_id", "parent_id", "regulation_area"} & set(vals):
             # the rules once more on the new values: a head cannot move his
             # procedure to another department or make it the hospital's
             self.check_access("write")
+            # nor take a regulation out of the approval (a page outside the
+            # library is approved by anyone), or bring in a page whose
+            # versions nobody approved as a regulation
+            if regulations.filtered(lambda page: not page.is_regulation):
+                raise AccessError(_("A regulation stays in a regulation category: move it to another one."))
+            if others_with_versions.filtered("is_regulation"):
+                raise AccessError(
+                    _("A page with versions cannot become a regulation: create the regulation and its first version.")
+                )
         return result
 
     def _vals_make_regulation(self, vals):

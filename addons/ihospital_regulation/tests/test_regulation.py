@@ -226,6 +226,22 @@ class TestRights(RegulationCase):
         with self.assertRaises(AccessError):
             quality_draft.with_user(self.user_head).action_to_approve()
 
+    def test_a_regulation_stays_in_the_library(self):
+        """Outside a regulation category OCA lets anyone approve: a head
+        cannot take his procedure out, change it there and bring it back."""
+        plain = self.env["document.page"].create({"name": "Wiki", "type": "category", "company_id": self.hospital.id})
+        with self.assertRaises(AccessError):
+            self.procedure.with_user(self.user_head).write({"parent_id": plain.id})
+        with self.assertRaises(AccessError):
+            self.category.with_user(self.user_quality).write({"regulation_area": False})
+        page = self.env["document.page"].create(
+            {"name": "Old wiki page", "parent_id": plain.id, "company_id": self.hospital.id, "content": "<p>x</p>"}
+        )
+        self.assertEqual(page.version_ids.state, "approved", "OCA approves a page needing no approval")
+        with self.assertRaises(AccessError):
+            page.with_user(self.user_quality).write({"parent_id": self.category.id})
+        self.assertEqual(self.procedure.parent_id, self.category)
+
     def test_nurse_doctor_and_director_write_nothing(self):
         self._approved(self.regulation, CONTENT_1, date(2020, 1, 1))
         for user in (self.user_nurse, self.user_doctor, self.user_director):
