@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 from odoo import _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, HEAD, QUALITY
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import clean_context
 
 # Set by the approval engine only (a user's write or create is refused).
@@ -98,6 +98,29 @@ class DocumentPageHistory(models.Model):
             and version._ihospital_effective_key() < key
         )
         return earlier.sorted(lambda version: version._ihospital_effective_key())[-1:]
+
+    @api.constrains("version", "page_id", "state")
+    def _check_version_unique(self):
+        versions = self.filtered(lambda version: version.version and version.state != "cancelled")
+        if not versions:
+            return
+        # every version counts, also the drafts the writer cannot read
+        others = self.sudo().search(
+            [
+                ("page_id", "in", versions.page_id.ids),
+                ("version", "in", versions.mapped("version")),
+                ("state", "!=", "cancelled"),
+            ]
+        )
+        for version in versions:
+            if others.filtered(
+                lambda other, version=version: other != version
+                and other.page_id == version.page_id
+                and other.version == version.version
+            ):
+                raise ValidationError(
+                    _("%(page)s already has a version %(version)s.", page=version.page_id.name, version=version.version)
+                )
 
     # ------------------------------------------------------------ guards
 

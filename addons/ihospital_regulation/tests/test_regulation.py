@@ -98,6 +98,12 @@ class TestVersions(RegulationCase):
             v2.with_user(self.user_quality).action_draft()
             self.assertEqual((v2.state, v2.approved_uid.id), ("draft", False))
 
+    def test_version_numbers_are_unique_per_regulation(self):
+        self._approved(self.regulation, CONTENT_1, date(2020, 1, 1), "1.0")
+        with self.assertRaises(ValidationError):
+            self._draft(self.regulation, CONTENT_2, date(2031, 1, 1), "1.0")
+        self._draft(self.procedure, CONTENT_2, date(2031, 1, 1), "1.0")
+
     def test_a_regulation_belongs_to_a_hospital(self):
         with self.assertRaises(ValidationError):
             self.env["document.page"].create({"name": "无主制度", "parent_id": self.category.id, "company_id": False})

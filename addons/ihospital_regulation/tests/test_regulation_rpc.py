@@ -28,6 +28,10 @@ class TestRegulationRpc(RpcMixin, HttpCase, RegulationCase):
             MODEL, "action_approve", [[self.version.id]], {"context": {"uid": self.user_quality.id, "sudo": True}}
         )
         self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
+        for method in ("action_cancel", "action_draft", "action_to_approve", "action_cancel_and_draft"):
+            with self.subTest(method=method):
+                _result, error = self._call(MODEL, method, [[self.version.id]])
+                self.assertEqual(error.get("name"), "odoo.exceptions.AccessError")
         self.assertEqual(self.version.state, "to approve")
         self.assertFalse(self.regulation.history_head)
 
