@@ -20,6 +20,7 @@
         "views/ihospital_knowledge_menus.xml",
     ],
     "demo": [
+        "demo/res_users_demo.xml",
         "demo/ihospital.disease.csv",
         "demo/ihospital.drug.csv",
         "demo/ihospital.drug.incompatibility.csv",
