@@ -71,6 +71,9 @@ class DocumentPage(models.Model):
     current_version = fields.Char(related="history_head.version", string="Current Version")
     effective_date = fields.Date(related="history_head.effective_date", string="In Effect Since")
     version_count = fields.Integer(compute="_compute_version_count")
+    # the regulation's files (the PDF or Word original, forms, flow charts),
+    # attached in its chatter: listed for its readers to download
+    file_ids = fields.Many2many("ir.attachment", string="Files", compute="_compute_file_ids")
 
     @api.model
     def _regulation_approver_role_ids(self):
@@ -92,6 +95,15 @@ class DocumentPage(models.Model):
     def _compute_is_regulation(self):
         for page in self:
             page.is_regulation = bool(page.regulation_area)
+
+    def _compute_file_ids(self):
+        # one search for the pages, with the reader's own access (ir.attachment
+        # lets whoever reads the page read its files)
+        files = self.env["ir.attachment"].search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)], order="name, id"
+        )
+        for page in self:
+            page.file_ids = files.filtered(lambda attachment, page=page: attachment.res_id == page.id)
 
     @api.depends("version_ids")
     def _compute_version_count(self):

@@ -271,6 +271,21 @@ class TestRights(RegulationCase):
         # nor does it approve there
         self.assertFalse(self.regulation.can_user_approve_this_page(self.user_doctor_2))
 
+    def test_readers_get_the_regulations_files(self):
+        self._approved(self.regulation, CONTENT_1, date(2020, 1, 1))
+        original = self.env["ir.attachment"].create(
+            {"name": "危急值报告制度.pdf", "raw": b"%PDF-1.4 demo", "res_model": "document.page", "res_id": self.regulation.id}
+        )
+        # a file of another record is not the regulation's
+        self.env["ir.attachment"].create(
+            {"name": "other.txt", "raw": b"x", "res_model": "document.page", "res_id": self.regulation_2.id}
+        )
+        page = self.regulation.with_user(self.user_nurse)
+        self.assertEqual(page.file_ids, original)
+        self.assertEqual(page.file_ids.with_user(self.user_nurse).raw, b"%PDF-1.4 demo")
+        with self.assertRaises(AccessError):
+            original.with_user(self.user_doctor_2).read(["raw"])
+
     def test_content_is_sanitized(self):
         draft = self._draft(
             self.regulation,
