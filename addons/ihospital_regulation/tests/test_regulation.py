@@ -274,7 +274,12 @@ class TestRights(RegulationCase):
     def test_readers_get_the_regulations_files(self):
         self._approved(self.regulation, CONTENT_1, date(2020, 1, 1))
         original = self.env["ir.attachment"].create(
-            {"name": "危急值报告制度.pdf", "raw": b"%PDF-1.4 demo", "res_model": "document.page", "res_id": self.regulation.id}
+            {
+                "name": "危急值报告制度.pdf",
+                "raw": b"%PDF-1.4 demo",
+                "res_model": "document.page",
+                "res_id": self.regulation.id,
+            }
         )
         # a file of another record is not the regulation's
         self.env["ir.attachment"].create(
