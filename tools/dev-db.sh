@@ -13,8 +13,14 @@ if ! db_exists "$DB"; then
     # the demo logins of the README use their login as password
     echo "$want" > "$STAMP"
 elif [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
-    echo "The suite's source changed: updating $MODULES in $DB ..." >&2
-    # -i installs an addon new to the suite, -u updates those installed
-    odoo_cmd -d "$DB" -i "$MODULES" -u "$MODULES" --stop-after-init --log-level=warn
+    # -i only for the addons new to the suite: on an installed addon, -i
+    # loads its data and demo again as at install (the demo generators would
+    # run twice); -u updates the installed ones
+    missing=$(psql_cmd -d "$DB" -tAc "SELECT string_agg(m, ',') FROM unnest(string_to_array('$MODULES', ',')) AS m
+        WHERE m NOT IN (SELECT name FROM ir_module_module WHERE state = 'installed')")
+    installed=$(psql_cmd -d "$DB" -tAc "SELECT string_agg(m, ',') FROM unnest(string_to_array('$MODULES', ',')) AS m
+        WHERE m IN (SELECT name FROM ir_module_module WHERE state = 'installed')")
+    echo "The suite's source changed: updating ${installed:-nothing}${missing:+, installing $missing} in $DB ..." >&2
+    odoo_cmd -d "$DB" ${missing:+-i "$missing"} ${installed:+-u "$installed"} --stop-after-init --log-level=warn
     echo "$want" > "$STAMP"
 fi

@@ -1,13 +1,14 @@
 import { registry } from "@web/core/registry";
 
 // A nurse's phone (375 px): the regulations waiting for her confirmation,
-// the critical-value procedure's text, and the Confirm button.
+// the critical-value procedure's text, and the Confirm button. The demo
+// nurse reads Chinese: the triggers use classes, not English labels.
 registry.category("web_tour.tours").add("ihospital_regulation_confirm", {
     url: "/odoo/action-ihospital_regulation.ihospital_regulation_campaign_action_to_confirm",
     steps: () => [
         {
             content: "The regulation to confirm, marked as such",
-            trigger: ".o_kanban_record:not(.o_kanban_ghost):has(.badge:contains(To Confirm)):contains(危急值报告制度)",
+            trigger: ".o_kanban_record:not(.o_kanban_ghost):has(.o_ihospital_to_confirm):contains(危急值报告制度)",
             run: "click",
         },
         {
