@@ -55,7 +55,14 @@ STAFF_PAGES = [
     ("19-patient", None, "doctor"),  # the first of the doctor's inpatients
     ("20-lab-trend", None, "doctor"),  # that patient's potassium (血钾) of the newest lab report
     ("21-lab-lookup", "/odoo/ihospital-lab-lookup", "doctor"),  # with TYPED's term in its box
+    ("22-regulations", "/odoo/action-ihospital_regulation.document_page_action_read", "nurse"),
+    ("23-regulation", None, "nurse"),  # the critical-value procedure (危急值报告制度) in effect
+    ("24-to-confirm", "/odoo/action-ihospital_regulation.ihospital_regulation_campaign_action_to_confirm", "nurse"),
+    ("25-drugs", "/odoo/action-ihospital_knowledge.ihospital_drug_action", "doctor"),
+    ("26-drug", None, "doctor"),  # warfarin (华法林), a high-alert drug
+    ("27-drug-check", None, "doctor"),  # ceftriaxone and calcium gluconate in lactated Ringer's
 ]
+KNOWLEDGE_PAGES = ("23-regulation", "26-drug", "27-drug-check")
 # what is typed into a page's box before its screenshot: (selector, text)
 TYPED = {"21-lab-lookup": (".o_ihospital_lookup_input", "陈")}
 
@@ -232,6 +239,28 @@ def clinical_paths(base, session):
     return paths
 
 
+def knowledge_path(base, session, name):
+    """The regulation, drug or incompatibility check of a knowledge page, as
+    the signed-in user of `session` finds it."""
+    if name == "23-regulation":
+        ids = call_kw(base, session, "document.page", "search", [[("name", "=", "危急值报告制度")]])
+        return ids and f"/odoo/action-ihospital_regulation.document_page_action_read/{ids[0]}"
+    codes = {"Y0054": "warfarin", "Y0007": "ceftriaxone", "Y0073": "calcium", "Y0081": "ringer"}
+    ids = {codes[code]: call_kw(base, session, "ihospital.drug", "search", [[("code", "=", code)]]) for code in codes}
+    if not all(ids.values()):
+        return None
+    if name == "26-drug":
+        return f"/odoo/action-ihospital_knowledge.ihospital_drug_action/{ids['warfarin'][0]}"
+    check = call_kw(
+        base,
+        session,
+        "ihospital.drug.check",
+        "create",
+        [{"drug_ids": [(6, 0, ids["ceftriaxone"] + ids["calcium"])], "solution_id": ids["ringer"][0]}],
+    )
+    return f"/odoo/action-ihospital_knowledge.ihospital_drug_check_action/{check}"
+
+
 def first_link(html, pattern):
     match = re.search(pattern, html)
     return match.group(0) if match else None
@@ -301,6 +330,11 @@ def main():
             user = page_login[0] if page_login else args.staff_login
             password = args.staff_password if user == args.staff_login else user  # demo: login = password
             session = login(base, args.db, user, password)
+            if path is None and name in KNOWLEDGE_PAGES:
+                path = knowledge_path(base, session, name)
+                if not path:
+                    print(f"skipped {name}: its demo record was not found")
+                    continue
             if path is None:
                 if clinical is None:
                     clinical = clinical_paths(base, session)

@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 
 DIAGNOSIS_EDITIONS = [
-    ("clinical", "National Clinical Edition 2.0 (国家临床版2.0)"),
-    ("insurance", "National Insurance Edition 2.0 (医保版2.0)"),
+    ("clinical", "National Clinical Edition 2.0"),
+    ("insurance", "National Insurance Edition 2.0"),
     ("hospital", "Hospital's own"),
 ]
 

@@ -43,7 +43,7 @@ class IhospitalDrug(models.Model):
     _action_groups = {"action_view_incompatibilities": VIEW_ONLY}
 
     code = fields.Char(required=True, index=True, help="The hospital's drug code.")
-    name = fields.Char(string="Generic Name", required=True, index="trigram", help="通用名, in Chinese.")
+    name = fields.Char(string="Generic Name", required=True, index="trigram", help="The generic name, in Chinese.")
     name_en = fields.Char(string="English Name (INN)", index="trigram")
     brand_names = fields.Char(index="trigram", help="Comma-separated, e.g. 罗氏芬, Rocephin.")
     kind = fields.Selection(DRUG_KINDS, required=True, default="drug", index=True)

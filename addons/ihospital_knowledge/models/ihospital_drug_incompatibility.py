@@ -4,8 +4,8 @@ from odoo.tools import create_unique_index, index_exists
 from .ihospital_knowledge_mixin import refuse_row
 
 INCOMPATIBILITY_KINDS = [
-    ("incompatible", "Incompatible in the same infusion (配伍禁忌)"),
-    ("interaction", "Interaction when given together (相互作用)"),
+    ("incompatible", "Incompatible in the same infusion"),
+    ("interaction", "Interaction when given together"),
 ]
 SEVERITIES = [
     ("contraindicated", "Contraindicated"),

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 
 
 class IhospitalDrugCheck(models.TransientModel):
@@ -23,6 +23,11 @@ class IhospitalDrugCheck(models.TransientModel):
     )
     pair_count = fields.Integer(string="Conflicts", compute="_compute_result")
     result_html = fields.Html(string="Result", compute="_compute_result", sanitize=False)
+
+    def _compute_display_name(self):
+        # the screen's title (breadcrumb), not the model's technical name
+        for check in self:
+            check.display_name = _("Incompatibility Check")
 
     @api.depends("drug_ids", "solution_id")
     def _compute_result(self):

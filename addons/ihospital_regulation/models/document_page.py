@@ -47,7 +47,7 @@ class DocumentPage(models.Model):
     )
     is_regulation = fields.Boolean(compute="_compute_is_regulation", store=True, index=True)
     regulation_number = fields.Char(
-        string="Document Number", index=True, tracking=True, help="The hospital's document number (文号)."
+        string="Document Number", index=True, tracking=True, help="The number the hospital issued the document under."
     )
     department_id = fields.Many2one(
         "hr.department",
