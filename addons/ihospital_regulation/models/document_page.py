@@ -161,11 +161,13 @@ class DocumentPage(models.Model):
         if not self.env.su:
             for vals in vals_list:
                 self._check_regulation_engine_vals(vals)
+                self._check_menu_vals(vals)
         return super().create(vals_list)
 
     def write(self, vals):
         if self.env.su:
             return super().write(vals)
+        self._check_menu_vals(vals)
         regulations = self.filtered("is_regulation")
         if regulations or self._vals_make_regulation(vals):
             self._check_regulation_engine_vals(vals)
@@ -185,6 +187,12 @@ class DocumentPage(models.Model):
                     _("A page with versions cannot become a regulation: create the regulation and its first version.")
                 )
         return result
+
+    def _check_menu_vals(self, vals):
+        """A page's menu is OCA's create-menu wizard's, which only the
+        system's administrators run: deleting the page deletes its menu."""
+        if "menu_id" in vals and not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("Only the system administrators link a page to a menu."))
 
     def _vals_make_regulation(self, vals):
         parent = self.browse(vals.get("parent_id"))
