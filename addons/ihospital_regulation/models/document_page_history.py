@@ -162,6 +162,43 @@ class DocumentPageHistory(models.Model):
                 self._ihospital_check_writer(regulations.page_id)
         return super().write(vals)
 
+    def _check_access(self, operation):
+        """A version of a regulation that left the drafting (approved,
+        scheduled, superseded or cancelled) is frozen with its files and
+        its discussion: OCA's rules let any editor write an approved
+        version, so without this its files (ir.attachment) and messages
+        would change through the rules, past write(). The approval engine
+        changes it as superuser."""
+        result = super()._check_access(operation)
+        if result or operation == "read" or self.env.su:
+            return result
+        frozen = self._ihospital_frozen()
+        if frozen:
+            return self.browse(frozen.ids), frozen._ihospital_frozen_error
+        return None
+
+    def _ihospital_frozen(self):
+        return self.sudo().filtered(
+            lambda version: version.page_id.is_regulation and version.state not in EDITABLE_STATES
+        )
+
+    def _ihospital_frozen_error(self):
+        return AccessError(
+            _(
+                "%s is no longer a draft: it is kept as it is, with its files. Write a new version instead.",
+                self[:1].sudo().display_name,
+            )
+        )
+
+    def message_post(self, **kwargs):
+        """Odoo lets a document's followers post on it, with files that it
+        attaches to the document as superuser: not to a frozen version."""
+        if not self.env.su and (kwargs.get("attachments") or kwargs.get("attachment_ids")):
+            frozen = self._ihospital_frozen()
+            if frozen:
+                raise frozen._ihospital_frozen_error()
+        return super().message_post(**kwargs)
+
     def _ihospital_engine_message(self, names):
         labels = sorted(self._fields[name]._description_string(self.env) for name in names)
         return _(

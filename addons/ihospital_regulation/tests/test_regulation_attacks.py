@@ -1,10 +1,13 @@
 """The regulations library as a hostile client attacks it over JSON-RPC
 (the review of issue 14): OCA's own methods and rules as well as ours."""
 
+import base64
+from datetime import date
+
 from odoo.addons.ihospital_base.tests.common import RpcMixin
 from odoo.tests import HttpCase, tagged
 
-from .common import RegulationCase
+from .common import CONTENT_1, CONTENT_2, RegulationCase
 
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 
@@ -41,3 +44,70 @@ class TestRegulationAttacks(RpcMixin, HttpCase, RegulationCase):
                 self.assertEqual(error.get("name"), ACCESS_ERROR)
         self.assertFalse(Menu.search([("name", "=", "Phishing")]))
         self.assertFalse(self.procedure.menu_id)
+
+    def test_an_approved_version_keeps_its_files_and_messages(self):
+        """OCA's rules let any editor write an approved version: its files
+        and chatter changed past write(), by a head of another department
+        or a director, without approval."""
+        self.env["res.partner"].browse(
+            (self.user_head | self.user_director | self.user_quality).partner_id.ids
+        ).email = "staff@example.com"
+        version = self._approved(self.regulation, CONTENT_1, date(2020, 1, 1))
+        official = self.env["ir.attachment"].create(
+            {
+                "name": "official.pdf",
+                "res_model": "document.page.history",
+                "res_id": version.id,
+                "raw": b"%PDF-1.4 official",
+            }
+        )
+        for user in (self.user_head, self.user_director, self.user_quality):
+            with self.subTest(user=user.login):
+                self._as(user)
+                _result, error = self._call(
+                    "ir.attachment",
+                    "create",
+                    [
+                        {
+                            "name": "replacement.pdf",
+                            "res_model": "document.page.history",
+                            "res_id": version.id,
+                            "datas": base64.b64encode(b"%PDF-1.4 forged").decode(),
+                        }
+                    ],
+                )
+                self.assertEqual(error.get("name"), ACCESS_ERROR)
+                _result, error = self._call("ir.attachment", "unlink", [[official.id]])
+                self.assertEqual(error.get("name"), ACCESS_ERROR)
+                _result, error = self._call("ir.attachment", "write", [[official.id], {"raw": "forged"}])
+                self.assertEqual(error.get("name"), ACCESS_ERROR)
+                # its approvers follow it: Odoo lets them discuss it, not
+                # attach files to it through the chatter
+                _result, error = self._call(
+                    "document.page.history",
+                    "message_post",
+                    [[version.id]],
+                    {"body": "The rule changed.", "attachments": [["replacement.pdf", "%PDF-1.4 forged"]]},
+                )
+                self.assertEqual(error.get("name"), ACCESS_ERROR)
+        self._as(self.user_head)
+        _result, error = self._call(
+            "document.page.history", "message_post", [[version.id]], {"body": "The rule changed."}
+        )
+        self.assertEqual(error.get("name"), ACCESS_ERROR)
+        self.assertEqual(
+            self.env["ir.attachment"].search(
+                [("res_model", "=", "document.page.history"), ("res_id", "=", version.id)]
+            ),
+            official,
+        )
+        self.assertEqual(official.raw, b"%PDF-1.4 official")
+        # a draft keeps its files while its writer writes it
+        draft = self._draft(self.regulation, CONTENT_2, date(2031, 1, 1))
+        self._as(self.user_quality)
+        _result, error = self._call(
+            "ir.attachment",
+            "create",
+            [{"name": "draft.pdf", "res_model": "document.page.history", "res_id": draft.id, "raw": "draft"}],
+        )
+        self.assertFalse(error)
