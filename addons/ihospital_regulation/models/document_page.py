@@ -127,8 +127,13 @@ class DocumentPage(models.Model):
             page.history_head = current.sorted(lambda v: (v.effective_date, v.approved_date, v.id))[-1:]
         return result
 
-    @api.constrains("is_regulation", "company_id", "parent_id", "department_id")
+    @api.constrains("is_regulation", "company_id", "parent_id", "department_id", "type")
     def _check_regulation_hospital(self):
+        # OCA shows a page without a company to every company: here, to the
+        # staff of every hospital
+        orphan = self.filtered(lambda page: not page.company_id and not page.is_regulation)
+        if orphan:
+            raise ValidationError(_("The page %s must belong to a hospital.", orphan[0].name))
         for page in self.filtered("is_regulation"):
             if not page.company_id:
                 raise ValidationError(_("The regulation %s must belong to a hospital.", page.name))

@@ -111,3 +111,22 @@ class TestRegulationAttacks(RpcMixin, HttpCase, RegulationCase):
             [{"name": "draft.pdf", "res_model": "document.page.history", "res_id": draft.id, "raw": "draft"}],
         )
         self.assertFalse(error)
+
+    def test_every_page_belongs_to_a_hospital(self):
+        """OCA shows a page without a company to every company: a head or
+        a quality officer published to the staff of every hospital."""
+        self._as(self.user_quality)
+        _result, error = self._call("document.page", "create", [{"name": "To everyone", "company_id": False}])
+        self.assertEqual(error.get("name"), "odoo.exceptions.ValidationError")
+        self._as(self.user_head)
+        _result, error = self._call(
+            "document.page",
+            "create",
+            [{"name": "To everyone", "company_id": False, "department_id": self.cardiology.id}],
+        )
+        self.assertEqual(error.get("name"), "odoo.exceptions.ValidationError")
+        # nor does a head make his procedure a category of his department
+        _result, error = self._call("document.page", "write", [[self.procedure.id], {"type": "category"}])
+        self.assertEqual(error.get("name"), "odoo.exceptions.ValidationError")
+        self.assertFalse(self.env["document.page"].search([("name", "=", "To everyone")]))
+        self.assertEqual(self.procedure.type, "content")
