@@ -130,3 +130,28 @@ class TestRegulationAttacks(RpcMixin, HttpCase, RegulationCase):
         self.assertEqual(error.get("name"), "odoo.exceptions.ValidationError")
         self.assertFalse(self.env["document.page"].search([("name", "=", "To everyone")]))
         self.assertEqual(self.procedure.type, "content")
+
+    def test_a_campaign_opens_no_draft(self):
+        """A campaign shows its version's text as superuser: a head read the
+        drafts and submitted versions of any regulation through a draft
+        campaign of his own."""
+        self._approved(self.regulation, CONTENT_1, date(2020, 1, 1))
+        draft = self._draft(self.regulation, "<p>草稿：尚未批准的新规定</p>", date(2031, 1, 1))
+        draft.with_user(self.user_quality).action_to_approve()
+        self._as(self.user_head)
+        _result, error = self._call("document.page.history", "read", [[draft.id], ["content"]])
+        self.assertEqual(error.get("name"), ACCESS_ERROR)
+        values = {
+            "name": "学习确认",
+            "page_id": self.regulation.id,
+            "scope": "departments",
+            "department_ids": [(6, 0, self.cardiology.ids)],
+        }
+        _result, error = self._call("ihospital.regulation.campaign", "create", [{**values, "version_id": draft.id}])
+        self.assertEqual(error.get("name"), ACCESS_ERROR)
+        campaign_id, error = self._call("ihospital.regulation.campaign", "create", [values])
+        self.assertFalse(error)
+        _result, error = self._call("ihospital.regulation.campaign", "write", [[campaign_id], {"version_id": draft.id}])
+        self.assertEqual(error.get("name"), ACCESS_ERROR)
+        result, error = self._call("ihospital.regulation.campaign", "read", [[campaign_id], ["version_content"]])
+        self.assertNotIn("草稿", result[0]["version_content"], error)
