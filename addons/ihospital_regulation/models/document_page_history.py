@@ -143,6 +143,10 @@ class DocumentPageHistory(models.Model):
         if not self.env.su:
             regulations = self.filtered(lambda version: version.sudo().page_id.is_regulation)
             target = self.env["document.page"].browse(vals.get("page_id")).sudo()
+            if "company_id" in vals:
+                # stored from the page: a user's write would move the version
+                # to another hospital's rules
+                raise AccessError(_("A version belongs to the hospital of its document."))
             if regulations or target.is_regulation:
                 engine = set(vals) & set(ENGINE_FIELDS)
                 if engine:

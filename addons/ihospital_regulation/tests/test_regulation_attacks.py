@@ -155,3 +155,13 @@ class TestRegulationAttacks(RpcMixin, HttpCase, RegulationCase):
         self.assertEqual(error.get("name"), ACCESS_ERROR)
         result, error = self._call("ihospital.regulation.campaign", "read", [[campaign_id], ["version_content"]])
         self.assertNotIn("草稿", result[0]["version_content"], error)
+
+    def test_a_version_stays_in_its_hospital(self):
+        """A version's hospital is stored from its page, and OCA's
+        multi-company rule reads it: a writer moved his draft to another
+        hospital's rules by writing it."""
+        draft = self._draft(self.regulation, CONTENT_2, date(2031, 1, 1))
+        self._as(self.user_quality)
+        _result, error = self._call("document.page.history", "write", [[draft.id], {"company_id": self.hospital_2.id}])
+        self.assertEqual(error.get("name"), ACCESS_ERROR)
+        self.assertEqual(draft.company_id, self.hospital)
