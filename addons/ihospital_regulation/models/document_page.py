@@ -177,6 +177,16 @@ class DocumentPage(models.Model):
         if regulations or self._vals_make_regulation(vals):
             self._check_regulation_engine_vals(vals)
         others_with_versions = (self - regulations).filtered("version_ids")
+        if {"parent_id", "regulation_area"} & set(vals):
+            # a category made a regulation area makes its pages regulations:
+            # their versions were approved by anyone (OCA approves a page
+            # outside the library without approvers)
+            others_with_versions = (
+                self.sudo()
+                .with_context(active_test=False)
+                .search([("id", "child_of", self.ids), ("is_regulation", "=", False)])
+                .filtered("version_ids")
+            )
         result = super().write(vals)
         if {"department_id", "company_id", "parent_id", "regulation_area"} & set(vals):
             # the rules once more on the new values: a head cannot move his

@@ -165,3 +165,32 @@ class TestRegulationAttacks(RpcMixin, HttpCase, RegulationCase):
         _result, error = self._call("document.page.history", "write", [[draft.id], {"company_id": self.hospital_2.id}])
         self.assertEqual(error.get("name"), ACCESS_ERROR)
         self.assertEqual(draft.company_id, self.hospital)
+
+    def test_a_category_made_a_regulation_area_brings_in_no_self_approved_page(self):
+        """OCA approves the versions of a page outside the library without
+        approvers: a head's self-approved page became a regulation in
+        effect when its category was made a regulation area."""
+        self.user_head.partner_id.email = "head@example.com"
+        plain = self.env["document.page"].create(
+            {"name": "科室资料", "type": "category", "company_id": self.hospital.id}
+        )
+        self._as(self.user_head)
+        page_id, error = self._call(
+            "document.page",
+            "create",
+            [
+                {
+                    "name": "未经审批的流程",
+                    "parent_id": plain.id,
+                    "department_id": self.cardiology.id,
+                    "content": "<p>未经审批</p>",
+                }
+            ],
+        )
+        self.assertFalse(error)
+        page = self.env["document.page"].browse(page_id)
+        self.assertEqual(page.history_head.state, "approved", "OCA approves a page outside the library")
+        self._as(self.user_quality)
+        _result, error = self._call("document.page", "write", [[plain.id], {"regulation_area": "medical"}])
+        self.assertEqual(error.get("name"), ACCESS_ERROR)
+        self.assertFalse(page.is_regulation)
