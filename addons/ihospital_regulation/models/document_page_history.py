@@ -163,6 +163,17 @@ class DocumentPageHistory(models.Model):
                                 frozen[0].display_name,
                             )
                         )
+                    # what the approvers read is what they approve: its
+                    # author does not change it under them
+                    pending = regulations.filtered(lambda version: version._ihospital_pending_for_user())
+                    if pending:
+                        raise AccessError(
+                            _(
+                                "%s waits for approval: only its approvers change it now. Cancel it and reopen it "
+                                "as a draft to change it yourself.",
+                                pending[0].display_name,
+                            )
+                        )
                 self._ihospital_check_writer(regulations.page_id)
         return super().write(vals)
 
@@ -182,9 +193,17 @@ class DocumentPageHistory(models.Model):
         return None
 
     def _ihospital_frozen(self):
+        """The regulation versions the caller may not change: those out of
+        the drafting, and those waiting for approval unless he approves
+        them."""
         return self.sudo().filtered(
-            lambda version: version.page_id.is_regulation and version.state not in EDITABLE_STATES
+            lambda version: version.page_id.is_regulation
+            and (version.state not in EDITABLE_STATES or version._ihospital_pending_for_user())
         )
+
+    def _ihospital_pending_for_user(self):
+        self.ensure_one()
+        return self.state == "to approve" and not self.sudo().page_id.can_user_approve_this_page(self.env.user)
 
     def _ihospital_frozen_error(self):
         return AccessError(

@@ -194,3 +194,33 @@ class TestRegulationAttacks(RpcMixin, HttpCase, RegulationCase):
         _result, error = self._call("document.page", "write", [[plain.id], {"regulation_area": "medical"}])
         self.assertEqual(error.get("name"), ACCESS_ERROR)
         self.assertFalse(page.is_regulation)
+
+    def test_what_the_approvers_read_is_what_they_approve(self):
+        """A head submitted his procedure, then changed its text while it
+        waited: the director approved the text he had not read."""
+        self._approved(self.procedure, CONTENT_1, date(2020, 1, 1))
+        draft = self._draft(self.procedure, CONTENT_2, date(2020, 6, 1), user=self.user_head)
+        self._as(self.user_head)
+        _result, error = self._call("document.page.history", "action_to_approve", [[draft.id]])
+        self.assertFalse(error)
+        for vals in ({"content": "<p>替换后的文本</p>"}, {"effective_date": "2020-02-01"}):
+            with self.subTest(vals=vals):
+                _result, error = self._call("document.page.history", "write", [[draft.id], vals])
+                self.assertEqual(error.get("name"), ACCESS_ERROR)
+        _result, error = self._call(
+            "ir.attachment",
+            "create",
+            [{"name": "swap.pdf", "res_model": "document.page.history", "res_id": draft.id, "raw": "swap"}],
+        )
+        self.assertEqual(error.get("name"), ACCESS_ERROR)
+        self.assertEqual(draft.content, CONTENT_2)
+        # the approvers still correct it before approving; its author
+        # withdraws it to change it himself
+        self._as(self.user_quality)
+        _result, error = self._call("document.page.history", "write", [[draft.id], {"summary": "措辞修正"}])
+        self.assertFalse(error)
+        self._as(self.user_head)
+        _result, error = self._call("document.page.history", "action_cancel_and_draft", [[draft.id]])
+        self.assertFalse(error)
+        _result, error = self._call("document.page.history", "write", [[draft.id], {"content": "<p>新文本</p>"}])
+        self.assertFalse(error)
