@@ -53,7 +53,12 @@ class IhospitalDrug(models.Model):
     )
     forms_strengths = fields.Text(string="Dosage Forms and Strengths")
     indication_ids = fields.Many2many(
-        "ihospital.disease", "ihospital_drug_disease_rel", "drug_id", "disease_id", string="Indicated for"
+        "ihospital.disease",
+        "ihospital_drug_disease_rel",
+        "drug_id",
+        "disease_id",
+        string="Indicated for",
+        check_company=True,
     )
     indications = fields.Text()
     dosage = fields.Text(string="Dosage and Administration")

@@ -78,3 +78,24 @@ class TestKnowledgeAttacks(RpcMixin, HttpCase, KnowledgeCase):
         )
         self.assertEqual(error.get("name"), "odoo.exceptions.ValidationError")
         self.assertIn(self.calcium.name, error.get("message"))
+
+    def test_no_link_to_another_hospitals_own_disease(self):
+        """A hospital's own disease codes are its own: a pharmacist linked
+        one of another hospital to his diagnosis code or drug by id, and
+        read its name on his record from then on."""
+        own_2 = self.env["ihospital.disease"].create(
+            {"code": "T-OWN-2", "name": "他院自定义病种", "company_id": self.hospital_2.id}
+        )
+        self.authenticate(self.user_pharmacist.login, self.user_pharmacist.login)
+        _result, error = self._call(
+            "ihospital.diagnosis.code", "create", [{"code": "T1", "name": "试探", "disease_id": own_2.id}]
+        )
+        self.assertEqual(error.get("name"), "odoo.exceptions.UserError")
+        _result, error = self._call("ihospital.drug", "write", [self.aspirin.ids, {"indication_ids": [(4, own_2.id)]}])
+        self.assertEqual(error.get("name"), "odoo.exceptions.UserError")
+        self.assertFalse(self.aspirin.indication_ids & own_2)
+        # the WHO's shared codes are linked by every hospital
+        _result, error = self._call(
+            "ihospital.diagnosis.code", "create", [{"code": "T1", "name": "肺炎", "disease_id": self.pneumonia.id}]
+        )
+        self.assertFalse(error)
