@@ -17,11 +17,14 @@ class IhospitalDiagnosisCode(models.Model):
     _description = "Diagnosis Code"
     _order = "code"
     _rec_names_search = ["code", "name"]
+    _check_company_auto = True
 
     code = fields.Char(required=True, index=True)
     name = fields.Char(required=True, index="trigram")
     edition = fields.Selection(DIAGNOSIS_EDITIONS, required=True, default="clinical")
-    disease_id = fields.Many2one("ihospital.disease", string="ICD-10 Disease", index=True, ondelete="restrict")
+    disease_id = fields.Many2one(
+        "ihospital.disease", string="ICD-10 Disease", index=True, ondelete="restrict", check_company=True
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [

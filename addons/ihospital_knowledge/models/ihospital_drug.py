@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import VIEW_ONLY
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .ihospital_knowledge_mixin import refuse_row
 
@@ -53,7 +53,12 @@ class IhospitalDrug(models.Model):
     )
     forms_strengths = fields.Text(string="Dosage Forms and Strengths")
     indication_ids = fields.Many2many(
-        "ihospital.disease", "ihospital_drug_disease_rel", "drug_id", "disease_id", string="Indicated for"
+        "ihospital.disease",
+        "ihospital_drug_disease_rel",
+        "drug_id",
+        "disease_id",
+        string="Indicated for",
+        check_company=True,
     )
     indications = fields.Text()
     dosage = fields.Text(string="Dosage and Administration")
@@ -99,10 +104,13 @@ class IhospitalDrug(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # the rights first: the check below reads every hospital's codes
+        self.check_access("create")
         self._check_codes_free(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
+        self.check_access("write")
         if vals.get("code") or vals.get("company_id"):
             self._check_codes_free(
                 [
@@ -120,6 +128,10 @@ class IhospitalDrug(models.Model):
         wanted = [
             (vals.get("code"), vals.get("company_id") or default_company) for vals in vals_list if vals.get("code")
         ]
+        if not self.env.su and any(company_id not in self.env.user.company_ids.ids for _code, company_id in wanted):
+            # refused before the codes are compared (here or by the unique
+            # index): no message tells another hospital's codes
+            raise AccessError(_("You can only add drugs to the formulary of your own hospitals."))
         if not wanted:
             return
         taken = {

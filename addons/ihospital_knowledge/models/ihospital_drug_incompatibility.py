@@ -70,10 +70,13 @@ class IhospitalDrugIncompatibility(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # the rights first: the check below reads every hospital's pairs
+        self.check_access("create")
         self._check_pairs_free([(vals.get("drug_a_id"), vals.get("drug_b_id")) for vals in vals_list])
         return super().create(vals_list)
 
     def write(self, vals):
+        self.check_access("write")
         if "drug_a_id" in vals or "drug_b_id" in vals:
             self._check_pairs_free(
                 [(vals.get("drug_a_id", pair.drug_a_id.id), vals.get("drug_b_id", pair.drug_b_id.id)) for pair in self],
@@ -87,7 +90,12 @@ class IhospitalDrugIncompatibility(models.Model):
         already in either order (before the database's index refuses it
         with a technical message): one query for all the pairs."""
         pairs = [(a, b) for a, b in pairs if a and b]
-        Drug = self.env["ihospital.drug"].sudo()
+        # the names through the caller's rights: a drug of another hospital
+        # is refused, not named
+        Drug = self.env["ihospital.drug"]
+        # another hospital's drug is refused before any message names it
+        # (Odoo's company check would, with its name)
+        Drug.browse({drug_id for pair in pairs for drug_id in pair}).check_access("read")
         for a, b in pairs:
             if a == b:
                 refuse_row(self, len(pairs), _("%s cannot be incompatible with itself.", Drug.browse(a).name))

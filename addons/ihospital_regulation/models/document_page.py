@@ -139,8 +139,13 @@ class DocumentPage(models.Model):
             page.history_head = current.sorted(lambda v: (v.effective_date, v.approved_date, v.id))[-1:]
         return result
 
-    @api.constrains("is_regulation", "company_id", "parent_id", "department_id")
+    @api.constrains("is_regulation", "company_id", "parent_id", "department_id", "type")
     def _check_regulation_hospital(self):
+        # OCA shows a page without a company to every company: here, to the
+        # staff of every hospital
+        orphan = self.filtered(lambda page: not page.company_id and not page.is_regulation)
+        if orphan:
+            raise ValidationError(_("The page %s must belong to a hospital.", orphan[0].name))
         for page in self.filtered("is_regulation"):
             if not page.company_id:
                 raise ValidationError(_("The regulation %s must belong to a hospital.", page.name))
@@ -173,15 +178,27 @@ class DocumentPage(models.Model):
         if not self.env.su:
             for vals in vals_list:
                 self._check_regulation_engine_vals(vals)
+                self._check_menu_vals(vals)
         return super().create(vals_list)
 
     def write(self, vals):
         if self.env.su:
             return super().write(vals)
+        self._check_menu_vals(vals)
         regulations = self.filtered("is_regulation")
         if regulations or self._vals_make_regulation(vals):
             self._check_regulation_engine_vals(vals)
         others_with_versions = (self - regulations).filtered("version_ids")
+        if {"parent_id", "regulation_area"} & set(vals):
+            # a category made a regulation area makes its pages regulations:
+            # their versions were approved by anyone (OCA approves a page
+            # outside the library without approvers)
+            others_with_versions = (
+                self.sudo()
+                .with_context(active_test=False)
+                .search([("id", "child_of", self.ids), ("is_regulation", "=", False)])
+                .filtered("version_ids")
+            )
         result = super().write(vals)
         if {"department_id", "company_id", "parent_id", "regulation_area"} & set(vals):
             # the rules once more on the new values: a head cannot move his
@@ -197,6 +214,12 @@ class DocumentPage(models.Model):
                     _("A page with versions cannot become a regulation: create the regulation and its first version.")
                 )
         return result
+
+    def _check_menu_vals(self, vals):
+        """A page's menu is OCA's create-menu wizard's, which only the
+        system's administrators run: deleting the page deletes its menu."""
+        if "menu_id" in vals and not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("Only the system administrators link a page to a menu."))
 
     def _vals_make_regulation(self, vals):
         parent = self.browse(vals.get("parent_id"))

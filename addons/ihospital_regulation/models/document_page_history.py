@@ -143,6 +143,10 @@ class DocumentPageHistory(models.Model):
         if not self.env.su:
             regulations = self.filtered(lambda version: version.sudo().page_id.is_regulation)
             target = self.env["document.page"].browse(vals.get("page_id")).sudo()
+            if "company_id" in vals:
+                # stored from the page: a user's write would move the version
+                # to another hospital's rules
+                raise AccessError(_("A version belongs to the hospital of its document."))
             if regulations or target.is_regulation:
                 engine = set(vals) & set(ENGINE_FIELDS)
                 if engine:
@@ -159,8 +163,64 @@ class DocumentPageHistory(models.Model):
                                 frozen[0].display_name,
                             )
                         )
+                    # what the approvers read is what they approve: its
+                    # author does not change it under them
+                    pending = regulations.filtered(lambda version: version._ihospital_pending_for_user())
+                    if pending:
+                        raise AccessError(
+                            _(
+                                "%s waits for approval: only its approvers change it now. Cancel it and reopen it "
+                                "as a draft to change it yourself.",
+                                pending[0].display_name,
+                            )
+                        )
                 self._ihospital_check_writer(regulations.page_id)
         return super().write(vals)
+
+    def _check_access(self, operation):
+        """A version of a regulation that left the drafting (approved,
+        scheduled, superseded or cancelled) is frozen with its files and
+        its discussion: OCA's rules let any editor write an approved
+        version, so without this its files (ir.attachment) and messages
+        would change through the rules, past write(). The approval engine
+        changes it as superuser."""
+        result = super()._check_access(operation)
+        if result or operation == "read" or self.env.su:
+            return result
+        frozen = self._ihospital_frozen()
+        if frozen:
+            return self.browse(frozen.ids), frozen._ihospital_frozen_error
+        return None
+
+    def _ihospital_frozen(self):
+        """The regulation versions the caller may not change: those out of
+        the drafting, and those waiting for approval unless he approves
+        them."""
+        return self.sudo().filtered(
+            lambda version: version.page_id.is_regulation
+            and (version.state not in EDITABLE_STATES or version._ihospital_pending_for_user())
+        )
+
+    def _ihospital_pending_for_user(self):
+        self.ensure_one()
+        return self.state == "to approve" and not self.sudo().page_id.can_user_approve_this_page(self.env.user)
+
+    def _ihospital_frozen_error(self):
+        return AccessError(
+            _(
+                "%s is no longer a draft: it is kept as it is, with its files. Write a new version instead.",
+                self[:1].sudo().display_name,
+            )
+        )
+
+    def message_post(self, **kwargs):
+        """Odoo lets a document's followers post on it, with files that it
+        attaches to the document as superuser: not to a frozen version."""
+        if not self.env.su and (kwargs.get("attachments") or kwargs.get("attachment_ids")):
+            frozen = self._ihospital_frozen()
+            if frozen:
+                raise frozen._ihospital_frozen_error()
+        return super().message_post(**kwargs)
 
     def _ihospital_engine_message(self, names):
         labels = sorted(self._fields[name]._description_string(self.env) for name in names)

@@ -219,6 +219,7 @@ class IhospitalRegulationCampaign(models.Model):
     def create(self, vals_list):
         campaigns = super().create(vals_list)
         campaigns._check_launcher()
+        campaigns._check_version_in_effect()
         return campaigns
 
     def write(self, vals):
@@ -235,7 +236,21 @@ class IhospitalRegulationCampaign(models.Model):
         self._check_editor()
         result = super().write(vals)
         self._check_launcher()
+        if {"page_id", "version_id"} & set(vals):
+            self._check_version_in_effect()
         return result
+
+    def _check_version_in_effect(self):
+        """A user asks to confirm a version in effect: the campaign shows
+        its text to its writer (as superuser, see _compute_version_text),
+        which must not open a draft or a withdrawn version he cannot read."""
+        if self.env.su:
+            return
+        for campaign in self.sudo():
+            if campaign.version_id.state != "approved":
+                raise AccessError(
+                    _("Only an approved version of a regulation is sent for confirmation: %s.", campaign.name)
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_if_draft(self):
