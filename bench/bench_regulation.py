@@ -286,16 +286,17 @@ def seed(conn, docs, uid):
         text_rows,
         page_size=1000,
     )
+    # the files belong to the version (kept with it once approved)
     attachment_rows = [
-        (f"{title[:20]}附件.docx", page_id, text, uid, company_id)
-        for page_id, (_c, _s, title, _p, text) in zip(page_ids, docs, strict=True)
+        (f"{title[:20]}附件.docx", history_id, text, uid, company_id)
+        for history_id, (_c, _s, title, _p, text) in zip(history_ids, docs, strict=True)
         if text
     ]
     psycopg2.extras.execute_values(
         cr,
         """INSERT INTO ir_attachment (name, res_model, res_id, type, mimetype, index_content, public,
                                       create_uid, write_uid, create_date, write_date, company_id)
-           SELECT v.name, 'document.page', v.res_id, 'binary',
+           SELECT v.name, 'document.page.history', v.res_id, 'binary',
                   'application/vnd.openxmlformats-officedocument.wordprocessingml.document', v.text, FALSE,
                   v.cu, v.cu, now(), now(), v.company_id
              FROM (VALUES %s) AS v(name, res_id, text, cu, company_id)""",
@@ -321,8 +322,8 @@ def explain(conn, body_term, rare_term, attachment_term):
         "SELECT p.id FROM document_page p WHERE p.content_text ILIKE %s AND p.type = 'content' AND p.active LIMIT 200"
     )
     attachment = (
-        "SELECT DISTINCT p.id FROM ir_attachment a JOIN document_page p ON p.id = a.res_id"
-        " WHERE a.res_model = 'document.page' AND a.res_field IS NULL AND a.index_content ILIKE %s"
+        "SELECT DISTINCT p.id FROM ir_attachment a JOIN document_page p ON p.history_head = a.res_id"
+        " WHERE a.res_model = 'document.page.history' AND a.res_field IS NULL AND a.index_content ILIKE %s"
         " AND p.type = 'content' AND p.active LIMIT 200"
     )
     for label, sql, term in (

@@ -79,6 +79,20 @@ class TestKnowledgeAttacks(RpcMixin, HttpCase, KnowledgeCase):
         self.assertEqual(error.get("name"), "odoo.exceptions.ValidationError")
         self.assertIn(self.calcium.name, error.get("message"))
 
+    def test_no_hospital_changes_the_shared_who_codes(self):
+        self.authenticate(self.user_admin.login, self.user_admin.login)
+        for method, args in (
+            ("write", [[self.pneumonia.id], {"name": "改名"}]),
+            ("action_archive", [[self.pneumonia.id]]),
+            ("unlink", [[self.pneumonia.id]]),
+            ("create", [{"code": "Z99.9", "name": "伪造", "company_id": False}]),
+        ):
+            _result, error = self._call("ihospital.disease", method, args)
+            self.assertEqual(error.get("name"), ACCESS_ERROR, (method, error))
+        self.pneumonia.invalidate_recordset()
+        self.assertEqual(self.pneumonia.name, "肺炎")
+        self.assertTrue(self.pneumonia.active)
+
     def test_no_link_to_another_hospitals_own_disease(self):
         """A hospital's own disease codes are its own: a pharmacist linked
         one of another hospital to his diagnosis code or drug by id, and

@@ -35,10 +35,22 @@ class TestKnowledgeRights(KnowledgeCase):
         self.assertEqual(drug.reviewed_by_id, self.user_pharmacist)
         self.assertTrue(drug.reviewed_on)
         self.assertFalse(drug.is_demo_content)
-        # the WHO's codes are the administrators'
-        with self.assertRaises(AccessError):
-            self.pneumonia.with_user(self.user_pharmacist).write({"name": "x"})
-        self.pneumonia.with_user(self.user_admin).write({"name": "肺炎，未特指"})
+        # the WHO's codes are every hospital's: no hospital changes them for
+        # the others, not even its administrator (the loader and the data do)
+        for user in (self.user_pharmacist, self.user_admin):
+            with self.assertRaises(AccessError):
+                self.pneumonia.with_user(user).write({"name": "x"})
+            with self.assertRaises(AccessError):
+                self.pneumonia.with_user(user).action_archive()
+            with self.assertRaises(AccessError):
+                self.env["ihospital.disease"].with_user(user).create({"code": "Z99.9", "company_id": False})
+        # a hospital's own code is its administrator's
+        own = (
+            self.env["ihospital.disease"]
+            .with_user(self.user_admin)
+            .create({"code": "I10.x00x002", "name": "高血压3级", "company_id": self.hospital.id})
+        )
+        own.write({"name": "高血压3级（极高危）"})
 
     def test_the_other_hospital_sees_nothing(self):
         Drug = self.env["ihospital.drug"].with_user(self.user_pharmacist_2)

@@ -71,8 +71,9 @@ class DocumentPage(models.Model):
     current_version = fields.Char(related="history_head.version", string="Current Version")
     effective_date = fields.Date(related="history_head.effective_date", string="In Effect Since")
     version_count = fields.Integer(compute="_compute_version_count")
-    # the regulation's files (the PDF or Word original, forms, flow charts),
-    # attached in its chatter: listed for its readers to download
+    # the files of the version in effect (the PDF or Word original, forms,
+    # flow charts), attached to the version while it is a draft and kept with
+    # it once approved: listed for the readers to download
     file_ids = fields.Many2many("ir.attachment", string="Files", compute="_compute_file_ids")
 
     @api.model
@@ -96,14 +97,15 @@ class DocumentPage(models.Model):
         for page in self:
             page.is_regulation = bool(page.regulation_area)
 
+    @api.depends("history_head")
     def _compute_file_ids(self):
         # one search for the pages, with the reader's own access (ir.attachment
         # lets whoever reads the page read its files)
         files = self.env["ir.attachment"].search(
-            [("res_model", "=", self._name), ("res_id", "in", self.ids)], order="name, id"
+            [("res_model", "=", "document.page.history"), ("res_id", "in", self.history_head.ids)], order="name, id"
         )
         for page in self:
-            page.file_ids = files.filtered(lambda attachment, page=page: attachment.res_id == page.id)
+            page.file_ids = files.filtered(lambda attachment, page=page: attachment.res_id == page.history_head.id)
 
     @api.depends("version_ids")
     def _compute_version_count(self):
@@ -381,11 +383,11 @@ class DocumentPage(models.Model):
             # as substrings, which only a trigram index serves
             create_index(
                 cr,
-                "ir_attachment__document_page_index_content_trgm",
+                "ir_attachment__document_page_history_index_content_trgm",
                 "ir_attachment",
                 ["index_content gin_trgm_ops"],
                 method="gin",
-                where="res_model = 'document.page'",
+                where="res_model = 'document.page.history'",
             )
         return res
 

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import HEAD, HOSPITAL_WIDE, VIEW_ONLY, ViewBy
+from odoo.addons.ihospital_base.access_matrix import ROLES
+from odoo.addons.ihospital_regulation.access_matrix import MATRIX
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
@@ -275,6 +277,7 @@ class IhospitalRegulationCampaign(models.Model):
         sub-departments included) in the chosen roles: one search of
         employees per campaign."""
         Employee = self.env["hr.employee"].sudo()
+        readers = self._campaign_readers()
         audience = {}
         for campaign in self.sudo():
             if campaign.scope == "departments":
@@ -284,8 +287,18 @@ class IhospitalRegulationCampaign(models.Model):
             users = employees.user_id.filtered(lambda user: user.active and user._is_internal())
             if campaign.role_group_ids:
                 users &= campaign.role_group_ids.users
-            audience[campaign] = users
+            audience[campaign] = users & readers
         return audience
+
+    def _campaign_readers(self):
+        """The users who may read a campaign and confirm it: those holding
+        one of the roles the access matrix gives the campaigns to (a
+        colleague without such a role, a pharmacist say, could never
+        confirm, and would stay 'not confirmed' for ever)."""
+        groups = self.env["res.groups"].union(
+            *(self.env.ref(ROLES[role]) for role in MATRIX["ihospital.regulation.campaign"])
+        )
+        return groups.sudo().users
 
     # ------------------------------------------------------------------ actions
     def action_launch(self):

@@ -112,8 +112,8 @@ def candidates_sql(text, companies, category_id=None, limit=CANDIDATES):
     for number, (rank, _kind, condition, order, attachment) in enumerate(parts):
         if attachment:
             source = SQL(
-                "SELECT DISTINCT p.id FROM ir_attachment a JOIN document_page p ON p.id = a.res_id"
-                " WHERE a.res_model = 'document.page' AND a.res_field IS NULL AND %s AND %s",
+                "SELECT DISTINCT p.id FROM ir_attachment a JOIN document_page p ON p.history_head = a.res_id"
+                " WHERE a.res_model = 'document.page.history' AND a.res_field IS NULL AND %s AND %s",
                 condition,
                 scope,
             )
@@ -161,7 +161,7 @@ def snippets_sql(text, page_ids, attachment_ids):
                                 greatest(strpos(lower(a.index_content), lower(%(text)s)) - %(before)s, 1),
                                 %(length)s) AS snippet
                     FROM ir_attachment a
-                   WHERE p.id = ANY(%(attached)s) AND a.res_model = 'document.page' AND a.res_id = p.id
+                   WHERE p.id = ANY(%(attached)s) AND a.res_model = 'document.page.history' AND a.res_id = p.history_head
                      AND a.res_field IS NULL AND a.index_content ILIKE %(pattern)s
                    ORDER BY a.id LIMIT 1) AS att ON TRUE
             WHERE p.id = ANY(%(ids)s)""",

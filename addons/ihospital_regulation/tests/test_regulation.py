@@ -271,25 +271,39 @@ class TestRights(RegulationCase):
         # nor does it approve there
         self.assertFalse(self.regulation.can_user_approve_this_page(self.user_doctor_2))
 
-    def test_readers_get_the_regulations_files(self):
-        self._approved(self.regulation, CONTENT_1, date(2020, 1, 1))
-        original = self.env["ir.attachment"].create(
-            {
-                "name": "危急值报告制度.pdf",
-                "raw": b"%PDF-1.4 demo",
-                "res_model": "document.page",
-                "res_id": self.regulation.id,
-            }
-        )
-        # a file of another record is not the regulation's
-        self.env["ir.attachment"].create(
-            {"name": "other.txt", "raw": b"x", "res_model": "document.page", "res_id": self.regulation_2.id}
-        )
+    def test_readers_get_the_files_of_the_version_in_effect(self):
+        Attachment = self.env["ir.attachment"].with_user(self.user_quality)
+
+        def attach(version, name, raw):
+            return Attachment.create(
+                {"name": name, "raw": raw, "res_model": "document.page.history", "res_id": version.id}
+            )
+
+        # the files go with the draft, written by its author, and stay with it
+        first = self._draft(self.regulation, CONTENT_1, date(2020, 1, 1), version="1.0")
+        original = attach(first, "危急值报告制度（1.0）.pdf", b"%PDF-1.4 v1")
+        first.with_user(self.user_quality).action_to_approve()
+        first.with_user(self.user_director).action_approve()
         page = self.regulation.with_user(self.user_nurse)
         self.assertEqual(page.file_ids, original)
-        self.assertEqual(page.file_ids.with_user(self.user_nurse).raw, b"%PDF-1.4 demo")
+        self.assertEqual(page.file_ids.raw, b"%PDF-1.4 v1")
+        # a file attached to the page itself is not part of the regulation
+        self.env["ir.attachment"].create(
+            {"name": "note.txt", "raw": b"x", "res_model": "document.page", "res_id": self.regulation.id}
+        )
+        self.regulation.invalidate_recordset(["file_ids"])
+        self.assertEqual(page.file_ids, original)
+        # the next version in effect brings its own files; the former stay on it
+        second = self._draft(self.regulation, CONTENT_2, date(2021, 1, 1), version="2.0")
+        revised = attach(second, "危急值报告制度（2.0）.pdf", b"%PDF-1.4 v2")
+        second.with_user(self.user_quality).action_to_approve()
+        second.with_user(self.user_director).action_approve()
+        self.regulation.invalidate_recordset(["file_ids"])
+        self.assertEqual(page.file_ids, revised)
+        self.assertEqual(original.with_user(self.user_nurse).raw, b"%PDF-1.4 v1")
+        # the other hospital reads none of them
         with self.assertRaises(AccessError):
-            original.with_user(self.user_doctor_2).read(["raw"])
+            revised.with_user(self.user_doctor_2).read(["raw"])
 
     def test_content_is_sanitized(self):
         draft = self._draft(

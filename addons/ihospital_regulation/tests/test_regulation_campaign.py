@@ -95,8 +95,19 @@ class TestRegulationCampaign(CampaignCase):
         self.assertEqual(department.audience_user_ids, self.user_nurse | self.user_doctor | self.user_head)
         self.assertEqual(department._receipts().user_id, department.audience_user_ids)
         self.assertEqual((department.receipt_count, department.read_count, department.unread_count), (3, 0, 3))
+        # a colleague without a role that reads campaigns (a pharmacist, a
+        # clerk) would never be able to confirm: not in the audience
+        clerk = new_test_user(
+            self.env,
+            login="c_clerk",
+            groups="base.group_user",
+            company_id=self.hospital.id,
+            company_ids=[self.hospital.id],
+        )
+        self.env["hr.employee"].create({"name": "c_clerk", "user_id": clerk.id, "company_id": self.hospital.id})
         hospital = self._launched(scope="hospital", department_ids=[Command.clear()])
         readers = hospital._receipts().user_id
+        self.assertNotIn(clerk, readers)
         for user in (self.user_nurse, self.user_doctor, self.user_head, self.user_surgeon, self.user_surgery_nurse):
             self.assertIn(user, readers, user.login)
         self.assertIn(self.user_quality, readers, "medical affairs works at the hospital too")

@@ -83,16 +83,16 @@ class RegulationSearchCase(IhospitalCase):
             {
                 "name": "输血流程.txt",
                 "raw": "输血不良反应的识别与处置：立即停止输血，保持静脉通路。".encode(),
-                "res_model": "document.page",
-                "res_id": cls.blood.id,
+                "res_model": "document.page.history",
+                "res_id": cls.blood.history_head.id,
             }
         )
         Attachment.create(
             {
                 "name": "手卫生指征.docx",
                 "raw": docx("手卫生的五个指征：接触患者前、清洁无菌操作前、接触体液后。"),
-                "res_model": "document.page",
-                "res_id": cls.hand_hygiene.id,
+                "res_model": "document.page.history",
+                "res_id": cls.hand_hygiene.history_head.id,
             }
         )
         cls.other_category = category("医疗管理", cls.hospital_2)
@@ -172,7 +172,12 @@ class TestRegulationSearch(RegulationSearchCase):
         pdf.drawString(72, 720, "会诊申请单应由主治医师以上人员填写并签名。")
         pdf.save()
         self.env["ir.attachment"].create(
-            {"name": "会诊申请单.pdf", "raw": buffer.getvalue(), "res_model": "document.page", "res_id": self.core.id}
+            {
+                "name": "会诊申请单.pdf",
+                "raw": buffer.getvalue(),
+                "res_model": "document.page.history",
+                "res_id": self.core.history_head.id,
+            }
         )
         expected = [("医疗质量安全核心制度", "attachment")] if pdfminer else []
         self.assertEqual(self.found("会诊申请单"), expected)
@@ -313,11 +318,11 @@ class TestRegulationSearch(RegulationSearchCase):
         # (a plan on a few test rows prefers the res_model index: the
         # benchmark shows it used on 10,000 regulations)
         self.env.cr.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ir_attachment__document_page_index_content_trgm'"
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ir_attachment__document_page_history_index_content_trgm'"
         )
         [(definition,)] = self.env.cr.fetchall()
         self.assertIn("gin (index_content gin_trgm_ops)", definition)
-        self.assertIn("WHERE ((res_model)::text = 'document.page'::text)", definition)
+        self.assertIn("WHERE ((res_model)::text = 'document.page.history'::text)", definition)
 
     def test_prefix_walks_use_the_pattern_indexes(self):
         self.env.flush_all()
