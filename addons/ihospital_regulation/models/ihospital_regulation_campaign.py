@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
-from odoo.addons.ihospital_base.models.ihospital_guard_mixin import HEAD, HOSPITAL_WIDE, VIEW_ONLY, ViewBy
 from odoo.addons.ihospital_base.access_matrix import ROLES
-from odoo.addons.ihospital_regulation.access_matrix import MATRIX
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import HEAD, HOSPITAL_WIDE, VIEW_ONLY, ViewBy
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
+
+from ..access_matrix import MATRIX
 
 CAMPAIGN_STATES = [("draft", "Draft"), ("running", "Running"), ("closed", "Closed")]
 CAMPAIGN_SCOPES = [("hospital", "The Whole Hospital"), ("departments", "Departments")]
