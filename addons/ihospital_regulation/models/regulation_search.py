@@ -161,7 +161,8 @@ def snippets_sql(text, page_ids, attachment_ids):
                                 greatest(strpos(lower(a.index_content), lower(%(text)s)) - %(before)s, 1),
                                 %(length)s) AS snippet
                     FROM ir_attachment a
-                   WHERE p.id = ANY(%(attached)s) AND a.res_model = 'document.page.history' AND a.res_id = p.history_head
+                   WHERE p.id = ANY(%(attached)s)
+                     AND a.res_model = 'document.page.history' AND a.res_id = p.history_head
                      AND a.res_field IS NULL AND a.index_content ILIKE %(pattern)s
                    ORDER BY a.id LIMIT 1) AS att ON TRUE
             WHERE p.id = ANY(%(ids)s)""",
