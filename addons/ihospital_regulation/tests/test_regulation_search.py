@@ -318,7 +318,8 @@ class TestRegulationSearch(RegulationSearchCase):
         # (a plan on a few test rows prefers the res_model index: the
         # benchmark shows it used on 10,000 regulations)
         self.env.cr.execute(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ir_attachment__document_page_history_index_content_trgm'"
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+            ["ir_attachment__document_page_history_index_content_trgm"],
         )
         [(definition,)] = self.env.cr.fetchall()
         self.assertIn("gin (index_content gin_trgm_ops)", definition)
