@@ -406,6 +406,35 @@ class DocumentPage(models.Model):
         best = self._regulation_candidates(value, limit=rs.DOMAIN_CANDIDATES)
         return [("id", "not in" if operator.startswith("not") or operator == "!=" else "in", list(best))]
 
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        """A search by `regulation_search` with no order of its own (the
+        phone's search screen, the search box of the lists) comes best
+        first, ranked as `search_regulations` ranks; an order the user picks
+        (a column's header) wins. The matches are at most DOMAIN_CANDIDATES,
+        ranked here after the record rules."""
+        text = None if order else self._regulation_search_text(domain)
+        if text is None:
+            return super().search_fetch(domain, field_names, offset=offset, limit=limit, order=order)
+        found = super().search_fetch(domain, field_names, order="id")
+        best = self._regulation_candidates(text, limit=rs.DOMAIN_CANDIDATES)
+        last = (len(rs.KINDS), 0, 0)
+        ranked = sorted(found._ids, key=lambda page_id: best.get(page_id, last))
+        return self.browse(ranked[offset : None if limit is None else offset + limit])
+
+    @api.model
+    def _regulation_search_text(self, domain):
+        """The text of the domain's positive `regulation_search` term, if any."""
+        for leaf in domain or ():
+            if (
+                isinstance(leaf, list | tuple)
+                and len(leaf) == 3
+                and leaf[0] == "regulation_search"
+                and leaf[1] in ("ilike", "like", "=")
+                and isinstance(leaf[2], str)
+            ):
+                return leaf[2]
+        return None
+
     @api.model
     def search_regulations(self, query, category_id=False, limit=20):
         """The regulations the caller may read that match `query`, best first:

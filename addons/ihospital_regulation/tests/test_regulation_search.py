@@ -216,6 +216,24 @@ class TestRegulationSearch(RegulationSearchCase):
         self.assertEqual(self.found("停止输血"), [("临床输血管理制度", "attachment")])
         self.assertEqual(self.found("患者身份")[0], ("临床输血管理制度", "body"))
 
+    def test_the_search_screens_list_best_first(self):
+        """The phone's search screen and the lists' search box (a domain on
+        regulation_search, no order of their own) rank as the API does; a
+        column's order, when picked, wins."""
+        self.env["document.page"].create(
+            {"name": "危急值", "type": "content", "parent_id": self.medical.id, "company_id": self.hospital.id}
+        )
+        Page = self.env["document.page"].with_user(self.user_nurse)
+        domain = [("type", "=", "content"), ("regulation_search", "ilike", "危急值")]
+        expected = [row["title"] for row in self.search("危急值")]
+        self.assertEqual(expected, ["危急值", "临床危急值报告制度", "护理交接班制度"])
+        records = Page.web_search_read(domain, {"name": {}}, order="")["records"]
+        self.assertEqual([record["name"] for record in records], expected)
+        self.assertEqual(Page.search(domain, limit=2, offset=1).mapped("name"), expected[1:3])
+        self.assertEqual(
+            Page.search(domain, order="name desc").mapped("name"), sorted(expected, reverse=True), "a picked order"
+        )
+
     def test_category_filter(self):
         self.assertEqual(self.found("危急值", category_id=self.nursing.id), [("护理交接班制度", "body")])
         # a category holds its sub-categories' regulations
