@@ -1,14 +1,18 @@
-"""What the HIS benchmarks (bench_his.py, bench_critical.py) share: figures,
-client threads, and the hospital's patients registered through the gateway.
+"""What the benchmarks share: figures, client threads, the hospital's patients
+registered through the gateway (bench_his.py, bench_critical.py), and a
+staff member's JSON-RPC session (bench_lookup.py, bench_regulation.py).
 The processes themselves (Odoo, the gateway) are in tests/his_harness.py."""
 
 import argparse
 import contextlib
+import json
 import random
 import sys
 import threading
 import time
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -21,6 +25,39 @@ from his_harness import (  # noqa: E402 - tests/ is put on the path just above
     wait_for,
 )
 from ihospital_gateway import simulator  # noqa: E402
+
+
+class Client:
+    """The staff app's JSON-RPC calls, in one signed-in session (kept alive)."""
+
+    def __init__(self, odoo, login, password):
+        self.url = odoo.url
+        self.session = requests.Session()
+        answer = self.session.post(
+            f"{self.url}/web/session/authenticate",
+            json={"jsonrpc": "2.0", "method": "call", "params": {"db": odoo.db, "login": login, "password": password}},
+            timeout=60,
+        ).json()
+        if "error" in answer:
+            raise AssertionError(f"{login} cannot sign in: {answer['error']}")
+        self.calls = 0
+
+    def call(self, model, method, args, kwargs=None):
+        """(result, milliseconds)"""
+        self.calls += 1
+        body = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": self.calls,
+            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        }
+        started = time.perf_counter()
+        response = self.session.post(f"{self.url}/web/dataset/call_kw/{model}/{method}", json=body, timeout=120)
+        elapsed = (time.perf_counter() - started) * 1000
+        answer = response.json()
+        if "error" in answer:
+            raise AssertionError(f"{model}.{method}{tuple(args)}: {json.dumps(answer['error'])[:2000]}")
+        return answer["result"], elapsed
 
 
 def percentile(values, fraction):

@@ -33,7 +33,6 @@ patient. Goal (issue 13): p95_ms <= 3 x baseline_p95_ms.
 """
 
 import argparse
-import json
 import random
 import sys
 import tempfile
@@ -41,13 +40,12 @@ import time
 from pathlib import Path
 
 import psycopg2
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import bulk_seed  # noqa: E402 - bench/ is the script's folder
-from bench_common import percentile  # noqa: E402
+from bench_common import Client, percentile  # noqa: E402
 from his_harness import OdooServer  # noqa: E402 - tests/ is put on the path by bench_common
 
 DOCTOR = ("doctor", "doctor")  # 李晓明, cardiology of the demo hospital
@@ -101,39 +99,6 @@ def samples(conn, first_patient, count, rng):
             }
         )
     return terms
-
-
-class Client:
-    """The staff app's JSON-RPC calls, in one signed-in session (kept alive)."""
-
-    def __init__(self, odoo, login, password):
-        self.url = odoo.url
-        self.session = requests.Session()
-        answer = self.session.post(
-            f"{self.url}/web/session/authenticate",
-            json={"jsonrpc": "2.0", "method": "call", "params": {"db": odoo.db, "login": login, "password": password}},
-            timeout=60,
-        ).json()
-        if "error" in answer:
-            raise AssertionError(f"{login} cannot sign in: {answer['error']}")
-        self.calls = 0
-
-    def call(self, model, method, args, kwargs=None):
-        """(result, milliseconds)"""
-        self.calls += 1
-        body = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": self.calls,
-            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
-        }
-        started = time.perf_counter()
-        response = self.session.post(f"{self.url}/web/dataset/call_kw/{model}/{method}", json=body, timeout=120)
-        elapsed = (time.perf_counter() - started) * 1000
-        answer = response.json()
-        if "error" in answer:
-            raise AssertionError(f"{model}.{method}{tuple(args)}: {json.dumps(answer['error'])[:2000]}")
-        return answer["result"], elapsed
 
 
 def main():

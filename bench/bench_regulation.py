@@ -39,7 +39,6 @@ attachment query found something and no `no_match` query found anything.
 """
 
 import argparse
-import json
 import random
 import sys
 import tempfile
@@ -48,12 +47,11 @@ from pathlib import Path
 
 import psycopg2
 import psycopg2.extras
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from bench_common import percentile  # noqa: E402 - bench/ is the script's folder
+from bench_common import Client, percentile  # noqa: E402 - bench/ is the script's folder
 from bulk_seed import _load_pinyin  # noqa: E402
 from his_harness import OdooServer  # noqa: E402 - tests/ is put on the path by bench_common
 
@@ -336,39 +334,6 @@ def explain(conn, body_term, rare_term, attachment_term):
         plans[label] = "\n".join(row[0] for row in cr.fetchall())
     conn.rollback()
     return plans
-
-
-class Client:
-    """The staff app's JSON-RPC calls, in one signed-in session (kept alive)."""
-
-    def __init__(self, odoo, login, password):
-        self.url = odoo.url
-        self.session = requests.Session()
-        answer = self.session.post(
-            f"{self.url}/web/session/authenticate",
-            json={"jsonrpc": "2.0", "method": "call", "params": {"db": odoo.db, "login": login, "password": password}},
-            timeout=60,
-        ).json()
-        if "error" in answer:
-            raise AssertionError(f"{login} cannot sign in: {answer['error']}")
-        self.calls = 0
-
-    def call(self, model, method, args, kwargs=None):
-        """(result, milliseconds)"""
-        self.calls += 1
-        body = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": self.calls,
-            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
-        }
-        started = time.perf_counter()
-        response = self.session.post(f"{self.url}/web/dataset/call_kw/{model}/{method}", json=body, timeout=120)
-        elapsed = (time.perf_counter() - started) * 1000
-        answer = response.json()
-        if "error" in answer:
-            raise AssertionError(f"{model}.{method}{tuple(args)}: {json.dumps(answer['error'])[:2000]}")
-        return answer["result"], elapsed
 
 
 def queries(rng, docs, page_ids, samples):
