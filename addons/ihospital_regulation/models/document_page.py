@@ -410,21 +410,22 @@ class DocumentPage(models.Model):
         """A search by `regulation_search` with no order of its own (the
         phone's search screen, the search box of the lists) comes best
         first, ranked as `search_regulations` ranks; an order the user picks
-        (a column's header) wins. The matches are at most DOMAIN_CANDIDATES,
-        ranked here after the record rules."""
-        text = None if order else self._regulation_search_text(domain)
-        if text is None:
+        (a column's header) wins. The candidates are found once (their ranks
+        are the term's ids), at most DOMAIN_CANDIDATES, ranked here after
+        the record rules."""
+        position = None if order else self._regulation_search_leaf(domain)
+        if position is None:
             return super().search_fetch(domain, field_names, offset=offset, limit=limit, order=order)
+        best = self._regulation_candidates(domain[position][2], limit=rs.DOMAIN_CANDIDATES)
+        domain = [*domain[:position], ("id", "in", list(best)), *domain[position + 1 :]]
         found = super().search_fetch(domain, field_names, order="id")
-        best = self._regulation_candidates(text, limit=rs.DOMAIN_CANDIDATES)
-        last = (len(rs.KINDS), 0, 0)
-        ranked = sorted(found._ids, key=lambda page_id: best.get(page_id, last))
+        ranked = sorted(found._ids, key=best.__getitem__)
         return self.browse(ranked[offset : None if limit is None else offset + limit])
 
     @api.model
-    def _regulation_search_text(self, domain):
-        """The text of the domain's positive `regulation_search` term, if any."""
-        for leaf in domain or ():
+    def _regulation_search_leaf(self, domain):
+        """The position of the domain's positive `regulation_search` term, if any."""
+        for position, leaf in enumerate(domain or ()):
             if (
                 isinstance(leaf, list | tuple)
                 and len(leaf) == 3
@@ -432,7 +433,7 @@ class DocumentPage(models.Model):
                 and leaf[1] in ("ilike", "like", "=")
                 and isinstance(leaf[2], str)
             ):
-                return leaf[2]
+                return position
         return None
 
     @api.model

@@ -6,6 +6,7 @@ count and its indexes; over JSON-RPC as the staff app calls it."""
 
 import io
 import zipfile
+from unittest.mock import patch
 
 from odoo.addons.ihospital_base.tests.common import IhospitalCase, RpcMixin
 from odoo.exceptions import AccessError, UserError
@@ -227,8 +228,13 @@ class TestRegulationSearch(RegulationSearchCase):
         domain = [("type", "=", "content"), ("regulation_search", "ilike", "危急值")]
         expected = [row["title"] for row in self.search("危急值")]
         self.assertEqual(expected, ["危急值", "临床危急值报告制度", "护理交接班制度"])
-        records = Page.web_search_read(domain, {"name": {}}, order="")["records"]
+        Model = self.registry["document.page"]
+        with patch.object(
+            Model, "_regulation_candidates", autospec=True, side_effect=Model._regulation_candidates
+        ) as find:
+            records = Page.web_search_read(domain, {"name": {}}, order="")["records"]
         self.assertEqual([record["name"] for record in records], expected)
+        self.assertEqual(find.call_count, 1, "the candidates are found once")
         self.assertEqual(Page.search(domain, limit=2, offset=1).mapped("name"), expected[1:3])
         self.assertEqual(
             Page.search(domain, order="name desc").mapped("name"), sorted(expected, reverse=True), "a picked order"
