@@ -7,7 +7,7 @@ ODOO := $(VENV)/bin/odoo
 DB ?= ihospital
 TEST_DB ?= ihospital_test
 HTTP_PORT ?= 8069
-MODULES := ihospital_base,ihospital_staff,ihospital_public,ihospital_his,ihospital_survey,ihospital_staff_his,ihospital_regulation,ihospital_knowledge
+MODULES := ihospital_base,ihospital_staff,ihospital_public,ihospital_his,ihospital_survey,ihospital_staff_his,ihospital_regulation,ihospital_knowledge,ihospital_analysis
 PGSOCK = $(shell tools/pg.sh socket)
 ODOO_ARGS = -c $(ROOT)/odoo.conf --addons-path=$(ROOT)/addons --db_host=$(PGSOCK) --data-dir=$(ROOT)/.local/odoo-data
 

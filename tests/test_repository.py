@@ -17,6 +17,7 @@ def manifest(addon):
 
 def test_all_addons_are_there():
     assert ADDON_NAMES == [
+        "ihospital_analysis",
         "ihospital_base",
         "ihospital_his",
         "ihospital_knowledge",

@@ -1,0 +1,17 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "iHospital Operations Analysis",
+    "summary": "Live operations figures (运营分析) for the director, department heads and doctors",
+    "version": "18.0.1.0.0",
+    "category": "Services/Internet Hospital",
+    "website": "https://github.com/ihospital/ihospital",
+    "author": "iHospital developers",
+    "license": "LGPL-3",
+    "depends": ["ihospital_base", "ihospital_staff", "ihospital_his"],
+    "data": [
+        "security/ihospital_analysis_security.xml",
+        "security/ir.model.access.csv",
+        "views/ihospital_analysis_menus.xml",
+    ],
+    "installable": True,
+}

@@ -1,0 +1,9 @@
+"""The operations analysis' rows of the suite's access matrix (see
+ihospital_base/access_matrix.py): the director, the quality office and the
+administrators read their hospital's figures, a department head those of the
+departments he or she heads, a doctor his or her own workload; nurses read
+none of them."""
+
+MATRIX = {}
+
+IDENTITY_FIELDS = {}
