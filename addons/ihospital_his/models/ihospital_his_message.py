@@ -297,8 +297,16 @@ class IhospitalHisMessage(models.Model):
             batch = Message.search_fetch(received, fetched, order="id", limit=PROCESS_BATCH).with_env(self.env)
         batch._process_received()
         batch._retry_what_they_provide()
+        if critical:
+            self._critical_lane_applied()
         remaining = self.search_count(received) if critical or len(batch) == PROCESS_BATCH else 0
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+
+    @api.model
+    def _critical_lane_applied(self):
+        """Called after a batch of the critical lane is applied (before its
+        commit): what waited for the new critical values may go on (the
+        critical-value engine's escalations and notices, ihospital_staff_his)."""
 
     def _lane_companions(self, fetched):
         """The received messages stored before these critical ones that they

@@ -1,3 +1,5 @@
+import functools
+
 from dateutil.relativedelta import relativedelta
 
 
@@ -6,5 +8,12 @@ def age_at(patient, moment):
     limits' age groups."""
     if not patient or not patient.birth_date or not moment:
         return None
-    delta = relativedelta(moment.date(), patient.birth_date)
+    return _age(patient.birth_date, moment.date())
+
+
+@functools.lru_cache(maxsize=4096)
+def _age(birth_date, day):
+    """Years between two dates (the lines of a report share them: computed
+    once)."""
+    delta = relativedelta(day, birth_date)
     return delta.years + delta.months / 12 + delta.days / 365.25

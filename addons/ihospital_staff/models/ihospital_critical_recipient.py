@@ -170,6 +170,10 @@ class IhospitalCriticalRecipient(models.Model):
         escalation pass counts it."""
         Recipient = self.sudo()
         batch = Recipient.search([("notice_due", "=", True)], order="id", limit=NOTICE_BATCH)
+        if batch and self._gives_way(batch):
+            # the new critical values first: the results' processing wakes
+            # this cron when it has applied them
+            batch = Recipient.browse()
         if batch:
             batch.write({"notice_due": False})
             batch._send_activities()
@@ -177,6 +181,15 @@ class IhospitalCriticalRecipient(models.Model):
         self.env["ir.cron"]._ihospital_yield(
             "ihospital_staff.ir_cron_critical_notices", done=len(batch), more=len(batch) == NOTICE_BATCH
         )
+
+    @api.model
+    def _gives_way(self, batch):
+        """Whether this batch of activities and SMS waits for critical
+        results to be applied first (GIVE_WAY_SECONDS at most past the
+        notices' queueing: their live notices are out already)."""
+        now = fields.Datetime.now()
+        queued = min(batch.mapped("notified_at"), default=now) or now
+        return self.env["ihospital.critical.alert"]._gives_way(queued, now)
 
     def _send_activities(self):
         alerts = self.alert_id.filtered(lambda alert: alert.state == "to_acknowledge")

@@ -207,3 +207,14 @@ class IhospitalCriticalAlert(models.Model):
         self.env["ihospital.critical.event"].sudo().create(
             [{"alert_id": alert.id, "kind": kind, "note": error or False, "user_id": False} for alert in self]
         )
+
+    @api.model
+    def _new_criticals_waiting(self):
+        """Results their source flags critical, received and waiting to be
+        applied (the HIS's critical lane, on its partial index)."""
+        Message = self.env["ihospital.his.message"].sudo()
+        return bool(
+            Message.search_count(
+                [("direction", "=", "in"), ("state", "=", "received"), ("is_critical", "=", True)], limit=1
+            )
+        )

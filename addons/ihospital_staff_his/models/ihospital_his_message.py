@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class IhospitalHisMessage(models.Model):
@@ -29,3 +29,12 @@ class IhospitalHisMessage(models.Model):
         if newest == self:
             alert._receipt_reported(self.state == "processed", self.error if self.state == "dead" else "")
         return applied
+
+    @api.model
+    def _critical_lane_applied(self):
+        """The escalation pass and the notices that gave way to the new
+        critical values are woken (they give way again, at no cost, while
+        more critical results wait)."""
+        super()._critical_lane_applied()
+        for xmlid in ("ihospital_staff.ir_cron_critical_escalation", "ihospital_staff.ir_cron_critical_notices"):
+            self.env["ir.cron"]._ihospital_trigger(xmlid)
