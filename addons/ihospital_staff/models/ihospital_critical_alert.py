@@ -73,6 +73,10 @@ ESCALATION_BATCH = 2000
 # burst), for at most this many seconds past their own due time; the
 # results' processing wakes them when it has applied its lane.
 GIVE_WAY_SECONDS = 30
+# An escalation pass holds this PostgreSQL advisory lock until its commit;
+# the batches of activities and SMS give way to a pass that runs (they take
+# it shared, so a pass starting during a batch waits for that batch only).
+ESCALATION_LOCK = 4_211_811_001
 
 
 def readback_equal(reported, readback):
@@ -478,6 +482,12 @@ class IhospitalCriticalAlert(models.Model):
         )
         if due and self._gives_way(due[0].next_escalation_at, now):
             due = Alert.browse()
+        if due:
+            self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", ESCALATION_LOCK))
+            # the notices that gave way to this pass go on after its commit
+            # (a wake-up of their own: one pending in this transaction's
+            # snapshot may have been taken since by the run that gave way)
+            self.env["ir.cron"]._ihospital_wake("ihospital_staff.ir_cron_critical_notices")
         due._escalate(now)
         self.env["ir.cron"]._notify_progress(done=len(due), remaining=int(len(due) == ESCALATION_BATCH))
 

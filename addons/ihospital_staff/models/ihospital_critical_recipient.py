@@ -1,9 +1,11 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from .hr_employee import check_group_by_mobile, mask_export_rows, mask_read_rows
-from .ihospital_critical_alert import RECIPIENT_ROLES
+from .ihospital_critical_alert import ESCALATION_LOCK, GIVE_WAY_SECONDS, RECIPIENT_ROLES
 
 SMS_STATES = [
     ("pending", "Pending"),
@@ -185,11 +187,19 @@ class IhospitalCriticalRecipient(models.Model):
     @api.model
     def _gives_way(self, batch):
         """Whether this batch of activities and SMS waits for critical
-        results to be applied first (GIVE_WAY_SECONDS at most past the
-        notices' queueing: their live notices are out already)."""
+        results to be applied, or for an escalation pass that runs, to end
+        first (GIVE_WAY_SECONDS at most past the notices' queueing: their
+        live notices are out already). Applying the results and the pass
+        wake this cron."""
         now = fields.Datetime.now()
         queued = min(batch.mapped("notified_at"), default=now) or now
-        return self.env["ihospital.critical.alert"]._gives_way(queued, now)
+        Alert = self.env["ihospital.critical.alert"]
+        if queued <= now - timedelta(seconds=GIVE_WAY_SECONDS):
+            return False
+        if Alert._gives_way(queued, now):
+            return True
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock_shared(%s)", ESCALATION_LOCK))
+        return not self.env.cr.fetchone()[0]
 
     def _send_activities(self):
         alerts = self.alert_id.filtered(lambda alert: alert.state == "to_acknowledge")

@@ -36,5 +36,8 @@ class IhospitalHisMessage(models.Model):
         critical values are woken (they give way again, at no cost, while
         more critical results wait)."""
         super()._critical_lane_applied()
-        for xmlid in ("ihospital_staff.ir_cron_critical_escalation", "ihospital_staff.ir_cron_critical_notices"):
-            self.env["ir.cron"]._ihospital_trigger(xmlid)
+        # a wake-up each, whatever this transaction's snapshot shows: a
+        # pending one it sees may have been taken by the run that gave way
+        self.env["ir.cron"]._ihospital_wake(
+            "ihospital_staff.ir_cron_critical_escalation", "ihospital_staff.ir_cron_critical_notices"
+        )

@@ -1,16 +1,17 @@
 """New critical values first (issue 11): while results their source flags
 critical wait to be applied, an escalation pass and the activities and SMS
 give way to them, for GIVE_WAY_SECONDS at most past their own due time; the
-results' processing wakes them when it has applied its lane."""
+results' processing wakes them when it has applied its lane. The activities
+and SMS also give way to an escalation pass that runs, which wakes them."""
 
 from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import fields, sql_db
 from odoo.addons.ihospital_his.tests.common import HisCase
 from odoo.addons.ihospital_his.tests.test_his_inbound import LAB
-from odoo.addons.ihospital_staff.models.ihospital_critical_alert import GIVE_WAY_SECONDS
+from odoo.addons.ihospital_staff.models.ihospital_critical_alert import ESCALATION_LOCK, GIVE_WAY_SECONDS
 from odoo.addons.ihospital_staff.tests.common import CriticalCase
 from odoo.tests import tagged
 
@@ -102,3 +103,29 @@ class TestCriticalGiveWay(CriticalCase, HisCase):
         self.env["ihospital.his.endpoint"].with_user(self.user_gateway).gateway_submit("t-his", [payload])
         self.Message.sudo()._cron_process()
         self.assertFalse(self._triggers(ESCALATION) | self._triggers(NOTICES))
+
+    def test_notices_give_way_to_an_escalation_pass_that_runs(self):
+        start = fields.Datetime.now()
+        with freeze_time(start):
+            alert = self._alerts(self._report())
+        self.env.flush_all()
+        # another worker's escalation pass, in its own transaction
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as pass_cr:
+            pass_cr.execute("SELECT pg_advisory_xact_lock(%s)", [ESCALATION_LOCK])
+            with freeze_time(start + timedelta(seconds=2)), self.mockSmsProvider():
+                self.env["ihospital.critical.recipient"]._cron_send_notices()
+                self.assertFalse(self._sms, "after the pass")
+            with freeze_time(start + timedelta(seconds=GIVE_WAY_SECONDS + 1)), self.mockSmsProvider():
+                self.env["ihospital.critical.recipient"]._cron_send_notices()
+                self.assertEqual(len(self._sms), 2, "never held longer")
+            pass_cr.rollback()
+        self.assertFalse(any(alert.recipient_ids.mapped("notice_due")))
+
+    def test_an_escalation_pass_wakes_the_notices(self):
+        start = fields.Datetime.now()
+        with freeze_time(start):
+            self._alerts(self._report())
+        self._triggers(NOTICES).unlink()
+        with freeze_time(start + timedelta(minutes=10, seconds=1)):
+            self.Alert._cron_escalate()
+        self.assertTrue(self._triggers(NOTICES))
