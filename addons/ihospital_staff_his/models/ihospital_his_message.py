@@ -35,9 +35,10 @@ class IhospitalHisMessage(models.Model):
         """The escalation pass and the notices that gave way to the new
         critical values are woken (they give way again, at no cost, while
         more critical results wait)."""
-        super()._critical_lane_applied()
+        res = super()._critical_lane_applied()
         # a wake-up each, whatever this transaction's snapshot shows: a
         # pending one it sees may have been taken by the run that gave way
         self.env["ir.cron"]._ihospital_wake(
             "ihospital_staff.ir_cron_critical_escalation", "ihospital_staff.ir_cron_critical_notices"
         )
+        return res
