@@ -51,9 +51,7 @@ class TestCriticalGiveWay(CriticalCase, HisCase):
         with freeze_time(start):
             alert = self._alerts(self._report())
         # the demo hospital's open alerts fall due on their own timers: not in this test
-        self.env.cr.execute(
-            "UPDATE ihospital_critical_alert SET next_escalation_at = NULL WHERE id != %s", [alert.id]
-        )
+        self.env.cr.execute("UPDATE ihospital_critical_alert SET next_escalation_at = NULL WHERE id != %s", [alert.id])
         due = alert.next_escalation_at
         self._waiting_critical()
         with freeze_time(due + timedelta(seconds=GIVE_WAY_SECONDS - 5)):
