@@ -36,7 +36,8 @@ class IrCron(models.Model):
         self.env.cr.execute(
             SQL(
                 """INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, create_date, write_uid, write_date)
-                   SELECT id, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s FROM ir_cron WHERE id = ANY(%(ids)s) AND active""",
+                   SELECT id, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                     FROM ir_cron WHERE id = ANY(%(ids)s) AND active""",
                 now=fields.Datetime.now(),
                 uid=self.env.uid,
                 ids=ids,
