@@ -44,7 +44,6 @@ class IhospitalVisitCharge(models.Model):
     # (ihospital.charge.class.map._reclassify)
     charge_class = fields.Selection(
         CHARGE_CLASSES,
-        string="Charge Class",
         required=True,
         default="other",
         index=True,
@@ -101,7 +100,7 @@ class IhospitalChargeClassMap(models.Model):
         required=True,
         help="The category exactly as the HIS sends it in a charge line, e.g. 西药费.",
     )
-    charge_class = fields.Selection(CHARGE_CLASSES, string="Charge Class", required=True)
+    charge_class = fields.Selection(CHARGE_CLASSES, required=True)
 
     _sql_constraints = [
         (
