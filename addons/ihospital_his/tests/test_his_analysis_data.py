@@ -166,14 +166,14 @@ class TestChargeClasses(HisCase):
             },
         )
 
-    def test_a_visits_lines_cost_one_lookup_of_the_map(self):
+    def test_the_lines_of_a_visit_are_classified_from_the_cached_map(self):
         visit = self.visit_cardio
         Charge = self.env["ihospital.visit.charge"]
         lines = [
             {"visit_id": visit.id, "name": f"L{n}", "amount": 1, "category": c} for n, c in enumerate(["西药费"] * 30)
         ]
-        Charge.create(lines[:1])  # warm the caches
-        with self.assertQueryCount(5):  # the map's lookup, the INSERT, the audit's bookkeeping
+        Charge.create(lines[:1])  # warm the caches (the hospital's map among them)
+        with self.assertQueryCount(4):  # the INSERT, the audit's bookkeeping: no lookup of the map
             Charge.create(lines[1:] + [dict(lines[0], category="化验费"), dict(lines[0], category="材料费")])
 
     def test_a_map_created_or_changed_reclassifies_in_one_update(self):
