@@ -34,7 +34,7 @@ class IhospitalVisitCharge(models.Model):
     sequence = fields.Integer(default=10)
     code = fields.Char()
     name = fields.Char(string="Item", required=True)
-    category = fields.Char(help="The HIS's own charge category, as sent (e.g. 西药费).")
+    category = fields.Char(help="The HIS's own charge category, as the HIS sent it.")
     quantity = fields.Float(default=1.0, digits=(16, 2))
     unit_price = fields.Monetary()
     amount = fields.Monetary(required=True)
@@ -98,7 +98,7 @@ class IhospitalChargeClassMap(models.Model):
     his_category = fields.Char(
         string="HIS Category",
         required=True,
-        help="The category exactly as the HIS sends it in a charge line, e.g. 西药费.",
+        help="The category exactly as the HIS sends it in a charge line.",
     )
     charge_class = fields.Selection(CHARGE_CLASSES, required=True)
 
