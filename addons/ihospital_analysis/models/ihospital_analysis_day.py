@@ -150,8 +150,8 @@ SOURCES = [
         f"""span s JOIN ihospital_admission ad ON ad.company_id = s.company_id AND ad.state <> 'cancelled'
               AND ad.admitted_at < s.utc_to AND (ad.discharged_at IS NULL OR ad.discharged_at >= s.utc_from)
             CROSS JOIN LATERAL generate_series(
-                GREATEST({_local_day("ad.admitted_at", "s.tz")}, s.day_from),
-                LEAST(COALESCE({_local_day("ad.discharged_at", "s.tz")} - 1, s.day_to), s.day_to),
+                GREATEST({_local_day("ad.admitted_at", "s.tz")}, s.day_from)::timestamp,
+                LEAST(COALESCE({_local_day("ad.discharged_at", "s.tz")} - 1, s.day_to), s.day_to)::timestamp,
                 interval '1 day') AS g(d)
             JOIN keys k ON k.company_id = ad.company_id AND k.day = g.d::date""",
         {"census": "1", "bed_days": "1"},
@@ -200,8 +200,10 @@ MARKED_TABLES = {
         JOIN ihospital_visit v ON v.id = t.visit_id JOIN tz c ON c.id = v.company_id""",
     "ihospital_appointment": """SELECT t.company_id, t.date FROM {rows} t""",
     "ihospital_admission": f"""SELECT t.company_id, g.d::date FROM {{rows}} t JOIN tz c ON c.id = t.company_id
-        CROSS JOIN LATERAL generate_series({_local_day("t.admitted_at", "c.tz")},
-            COALESCE({_local_day("t.discharged_at", "c.tz")}, c.today), interval '1 day') AS g(d)""",
+        CROSS JOIN LATERAL generate_series({_local_day("t.admitted_at", "c.tz")}::timestamp,
+            COALESCE({_local_day("t.discharged_at", "c.tz")},
+                     GREATEST(c.today, {_local_day("t.admitted_at", "c.tz")}))::timestamp,
+            interval '1 day') AS g(d)""",
     "ihospital_consultation": f"""SELECT t.company_id, {_local_day("t.answered_date", "c.tz")} FROM {{rows}} t
         JOIN tz c ON c.id = t.company_id
         UNION SELECT t.company_id, {_local_day("t.closed_date", "c.tz")} FROM {{rows}} t
@@ -348,15 +350,15 @@ class IhospitalAnalysisDay(models.Model):
             }
             cr.execute(
                 f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
-                    DECLARE marked integer := 0; count integer;
+                    DECLARE marked integer := 0; n integer;
                     BEGIN
                         IF TG_OP IN ('INSERT', 'UPDATE') THEN
                             {marks["new_rows"]}
-                            GET DIAGNOSTICS count = ROW_COUNT; marked := marked + count;
+                            GET DIAGNOSTICS n = ROW_COUNT; marked := marked + n;
                         END IF;
                         IF TG_OP IN ('UPDATE', 'DELETE') THEN
                             {marks["old_rows"]}
-                            GET DIAGNOSTICS count = ROW_COUNT; marked := marked + count;
+                            GET DIAGNOSTICS n = ROW_COUNT; marked := marked + n;
                         END IF;
                         IF marked > 0 THEN PERFORM ihospital_analysis_trigger_cron(); END IF;
                         RETURN NULL;
