@@ -574,11 +574,7 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
         if scope["level"] == "doctor":
             return []
         Charge = self.env["ihospital.visit.charge"]
-        labels = (
-            dict(Charge._fields["charge_class"]._description_selection(self.env))
-            if "charge_class" in Charge._fields
-            else {}
-        )
+        labels = dict(Charge._fields["charge_class"]._description_selection(self.env))
         visits = self._ihospital_drills(scope, current)["_charges"]
         return [
             {

@@ -430,10 +430,8 @@ class IhospitalAnalysisDay(models.Model):
         for dims, from_clause, measures in SOURCES:
             columns = [SQL(measures[name]) if name in measures else zero for name in BASE_MEASURES]
             parts.append(SQL("SELECT %s, %s FROM %s", SQL(dims), SQL(", ").join(columns), SQL(from_clause)))
-        has_classes = "charge_class" in self.env["ihospital.visit.charge"]._fields
-        charge_class = SQL("c.charge_class") if has_classes else SQL("'other'")
         charge_sums = SQL(", ").join(
-            SQL("sum(c.amount) FILTER (WHERE %s = %s) AS %s", charge_class, key, SQL.identifier(key))
+            SQL("sum(c.amount) FILTER (WHERE c.charge_class = %s) AS %s", key, SQL.identifier(key))
             for key in CHARGE_CLASS_KEYS
         )
         sums = SQL(", ").join(
@@ -488,8 +486,6 @@ class IhospitalAnalysisDay(models.Model):
         its department's rows (carried by its row without doctor), a
         hospital's (no department) all the rows of its day (carried by the
         row without department)."""
-        if "ihospital.his.daily.summary" not in self.env:
-            return SQL("SELECT * FROM agg")
         replaced = {measure: summary for summary, measure in SUMMARY_MEASURES.items()}
 
         def column(name, expression):

@@ -81,9 +81,6 @@ class AnalysisCase(IhospitalCase):
             {"visit_id": cls.v_stay.id, "name": "床位", "amount": 500, "charge_class": "bed"},
             {"visit_id": cls.v_stay.id, "name": "手术", "amount": 3500, "charge_class": "treatment"},
         ]
-        if "charge_class" not in Charge._fields:  # TEMP until anahis lands
-            for line in lines:
-                line.pop("charge_class")
         Charge.create(lines)
 
         schedule = (
