@@ -286,6 +286,7 @@ class TestAnalysisFigures(AnalysisCase):
         self.assertEqual((by_class["drug"], by_class["other"]), (1130.0, 100.0))
 
     def test_workload_of_consultations_ratings_and_critical_values(self):
+        self.emp_doctor.online_consultation = True
         Consultation = self.env["ihospital.consultation"].sudo()
         questions = Consultation.create(
             [
