@@ -339,12 +339,14 @@ class TestAnalysisFigures(AnalysisCase):
         self.assertEqual([(row["name"], row["consultations_answered"]) for row in surgeon], [("Dr Zhang", 0)])
 
     def test_yesterday_is_closed_every_night(self):
+        self._dashboard()  # refreshes the marked days of the period
+        query = "SELECT date FROM ihospital_analysis_dirty WHERE company_id = %s AND date = %s"
+        self.env.cr.execute(query, [self.hospital.id, D2])
+        self.assertFalse(self.env.cr.fetchall())
         # 00:30 on Mar 3 in Beijing: Mar 2 is over, marked for the refresh
         with freeze_time("2026-03-02 16:30:00"):
             self.env["ihospital.analysis.day"]._cron_close_days()
-        self.env.cr.execute(
-            "SELECT date FROM ihospital_analysis_dirty WHERE company_id = %s AND date = %s", [self.hospital.id, D2]
-        )
+        self.env.cr.execute(query, [self.hospital.id, D2])
         self.assertTrue(self.env.cr.fetchall())
 
     def test_another_hospitals_doctor_is_unknown(self):
