@@ -206,12 +206,13 @@ class TestAnalysisFigures(AnalysisCase):
         Summary = self.env["ihospital.his.daily.summary"].sudo()
         Summary.create(
             [
-                # cardiology's outpatient visits of the 1st (computed: 1)
+                # cardiology's outpatient visits and discharges of the 1st (computed: 1 and 1)
                 {
                     "company_id": self.hospital.id,
                     "date": D1,
                     "department_id": self.cardiology.id,
                     "outpatient_visits": 40,
+                    "discharges": 5,
                 },
                 # the whole hospital's drug charges of the 2nd (computed: 1000)
                 {"company_id": self.hospital.id, "date": D2, "amount_drug": 2000},
@@ -220,6 +221,10 @@ class TestAnalysisFigures(AnalysisCase):
         values = self.values(self._dashboard())
         self.assertEqual(values["visits"], 42)  # 40 reported + the emergency visit and the stay computed
         self.assertEqual(values["first_visits"], 1)  # not reported: computed
+        # 5 discharges reported (for 1 computed), the stays known: one of 2 days
+        self.assertEqual((values["discharges"], values["los_avg"]), (5, 2.0))
+        # the charges per visit: of the visits whose charges are known
+        self.assertEqual(values["avg_charge_visit"], 150.0)
         self.assertEqual(values["charges_total"], 6300.0)  # 300 on the 1st, 2000 + 500 + 3500 on the 2nd
         head = self.values(self._dashboard(self.user_head))
         self.assertEqual(head["visits"], 41)  # cardiology: 40 reported + the emergency visit
