@@ -171,7 +171,10 @@ class IhospitalAnalysisDemo(models.AbstractModel):
             ],
             limit=CLINIC_DOCTORS,
         )
-        patients = self.env["ihospital.patient"].search([("company_id", "=", company.id)], limit=60)
+        # not the patients of the demo portal accounts (their pages stay as the portal demo shows them)
+        patients = self.env["ihospital.patient"].search(
+            [("company_id", "=", company.id), ("account_ids", "=", False)], limit=60
+        )
         if not doctors or len(patients) < CLINIC_CAPACITY:
             return
         schedules = self.env["ihospital.schedule"].create(
