@@ -80,6 +80,15 @@ REBUILD_CHUNK_DAYS = 92
 REFRESH_BATCH = 400
 
 
+# a visit's charge lines by class: looked up by the visit (index on
+# visit_id), so that a day's visits read their lines only
+CHARGE_LATERAL = (
+    "LEFT JOIN LATERAL (SELECT count(*) AS lines, "
+    + ", ".join(f"sum(c.amount) FILTER (WHERE c.charge_class = '{key}') AS {key}" for key in CHARGE_CLASS_KEYS)
+    + " FROM ihospital_visit_charge c WHERE c.visit_id = kv.id) AS ch ON TRUE"
+)
+
+
 def _local_day(column, tz="k.tz"):
     """The hospital's day of a UTC timestamp column (SQL text of constants)."""
     return f"(({column} AT TIME ZONE 'UTC') AT TIME ZONE {tz})::date"
@@ -94,7 +103,7 @@ SOURCES = [
     # their charge lines by class (a visit without lines: all "other")
     (
         "kv.company_id, kv.day, kv.department_id, kv.doctor_id",
-        """kv LEFT JOIN ch ON ch.visit_id = kv.id""",
+        f"kv {CHARGE_LATERAL}",
         {
             "visits_outpatient": "(kv.visit_type = 'outpatient')::int",
             "visits_emergency": "(kv.visit_type = 'emergency')::int",
@@ -103,7 +112,7 @@ SOURCES = [
             "first_visits": "(kv.visit_kind = 'first')::int",
             "return_visits": "(kv.visit_kind = 'return')::int",
             **{f"charge_{key}": f"COALESCE(ch.{key}, 0)" for key in CHARGE_CLASS_KEYS if key != "other"},
-            "charge_other": "CASE WHEN ch.visit_id IS NULL THEN COALESCE(kv.total_charges, 0) "
+            "charge_other": "CASE WHEN ch.lines = 0 THEN COALESCE(kv.total_charges, 0) "
             "ELSE COALESCE(ch.other, 0) END",
             "insurance_amount": "COALESCE(kv.insurance_amount, 0)",
             "self_paid_amount": "COALESCE(kv.self_paid_amount, 0)",
@@ -437,10 +446,6 @@ class IhospitalAnalysisDay(models.Model):
         for dims, from_clause, measures in SOURCES:
             columns = [SQL(measures[name]) if name in measures else zero for name in BASE_MEASURES]
             parts.append(SQL("SELECT %s, %s FROM %s", SQL(dims), SQL(", ").join(columns), SQL(from_clause)))
-        charge_sums = SQL(", ").join(
-            SQL("sum(c.amount) FILTER (WHERE c.charge_class = %s) AS %s", key, SQL.identifier(key))
-            for key in CHARGE_CLASS_KEYS
-        )
         sums = SQL(", ").join(
             SQL("sum(%s) AS %s", SQL.identifier(name), SQL.identifier(name)) for name in BASE_MEASURES
         )
@@ -466,9 +471,6 @@ class IhospitalAnalysisDay(models.Model):
                            v.total_charges, v.insurance_amount, v.self_paid_amount
                       FROM keys k JOIN ihospital_visit v ON v.company_id = k.company_id
                        AND v.start >= k.utc_from AND v.start < k.utc_to),
-               ch AS (
-                    SELECT c.visit_id, %(charge_sums)s
-                      FROM kv JOIN ihospital_visit_charge c ON c.visit_id = kv.id GROUP BY c.visit_id),
                raw (company_id, day, department_id, doctor_id, %(names)s) AS (%(parts)s),
                agg AS (
                     SELECT company_id, day, department_id, doctor_id, %(sums)s
@@ -478,7 +480,6 @@ class IhospitalAnalysisDay(models.Model):
               FROM (SELECT company_id, day, department_id, doctor_id, %(sums)s
                       FROM rep GROUP BY company_id, day, department_id, doctor_id) AS r""",
             keys=keys_sql,
-            charge_sums=charge_sums,
             names=SQL(", ").join(SQL.identifier(name) for name in BASE_MEASURES),
             parts=SQL(" UNION ALL ").join(parts),
             sums=sums,
@@ -567,6 +568,9 @@ class IhospitalAnalysisDay(models.Model):
 
     def _ihospital_write_rows(self, keys_sql, delete_keys_sql):
         cr = self.env.cr
+        # the query is wide (every measure of every source): compiling it
+        # (JIT) costs seconds on a large hospital's tables, more than it saves
+        cr.execute("SET LOCAL jit = off")
         names = SQL(", ").join(SQL.identifier(name) for name in MEASURE_NAMES)
         cr.execute(
             SQL(
