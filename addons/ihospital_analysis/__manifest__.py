@@ -12,6 +12,20 @@
         "security/ihospital_analysis_security.xml",
         "security/ir.model.access.csv",
         "views/ihospital_analysis_menus.xml",
+        "views/ihospital_analysis_dashboard_views.xml",
+        "views/ihospital_camera_views.xml",
+        "views/ihospital_camera_templates.xml",
     ],
+    "demo": [
+        "demo/ihospital_camera_demo.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "ihospital_analysis/static/src/dashboard/*",
+        ],
+        "web.assets_tests": [
+            "ihospital_analysis/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }
