@@ -4,7 +4,18 @@ administrators read their hospital's figures, a department head those of the
 departments he or she heads, a doctor his or her own workload; nurses read
 none of them."""
 
-MATRIX = {}
+ROLES = {}
+
+MATRIX = {
+    # daily aggregates, built by the analysis engine only: read as scoped
+    "ihospital.analysis.day": {
+        "doctor": ("r", "own"),
+        "head": ("r", "department"),
+        "quality": ("r", "hospital"),
+        "director": ("r", "hospital"),
+        "admin": ("r", "hospital"),
+    },
+}
 
 # Cameras (视频监控): the hospital's administrators keep them and see all of
 # their hospitals' cameras; doctors (department heads are doctors too),

@@ -237,3 +237,12 @@ class IhospitalCamera(models.Model):
             "stream_url": url_with_credentials(self.stream_url, username, password),
             "rtsp_url": url_with_credentials(self.rtsp_url, username, password),
         }
+
+
+class IhospitalAnalysisDashboard(models.AbstractModel):
+    _inherit = "ihospital.analysis.dashboard"
+
+    @api.model
+    def _ihospital_cameras(self, scope):
+        """The cameras the caller may open, in the dashboard's hospital."""
+        return self.env["ihospital.camera"].get_dashboard_cameras()

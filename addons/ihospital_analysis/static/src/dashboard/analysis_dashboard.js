@@ -18,18 +18,7 @@ import { Layout } from "@web/search/layout";
 
 const DASHBOARD_MODEL = "ihospital.analysis.dashboard";
 // figures where a rise is bad news (its arrow is red)
-const LOWER_IS_BETTER = new Set([
-    "no_shows",
-    "no_show_rate",
-    "wait_minutes",
-    "wait_avg",
-    "avg_wait",
-    "average_wait",
-    "drug_share",
-    "los_avg",
-    "average_los",
-    "avg_los",
-]);
+const LOWER_IS_BETTER = new Set(["no_shows", "wait_avg", "los_avg", "drug_share"]);
 
 export class AnalysisDashboard extends Component {
     static template = "ihospital_analysis.AnalysisDashboard";
@@ -42,7 +31,6 @@ export class AnalysisDashboard extends Component {
         this.keepLast = new KeepLast();
         this.state = useState({
             data: null,
-            cameras: [],
             error: "",
             loading: true,
             period: "today",
@@ -57,7 +45,7 @@ export class AnalysisDashboard extends Component {
         this.charts = [];
 
         onWillStart(async () => {
-            await Promise.all([loadBundle("web.chartjs_lib"), this.load(), this.loadCameras()]);
+            await Promise.all([loadBundle("web.chartjs_lib"), this.load()]);
         });
         useEffect(
             () => {
@@ -106,20 +94,14 @@ export class AnalysisDashboard extends Component {
         }
     }
 
-    async loadCameras() {
-        try {
-            this.state.cameras = await this.orm.call("ihospital.camera", "get_dashboard_cameras", []);
-        } catch {
-            this.state.cameras = [];
-        }
-    }
-
     get periods() {
         return [
             { key: "today", label: _t("Today") },
             { key: "week", label: _t("This week") },
             { key: "month", label: _t("This month") },
+            { key: "last_month", label: _t("Last month") },
             { key: "year", label: _t("This year") },
+            { key: "last_year", label: _t("Last year") },
             { key: "custom", label: _t("Dates…") },
         ];
     }
@@ -194,18 +176,21 @@ export class AnalysisDashboard extends Component {
 
     // ------------------------------------------------------------------ drill-down
     openFigure(figure) {
-        if (!figure.drill) {
-            return;
+        if (figure.drill) {
+            this.openDrill(figure.drill, figure.label);
         }
+    }
+
+    openDrill(drill, label) {
         this.action.doAction({
             type: "ir.actions.act_window",
-            name: figure.drill.name || figure.label,
-            res_model: figure.drill.model,
+            name: drill.name || label,
+            res_model: drill.model,
             views: [
                 [false, "list"],
                 [false, "form"],
             ],
-            domain: figure.drill.domain,
+            domain: drill.domain,
             context: { create: false },
         });
     }
@@ -215,9 +200,11 @@ export class AnalysisDashboard extends Component {
         if (value === null || value === undefined || value === false) {
             return "–";
         }
+        const currency = this.state.data?.currency;
+        if (currency && unit === currency.name) {
+            return `${currency.symbol}${formatFloat(value, { digits: [false, Math.abs(value) >= 1000 ? 0 : 2] })}`;
+        }
         switch (unit) {
-            case "CNY":
-                return `¥${formatFloat(value, { digits: [false, Math.abs(value) >= 1000 ? 0 : 2] })}`;
             case "%":
                 return `${formatFloat(value, { digits: [false, 1] })}%`;
             case "min":
@@ -292,7 +279,18 @@ export class AnalysisDashboard extends Component {
                             x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
                             y: { beginAtZero: true },
                         },
-                        plugins: { legend: { display: false } },
+                        plugins: {
+                            legend: { display: false },
+                            tooltip: {
+                                callbacks: {
+                                    label: (context) =>
+                                        `${serie.label}: ${this.formatValue(
+                                            context.raw,
+                                            serie.key.startsWith("charges") ? data.currency.name : ""
+                                        )}`,
+                                },
+                            },
+                        },
                     },
                 })
             );
@@ -319,9 +317,15 @@ export class AnalysisDashboard extends Component {
                             tooltip: {
                                 callbacks: {
                                     label: (context) =>
-                                        `${context.label}: ${this.formatValue(context.raw, "CNY")}`,
+                                        `${context.label}: ${this.formatValue(context.raw, data.currency.name)}`,
                                 },
                             },
+                        },
+                        onClick: (event, elements) => {
+                            const row = elements.length && charges[elements[0].index];
+                            if (row && row.drill) {
+                                this.openDrill(row.drill, row.label);
+                            }
                         },
                     },
                 })
