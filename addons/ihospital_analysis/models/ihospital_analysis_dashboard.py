@@ -381,12 +381,8 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
         share = self._share
         return {
             "outpatient": [
-                (
-                    "visits",
-                    _("Outpatient and Emergency Visits"),
-                    "",
-                    lambda t: t["visits_outpatient"] + t["visits_emergency"],
-                ),
+                ("visits", _("Visits"), "", lambda t: t["visits"]),
+                ("visits_outpatient", _("Outpatient Visits"), "", lambda t: t["visits_outpatient"]),
                 ("visits_emergency", _("Emergency Visits"), "", lambda t: t["visits_emergency"]),
                 ("first_visits", _("First Visits"), "", lambda t: t["first_visits"]),
                 ("return_visits", _("Return Visits"), "", lambda t: t["return_visits"]),
@@ -469,7 +465,10 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
             return {"model": model, "domain": domain, "name": name}
 
         return {
-            "visits": drill("ihospital.visit", clinic, _("Visits")),
+            "visits": drill("ihospital.visit", visits, _("Visits")),
+            "visits_outpatient": drill(
+                "ihospital.visit", [*visits, ("visit_type", "=", "outpatient")], _("Outpatient Visits")
+            ),
             "visits_emergency": drill(
                 "ihospital.visit", [*visits, ("visit_type", "=", "emergency")], _("Emergency Visits")
             ),
@@ -575,11 +574,7 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
         if scope["level"] == "doctor":
             return []
         Charge = self.env["ihospital.visit.charge"]
-        labels = (
-            dict(Charge._fields["charge_class"]._description_selection(self.env))
-            if "charge_class" in Charge._fields
-            else {}
-        )
+        labels = dict(Charge._fields["charge_class"]._description_selection(self.env))
         visits = self._ihospital_drills(scope, current)["_charges"]
         return [
             {

@@ -81,9 +81,6 @@ class AnalysisCase(IhospitalCase):
             {"visit_id": cls.v_stay.id, "name": "床位", "amount": 500, "charge_class": "bed"},
             {"visit_id": cls.v_stay.id, "name": "手术", "amount": 3500, "charge_class": "treatment"},
         ]
-        if "charge_class" not in Charge._fields:  # TEMP until anahis lands
-            for line in lines:
-                line.pop("charge_class")
         Charge.create(lines)
 
         schedule = (
@@ -103,14 +100,18 @@ class AnalysisCase(IhospitalCase):
         schedule._generate_slots()
         slots = schedule.slot_ids
 
-        def appointment(slot, channel, state, checked_in=None, called=None):
+        patient_3 = cls.env["ihospital.patient"].create(
+            {"name": "Wang Fang", "company_id": cls.hospital.id, "medical_card_number": "T0003"}
+        )
+
+        def appointment(slot, patient, channel, state, checked_in=None, called=None):
             return (
                 cls.env["ihospital.appointment"]
                 .sudo()
                 .create(
                     {
                         "company_id": cls.hospital.id,
-                        "patient_id": cls.patient_cardio.id,
+                        "patient_id": patient.id,
                         "schedule_id": schedule.id,
                         "slot_id": slot.id,
                         "channel": channel,
@@ -121,10 +122,10 @@ class AnalysisCase(IhospitalCase):
                 )
             )
 
-        appointment(slots[0], "portal", "done", local(2026, 3, 1, 9, 0), local(2026, 3, 1, 9, 20))
-        appointment(slots[1], "window", "done", local(2026, 3, 1, 9, 10), local(2026, 3, 1, 9, 50))
-        appointment(slots[2], "phone", "no_show")
-        appointment(slots[3], "portal", "cancelled")
+        appointment(slots[0], cls.patient_cardio, "portal", "done", local(2026, 3, 1, 9, 0), local(2026, 3, 1, 9, 20))
+        appointment(slots[1], cls.patient_surgery, "window", "done", local(2026, 3, 1, 9, 10), local(2026, 3, 1, 9, 50))
+        appointment(slots[2], patient_3, "phone", "no_show")
+        appointment(slots[3], patient_3, "portal", "cancelled")
 
         Admission = cls.env["ihospital.admission"].sudo()
         cls.stay_discharged = Admission.create(

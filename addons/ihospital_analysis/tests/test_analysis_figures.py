@@ -22,10 +22,10 @@ class TestAnalysisFigures(AnalysisCase):
     def test_outpatient_figures(self):
         data = self._dashboard()
         values = self.values(data)
-        # v_first (00:30 on the 1st, 16:30 UTC the day before) and v_emergency;
-        # v_before (23:59 on Feb 28) is the day before; the stay is inpatient
-        self.assertEqual(values["visits"], 2)
-        self.assertEqual(values["visits_emergency"], 1)
+        # v_first (00:30 on the 1st, 16:30 UTC the day before), v_emergency
+        # and the stay; v_before (23:59 on Feb 28) is the day before
+        self.assertEqual(values["visits"], 3)
+        self.assertEqual((values["visits_outpatient"], values["visits_emergency"]), (1, 1))
         self.assertEqual((values["first_visits"], values["return_visits"]), (1, 1))
         # the cancelled online booking is not a booking
         self.assertEqual((values["bookings_online"], values["bookings_window"], values["bookings_phone"]), (1, 1, 1))
@@ -40,7 +40,7 @@ class TestAnalysisFigures(AnalysisCase):
         visits = figures["visits"]
         # previous period: v_before alone; a year before: two visits
         self.assertEqual((visits["previous"], visits["last_year"]), (1, 2))
-        self.assertEqual((visits["mom"], visits["yoy"]), (1.0, 0.0))
+        self.assertEqual((visits["mom"], visits["yoy"]), (2.0, 0.5))
         admissions = figures["admissions"]
         self.assertEqual((admissions["value"], admissions["previous"], admissions["mom"]), (1, 1, 0.0))
         # nothing a year before: no ratio
@@ -88,7 +88,7 @@ class TestAnalysisFigures(AnalysisCase):
         figures = self.figures(self._dashboard())
         drill = figures["visits"]["drill"]
         visits = self.env[drill["model"]].with_user(self.user_director).search(drill["domain"])
-        self.assertEqual(visits, self.v_first | self.v_emergency)
+        self.assertEqual(visits, self.v_first | self.v_emergency | self.v_stay)
         drill = figures["discharges"]["drill"]
         self.assertEqual(self.env[drill["model"]].search(drill["domain"]), self.stay_discharged)
         drill = figures["census"]["drill"]
@@ -139,7 +139,7 @@ class TestAnalysisFigures(AnalysisCase):
             Day.with_user(self.user_admin).search(domain, limit=1).write({"visits": 1000})
 
     def test_a_new_visit_shows_up(self):
-        self.assertEqual(self.values(self._dashboard())["visits"], 2)
+        self.assertEqual(self.values(self._dashboard())["visits"], 3)
         self.env["ihospital.visit"].sudo().create(
             {
                 "company_id": self.hospital.id,
@@ -157,7 +157,7 @@ class TestAnalysisFigures(AnalysisCase):
         self.assertIn(D2, [row[0] for row in self.env.cr.fetchall()])
         self.env.cr.execute("SELECT count(*) FROM ir_cron_trigger WHERE cron_id = %s", [self._refresh_cron().id])
         self.assertTrue(self.env.cr.fetchone()[0], "the refresh cron is triggered")
-        self.assertEqual(self.values(self._dashboard())["visits"], 3)
+        self.assertEqual(self.values(self._dashboard())["visits"], 4)
         # and by the cron, for the pivot views
         self.env["ihospital.analysis.day"]._cron_refresh()
         self.env.cr.execute("SELECT count(*) FROM ihospital_analysis_dirty WHERE company_id = %s", [self.hospital.id])
@@ -218,11 +218,11 @@ class TestAnalysisFigures(AnalysisCase):
             ]
         )
         values = self.values(self._dashboard())
-        self.assertEqual(values["visits"], 41)  # 40 reported + 1 emergency visit computed
+        self.assertEqual(values["visits"], 42)  # 40 reported + the emergency visit and the stay computed
         self.assertEqual(values["first_visits"], 1)  # not reported: computed
         self.assertEqual(values["charges_total"], 6300.0)  # 300 on the 1st, 2000 + 500 + 3500 on the 2nd
         head = self.values(self._dashboard(self.user_head))
-        self.assertEqual(head["visits"], 41)
+        self.assertEqual(head["visits"], 41)  # cardiology: 40 reported + the emergency visit
 
     def test_periods_in_the_hospitals_days(self):
         # 01:00 on Monday Mar 2 in Beijing (17:00 UTC on Sunday)
@@ -230,8 +230,8 @@ class TestAnalysisFigures(AnalysisCase):
             today = self._dashboard(period="today")
             self.assertEqual((today["period"]["date_from"], today["today"]), ("2026-03-02", "2026-03-02"))
             visits = self.figures(today)["visits"]
-            # today live: nothing outpatient yet; yesterday (stored): 2
-            self.assertEqual((visits["value"], visits["previous"]), (0, 2))
+            # today live: the stay; yesterday (stored): 2
+            self.assertEqual((visits["value"], visits["previous"]), (1, 2))
             self.assertEqual(self.values(today)["admissions"], 0)
             self.assertEqual(self.values(today)["census"], 1)
             week = self._dashboard(period="week")["period"]
@@ -239,7 +239,7 @@ class TestAnalysisFigures(AnalysisCase):
             self.assertEqual(week["previous"], {"date_from": "2026-02-23", "date_to": "2026-02-23"})
             month = self._dashboard(period="month")
             self.assertEqual(month["period"]["previous"], {"date_from": "2026-02-01", "date_to": "2026-02-02"})
-            self.assertEqual(self.values(month)["visits"], 2)
+            self.assertEqual(self.values(month)["visits"], 3)
             self.assertEqual(self.values(month)["charges_total"], 5300.0)
             last_year = self._dashboard(period="last_year")["period"]
             self.assertEqual((last_year["date_from"], last_year["date_to"]), ("2025-01-01", "2025-12-31"))

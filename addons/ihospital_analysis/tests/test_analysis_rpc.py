@@ -29,7 +29,7 @@ class TestAnalysisRpc(RpcMixin, HttpCase, AnalysisCase):
         data, error = self._get(self.user_director)
         self.assertFalse(error, error)
         self.assertEqual(data["scope"]["level"], "hospital")
-        self.assertEqual(self.values(data)["visits"], 2)
+        self.assertEqual(self.values(data)["visits"], 3)
         self.assertEqual(self.values(data)["insurance_amount"], 3580.0)
 
     def test_quality_officer_sees_the_hospital(self):
@@ -76,7 +76,7 @@ class TestAnalysisRpc(RpcMixin, HttpCase, AnalysisCase):
         self.assertEqual(response.status_code, 200)
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
         rows = {row[1]: row[2] for row in sheet.iter_rows(min_row=4, values_only=True)}
-        self.assertEqual(rows["Outpatient and Emergency Visits"], 2)
+        self.assertEqual(rows["Visits"], 3)
         self.authenticate(self.user_nurse.login, self.user_nurse.login)
         response = self.url_open(f"/ihospital/analysis/export.xlsx?{urlencode(PERIOD)}")
         self.assertEqual(response.status_code, 403)
