@@ -18,6 +18,8 @@ import { Layout } from "@web/search/layout";
 
 const DASHBOARD_MODEL = "ihospital.analysis.dashboard";
 // figures where a rise is bad news (its arrow is red)
+// the busiest doctors shown before "Show all"
+const WORKLOAD_SHOWN = 10;
 const LOWER_IS_BETTER = new Set(["no_shows", "wait_avg", "los_avg", "drug_share"]);
 
 export class AnalysisDashboard extends Component {
@@ -39,9 +41,11 @@ export class AnalysisDashboard extends Component {
             departmentId: false,
             doctorId: false,
             trendKey: false,
+            allDoctors: false,
         });
         this.trendCanvas = useRef("trendCanvas");
         this.chargesCanvas = useRef("chargesCanvas");
+        this.camerasRef = useRef("cameras");
         this.charts = [];
 
         onWillStart(async () => {
@@ -145,6 +149,27 @@ export class AnalysisDashboard extends Component {
         }
     }
 
+    get workloadRows() {
+        const rows = this.state.data.workload;
+        return this.state.allDoctors ? rows : rows.slice(0, WORKLOAD_SHOWN);
+    }
+
+    get allDoctorsLabel() {
+        return _t("Show all %s doctors", this.state.data.workload.length);
+    }
+
+    get camerasLabel() {
+        return _t("Cameras (%s)", this.state.data.cameras.length);
+    }
+
+    showAllDoctors() {
+        this.state.allDoctors = true;
+    }
+
+    showCameras() {
+        this.camerasRef.el?.scrollIntoView({ behavior: "smooth", block: "start" });
+    }
+
     get exportUrl() {
         const params = new URLSearchParams();
         for (const [key, value] of Object.entries(this.params)) {
@@ -224,7 +249,7 @@ export class AnalysisDashboard extends Component {
         const ratio = figure[which === "previous" ? "mom" : "yoy"];
         const compared = this.formatValue(figure[which], figure.unit);
         if (ratio === null || ratio === undefined) {
-            return { icon: "fa-minus", color: "text-muted", text: "–", compared };
+            return { icon: "", color: "text-muted", text: "–", compared };
         }
         const better = LOWER_IS_BETTER.has(figure.key) ? ratio < 0 : ratio > 0;
         return {

@@ -40,6 +40,10 @@ registry.category("web_tour.tours").add("ihospital_analysis_dashboard", {
             },
         },
         {
+            content: "The export gives the same period",
+            trigger: ".o_ihospital_ad_export[href*='period=month']",
+        },
+        {
             content: "The trend and the charges by class are drawn",
             trigger: "canvas.o_ihospital_ad_trend_chart",
         },
