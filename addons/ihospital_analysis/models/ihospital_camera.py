@@ -87,7 +87,6 @@ class IhospitalCamera(models.Model):
         help="Stored out of reach of every reading: type it to change it; it is never shown again.",
     )
     stream_password = fields.Char(
-        string="Stream Password",
         compute="_compute_stream_credentials",
         inverse="_inverse_stream_password",
         search="_search_stream_credentials",
@@ -139,7 +138,12 @@ class IhospitalCamera(models.Model):
         for camera in self:
             if camera[field]:
                 self.env.cr.execute(
-                    SQL("UPDATE ihospital_camera SET %s = %s WHERE id = %s", SQL.identifier(column), camera[field], camera.id)
+                    SQL(
+                        "UPDATE ihospital_camera SET %s = %s WHERE id = %s",
+                        SQL.identifier(column),
+                        camera[field],
+                        camera.id,
+                    )
                 )
         self.invalidate_recordset(["has_credentials"])
 
@@ -170,8 +174,8 @@ class IhospitalCamera(models.Model):
                 if "@" in parts.netloc:
                     raise ValidationError(
                         _(
-                            "Write the camera's user name and password in their own fields, not in the address %(url)s: "
-                            "the address is shown to the staff who open the camera.",
+                            "Write the camera's user name and password in their own fields, not in the address "
+                            "%(url)s: the address is shown to the staff who open the camera.",
                             url=url,
                         )
                     )
@@ -227,7 +231,9 @@ class IhospitalCamera(models.Model):
         and with a row in the access log. For the route only."""
         self.ensure_one()
         self.check_access("read")
-        self.env["ihospital.access.log"]._log(self, "read", detail="camera stream opened", count=1, emergency_access=False)
+        self.env["ihospital.access.log"]._log(
+            self, "read", detail="camera stream opened", count=1, emergency_access=False
+        )
         self.env.cr.execute(SQL("SELECT stream_login, stream_secret FROM ihospital_camera WHERE id = %s", self.id))
         username, password = self.env.cr.fetchone()
         return {

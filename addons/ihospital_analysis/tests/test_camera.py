@@ -66,9 +66,7 @@ class TestCamera(CameraCase):
             self.env[MODEL].search([("stream_password", "=", PASSWORD)])
         # the route's helper alone gets them
         stream = self.camera.with_user(self.user_director)._ihospital_open_stream()
-        self.assertEqual(
-            stream["rtsp_url"], f"rtsp://{USERNAME}:{PASSWORD}@192.0.2.10:554/Streaming/Channels/101"
-        )
+        self.assertEqual(stream["rtsp_url"], f"rtsp://{USERNAME}:{PASSWORD}@192.0.2.10:554/Streaming/Channels/101")
 
     def test_only_the_administrators_set_credentials(self):
         with self.assertRaises(AccessError):
@@ -131,7 +129,9 @@ class TestCamera(CameraCase):
 
     def test_url_with_credentials(self):
         self.assertEqual(url_with_credentials("rtsp://h:554/a", "u", "p@ss:/"), "rtsp://u:p%40ss%3A%2F@h:554/a")
-        self.assertEqual(url_with_credentials("https://h/s.m3u8?token={password}", "u", "t k"), "https://h/s.m3u8?token=t%20k")
+        self.assertEqual(
+            url_with_credentials("https://h/s.m3u8?token={password}", "u", "t k"), "https://h/s.m3u8?token=t%20k"
+        )
         self.assertEqual(url_with_credentials("https://h/s.m3u8", "", ""), "https://h/s.m3u8")
         self.assertEqual(url_with_credentials("https://h/s.m3u8", "u", ""), "https://u@h/s.m3u8")
 
