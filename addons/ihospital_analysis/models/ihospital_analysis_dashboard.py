@@ -1,5 +1,6 @@
 import io
 from datetime import date, timedelta
+from decimal import Decimal
 
 import xlsxwriter
 from dateutil.relativedelta import relativedelta
@@ -99,7 +100,7 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
                 raise UserError(_("Choose the department and the doctor from the lists."))
         user, company = self.env.user, self.env.company
         Department, Employee = self.env["hr.department"].sudo(), self.env["hr.employee"].sudo()
-        scope = {"company": company, "department_ids": None, "employee": Employee, "department": False}
+        scope = {"company": company, "department_ids": None, "employee": Employee, "department": Department}
         if any(user.has_group(group) for group in HOSPITAL_WIDE):
             scope["level"] = "hospital"
         else:
@@ -326,7 +327,11 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
             scope=self._ihospital_scope_sql(scope),
         )
         self.env.cr.execute(query)
-        return self.env.cr.dictfetchall()
+        # amounts come as Decimal: the figures are floats (JSON)
+        return [
+            {key: float(value) if isinstance(value, Decimal) else value for key, value in row.items()}
+            for row in self.env.cr.dictfetchall()
+        ]
 
     # ------------------------------------------------------------------ figures
     @api.model

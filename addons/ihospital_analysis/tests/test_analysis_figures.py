@@ -259,3 +259,78 @@ class TestAnalysisFigures(AnalysisCase):
     def test_xlsx(self):
         content = self.Dashboard.with_user(self.user_director).export_xlsx(**PERIOD)
         self.assertTrue(content.startswith(b"PK"))
+
+    def test_a_new_charge_class_map_reclassifies_the_figures(self):
+        visit = (
+            self.env["ihospital.visit"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.hospital.id,
+                    "patient_id": self.patient_cardio.id,
+                    "department_id": self.cardiology.id,
+                    "start": local(2026, 3, 1, 15, 0),
+                    "total_charges": 10,
+                }
+            )
+        )
+        self.env["ihospital.visit.charge"].sudo().create(
+            {"visit_id": visit.id, "name": "自费药品", "category": "自费药", "amount": 10}
+        )
+        by_class = {row["key"]: row["amount"] for row in self._dashboard()["charges_by_class"]}
+        self.assertEqual((by_class["drug"], by_class["other"]), (1120.0, 110.0))
+        self.env["ihospital.charge.class.map"].sudo().create(
+            {"company_id": self.hospital.id, "his_category": "自费药", "charge_class": "drug"}
+        )
+        by_class = {row["key"]: row["amount"] for row in self._dashboard()["charges_by_class"]}
+        self.assertEqual((by_class["drug"], by_class["other"]), (1130.0, 100.0))
+
+    def test_workload_of_consultations_ratings_and_critical_values(self):
+        self.emp_doctor.online_consultation = True
+        Consultation = self.env["ihospital.consultation"].sudo()
+        questions = Consultation.create(
+            [
+                {
+                    "company_id": self.hospital.id,
+                    "doctor_id": self.emp_doctor.id,
+                    "patient_id": self.patient_cardio.id,
+                    "user_id": self.user_portal.id,
+                    "subject": subject,
+                    "question": "Since Monday.",
+                }
+                for subject in ("Chest pain", "Palpitations")
+            ]
+        )
+        alert = (
+            self.env["ihospital.critical.alert"]
+            .sudo()
+            .create({"company_id": self.hospital.id, "source": "lab", "item": "K", "department_id": self.cardiology.id})
+        )
+        self.env.flush_all()
+        # answered and rated on the 1st (as the engine records it), the
+        # critical value handled by Dr Li on the 2nd at 08:00
+        for question, stars in zip(questions, (5, 4), strict=True):
+            self.env.cr.execute(
+                """UPDATE ihospital_consultation SET answered_date = %s, closed_date = %s, state = 'closed',
+                          close_reason = 'rated', rating_last_value = %s WHERE id = %s""",
+                [local(2026, 3, 1, 10, 0), local(2026, 3, 1, 18, 0), stars, question.id],
+            )
+        self.env.cr.execute(
+            "UPDATE ihospital_critical_alert SET handled_at = %s, handled_by_id = %s WHERE id = %s",
+            [local(2026, 3, 2, 8, 0), self.user_doctor.id, alert.id],
+        )
+        self.env.invalidate_all()
+        values = self.values(self._dashboard())
+        self.assertEqual(
+            (values["consultations_answered"], values["rating_avg"], values["critical_handled"]), (2, 4.5, 1)
+        )
+        doctor = self._dashboard(self.user_doctor)
+        self.assertEqual(
+            [
+                (row["name"], row["consultations_answered"], row["rating_avg"], row["critical_handled"])
+                for row in doctor["workload"]
+            ],
+            [("Dr Li", 2, 4.5, 1)],
+        )
+        surgeon = self._dashboard(self.user_surgeon)["workload"]
+        self.assertEqual([(row["name"], row["consultations_answered"]) for row in surgeon], [("Dr Zhang", 0)])
