@@ -117,6 +117,15 @@ class TestCamera(CameraCase):
             ],
         )
 
+    def test_the_dashboard_lists_the_cameras(self):
+        Dashboard = self.env["ihospital.analysis.dashboard"]
+        cameras = Dashboard.with_user(self.user_director).get_dashboard()["cameras"]
+        self.assertEqual([camera["id"] for camera in cameras], self.camera.ids)
+        self.assertEqual(
+            Dashboard.with_user(self.user_director_2).get_dashboard()["cameras"][0]["id"], self.camera_2.id
+        )
+        self.assertEqual(Dashboard.with_user(self.user_quality).get_dashboard()["cameras"], [])
+
     def test_addresses_carry_no_credentials_and_roles_are_staff(self):
         with self.assertRaisesMsg(ValidationError, "in their own fields"):
             self.camera.rtsp_url = "rtsp://admin:12345@192.0.2.10/"

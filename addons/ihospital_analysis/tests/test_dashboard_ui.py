@@ -15,3 +15,17 @@ class TestDashboardUi(HttpCase):
             "ihospital_analysis_dashboard",
             login="director",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardUiDesktop(HttpCase):
+    """The same on a desktop's screen."""
+
+    browser_size = "1366x768"
+
+    def test_the_director_on_a_desktop(self):
+        self.start_tour(
+            "/odoo/action-ihospital_analysis.ihospital_analysis_dashboard_action",
+            "ihospital_analysis_dashboard",
+            login="director",
+        )
