@@ -11,7 +11,7 @@ from odoo.addons.ihospital_base.models.ihospital_schedule import local_to_utc
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from .ihospital_analysis_day import CHARGE_CLASS_KEYS, MEASURE_NAMES
+from .ihospital_analysis_day import CHARGE_CLASS_KEYS, MEASURE_NAMES, MEASURES
 
 PERIODS = ("today", "week", "month", "year", "last_month", "last_year", "custom")
 # the longest period one request covers (two years and a day)
@@ -306,11 +306,17 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
             start, stop = periods[key]
             within = SQL("x.date BETWEEN %s AND %s", start, stop)
             columns.extend(
-                SQL("sum(x.%s) FILTER (WHERE %s) AS %s", SQL.identifier(name), within, SQL.identifier(f"{key}_{name}"))
-                for name in MEASURE_NAMES
+                SQL(
+                    "sum(x.%s) FILTER (WHERE %s)%s AS %s",
+                    SQL.identifier(name),
+                    within,
+                    SQL("::bigint") if kind == "int" else SQL(),
+                    SQL.identifier(f"{key}_{name}"),
+                )
+                for name, _label, kind in MEASURES
             )
             columns.append(
-                SQL("sum(x.census) FILTER (WHERE x.date = %s) AS %s", stop, SQL.identifier(f"{key}_census_end"))
+                SQL("sum(x.census) FILTER (WHERE x.date = %s)::bigint AS %s", stop, SQL.identifier(f"{key}_census_end"))
             )
         start, stop = periods["current"]
         bucket = SQL("d.date::text") if granularity == "day" else SQL("to_char(d.date, 'YYYY-MM')")
@@ -402,7 +408,7 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
                 ("discharges", _("Discharges"), "", lambda t: t["discharges"]),
                 ("census", _("Inpatients"), "", lambda t: t["census_end"]),
                 ("bed_occupancy", _("Bed Occupancy"), "%", lambda t: share(t["bed_days"], t["bed_count"], 100.0)),
-                ("los_avg", _("Average Length of Stay"), "d", lambda t: share(t["los_days_sum"], t["discharges"])),
+                ("los_avg", _("Average Length of Stay"), "d", lambda t: share(t["los_days_sum"], t["los_count"])),
             ],
             "money": [
                 ("charges_total", _("Charges"), "money", lambda t: round(t["charges_total"], 2)),
@@ -412,7 +418,7 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
                     "avg_charge_visit",
                     _("Average Charge per Visit"),
                     "money",
-                    lambda t: share(t["outpatient_charges"], t["visits_outpatient"] + t["visits_emergency"], digits=2),
+                    lambda t: share(t["outpatient_charges"], t["outpatient_charged"], digits=2),
                 ),
                 (
                     "avg_charge_admission",

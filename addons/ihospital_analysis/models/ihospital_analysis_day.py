@@ -30,6 +30,7 @@ MEASURES = [
     ("bed_count", "Staffed Beds", "int"),
     ("bed_days", "Occupied Bed-days", "int"),
     ("los_days_sum", "Days of Stay of the Discharged (Sum)", "int"),
+    ("los_count", "Stays Measured", "int"),
     ("charges_total", "Charges", "money"),
     ("charge_drug", "Drug Charges", "money"),
     ("charge_lab", "Laboratory Charges", "money"),
@@ -42,6 +43,7 @@ MEASURES = [
     ("self_paid_amount", "Self-paid", "money"),
     ("inpatient_charges", "Inpatient Charges", "money"),
     ("outpatient_charges", "Outpatient Charges", "money"),
+    ("outpatient_charged", "Outpatient Visits Charged", "int"),
     ("prescriptions", "Prescriptions", "int"),
     ("consultations_answered", "Consultations Answered", "int"),
     ("rating_sum", "Ratings (Sum of Stars)", "int"),
@@ -108,6 +110,7 @@ SOURCES = [
             "inpatient_charges": "CASE WHEN kv.visit_type = 'inpatient' THEN COALESCE(kv.total_charges, 0) ELSE 0 END",
             "outpatient_charges": "CASE WHEN kv.visit_type <> 'inpatient' THEN COALESCE(kv.total_charges, 0) "
             "ELSE 0 END",
+            "outpatient_charged": "(kv.visit_type <> 'inpatient')::int",
             "prescriptions": "(kv.visit_type <> 'inpatient' AND COALESCE(ch.drug, 0) > 0)::int",
         },
     ),
@@ -141,7 +144,7 @@ SOURCES = [
         "ad.company_id, k.day, ad.department_id, NULL::int",
         """keys k JOIN ihospital_admission ad ON ad.company_id = k.company_id
               AND ad.discharged_at >= k.utc_from AND ad.discharged_at < k.utc_to AND ad.state = 'discharged'""",
-        {"discharges": "1", "los_days_sum": f"GREATEST(k.day - {_local_day('ad.admitted_at')}, 1)"},
+        {"discharges": "1", "los_days_sum": f"GREATEST(k.day - {_local_day('ad.admitted_at')}, 1)", "los_count": "1"},
     ),
     # inpatients at midnight (the end of the day): admitted that day or
     # before, not discharged by its end; an occupied bed-day each
@@ -267,6 +270,8 @@ class IhospitalAnalysisDay(models.Model):
     bed_count = fields.Integer(string="Staffed Beds", readonly=True)
     bed_days = fields.Integer(string="Occupied Bed-days", readonly=True)
     los_days_sum = fields.Integer(string="Days of Stay of the Discharged (Sum)", readonly=True)
+    # the discharges whose stay is known (a daily summary's discharges have none)
+    los_count = fields.Integer(string="Stays Measured", readonly=True)
     charges_total = fields.Monetary(string="Charges", readonly=True)
     charge_drug = fields.Monetary(string="Drug Charges", readonly=True)
     charge_lab = fields.Monetary(string="Laboratory Charges", readonly=True)
@@ -279,6 +284,8 @@ class IhospitalAnalysisDay(models.Model):
     self_paid_amount = fields.Monetary(string="Self-paid", readonly=True)
     inpatient_charges = fields.Monetary(readonly=True)
     outpatient_charges = fields.Monetary(readonly=True)
+    # the visits whose charges are known (a daily summary's visits have none)
+    outpatient_charged = fields.Integer(string="Outpatient Visits Charged", readonly=True)
     prescriptions = fields.Integer(readonly=True)
     consultations_answered = fields.Integer(readonly=True)
     rating_sum = fields.Integer(string="Ratings (Sum of Stars)", readonly=True)

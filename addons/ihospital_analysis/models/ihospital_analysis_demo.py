@@ -103,7 +103,9 @@ class IhospitalAnalysisDemo(models.AbstractModel):
         departments = self.env["hr.department"].search([("company_id", "=", company.id), ("is_clinical", "=", True)])
         vals_list = []
         census = {department: round(department.bed_count * 0.85) for department in departments}
-        for offset in range(SUMMARY_DAYS, 0, -1):
+        # up to today: the HIS's running census of its wards (the rest of
+        # today's figures are computed live)
+        for offset in range(SUMMARY_DAYS, -1, -1):
             day = today - timedelta(days=offset)
             weekday = 0.55 if day.weekday() >= 5 else 1.0
             season = 1 + 0.12 * math.cos((day.timetuple().tm_yday - 15) / 365 * 2 * math.pi)

@@ -206,12 +206,13 @@ class TestAnalysisFigures(AnalysisCase):
         Summary = self.env["ihospital.his.daily.summary"].sudo()
         Summary.create(
             [
-                # cardiology's outpatient visits of the 1st (computed: 1)
+                # cardiology's outpatient visits and discharges of the 1st (computed: 1 and 1)
                 {
                     "company_id": self.hospital.id,
                     "date": D1,
                     "department_id": self.cardiology.id,
                     "outpatient_visits": 40,
+                    "discharges": 5,
                 },
                 # the whole hospital's drug charges of the 2nd (computed: 1000)
                 {"company_id": self.hospital.id, "date": D2, "amount_drug": 2000},
@@ -220,6 +221,10 @@ class TestAnalysisFigures(AnalysisCase):
         values = self.values(self._dashboard())
         self.assertEqual(values["visits"], 42)  # 40 reported + the emergency visit and the stay computed
         self.assertEqual(values["first_visits"], 1)  # not reported: computed
+        # 5 discharges reported (for 1 computed), the stays known: one of 2 days
+        self.assertEqual((values["discharges"], values["los_avg"]), (5, 2.0))
+        # the charges per visit: of the visits whose charges are known
+        self.assertEqual(values["avg_charge_visit"], 150.0)
         self.assertEqual(values["charges_total"], 6300.0)  # 300 on the 1st, 2000 + 500 + 3500 on the 2nd
         head = self.values(self._dashboard(self.user_head))
         self.assertEqual(head["visits"], 41)  # cardiology: 40 reported + the emergency visit
@@ -251,6 +256,9 @@ class TestAnalysisFigures(AnalysisCase):
     def test_query_count(self):
         self._dashboard()
         self._dashboard(date_from="2025-03-01")
+        # 9 for two days or a year: the marked days (none left), the one
+        # aggregate query (stored days, today live), the pickers'
+        # departments and doctors, the workload's doctors and their departments
         for kwargs in ({}, {"date_from": "2025-03-01"}):
             self.env.invalidate_all()
             with self.assertQueryCount(__system__=9):
@@ -334,3 +342,20 @@ class TestAnalysisFigures(AnalysisCase):
         )
         surgeon = self._dashboard(self.user_surgeon)["workload"]
         self.assertEqual([(row["name"], row["consultations_answered"]) for row in surgeon], [("Dr Zhang", 0)])
+
+    def test_yesterday_is_closed_every_night(self):
+        self._dashboard()  # refreshes the marked days of the period
+        query = "SELECT date FROM ihospital_analysis_dirty WHERE company_id = %s AND date = %s"
+        self.env.cr.execute(query, [self.hospital.id, D2])
+        self.assertFalse(self.env.cr.fetchall())
+        # 00:30 on Mar 3 in Beijing: Mar 2 is over, marked for the refresh
+        with freeze_time("2026-03-02 16:30:00"):
+            self.env["ihospital.analysis.day"]._cron_close_days()
+        self.env.cr.execute(query, [self.hospital.id, D2])
+        self.assertTrue(self.env.cr.fetchall())
+
+    def test_another_hospitals_doctor_is_unknown(self):
+        with self.assertRaises(UserError):
+            self._dashboard(self.user_director_2, doctor_id=self.emp_doctor.id)
+        with self.assertRaises(UserError):
+            self._dashboard(department_id="cardiology")
