@@ -256,12 +256,13 @@ class TestAnalysisFigures(AnalysisCase):
     def test_query_count(self):
         self._dashboard()
         self._dashboard(date_from="2025-03-01")
-        # 9 for two days or a year: the marked days (none left), the one
+        # 10 for two days or a year: the marked days (none left), the one
         # aggregate query (stored days, today live), the pickers'
-        # departments and doctors, the workload's doctors and their departments
+        # departments and doctors, the workload's doctors and their
+        # departments, the cameras the user may open
         for kwargs in ({}, {"date_from": "2025-03-01"}):
             self.env.invalidate_all()
-            with self.assertQueryCount(__system__=9):
+            with self.assertQueryCount(__system__=10):
                 self._dashboard(**kwargs)
 
     def test_xlsx(self):
