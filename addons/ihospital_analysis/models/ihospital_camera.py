@@ -148,17 +148,19 @@ class IhospitalCamera(models.Model):
         self.invalidate_recordset(["has_credentials"])
 
     def _compute_has_credentials(self):
+        # a form's new record (onchange) has its saved record's id, or none
+        ids = tuple(camera._origin.id for camera in self if camera._origin.id)
         stored = set()
-        if self.ids:
+        if ids:
             self.env.cr.execute(
                 SQL(
                     "SELECT id FROM ihospital_camera WHERE id IN %s AND (stream_login <> '' OR stream_secret <> '')",
-                    tuple(self.ids),
+                    ids,
                 )
             )
             stored = {row[0] for row in self.env.cr.fetchall()}
         for camera in self:
-            camera.has_credentials = camera.id in stored
+            camera.has_credentials = camera._origin.id in stored
 
     @api.constrains("stream_url", "rtsp_url", "stream_kind")
     def _check_urls(self):

@@ -6,7 +6,7 @@ import json
 from odoo.addons.ihospital_analysis.models.ihospital_camera import url_with_credentials
 from odoo.addons.ihospital_base.tests.common import IhospitalCase, RpcMixin
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 MODEL = "ihospital.camera"
 USERNAME, PASSWORD = "viewer-7Qx", "s3cret-Pass-91"
@@ -82,6 +82,22 @@ class TestCamera(CameraCase):
         self.camera.with_user(self.user_admin).action_forget_credentials()
         self.assertFalse(self.camera.with_user(self.user_admin).has_credentials)
         self.assertEqual(self.camera._ihospital_open_stream()["rtsp_url"], self.camera.rtsp_url)
+
+    def test_the_administrators_form(self):
+        with Form(self.env[MODEL].with_user(self.user_admin)) as form:
+            form.name = "Ward 5 corridor"
+            form.stream_url = "https://cams.example.org/ward5/index.m3u8"
+            form.stream_password = "typed-in-the-form"
+            self.assertFalse(form.has_credentials)
+        camera = form.record
+        self.assertTrue(camera.with_user(self.user_admin).has_credentials)
+        self.assertEqual(camera.company_id, self.hospital)
+        self.assertEqual(camera.group_ids, self.group_director)
+        with Form(camera.with_user(self.user_admin)) as form:
+            self.assertTrue(form.has_credentials)
+            self.assertFalse(form.stream_password)
+            form.location = "5th floor"
+        self.assertIn("typed-in-the-form", camera._ihospital_open_stream()["stream_url"])
 
     def test_who_sees_a_camera(self):
         Camera = self.env[MODEL]
