@@ -41,11 +41,16 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
     # ------------------------------------------------------------------ API
     @api.model
     def get_dashboard(self, period="today", date_from=None, date_to=None, department_id=None, doctor_id=None):
-        """The dashboard's JSON for the caller's current hospital (see the
-        module's README for its shape). `period`: today, week, month, year,
-        last_month, last_year or custom (with `date_from` and `date_to`,
-        'YYYY-MM-DD', the hospital's days); `department_id`, `doctor_id`:
-        narrow the figures, within the caller's scope."""
+        """The dashboard's JSON for the caller's current hospital: `scope`
+        (level, hospital, the departments and doctors the caller may pick),
+        `period` (its days, the previous period's and last year's),
+        `sections` of figures (value, previous, last_year, mom, yoy, unit,
+        drill: the model and domain of the records behind it), `trend` (by
+        day or month), `charges_by_class`, `workload`, `cameras`.
+        `period`: today, week, month, year, last_month, last_year or custom
+        (with `date_from` and `date_to`, 'YYYY-MM-DD', the hospital's days);
+        `department_id`, `doctor_id`: narrow the figures, within the
+        caller's scope (AccessError outside it)."""
         scope = self._ihospital_scope(department_id, doctor_id)
         company = scope["company"]
         periods = self._ihospital_periods(company, period, date_from, date_to)

@@ -32,6 +32,11 @@ SHARES = {
 DAILY_VISITS = {"internal": 2.5, "surgery": 2.5, "obstetrics": 2, "pediatrics": 3, "emergency": 3, "tcm": 1.5}
 # the average length of stay of the demo wards (days)
 DEMO_LOS = 8
+# past clinics with their bookings (online, phone, window), no-shows and waits
+CLINIC_DAYS = 14
+CLINIC_DOCTORS = 8
+CLINIC_CAPACITY = 10
+CHANNEL_WEIGHTS = {"portal": 5, "window": 3, "phone": 2}
 SUMMARY_DAYS = 395
 DETAILED_DAYS = 90
 
@@ -52,6 +57,7 @@ class IhospitalAnalysisDemo(models.AbstractModel):
         main = self.env.ref("base.main_company")
         self._generate_visit_details(rng, main)
         self._generate_summaries(rng, main)
+        self._generate_past_clinics(rng, main)
         today = main._ihospital_today()
         self.env["ihospital.analysis.day"]._ihospital_rebuild(
             main | self.env.ref("ihospital_base.res_company_nanshan_demo"),
@@ -151,3 +157,61 @@ class IhospitalAnalysisDemo(models.AbstractModel):
                 if len(vals) > 3:
                     vals_list.append(vals)
         self.env["ihospital.his.daily.summary"].create(vals_list)
+
+    def _generate_past_clinics(self, rng, company):
+        """Morning clinics of some doctors over the last two weeks, every
+        number booked online, by phone or at the window: most patients seen
+        (checked in, called after a wait), some no-shows, some cancelled."""
+        today = company._ihospital_today()
+        doctors = self.env["hr.employee"].search(
+            [
+                ("company_id", "=", company.id),
+                ("ihospital_role", "=", "doctor"),
+                ("department_id.is_clinical", "=", True),
+            ],
+            limit=CLINIC_DOCTORS,
+        )
+        # not the patients of the demo portal accounts (their pages stay as the portal demo shows them)
+        patients = self.env["ihospital.patient"].search(
+            [("company_id", "=", company.id), ("account_ids", "=", False)], limit=60
+        )
+        if not doctors or len(patients) < CLINIC_CAPACITY:
+            return
+        schedules = self.env["ihospital.schedule"].create(
+            [
+                {
+                    "company_id": company.id,
+                    "department_id": doctor.department_id.id,
+                    "doctor_id": doctor.id,
+                    "date": today - timedelta(days=offset),
+                    "session": "morning",
+                    "capacity": CLINIC_CAPACITY,
+                    "state": "published",
+                }
+                for offset in range(CLINIC_DAYS, 0, -1)
+                for doctor in doctors
+            ]
+        )
+        for schedule in schedules:
+            schedule._generate_slots()
+        channels, weights = zip(*CHANNEL_WEIGHTS.items(), strict=True)
+        vals_list = []
+        for schedule in schedules:
+            for slot, patient in zip(
+                schedule.slot_ids, rng.sample(list(patients), len(schedule.slot_ids)), strict=False
+            ):
+                draw = rng.random()
+                state = "done" if draw < 0.85 else ("no_show" if draw < 0.93 else "cancelled")
+                vals = {
+                    "company_id": company.id,
+                    "patient_id": patient.id,
+                    "schedule_id": schedule.id,
+                    "slot_id": slot.id,
+                    "channel": rng.choices(channels, weights)[0],
+                    "state": state,
+                }
+                if state == "done":
+                    checked_in = slot.start - timedelta(minutes=rng.randint(0, 20))
+                    vals.update(checked_in_at=checked_in, called_at=checked_in + timedelta(minutes=rng.randint(5, 45)))
+                vals_list.append(vals)
+        self.env["ihospital.appointment"].create(vals_list)
