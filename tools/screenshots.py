@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Save phone-width (375x812) screenshots of the main pages, in Chinese.
+"""Save phone-width (375x812) screenshots of the main pages, in Chinese
+(and a desktop-width one of the pages of DESKTOP_PAGES).
 
 Needs the Odoo of `make run` serving the demo database (default
 http://127.0.0.1:8069, database `ihospital`) and a Chromium; it starts only a
@@ -29,6 +30,7 @@ from http.cookiejar import CookieJar
 import websocket
 
 WIDTH, HEIGHT, SCALE = 375, 812, 2
+DESKTOP_WIDTH, DESKTOP_HEIGHT = 1366, 900
 PUBLIC_PAGES = [
     ("01-home", "/hospital"),
     ("02-departments", "/departments"),
@@ -61,7 +63,16 @@ STAFF_PAGES = [
     ("25-drugs", "/odoo/action-ihospital_knowledge.ihospital_drug_action", "doctor"),
     ("26-drug", None, "doctor"),  # warfarin (华法林), a high-alert drug
     ("27-drug-check", None, "doctor"),  # ceftriaxone and calcium gluconate in lactated Ringer's
+    ("28-analysis", "/odoo/action-ihospital_analysis.ihospital_analysis_dashboard_action", "director"),
+    ("29-analysis-desktop", "/odoo/action-ihospital_analysis.ihospital_analysis_dashboard_action", "director"),
 ]
+# pages taken at a desktop's width (a phone's otherwise)
+DESKTOP_PAGES = ("29-analysis-desktop",)
+# chips clicked before a page's screenshot: selector
+CLICKED = {
+    "28-analysis": ".o_ihospital_ad_period[data-period=month]",
+    "29-analysis-desktop": ".o_ihospital_ad_period[data-period=month]",
+}
 KNOWLEDGE_PAGES = ("23-regulation", "26-drug", "27-drug-check")
 # what is typed into a page's box before its screenshot: (selector, text)
 TYPED = {"21-lab-lookup": (".o_ihospital_lookup_input", "陈")}
@@ -94,7 +105,7 @@ def login(base, db, user, password):
 class Browser:
     """A headless Chromium driven through the DevTools protocol."""
 
-    def __init__(self, chromium):
+    def __init__(self, chromium, desktop=False):
         self.profile = tempfile.mkdtemp(prefix="ihospital-shots-")
         self.process = subprocess.Popen(
             [
@@ -121,15 +132,17 @@ class Browser:
         self.call("Network.enable")
         self.call(
             "Emulation.setDeviceMetricsOverride",
-            width=WIDTH,
-            height=HEIGHT,
-            deviceScaleFactor=SCALE,
-            mobile=True,
+            width=DESKTOP_WIDTH if desktop else WIDTH,
+            height=DESKTOP_HEIGHT if desktop else HEIGHT,
+            deviceScaleFactor=1 if desktop else SCALE,
+            mobile=not desktop,
         )
         self.call(
             "Emulation.setUserAgentOverride",
             userAgent=(
-                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+                if desktop
+                else "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
                 "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
             ),
             acceptLanguage="zh-CN,zh",
@@ -184,6 +197,16 @@ class Browser:
         typed = self.call("Runtime.evaluate", expression=script, returnByValue=True)["result"].get("value")
         time.sleep(settle)  # the lookup's debounce and answer
         return typed
+
+    def click(self, selector, settle=3.0):
+        """Click the element `selector` (a chip), then let the page answer."""
+        script = (
+            f"(() => {{ const el = document.querySelector({json.dumps(selector)}); if (!el) return false;"
+            " el.click(); return true; })()"
+        )
+        clicked = self.call("Runtime.evaluate", expression=script, returnByValue=True)["result"].get("value")
+        time.sleep(settle)
+        return clicked
 
     def screenshot(self, path):
         data = self.call("Page.captureScreenshot", format="png")["data"]
@@ -326,7 +349,7 @@ def main():
         clinical = None
         for name, path, *page_login in STAFF_PAGES:
             browser.close()
-            browser = Browser(find_chromium())
+            browser = Browser(find_chromium(), desktop=name in DESKTOP_PAGES)
             user = page_login[0] if page_login else args.staff_login
             password = args.staff_password if user == args.staff_login else user  # demo: login = password
             session = login(base, args.db, user, password)
@@ -346,6 +369,8 @@ def main():
             browser.open(base + path, settle=4)
             if name in TYPED and not browser.type_into(*TYPED[name]):
                 print(f"{name}: its box was not found")
+            if name in CLICKED and not browser.click(CLICKED[name]):
+                print(f"{name}: {CLICKED[name]} was not found")
             target = os.path.join(args.out, f"{name}.png")
             browser.screenshot(target)
             saved.append(target)

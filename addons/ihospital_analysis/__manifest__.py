@@ -14,8 +14,22 @@
         "data/ihospital_analysis_cron.xml",
         "views/ihospital_analysis_day_views.xml",
         "views/ihospital_analysis_menus.xml",
+        "views/ihospital_analysis_dashboard_views.xml",
+        "views/ihospital_camera_views.xml",
+        "views/ihospital_camera_templates.xml",
     ],
-    "demo": ["demo/ihospital_analysis_demo.xml"],
+    "demo": [
+        "demo/ihospital_analysis_demo.xml",
+        "demo/ihospital_camera_demo.xml",
+    ],
     "uninstall_hook": "uninstall_hook",
+    "assets": {
+        "web.assets_backend": [
+            "ihospital_analysis/static/src/dashboard/*",
+        ],
+        "web.assets_tests": [
+            "ihospital_analysis/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -17,4 +17,19 @@ MATRIX = {
     },
 }
 
+# Cameras (视频监控): the hospital's administrators keep them and see all of
+# their hospitals' cameras; doctors (department heads are doctors too),
+# quality officers and the director read those shown to one of their roles
+# (the camera's group_ids, a record rule: "own" in the matrix's words: the
+# cameras given to them); nurses none (nothing of the analysis). Reading a
+# camera never gives its stream credentials: they leave only through the
+# logged route /ihospital/camera/<id>.
+MATRIX["ihospital.camera"] = {
+    "doctor": ("r", "own"),
+    "head": ("r", "own"),
+    "quality": ("r", "own"),
+    "director": ("r", "own"),
+    "admin": ("rwcd", "hospital"),
+}
+
 IDENTITY_FIELDS = {}
