@@ -46,7 +46,7 @@ class HrDepartment(models.Model):
     room = fields.Char(string="Room / Area")
     bed_count = fields.Integer(
         string="Staffed Beds",
-        help="开放床位: the beds the department has open for inpatients, for its bed occupancy.",
+        help="The beds the department has open for inpatients, for its bed occupancy.",
     )
     phone = fields.Char(string="Department Phone")
     public_description = fields.Html(translate=True)

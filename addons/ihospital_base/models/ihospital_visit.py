@@ -64,12 +64,11 @@ class IhospitalVisit(models.Model):
         [("first", "First Visit"), ("return", "Return Visit")],
         string="First / Return",
         tracking=True,
-        help="初诊 or 复诊, as the HIS reports it; empty when it did not say.",
+        help="A first or a return visit, as the HIS reports it; empty when it did not say.",
     )
     # unique when set (init): one visit per appointment
     appointment_id = fields.Many2one(
         "ihospital.appointment",
-        string="Appointment",
         readonly=True,
         index=True,
         copy=False,

@@ -52,7 +52,9 @@ class StatsDaily(Handler):
             figures[name] = message._number(value, name, integer=integer, minimum=0)
         if not figures:
             raise ValidationError(_("The daily summary reports no figure."))
-        summary, created = message.env["ihospital.his.daily.summary"].sudo()._ihospital_upsert(
-            message._hospital, day, department, figures
+        summary, created = (
+            message.env["ihospital.his.daily.summary"]
+            .sudo()
+            ._ihospital_upsert(message._hospital, day, department, figures)
         )
         message._link(summary, "created" if created else "updated")

@@ -47,9 +47,7 @@ class VisitRecord(Handler):
             ),
             "start": message._datetime(data["start"], "start"),
             "end": message._datetime(data.get("end"), "end"),
-            "visit_kind": (
-                message._enum(data["visit_kind"], ["first", "return"], "visit_kind") if data.get("visit_kind") else False
-            ),
+            "visit_kind": self._visit_kind(message, data.get("visit_kind")),
             "diagnosis": data.get("diagnosis") or False,
             "total_charges": (
                 message._number(total, "total_charges")
@@ -77,6 +75,11 @@ class VisitRecord(Handler):
             message._link(visit, "created")
         if appointment.visit_id != visit:
             appointment.visit_id = visit
+
+    @staticmethod
+    def _visit_kind(message, kind):
+        """first (初诊) or return (复诊); False when the HIS did not say."""
+        return message._enum(kind, ["first", "return"], "visit_kind") if kind else False
 
     @staticmethod
     def _appointment(message, ref, patient):

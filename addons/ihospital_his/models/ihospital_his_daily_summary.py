@@ -29,19 +29,15 @@ class IhospitalHisDailySummary(models.Model):
         help="Empty: the figures of the whole hospital.",
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    outpatient_visits = fields.Integer(string="Outpatient Visits", readonly=True)
-    emergency_visits = fields.Integer(string="Emergency Visits", readonly=True)
-    first_visits = fields.Integer(string="First Visits", readonly=True)
-    return_visits = fields.Integer(string="Return Visits", readonly=True)
+    outpatient_visits = fields.Integer(readonly=True)
+    emergency_visits = fields.Integer(readonly=True)
+    first_visits = fields.Integer(readonly=True)
+    return_visits = fields.Integer(readonly=True)
     admissions = fields.Integer(readonly=True)
     discharges = fields.Integer(readonly=True)
-    census = fields.Integer(
-        string="Census", readonly=True, help="Patients in beds at the end of the day."
-    )
-    open_beds = fields.Integer(string="Open Beds", readonly=True)
-    bed_days = fields.Integer(
-        string="Occupied Bed-days", readonly=True, help="Occupied bed-days of the day."
-    )
+    census = fields.Integer(readonly=True, help="Patients in beds at the end of the day.")
+    open_beds = fields.Integer(readonly=True)
+    bed_days = fields.Integer(string="Occupied Bed-days", readonly=True, help="Occupied bed-days of the day.")
     prescriptions = fields.Integer(readonly=True)
     amount_drug = fields.Monetary(string="Drugs", readonly=True)
     amount_lab = fields.Monetary(string="Laboratory", readonly=True)

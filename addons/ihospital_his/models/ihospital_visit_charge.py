@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 # The fixed classification of charges (drugs, lab, ...) the figures use; each
@@ -34,17 +34,16 @@ class IhospitalVisitCharge(models.Model):
     sequence = fields.Integer(default=10)
     code = fields.Char()
     name = fields.Char(string="Item", required=True)
-    category = fields.Char(help="The HIS's own charge category, as sent (e.g. 西药费).")
+    category = fields.Char(help="The HIS's own charge category, as the HIS sent it.")
     quantity = fields.Float(default=1.0, digits=(16, 2))
     unit_price = fields.Monetary()
     amount = fields.Monetary(required=True)
     insurance_amount = fields.Monetary(string="Insurance Covered")
-    # set in the INSERT from the hospital's map, one lookup per batch of
-    # lines (precompute); a map changed later reclassifies in one UPDATE
-    # (ihospital.charge.class.map._reclassify)
+    # set in the INSERT from the hospital's map (precompute: the lines of a
+    # create at once, from the cached map; no query once it is cached); a map
+    # changed later reclassifies in one UPDATE (ihospital.charge.class.map)
     charge_class = fields.Selection(
         CHARGE_CLASSES,
-        string="Charge Class",
         required=True,
         default="other",
         index=True,
@@ -99,9 +98,9 @@ class IhospitalChargeClassMap(models.Model):
     his_category = fields.Char(
         string="HIS Category",
         required=True,
-        help="The category exactly as the HIS sends it in a charge line, e.g. 西药费.",
+        help="The category exactly as the HIS sends it in a charge line.",
     )
-    charge_class = fields.Selection(CHARGE_CLASSES, string="Charge Class", required=True)
+    charge_class = fields.Selection(CHARGE_CLASSES, required=True)
 
     _sql_constraints = [
         (
@@ -114,15 +113,26 @@ class IhospitalChargeClassMap(models.Model):
     @api.model
     def _classes_of(self, keys):
         """{(company id, HIS category): charge class} of the mapped keys
-        among `keys` (a set of (company id, category)), in one query."""
-        keys = {(company_id, category) for company_id, category in keys if company_id and category}
-        if not keys:
-            return {}
-        maps = self.sudo().search_fetch(
-            [("company_id", "in", list({k[0] for k in keys})), ("his_category", "in", list({k[1] for k in keys}))],
-            ["company_id", "his_category", "charge_class"],
-        )
-        return {(m.company_id.id, m.his_category): m.charge_class for m in maps}
+        among `keys` (a set of (company id, category)): one query per
+        hospital whose map is not cached yet, none once it is."""
+        classes = {}
+        for company_id in {company_id for company_id, category in keys if company_id and category}:
+            hospital_map = dict(self._class_map(company_id))
+            classes.update(
+                {
+                    (company_id, category): hospital_map[category]
+                    for key_company, category in keys
+                    if key_company == company_id and category in hospital_map
+                }
+            )
+        return classes
+
+    @tools.ormcache("company_id")
+    def _class_map(self, company_id):
+        """The map of a hospital, ((HIS category, charge class), ...):
+        cached, cleared whenever a map changes (create, write, unlink)."""
+        maps = self.sudo().search_fetch([("company_id", "=", company_id)], ["his_category", "charge_class"])
+        return tuple((m.his_category, m.charge_class) for m in maps)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -130,6 +140,7 @@ class IhospitalChargeClassMap(models.Model):
             if vals.get("his_category"):
                 vals["his_category"] = vals["his_category"].strip()
         maps = super().create(vals_list)
+        self.env.registry.clear_cache()  # _class_map
         maps._reclassify({(m.company_id.id, m.his_category) for m in maps})
         return maps
 
@@ -139,12 +150,14 @@ class IhospitalChargeClassMap(models.Model):
         before = {(m.company_id.id, m.his_category) for m in self}
         result = super().write(vals)
         if {"company_id", "his_category", "charge_class"} & set(vals):
+            self.env.registry.clear_cache()  # _class_map
             self._reclassify(before | {(m.company_id.id, m.his_category) for m in self})
         return result
 
     def unlink(self):
         keys = {(m.company_id.id, m.his_category) for m in self}
         result = super().unlink()
+        self.env.registry.clear_cache()  # _class_map
         self._reclassify(keys)
         return result
 

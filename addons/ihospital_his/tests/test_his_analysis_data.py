@@ -166,12 +166,14 @@ class TestChargeClasses(HisCase):
             },
         )
 
-    def test_a_visits_lines_cost_one_lookup_of_the_map(self):
+    def test_the_lines_of_a_visit_are_classified_from_the_cached_map(self):
         visit = self.visit_cardio
         Charge = self.env["ihospital.visit.charge"]
-        lines = [{"visit_id": visit.id, "name": f"L{n}", "amount": 1, "category": c} for n, c in enumerate(["西药费"] * 30)]
-        Charge.create(lines[:1])  # warm the caches
-        with self.assertQueryCount(5):  # the map's lookup, the INSERT, the audit's bookkeeping
+        lines = [
+            {"visit_id": visit.id, "name": f"L{n}", "amount": 1, "category": c} for n, c in enumerate(["西药费"] * 30)
+        ]
+        Charge.create(lines[:1])  # warm the caches (the hospital's map among them)
+        with self.assertQueryCount(4):  # the INSERT, the audit's bookkeeping: no lookup of the map
             Charge.create(lines[1:] + [dict(lines[0], category="化验费"), dict(lines[0], category="材料费")])
 
     def test_a_map_created_or_changed_reclassifies_in_one_update(self):
@@ -220,7 +222,9 @@ class TestDailySummary(HisCase):
     def _nulls(self, summary, *names):
         self.env.flush_all()
         self.env.cr.execute(
-            "SELECT " + ", ".join(f"{name} IS NULL" for name in names) + " FROM ihospital_his_daily_summary WHERE id = %s",
+            "SELECT "
+            + ", ".join(f"{name} IS NULL" for name in names)
+            + " FROM ihospital_his_daily_summary WHERE id = %s",
             [summary.id],
         )
         return dict(zip(names, self.env.cr.fetchone(), strict=True))
@@ -282,6 +286,19 @@ class TestDailySummary(HisCase):
         self.assertEqual(self.message(result["control_id"]).state, "processed")
         summary = self.Summary.search([("company_id", "=", self.hospital.id)])
         self.assertEqual((summary.department_id.his_code, summary.census), ("T-NEW", 3))
+
+
+@tagged("post_install", "-at_install")
+class TestStaffedBedsFromTheHis(HisCase):
+    def test_master_departments_carry_the_staffed_beds(self):
+        item = {"code": "T-XNK", "name": "Cardiology"}
+        self.assertEqual(self.submit("master.departments", {"items": [dict(item, bed_count=45)]})["state"], "processed")
+        self.assertEqual(self.cardiology.bed_count, 45)
+        self.submit("master.departments", {"items": [item]})
+        self.assertEqual(self.cardiology.bed_count, 45, "left out: kept")
+        result = self.submit("master.departments", {"items": [dict(item, bed_count=-3)]})
+        self.assertEqual(result["state"], "dead")
+        self.assertIn("bed_count must be at least 0", result["error"])
 
 
 @tagged("post_install", "-at_install")
