@@ -792,6 +792,26 @@ class TestReviewHisAttacks(AttackMixin, HttpCase, HisCase):
             "hospital 2's gateway wrote a summary of hospital 1",
         )
 
+    def test_hole_gateway_ancient_day_stalls_the_refresh(self):
+        # HOLE (medium-low, availability across hospitals): a hospital's HIS
+        # sends a daily summary of 0001-01-01 (accepted: only days to come
+        # are refused). The day is marked for refresh; the refresh cron
+        # takes the marks ORDER BY company_id, date LIMIT 400, so this mark
+        # is in every batch, and if refreshing it fails the batch fails
+        # every time: the background refresh of every hospital stalls (the
+        # pivot and graph views read the stored rows). FAILS BY DESIGN until
+        # stats.daily / visit.record refuse days before a sane bound (e.g.
+        # 1900, or the hospital's go-live) or the refresh isolates a bad key.
+        result = self.submit("stats.daily", {"date": "0001-01-01", "admissions": 1})
+        if result["state"] != "processed":
+            return  # refused at intake: nothing marked
+        Day = self.env[DAY].sudo()
+        try:
+            with self.env.cr.savepoint():
+                Day._ihospital_refresh_marked(limit=400)
+        except Exception as error:  # noqa: BLE001 - any failure stalls the cron
+            self.fail(f"the refresh of the marked days fails: {error!r}")
+
     def test_gateway_user_reads_no_figure(self):
         self.login(self.user_gateway)
         self.refused(DASH, "get_dashboard", [], PERIOD)
