@@ -4,11 +4,14 @@ client sends it, XML-RPC) and over the HTTP routes, as each role.
 
 Tests named `test_hole_*` show a hole found in the review: they assert the
 SAFE behaviour, so they FAIL BY DESIGN until the product is fixed (see each
-one's comment). Every other test is an attack that is correctly refused and
-must stay green."""
+one's comment); they are marked `unittest.expectedFailure` so that the suite
+stays green and a fix shows as an unexpected success: remove the marker with
+the fix. Every other test is an attack that is correctly refused and must
+stay green."""
 
 import io
 import json
+import unittest
 import xmlrpc.client
 from datetime import date
 from urllib.parse import urlencode
@@ -18,6 +21,7 @@ import openpyxl
 from odoo import fields
 from odoo.addons.ihospital_base.tests.common import RpcMixin
 from odoo.addons.ihospital_his.tests.common import HisCase
+from odoo.addons.ihospital_his.tests.test_his_analysis_data import VISIT
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -64,6 +68,10 @@ class TestReviewAnalysisAttacks(AttackMixin, HttpCase, AnalysisCase):
         cls.rows_surgery = cls.rows_1.filtered(lambda r: r.department_id == cls.surgery)
         cls.rows_cardio = cls.rows_1.filtered(lambda r: r.department_id == cls.cardiology)
         assert cls.rows_surgery and cls.rows_cardio and cls.rows_2, "the rebuild made rows for the attacks"
+        # the attackers may export (else export_data stops at "no export
+        # right" before the record rules are tried)
+        export = cls.env.ref("base.group_allow_export")
+        (cls.user_doctor | cls.user_head | cls.user_director_2 | cls.user_nurse).write({"groups_id": [(4, export.id)]})
 
     # ------------------------------------------------------------ nobody / outsiders
     def _outsider_refused(self, user):
@@ -74,7 +82,7 @@ class TestReviewAnalysisAttacks(AttackMixin, HttpCase, AnalysisCase):
         self.refused(DAY, "read", [ids, ["charges_total"]])
         self.refused(DAY, "read_group", [[], ["charges_total:sum"], ["department_id"]])
         self.refused(DAY, "web_read_group", [[], ["charges_total:sum"], ["department_id"]])
-        self.refused(DAY, "export_data", [ids, ["charges_total", "department_id/name"]])
+        self.refused(DAY, "export_data", [ids, ["charges_total", "department_id/name"]], names=(ACCESS, USER_ERROR))
         self.refused(DAY, "name_search", [""])
         self.refused(DAY, "web_search_read", [[]], {"specification": {"charges_total": {}}})
         self.refused(DASH, "get_dashboard", [], PERIOD)
@@ -275,6 +283,7 @@ class TestReviewAnalysisAttacks(AttackMixin, HttpCase, AnalysisCase):
         response = self.url_open(f"/ihospital/analysis/export.xlsx?{urlencode({**PERIOD, 'department_id': 'x'})}")
         self.assertEqual(response.status_code, 400)
 
+    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
     def test_hole_xlsx_formula_injection(self):
         # HOLE (low, formula injection): doctors' and departments' names come
         # from the HIS (master.doctors, master.departments) and the
@@ -295,6 +304,7 @@ class TestReviewAnalysisAttacks(AttackMixin, HttpCase, AnalysisCase):
         self.assertTrue(injected, [cell.value for cell in cells])
         self.assertEqual({cell.data_type for cell in injected}, {"s"}, "a doctor's name became a formula")
 
+    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
     def test_hole_extreme_dates_crash(self):
         # HOLE (low, robustness): a one-day custom period on 0001-01-01 (or
         # 9999-12-31) passes the checks of _ihospital_custom_period, then
@@ -305,10 +315,9 @@ class TestReviewAnalysisAttacks(AttackMixin, HttpCase, AnalysisCase):
         # the custom period's dates are bounded (e.g. 1900..2100).
         self.login(self.user_director)
         for day in ("0001-01-01", "9999-12-31"):
-            with self.subTest(day=day):
-                self.refused(
-                    DASH, "get_dashboard", [], {"period": "custom", "date_from": day, "date_to": day}, (USER_ERROR,)
-                )
+            self.refused(
+                DASH, "get_dashboard", [], {"period": "custom", "date_from": day, "date_to": day}, (USER_ERROR,)
+            )
 
     def test_nobody_writes_the_rows(self):
         row = self.rows_cardio[:1]
@@ -395,6 +404,8 @@ class TestReviewCameraAttacks(AttackMixin, HttpCase, AnalysisCase):
             }
         )
         cls.cam_archived.active = False
+        export = cls.env.ref("base.group_allow_export")
+        (cls.user_doctor | cls.user_director | cls.user_quality).write({"groups_id": [(4, export.id)]})
         cls.cam_other = Camera.create(
             {
                 "name": "Community hall",
@@ -498,6 +509,7 @@ class TestReviewCameraAttacks(AttackMixin, HttpCase, AnalysisCase):
         self.login(self.user_nurse)
         self.refused(CAMERA, "search_read", [[]], {"fields": ["stream_url"]})
 
+    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
     def test_hole_archived_camera_still_opens(self):
         # HOLE (low): an administrator archives a camera to take it off the
         # dashboards, but /ihospital/camera/<id> still serves it (and its
@@ -508,6 +520,7 @@ class TestReviewCameraAttacks(AttackMixin, HttpCase, AnalysisCase):
         response = self.page(self.cam_archived)
         self.assertEqual(response.status_code, 404, "an archived camera still opens with its credentials")
 
+    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
     def test_hole_admin_moves_camera_to_another_hospital(self):
         # HOLE (medium, cross-hospital write): the administrator of hospital 1
         # writes company_id = hospital 2 on a camera of his own: Odoo checks
@@ -618,6 +631,7 @@ class TestReviewHisAttacks(AttackMixin, HttpCase, HisCase):
         )
         self.assertEqual(self.line_2.charge_class, "other")
 
+    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
     def test_hole_admin_moves_charge_map_to_another_hospital(self):
         # HOLE (medium, cross-hospital write): the administrator of hospital 1
         # writes company_id = hospital 2 on one of hospital 1's maps. Record
@@ -635,6 +649,7 @@ class TestReviewHisAttacks(AttackMixin, HttpCase, HisCase):
         self.assertEqual(self.line_2.charge_class, "other", "hospital 2's line was reclassified by hospital 1")
         self.assertTrue(error, "the write was accepted")
 
+    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
     def test_hole_admin_moves_charge_line_to_another_hospital(self):
         # HOLE (medium, cross-hospital write; the model predates issue 15 but
         # its lines now make hospital 2's charges by class and drug share):
@@ -684,6 +699,7 @@ class TestReviewHisAttacks(AttackMixin, HttpCase, HisCase):
         )
         self.assertFalse(self.visit_cardio.appointment_id)
 
+    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
     def test_hole_clinicians_rewrite_his_visit_kind(self):
         # HOLE (low, integrity of the figures): visit_kind (初诊/复诊) is "as
         # the HIS reports it" (contract), but it is not an engine field: a
@@ -792,23 +808,30 @@ class TestReviewHisAttacks(AttackMixin, HttpCase, HisCase):
             "hospital 2's gateway wrote a summary of hospital 1",
         )
 
-    def test_hole_gateway_ancient_day_stalls_the_refresh(self):
-        # HOLE (medium-low, availability across hospitals): a hospital's HIS
-        # sends a daily summary of 0001-01-01 (accepted: only days to come
-        # are refused). The day is marked for refresh; the refresh cron
-        # takes the marks ORDER BY company_id, date LIMIT 400, so this mark
-        # is in every batch, and if refreshing it fails the batch fails
-        # every time: the background refresh of every hospital stalls (the
-        # pivot and graph views read the stored rows). FAILS BY DESIGN until
-        # stats.daily / visit.record refuse days before a sane bound (e.g.
-        # 1900, or the hospital's go-live) or the refresh isolates a bad key.
+    def test_gateway_ancient_day_does_not_stall_the_refresh(self):
+        # a hospital's HIS sends a daily summary of 0001-01-01 (accepted):
+        # the refresh cron takes the marks ORDER BY company_id, date LIMIT
+        # 400, so a mark whose refresh failed would be in every batch and
+        # stall the background refresh of every hospital. Refreshed without
+        # error.
         result = self.submit("stats.daily", {"date": "0001-01-01", "admissions": 1})
-        if result["state"] != "processed":
-            return  # refused at intake: nothing marked
+        self.assertEqual(result["state"], "processed", result)
         Day = self.env[DAY].sudo()
         try:
             with self.env.cr.savepoint():
                 Day._ihospital_refresh_marked(limit=400)
+        except Exception as error:  # noqa: BLE001 - any failure stalls the cron
+            self.fail(f"the refresh of the marked days fails: {error!r}")
+
+    def test_gateway_far_future_visit_does_not_stall_the_refresh(self):
+        # the same with a visit record dated 9999-12-31 (accepted: its day is
+        # marked; refreshing it must neither overflow nor fail the batch)
+        data = dict(VISIT, visit_ref="V-FAR", start="9999-12-31T10:00:00+08:00", end=False)
+        result = self.submit("visit.record", data)
+        self.assertEqual(result["state"], "processed", result)
+        try:
+            with self.env.cr.savepoint():
+                self.env[DAY].sudo()._ihospital_refresh_marked(limit=400)
         except Exception as error:  # noqa: BLE001 - any failure stalls the cron
             self.fail(f"the refresh of the marked days fails: {error!r}")
 
