@@ -670,6 +670,19 @@ class TestReviewHisAttacks(AttackMixin, HttpCase, HisCase):
         self.assertEqual(line.company_id, self.hospital, "a line of hospital 1 now bills a visit of hospital 2")
         self.assertTrue(error, "the write was accepted")
 
+    def test_admin_cannot_move_visit_to_another_hospital(self):
+        # refused, unlike the maps, the charge lines and the cameras (see
+        # the holes): the visit keeps its hospital even with a department of
+        # hospital 2 and no doctor
+        self.login(self.user_admin)
+        # with a department and no doctor of hospital 2 (the clinic
+        # constraint checks only that they agree with each other)
+        vals = {"company_id": self.hospital_2.id, "department_id": self.general_2.id, "doctor_id": False}
+        _result, error = self._call("ihospital.visit", "write", [self.visit_cardio.ids, vals])
+        self.visit_cardio.invalidate_recordset()
+        self.assertEqual(self.visit_cardio.company_id, self.hospital, "a visit of hospital 1 moved to hospital 2")
+        self.assertTrue(error, "the write was accepted")
+
     def test_engine_fields_refused(self):
         self.login(self.user_doctor)
         appointment = self._book()
