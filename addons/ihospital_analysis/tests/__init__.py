@@ -2,3 +2,4 @@ from . import test_analysis_figures
 from . import test_analysis_rpc
 from . import test_camera
 from . import test_dashboard_ui
+from . import test_review_attacks
