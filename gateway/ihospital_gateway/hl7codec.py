@@ -19,6 +19,7 @@ from hl7.util import generate_message_control_id, unescape
 
 from .schema import (
     CRITICAL_FLAGS,
+    DAILY_FIGURES,
     INBOUND_TYPES,
     OUTBOUND_TYPES,
     REPLY_STATUSES,
@@ -87,6 +88,9 @@ CLINIC_TYPE_CODES = {"G": "general", "E": "expert", "S": "special"}
 CLINIC_TYPE_TO_CODE = {clinic_type: code for code, clinic_type in CLINIC_TYPE_CODES.items()}
 VISIT_CLASSES = {"O": "outpatient", "I": "inpatient", "E": "emergency"}
 VISIT_TYPE_TO_CLASS = {visit_type: code for code, visit_type in VISIT_CLASSES.items()}
+#: PV1-13 re-admission indicator, a documented local use: R a return visit (复诊), N a first visit (初诊)
+VISIT_KIND_CODES = {"R": "return", "N": "first"}
+VISIT_KIND_TO_CODE = {kind: code for code, kind in VISIT_KIND_CODES.items()}
 CANCELLED_BY_CODES = {"PATIENT": "patient", "HOSPITAL": "hospital"}
 #: MFE-1 record-level event codes (HL7 table 0180) that make a master record inactive.
 INACTIVE_EVENTS = {"MDL", "MDC"}
@@ -207,6 +211,7 @@ INBOUND_ROUTES = {
     ("ZSC", "Z02"): "schedule.stop",
     ("ZQC", "Z01"): "queue.call",
     ("ZCP", "Z01"): "complaint",
+    ("ZDS", "Z01"): "stats.daily",
     ("ORM", "O01"): "order.new",  # refined by ORC-1
     ("OMP", "O09"): "order.new",  # refined by ORC-1
     ("RAS", "O17"): "order.execution",
@@ -240,6 +245,7 @@ REQUIRED_SEGMENTS = {
     "schedule.stop": ["ZSC"],
     "queue.call": ["ZQC"],
     "complaint": ["ZCP"],
+    "stats.daily": ["ZDS"],
     "order.new": ["PID", "ORC"],
     "order.change": ["PID", "ORC"],
     "order.stop": ["PID", "ORC"],
@@ -411,6 +417,8 @@ HL7_LOCATIONS = {
     "visit.record": {
         "visit_ref": "PV1-19",
         "visit_type": "PV1-2",
+        "appointment_ref": "PV1-5",
+        "visit_kind": "PV1-13",
         "start": "PV1-44",
         "end": "PV1-45",
         "charges.name": "FT1-7.2",
@@ -437,6 +445,11 @@ HL7_LOCATIONS = {
         **_PATIENT_FIELDS,
     },
     "queue.call": {"department_code": "ZQC-1", "number": "ZQC-3", "called_at": "ZQC-5"},
+    "stats.daily": {
+        "date": "ZDS-1",
+        "department_code": "ZDS-2",
+        **{name: "ZDS-%d" % index for index, (name, _whole) in enumerate(DAILY_FIGURES, start=3)},
+    },
     "complaint": {"ref": "ZCP-1", "content": "ZCP-5", "received_at": "ZCP-7", **_PATIENT_FIELDS},
     "booking.create": {
         "appointment_ref": "ARQ-1",
@@ -1161,6 +1174,10 @@ def _map_visit(message, control_id) -> dict:
                 "AE", "PV1-2 (patient class) must be O, I or E, got %r." % patient_class, control_id, "103"
             )
         data["visit_type"] = VISIT_CLASSES[patient_class]
+    _put(data, "appointment_ref", pv1.get(5, 1))
+    kind = pv1.get(13)
+    if kind:
+        data["visit_kind"] = _code_or_word(VISIT_KIND_CODES, kind)
     _put(data, "department_code", pv1.get(3, 1))
     _put(data, "doctor_code", pv1.get(7, 1))
     _put_converted(data, "start", pv1.get(44), from_hl7_datetime, "PV1-44 (admit date/time)", control_id)
@@ -1191,6 +1208,18 @@ def _map_visit(message, control_id) -> dict:
         data["insurance_amount"] = _number(pv1.get(48), "PV1-48 (insurance amount)", control_id)
     elif any("insurance_amount" in charge for charge in charges):
         data["insurance_amount"] = round(sum(charge.get("insurance_amount", 0) for charge in charges), 2)
+    return data
+
+
+def _map_daily_summary(message, control_id) -> dict:
+    zds = _first(message, "ZDS")
+    data = {}
+    _put_converted(data, "date", zds.get(1), from_hl7_date, "ZDS-1 (date)", control_id)
+    _put(data, "department_code", zds.get(2, 1))
+    for index, (name, whole) in enumerate(DAILY_FIGURES, start=3):
+        value = zds.get(index)
+        if value and value != '""':  # empty, or HL7's explicit null: not reported
+            data[name] = _number(value, "ZDS-%d (%s)" % (index, name), control_id, integer=whole)
     return data
 
 
@@ -1385,6 +1414,8 @@ def parse(text: str, outbound: bool = False) -> Canonical:
         data = _map_schedule(message, trigger, control_id)
     elif type_name == "queue.call":
         data = _map_queue_call(message, control_id)
+    elif type_name == "stats.daily":
+        data = _map_daily_summary(message, control_id)
     elif type_name == "complaint":
         data = _map_complaint(message, control_id)
     elif type_name == "critical.receipt":
@@ -1712,7 +1743,9 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
             VISIT_TYPE_TO_CLASS.get(data.get("visit_type") or "outpatient"),
             escape(data.get("department_code")),
         ]
-        pv1 += ["", "", "", escape(data.get("doctor_code"))] + [""] * 11 + [escape(data["visit_ref"])]
+        pv1 += ["", escape(data.get("appointment_ref")), "", escape(data.get("doctor_code"))]  # PV1-4 .. PV1-7
+        pv1 += [""] * 5 + [VISIT_KIND_TO_CODE.get(data.get("visit_kind") or "", "")]  # PV1-8 .. PV1-13
+        pv1 += [""] * 5 + [escape(data["visit_ref"])]  # PV1-14 .. PV1-19
         pv1 += [""] * 24 + [to_hl7_datetime(data["start"]), to_hl7_datetime(data.get("end")), ""]
         pv1 += [_format_number(data.get("total_charges")), _format_number(data.get("insurance_amount"))]
         segments = [_segment("EVN", "P03", now), _pid(data["patient"]), _segment("PV1", *pv1)]
@@ -1757,6 +1790,10 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
         return "ZSC", "Z01", "", [zsc]
     if type_name == "schedule.stop":
         return "ZSC", "Z02", "", [_segment("ZSC", escape(data["ref"]), *[""] * 9, escape(data["reason"]))]
+    if type_name == "stats.daily":
+        figures = [_format_number(data.get(name)) for name, _whole in DAILY_FIGURES]
+        zds = _segment("ZDS", to_hl7_datetime(data["date"]), escape(data.get("department_code")), *figures)
+        return "ZDS", "Z01", "", [zds]
     if type_name == "queue.call":
         zqc = _segment(
             "ZQC",

@@ -34,6 +34,29 @@ CRITICAL_FLAGS = frozenset({"HH", "LL", "AA"})
 VALUE_TYPES = ["NM", "ST"]
 MODALITIES = ["radiology", "ct", "mr", "ultrasound", "ecg", "endoscopy", "pathology"]
 VISIT_TYPES = ["outpatient", "inpatient", "emergency"]
+VISIT_KINDS = ["first", "return"]
+#: the figures of a daily summary (stats.daily), in their HL7 order (ZDS-3 onwards): (name, whole number?)
+DAILY_FIGURES = [
+    ("outpatient_visits", True),
+    ("emergency_visits", True),
+    ("first_visits", True),
+    ("return_visits", True),
+    ("admissions", True),
+    ("discharges", True),
+    ("census", True),
+    ("open_beds", True),
+    ("bed_days", True),
+    ("prescriptions", True),
+    ("amount_drug", False),
+    ("amount_lab", False),
+    ("amount_exam", False),
+    ("amount_treatment", False),
+    ("amount_material", False),
+    ("amount_bed", False),
+    ("amount_other", False),
+    ("insurance_amount", False),
+    ("self_paid_amount", False),
+]
 CANCELLED_BY = ["patient", "hospital"]
 REPLY_STATUSES = ["AA", "AE", "AR"]
 ALLERGY_TYPES = ["drug", "food", "environmental", "other"]
@@ -558,6 +581,10 @@ DATA_SCHEMAS: dict[str, dict] = {
             "visit_ref": _required_string(),
             "patient": PATIENT_REF,
             "visit_type": _string(enum=VISIT_TYPES),
+            "visit_kind": _string(enum=VISIT_KINDS, description="初诊 first or 复诊 return visit"),
+            "appointment_ref": _string(
+                description="the platform's appointment reference (e.g. APT/2026/00042) of a visit booked on it"
+            ),
             "department_code": _string(),
             "doctor_code": _string(),
             "start": _datetime(),
@@ -568,6 +595,18 @@ DATA_SCHEMAS: dict[str, dict] = {
             "charges": _array(CHARGE_ITEM),
         },
         required=["visit_ref", "patient", "start"],
+    ),
+    "stats.daily": _object(
+        {
+            "date": _date(description="the hospital's day the figures are of"),
+            "department_code": _string(description="the department; left out: the whole hospital"),
+            **{
+                name: (_integer if whole else _number)(minimum=0)
+                for name, whole in DAILY_FIGURES
+            },
+        },
+        required=["date"],
+        description="Figures of one day the HIS knows in aggregate; a figure left out is not reported.",
     ),
     "queue.call": _object(
         {
@@ -656,6 +695,7 @@ INBOUND_TYPES = frozenset(
         "lab.result",
         "imaging.report",
         "visit.record",
+        "stats.daily",
         "queue.call",
         "complaint",
         "admission.admit",

@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import codec, hl7codec, jsoncodec
-from .schema import CodecError
+from .schema import DAILY_FIGURES, CodecError
 
 _logger = logging.getLogger(__name__)
 
@@ -72,6 +72,11 @@ DEPARTMENTS = [
     ("ZYK", "中医科", "tcm", "5F", "5楼B区", "020-83821111"),
 ]
 DEPARTMENT_BUILDING = {"FCK": "住院大楼"}
+#: staffed beds (开放床位) of the inpatient departments, as in the platform's demo data
+DEPARTMENT_BEDS = {
+    "XNK": 60, "HXK": 50, "XHK": 45, "SJK": 50, "NFM": 30, "PWK": 55, "GK": 50, "FCK": 40, "EK": 35, "JZK": 20,
+    "ZYK": 25,
+}  # fmt: skip
 DEPARTMENT_ROOMS = {code: room for code, _name, _category, _floor, room, _phone in DEPARTMENTS}
 #: (his_code, name, department his_code, title, specialty) of the demo doctors.
 DOCTORS = [
@@ -812,6 +817,45 @@ def allergy_change_data(rng: random.Random, patient: dict, ref_prefix: str, reco
     }
 
 
+DAILY_FIGURE_NAMES = [name for name, _whole in DAILY_FIGURES]
+
+
+def daily_figures(rng: random.Random, category: str, beds: int) -> dict:
+    """Plausible figures of one department's day; without beds, no inpatient figures."""
+    emergency = category == "emergency"
+    visits = rng.randint(40, 160)
+    first = rng.randint(visits // 4, visits // 2)
+    figures = {
+        "outpatient_visits": 0 if emergency else visits,
+        "emergency_visits": visits if emergency else 0,
+        "first_visits": first,
+        "return_visits": visits - first,
+        "prescriptions": rng.randint(visits // 2, visits),
+    }
+    amounts = {
+        "amount_drug": round(visits * rng.uniform(60, 140), 2),
+        "amount_lab": round(visits * rng.uniform(20, 60), 2),
+        "amount_exam": round(visits * rng.uniform(20, 80), 2),
+        "amount_treatment": round(visits * rng.uniform(10, 40), 2),
+        "amount_material": round(visits * rng.uniform(5, 20), 2),
+        "amount_other": round(visits * rng.uniform(5, 15), 2),
+    }
+    if beds:
+        census = rng.randint(int(beds * 0.7), beds)
+        figures.update(
+            admissions=rng.randint(1, max(2, beds // 8)),
+            discharges=rng.randint(1, max(2, beds // 8)),
+            census=census,
+            open_beds=beds,
+            bed_days=census,
+        )
+        amounts["amount_bed"] = round(census * 60.0, 2)
+    total = sum(amounts.values())
+    insurance = round(total * rng.uniform(0.45, 0.7), 2)
+    figures.update(amounts, insurance_amount=insurance, self_paid_amount=round(total - insurance, 2))
+    return figures
+
+
 def visit_data(rng: random.Random, patient: dict, visit_ref: str) -> dict:
     department_code, _name, category, *_rest = rng.choice(DEPARTMENTS)
     doctor_code = rng.choice(DOCTORS_BY_DEPARTMENT[department_code])[0]
@@ -1055,6 +1099,8 @@ class Booking:
     date: str
     cancelled: bool = False
     reported: bool = False
+    department_code: str = ""
+    doctor_code: str = ""
 
 
 @dataclass
@@ -1080,7 +1126,12 @@ class HisState:
                     return existing.his_ref
                 his_ref = "HIS-APPT-%s-%04d" % (data["date"].replace("-", ""), next(self._numbers))
                 self.bookings[data["appointment_ref"]] = Booking(
-                    data["appointment_ref"], his_ref, data["patient"], data["date"]
+                    data["appointment_ref"],
+                    his_ref,
+                    data["patient"],
+                    data["date"],
+                    department_code=data.get("department_code") or "",
+                    doctor_code=data.get("doctor_code") or "",
                 )
                 _logger.info("HIS: booking %s -> %s", data["appointment_ref"], his_ref)
                 return his_ref
@@ -1434,6 +1485,20 @@ class Simulator:
             )
             self.send(self.pick_protocol(), "visit.record", data, "FEE")
 
+    def send_daily_summaries(self, day: datetime.date | None = None) -> None:
+        """Yesterday's daily summary (stats.daily) of each department and of the whole hospital: the
+        departments without beds report no inpatient figures (left out: not reported)."""
+        day = day or hospital_today() - datetime.timedelta(days=1)
+        totals: dict = {}
+        for index, (code, _name, category, *_rest) in enumerate(DEPARTMENTS):
+            data = {"date": day.isoformat(), "department_code": code}
+            data.update(daily_figures(self.rng, category, DEPARTMENT_BEDS.get(code, 0)))
+            for name, value in data.items():
+                if name in DAILY_FIGURE_NAMES:
+                    totals[name] = round(totals.get(name, 0) + value, 2)
+            self.send("hl7" if index % 2 else "json", "stats.daily", data, "STA")
+        self.send("hl7", "stats.daily", dict(totals, date=day.isoformat()), "STA")
+
     def send_queue_and_complaints(self) -> None:
         for ref, department in self.today_refs[: self.count]:
             data = {
@@ -1469,6 +1534,7 @@ class Simulator:
         self.send_orders(admissions)
         self.send_exam_reports_and_allergies()
         self.send_visits()
+        self.send_daily_summaries()
         self.send_queue_and_complaints()
         return self.stats
 
@@ -1495,7 +1561,25 @@ class Simulator:
             self.send(self.pick_protocol(), "appointment.status", data, "SIU")
             booking.reported = True
             sent += 1
+            if status == "attended" and booking.patient:
+                # the HIS's visit of the booking names it: the platform completes the same visit
+                self.send(self.pick_protocol(), "visit.record", self.booked_visit_data(booking), "FEE")
+                sent += 1
         return sent
+
+    def booked_visit_data(self, booking: Booking) -> dict:
+        """The HIS's visit record of an attended booking, carrying its appointment reference."""
+        visit_ref = "HIS01%s9%04d" % (booking.date.replace("-", ""), next(self.serial) % 10000)
+        data = visit_data(self.rng, booking.patient, visit_ref)
+        department = booking.department_code or data["department_code"]
+        data.update(
+            appointment_ref=booking.appointment_ref,
+            visit_type="outpatient",
+            visit_kind=self.rng.choice(["first", "return"]),
+            department_code=department,
+            doctor_code=booking.doctor_code or self.rng.choice(DOCTORS_BY_DEPARTMENT.get(department, DOCTORS))[0],
+        )
+        return data
 
 
 def main(argv=None) -> int:
@@ -1700,6 +1784,8 @@ EXAMPLES = {
             "visit_ref": "HIS0120261126900007",
             "patient": {"his_patient_id": "P01100023"},
             "visit_type": "outpatient",
+            "visit_kind": "return",
+            "appointment_ref": "APT/2026/00042",
             "department_code": "XNK",
             "doctor_code": "D1003",
             "start": "2026-11-26T08:40:00+08:00",
@@ -2018,6 +2104,32 @@ EXAMPLES = {
                 },
                 {"action": "remove", "ref": "GM-70015", "allergen": "海鲜", "code": "FOOD-SEA", "type": "food"},
             ],
+        },
+    ),
+    "stats.daily": (
+        "STA20261127000012",
+        {
+            "date": "2026-11-26",
+            "department_code": "XNK",
+            "outpatient_visits": 186,
+            "emergency_visits": 0,
+            "first_visits": 74,
+            "return_visits": 112,
+            "admissions": 9,
+            "discharges": 7,
+            "census": 54,
+            "open_beds": 60,
+            "bed_days": 54,
+            "prescriptions": 151,
+            "amount_drug": 21350.6,
+            "amount_lab": 8420,
+            "amount_exam": 12680.5,
+            "amount_treatment": 5210,
+            "amount_material": 3890.4,
+            "amount_bed": 3240,
+            "amount_other": 1860,
+            "insurance_amount": 35420.75,
+            "self_paid_amount": 21230.75,
         },
     ),
     "booking.create": (

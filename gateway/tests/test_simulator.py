@@ -1,5 +1,6 @@
 """The HIS simulator: its builders parse back through the codec, its listener answers real sockets."""
 
+import datetime
 import json
 import random
 import socketserver
@@ -152,10 +153,30 @@ def test_persistent_connection_and_follow_up(his, gateway):
     sim = simulator.Simulator(gateway["hl7"].address, gateway["json"].address, seed=3)
     sent = sim.follow_up(state)
     assert sent >= 1 and sim.stats.failed == []
-    statuses = [m.data for m in gateway["hl7"].messages + gateway["json"].messages]
+    messages = gateway["hl7"].messages + gateway["json"].messages
+    statuses = [m.data for m in messages if m.type == "appointment.status"]
     assert {s["status"] for s in statuses} <= {"attended", "no_show", "cancelled"}
     assert all(s["his_ref"] == state.bookings[s["appointment_ref"]].his_ref for s in statuses)
+    # an attended booking's visit record names the booking, in the booking's department
+    attended = {s["appointment_ref"] for s in statuses if s["status"] == "attended"}
+    visits = [m.data for m in messages if m.type == "visit.record"]
+    assert {v["appointment_ref"] for v in visits} == attended and len(visits) == len(attended)
+    assert all(v["department_code"] == "XNK" and v["visit_kind"] in ("first", "return") for v in visits)
     assert sim.follow_up(state) == 0, "a booking is reported once"
+
+
+def test_daily_summaries_per_department_and_for_the_hospital(gateway):
+    sim = simulator.Simulator(gateway["hl7"].address, gateway["json"].address, seed=5)
+    sim.send_daily_summaries(datetime.date(2026, 11, 26))
+    assert sim.stats.failed == []
+    summaries = [m.data for m in gateway["hl7"].messages + gateway["json"].messages if m.type == "stats.daily"]
+    by_department = {s.get("department_code"): s for s in summaries}
+    assert set(by_department) == {code for code, *_rest in simulator.DEPARTMENTS} | {None}
+    assert all(s["date"] == "2026-11-26" for s in summaries)
+    # a department without beds reports no inpatient figures (not reported, not 0)
+    assert "census" not in by_department["YK"] and by_department["XNK"]["open_beds"] == 60
+    hospital = by_department[None]
+    assert hospital["outpatient_visits"] == sum(s["outpatient_visits"] for s in summaries if s.get("department_code"))
 
 
 def test_builders_parse_back():

@@ -44,6 +44,10 @@ class HrDepartment(models.Model):
         domain="[('building_id', '=', building_id)]",
     )
     room = fields.Char(string="Room / Area")
+    bed_count = fields.Integer(
+        string="Staffed Beds",
+        help="开放床位: the beds the department has open for inpatients, for its bed occupancy.",
+    )
     phone = fields.Char(string="Department Phone")
     public_description = fields.Html(translate=True)
     is_featured = fields.Boolean(string="Featured Department", help="Shown among the hospital's featured departments.")
@@ -74,6 +78,10 @@ class HrDepartment(models.Model):
         for department in self:
             parts = [department.building_id.name, department.floor_id.name, department.room]
             department.location_display = " ".join(p for p in parts if p)
+
+    _sql_constraints = [
+        ("bed_count_positive", "CHECK(bed_count >= 0)", "The staffed beds of a department cannot be negative."),
+    ]
 
     @api.constrains("floor_id", "building_id")
     def _check_floor_building(self):

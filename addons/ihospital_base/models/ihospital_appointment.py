@@ -635,16 +635,18 @@ class IhospitalAppointment(models.Model):
         return True
 
     def action_finish_consultation(self):
-        """End the consultation and record the visit it was."""
+        """End the consultation and record the visit it was: the HIS's
+        visit record of this appointment, when it came first, is that
+        visit (one visit per encounter)."""
         self._check_action("action_finish_consultation")
         for appointment in self.sudo():
             if appointment.state != "in_consultation":
                 raise UserError(_("%s is not in consultation.", appointment.patient_id.name))
             now = fields.Datetime.now()
-            visit = (
-                self.env["ihospital.visit"]
-                .sudo()
-                .create(
+            Visit = self.env["ihospital.visit"].sudo()
+            visit = appointment.visit_id or Visit.search([("appointment_id", "=", appointment.id)], limit=1)
+            if not visit:
+                visit = Visit.create(
                     {
                         "company_id": appointment.company_id.id,
                         "patient_id": appointment.patient_id.id,
@@ -656,9 +658,9 @@ class IhospitalAppointment(models.Model):
                         "total_charges": appointment.fee if appointment.payment_state in ("paid", "at_window") else 0,
                         "source": "appointment",
                         "external_ref": appointment.name,
+                        "appointment_id": appointment.id,
                     }
                 )
-            )
             appointment.write({"state": "done", "queue_state": "done", "finished_at": now, "visit_id": visit.id})
             if appointment.schedule_id.current_appointment_id == appointment:
                 appointment.schedule_id.current_appointment_id = False

@@ -18,6 +18,9 @@ class IhospitalVisit(models.Model):
     ]
     _order = "start desc, id desc"
     _rec_names_search = ["name", "external_ref"]
+    # the appointment a visit completes is linked by the engine only (the
+    # consultation's end, the HIS's visit record naming it)
+    _engine_fields = ("appointment_id",)
 
     name = fields.Char(
         string="Reference",
@@ -57,6 +60,22 @@ class IhospitalVisit(models.Model):
         default="manual",
     )
     external_ref = fields.Char(string="External Reference", index=True, copy=False)
+    visit_kind = fields.Selection(
+        [("first", "First Visit"), ("return", "Return Visit")],
+        string="First / Return",
+        tracking=True,
+        help="初诊 or 复诊, as the HIS reports it; empty when it did not say.",
+    )
+    # unique when set (init): one visit per appointment
+    appointment_id = fields.Many2one(
+        "ihospital.appointment",
+        string="Appointment",
+        readonly=True,
+        index=True,
+        copy=False,
+        ondelete="set null",
+        help="The booking this visit was: the consultation's end and the HIS's visit record complete the same visit.",
+    )
 
     _sql_constraints = [
         (
@@ -65,6 +84,16 @@ class IhospitalVisit(models.Model):
             "This external reference is already used by another visit of this hospital.",
         ),
     ]
+
+    def init(self):
+        # one visit per appointment: the platform's consultation and the
+        # HIS's visit record of one encounter are one visit
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS ihospital_visit_appointment_uniq
+                ON ihospital_visit (appointment_id) WHERE appointment_id IS NOT NULL
+            """
+        )
 
     @api.depends("total_charges", "insurance_amount")
     def _compute_self_paid_amount(self):
