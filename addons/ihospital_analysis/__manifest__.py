@@ -11,7 +11,11 @@
     "data": [
         "security/ihospital_analysis_security.xml",
         "security/ir.model.access.csv",
+        "data/ihospital_analysis_cron.xml",
+        "views/ihospital_analysis_day_views.xml",
         "views/ihospital_analysis_menus.xml",
     ],
+    "demo": ["demo/ihospital_analysis_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

@@ -1,0 +1,29 @@
+from odoo import models
+from odoo.tools import SQL
+
+
+class IhospitalVisitCharge(models.Model):
+    _inherit = "ihospital.visit.charge"
+
+    def _ihospital_charges_reclassified(self, company, his_categories):
+        """The hospital's lines of `his_categories` changed class: their
+        visits' days are refreshed (one statement)."""
+        result = super()._ihospital_charges_reclassified(company, his_categories)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO ihospital_analysis_dirty (company_id, date)
+                   SELECT DISTINCT v.company_id,
+                          ((v.start AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(c.hospital_tz, 'Asia/Shanghai'))::date
+                     FROM ihospital_visit_charge l
+                     JOIN ihospital_visit v ON v.id = l.visit_id
+                     JOIN res_company c ON c.id = v.company_id
+                    WHERE l.company_id = %s AND l.category = ANY(%s)
+                   ON CONFLICT DO NOTHING""",
+                company.id,
+                list(his_categories),
+            )
+        )
+        if self.env.cr.rowcount:
+            self.env.cr.execute("SELECT ihospital_analysis_trigger_cron()")
+        return result
