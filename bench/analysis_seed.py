@@ -86,8 +86,8 @@ DEPARTMENT_PROFILE = {
     "FCK": (10, 10, 0.0, 4),
     "EK": (12, 5, 0.35, 5),
     "JZK": (0, 0, 0.15, 0),
-    "YK": (7, 0, 0.0, 0),
-    "ZYK": (8, 0, 0.05, 0),
+    "YK": (7, 2, 0.0, 3),
+    "ZYK": (8, 4, 0.05, 12),
 }
 OTHER_DEPARTMENT = (6, 0, 0.05, 0)
 # weekday factors (Monday first)
