@@ -171,6 +171,13 @@ SURGERIES = {
     "FCK": ("331202001", "子宫下段剖宫产术", 2800.0, "M-FCK", "一次性手术包", 600.0),
 }
 SURGERY_SHARE = 0.6  # of the admissions of a surgical department
+# admission diagnoses (ICD-10) of the departments the simulator does not admit to
+MORE_ADMISSION_DIAGNOSES = {
+    "FCK": [("宫内孕39周待产", "O80.0"), ("子宫平滑肌瘤", "D25.9")],
+    "EK": [("小儿支气管肺炎", "J18.0"), ("急性胃肠炎", "A09.9")],
+    "YK": [("年龄相关性白内障", "H25.9")],
+    "ZYK": [("腰椎间盘突出症", "M51.2"), ("脑梗死恢复期", "I69.3")],
+}
 NULL = "\\N"  # COPY's NULL
 
 
@@ -562,7 +569,8 @@ def seed(  # noqa: PLR0915 - one pass over the days, its parts share the day's s
         chronic_share = CHRONIC_VISITS
         diagnoses = {d["id"]: DIAGNOSES.get(_category(d["code"]), DIAGNOSES["internal"]) for d in departments.values()}
         admission_diagnoses = {
-            d["id"]: ADMISSION_DIAGNOSES.get(d["code"], [("肺部感染", "J18.9"), ("高血压病3级", "I10.x00")])
+            d["id"]: ADMISSION_DIAGNOSES.get(d["code"])
+            or MORE_ADMISSION_DIAGNOSES.get(d["code"], [("肺部感染", "J18.9"), ("高血压病3级", "I10.x00")])
             for d in wards
         }
         ward_names = {d["id"]: WARDS.get(d["code"], [f"{d['name']}病区"]) for d in wards}
