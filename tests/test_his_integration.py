@@ -191,6 +191,7 @@ def test_simulated_hospital_traffic_lands_in_odoo(stack):
         "lab.result",
         "imaging.report",
         "visit.record",
+        "stats.daily",
         "queue.call",
         "complaint",
         "admission.admit",
@@ -402,6 +403,47 @@ def test_an_exam_report_and_allergy_changes_through_the_gateway(stack):
     assert set(by_ref) == {"GM-E2E-1", "GM-E2E-2"}, entries
     assert by_ref["GM-E2E-1"]["active"] and by_ref["GM-E2E-1"]["kind"] == "allergy"
     assert not by_ref["GM-E2E-2"]["active"], "the newer removal stands"
+
+
+def test_a_daily_summary_through_the_gateway(stack):
+    """The HIS's daily summaries (ZDS^Z01 and stats.daily in JSON) through the
+    real gateway: a department's and the whole hospital's, a figure left out
+    is not reported, and a summary sent again replaces the first."""
+    rpc = stack.rpc
+    day = "2026-01-12"
+    department = {
+        "date": day,
+        "department_code": "XNK",
+        "outpatient_visits": 186,
+        "census": 54,
+        "open_beds": 60,
+        "amount_drug": 21350.6,
+    }
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "stats.daily", "E2E-ZDS-1", department))
+    hospital = {"date": day, "outpatient_visits": 1520, "admissions": 61, "insurance_amount": 350000.5}
+    reply = stack.send_json(simulator.build("json", "stats.daily", "E2E-ZDS-2", hospital))
+    assert reply["status"] == "AA", reply
+    corrected = dict(department, outpatient_visits=190)
+    del corrected["census"]
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "stats.daily", "E2E-ZDS-3", corrected))
+    stack.wait_drained()
+    sent = ["E2E-ZDS-1", "E2E-ZDS-2", "E2E-ZDS-3"]
+    wait_for(lambda: {m["state"] for m in stack.messages(sent)} == {"processed"}, 30, "the summaries processed")
+    rows = rpc(
+        "ihospital.his.daily.summary",
+        "search_read",
+        [("date", "=", day)],
+        fields=["department_id", "outpatient_visits", "admissions", "open_beds", "amount_drug", "not_reported"],
+        context={"lang": "en_US"},
+    )
+    assert len(rows) == 2, rows
+    by_department = {row["department_id"][1] if row["department_id"] else None: row for row in rows}
+    xnk = by_department["心血管内科"]
+    assert (xnk["outpatient_visits"], xnk["open_beds"], xnk["amount_drug"]) == (190, 60, 21350.6)
+    assert "Census" in xnk["not_reported"], "left out of the resend: no longer reported"
+    whole = by_department[None]
+    assert (whole["outpatient_visits"], whole["admissions"]) == (1520, 61)
+    assert "Outpatient Visits" not in whole["not_reported"] and "Census" in whole["not_reported"]
 
 
 def test_booking_reaches_the_his_and_its_answer_is_recorded(stack):

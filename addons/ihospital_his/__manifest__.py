@@ -16,12 +16,15 @@
         "views/ihospital_his_endpoint_views.xml",
         "views/ihospital_his_message_views.xml",
         "views/ihospital_appointment_views.xml",
+        "views/ihospital_charge_class_map_views.xml",
+        "views/ihospital_his_daily_summary_views.xml",
         "views/ihospital_his_menus.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
         "demo/ihospital_his_endpoint_demo.xml",
         "demo/ihospital_his_message_demo.xml",
+        "demo/ihospital_charge_class_map_demo.xml",
     ],
     "installable": True,
 }

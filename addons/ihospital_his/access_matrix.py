@@ -28,6 +28,19 @@ MATRIX = {
     "ihospital.his.message": {"director": ("r", "hospital"), "admin": ("rwcd", "hospital")},
     "ihospital.his.message.link": {"director": ("r", "hospital"), "admin": ("rwcd", "hospital")},
     "ihospital.visit.charge": _CHARGES,
+    # how the HIS's charge categories count: administrators map them
+    "ihospital.charge.class.map": {
+        "quality": ("r", "hospital"),
+        "director": ("r", "hospital"),
+        "admin": ("rwcd", "hospital"),
+    },
+    # written by the HIS's stats.daily messages only (SQL upsert): read-only
+    "ihospital.his.daily.summary": {
+        "head": ("r", "department"),
+        "quality": ("r", "hospital"),
+        "director": ("r", "hospital"),
+        "admin": ("r", "hospital"),
+    },
 }
 
 IDENTITY_FIELDS = {"ihospital.his.message": ("raw", "data", "data_pretty", "reply_raw")}

@@ -179,13 +179,18 @@ GRADE_NAMES = {
     "未定级": "none",
 }
 LCH_GRADE, LCH_WEBSITE, LCH_INTRO, LCH_CATEGORY = "GRADE", "WEBSITE", "INTRO", "CATEGORY"
+LCH_BEDS = "BEDS"
 #: (LCH-4 id, its text, data key) of the characteristics written for a hospital and for a department.
 HOSPITAL_CHARACTERISTICS = (
     (LCH_GRADE, "医院等级", "grade"),
     (LCH_WEBSITE, "网站", "website"),
     (LCH_INTRO, "简介", "introduction"),
 )
-DEPARTMENT_CHARACTERISTICS = ((LCH_CATEGORY, "科室类别", "category"), (LCH_INTRO, "简介", "description"))
+DEPARTMENT_CHARACTERISTICS = (
+    (LCH_CATEGORY, "科室类别", "category"),
+    (LCH_INTRO, "简介", "description"),
+    (LCH_BEDS, "开放床位", "bed_count"),
+)
 
 #: HL7 message (code, trigger) -> canonical type, hospital -> platform. ORU^R01 and MFN^M05 are refined
 #: from their content (imaging section or vital-signs panel, hospital location).
@@ -1136,6 +1141,9 @@ def _map_locations(message, control_id) -> tuple[str, dict]:
         _put(item, "room", loc.get(1, 2))
         _put(item, "phone", loc.get(6, 1) or loc.get(6, 12))
         _put(item, "description", extra.get(LCH_INTRO))
+        _put_converted(
+            item, "bed_count", extra.get(LCH_BEDS, ""), _number, "LCH BEDS (staffed beds)", control_id, integer=True
+        )
         ldp_inactive = any(ldp.get(6).upper() == "I" for ldp in record["segments"].get("LDP", []))
         item["active"] = not (record["MFE"].get(1).upper() in INACTIVE_EVENTS or ldp_inactive)
         items.append(item)
@@ -1552,7 +1560,7 @@ def _lch(code: str, record: dict, characteristics) -> list[str]:
     return [
         _segment("LCH", code, "", "", "%s^%s" % (characteristic, name), escape(record[key]))
         for characteristic, name, key in characteristics
-        if record.get(key)
+        if record.get(key) not in (None, "")
     ]
 
 

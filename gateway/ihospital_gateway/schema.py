@@ -248,6 +248,7 @@ DEPARTMENT_ITEM = _object(
         "room": _string(),
         "phone": _string(),
         "description": _string(),
+        "bed_count": _integer(minimum=0, description="staffed beds (开放床位) of an inpatient department"),
         "active": _boolean(description="default true"),
     },
     required=["code", "name"],
@@ -600,10 +601,7 @@ DATA_SCHEMAS: dict[str, dict] = {
         {
             "date": _date(description="the hospital's day the figures are of"),
             "department_code": _string(description="the department; left out: the whole hospital"),
-            **{
-                name: (_integer if whole else _number)(minimum=0)
-                for name, whole in DAILY_FIGURES
-            },
+            **{name: (_integer if whole else _number)(minimum=0) for name, whole in DAILY_FIGURES},
         },
         required=["date"],
         description="Figures of one day the HIS knows in aggregate; a figure left out is not reported.",

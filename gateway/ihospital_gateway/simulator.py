@@ -1303,6 +1303,7 @@ class Simulator:
                 "floor": floor,
                 "room": room,
                 "phone": phone,
+                **({"bed_count": DEPARTMENT_BEDS[code]} if code in DEPARTMENT_BEDS else {}),
                 "active": True,
             }
             for code, name, category, floor, room, phone in DEPARTMENTS
@@ -1665,6 +1666,7 @@ EXAMPLES = {
                     "room": "3楼A区",
                     "phone": "020-83821101",
                     "description": "胸痛中心挂靠科室，擅长冠心病介入治疗。",
+                    "bed_count": 60,
                     "active": True,
                 },
                 {"code": "HXK", "name": "呼吸与危重症医学科", "category": "internal", "active": True},

@@ -69,7 +69,6 @@ class IhospitalVisit(models.Model):
     # unique when set (init): one visit per appointment
     appointment_id = fields.Many2one(
         "ihospital.appointment",
-        string="Appointment",
         readonly=True,
         index=True,
         copy=False,

@@ -1,7 +1,10 @@
 """The staff of departments (hr.department._ihospital_staff): who a
 department notice or a group SMS to departments reaches."""
 
+from psycopg2 import IntegrityError
+
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common import IhospitalCase, RpcMixin
 
@@ -62,3 +65,12 @@ class TestDepartmentStaffRpc(RpcMixin, HttpCase, DepartmentStaffCase):
             result, error = self._call("hr.department", "_ihospital_staff", [self.cardiology.ids, self.hospital.id])
             self.assertIsNone(result, user.login)
             self.assertIn("Private methods", error.get("message", ""), user.login)
+
+
+class TestStaffedBeds(IhospitalCase):
+    def test_staffed_beds_are_never_negative(self):
+        self.cardiology.bed_count = 40
+        self.assertEqual(self.cardiology.bed_count, 40)
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            self.cardiology.bed_count = -1
+            self.cardiology.flush_recordset()

@@ -1,7 +1,21 @@
 """One handler per inbound message type of the HIS protocol
 (docs/his-protocol.md), found through REGISTRY."""
 
-from . import admission, allergy, appointment, complaint, exam, master, order, patient, report, schedule, visit, vital
+from . import (
+    admission,
+    allergy,
+    appointment,
+    complaint,
+    exam,
+    master,
+    order,
+    patient,
+    report,
+    schedule,
+    stats,
+    visit,
+    vital,
+)
 from .common import HIS_INBOUND, KEY_LOOKUPS, REGISTRY, Handler, HisRetryError, patient_keys, register, waiting_key
 
 __all__ = [
@@ -22,6 +36,7 @@ __all__ = [
     "register",
     "report",
     "schedule",
+    "stats",
     "visit",
     "vital",
     "waiting_key",

@@ -113,6 +113,8 @@ class MasterDepartments(Handler):
                 vals["phone"] = item["phone"]
             if item.get("description"):
                 vals["public_description"] = f"<p>{escape(item['description'])}</p>"
+            if item.get("bed_count") not in (None, ""):
+                vals["bed_count"] = message._number(item["bed_count"], "bed_count", integer=True, minimum=0)
             message._upsert(Department, {"his_code": item["code"]}, vals)
 
 

@@ -1,4 +1,9 @@
-"""Visit records with their charges (就诊记录, 费用明细; DFT^P03)."""
+"""Visit records with their charges (就诊记录, 费用明细; DFT^P03).
+
+A visit record naming the platform's appointment (`appointment_ref`)
+completes the visit of that appointment: the one its consultation's end
+created, or the one the consultation's end will reuse. One encounter is one
+visit, whichever comes first."""
 
 from odoo import Command, _
 from odoo.exceptions import ValidationError
@@ -25,7 +30,7 @@ class VisitRecord(Handler):
                     "sequence": index + 1,
                     "code": charge.get("code") or False,
                     "name": charge["name"],
-                    "category": charge.get("category") or False,
+                    "category": (charge.get("category") or "").strip() or False,
                     "quantity": message._number(charge.get("quantity") or 1, "quantity"),
                     "unit_price": message._number(charge.get("unit_price") or 0, "unit_price"),
                     "amount": message._number(charge["amount"], "amount"),
@@ -42,6 +47,7 @@ class VisitRecord(Handler):
             ),
             "start": message._datetime(data["start"], "start"),
             "end": message._datetime(data.get("end"), "end"),
+            "visit_kind": self._visit_kind(message, data.get("visit_kind")),
             "diagnosis": data.get("diagnosis") or False,
             "total_charges": (
                 message._number(total, "total_charges")
@@ -52,4 +58,85 @@ class VisitRecord(Handler):
             "charge_ids": [Command.create(charge) for charge in charges],
         }
         Visit = message.env["ihospital.visit"].sudo()
-        message._upsert(Visit, {"source": "his", "external_ref": data["visit_ref"]}, vals, replace="charge_ids")
+        key = {"source": "his", "external_ref": data["visit_ref"]}
+        if not data.get("appointment_ref"):
+            message._upsert(Visit, key, vals, replace="charge_ids")
+            return
+        appointment = self._appointment(message, data["appointment_ref"], patient)
+        message.write({"appointment_id": appointment.id})
+        visit = self._visit_of(message, appointment, data["visit_ref"])
+        vals.update(key, appointment_id=appointment.id)
+        if visit:
+            visit.charge_ids.unlink()
+            visit.write(vals)
+            message._link(visit, "updated")
+        else:
+            visit = Visit.create(dict(vals, company_id=message._hospital.id))
+            message._link(visit, "created")
+        if appointment.visit_id != visit:
+            appointment.visit_id = visit
+
+    @staticmethod
+    def _visit_kind(message, kind):
+        """first (初诊) or return (复诊); False when the HIS did not say."""
+        return message._enum(kind, ["first", "return"], "visit_kind") if kind else False
+
+    @staticmethod
+    def _appointment(message, ref, patient):
+        """The appointment of this hospital named `ref`, of this patient.
+        An unknown reference (another hospital's too) parks the message:
+        the platform creates its appointments before the HIS hears of them,
+        so it is a wrong reference, and the visit is not recorded apart
+        from its appointment."""
+        appointment = (
+            message.env["ihospital.appointment"]
+            .sudo()
+            .search([("company_id", "=", message._hospital.id), ("name", "=", ref)], limit=1)
+        )
+        if not appointment:
+            raise ValidationError(
+                _(
+                    "Appointment %(ref)s is not an appointment of %(hospital)s: check appointment_ref (or leave it "
+                    "out for a visit that was not booked on the platform).",
+                    ref=ref,
+                    hospital=message._hospital.name,
+                )
+            )
+        if appointment.patient_id != patient:
+            raise ValidationError(
+                _("Appointment %(ref)s is not the appointment of this visit's patient.", ref=appointment.name)
+            )
+        return appointment
+
+    @staticmethod
+    def _visit_of(message, appointment, visit_ref):
+        """The visit this record completes: the appointment's (the
+        platform's consultation ended first) or the HIS's visit of that
+        reference (sent before); refused when they are two visits."""
+        Visit = message.env["ihospital.visit"].sudo()
+        linked = appointment.visit_id or Visit.search([("appointment_id", "=", appointment.id)], limit=1)
+        his_visit = Visit.search(
+            [("company_id", "=", message._hospital.id), ("source", "=", "his"), ("external_ref", "=", visit_ref)],
+            limit=1,
+        )
+        if (linked and his_visit and linked != his_visit) or (
+            linked.source == "his" and linked.external_ref != visit_ref
+        ):
+            raise ValidationError(
+                _(
+                    "Appointment %(ref)s already has visit %(visit)s; visit %(his)s cannot be a second visit of it.",
+                    ref=appointment.name,
+                    visit=linked.display_name,
+                    his=visit_ref,
+                )
+            )
+        if his_visit.appointment_id and his_visit.appointment_id != appointment:
+            raise ValidationError(
+                _(
+                    "Visit %(his)s belongs to appointment %(other)s, not to %(ref)s.",
+                    his=visit_ref,
+                    other=his_visit.appointment_id.name,
+                    ref=appointment.name,
+                )
+            )
+        return linked or his_visit

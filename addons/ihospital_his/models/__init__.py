@@ -8,3 +8,4 @@ from . import ihospital_visit
 from . import ihospital_schedule
 from . import ihospital_patient
 from . import ihospital_appointment
+from . import ihospital_his_daily_summary

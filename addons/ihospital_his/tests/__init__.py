@@ -6,3 +6,4 @@ from . import test_his_batch
 from . import test_his_registry
 from . import test_his_exam_allergy
 from . import test_his_critical_lane
+from . import test_his_analysis_data

@@ -12,7 +12,7 @@ class TestHisRegistry(TransactionCase):
 
     def test_every_inbound_type_has_one_handler_and_is_known_everywhere(self):
         types = set(REGISTRY)
-        self.assertEqual(len(types), 25)
+        self.assertEqual(len(types), 26)
         self.assertTrue(all(isinstance(handler, Handler) for handler in REGISTRY.values()))
         self.assertEqual({t for t, handler in REGISTRY.items() if handler.message_type == t}, types)
         self.assertEqual(set(schema.INBOUND_TYPES), types, "gateway/ihospital_gateway/schema.py INBOUND_TYPES")
