@@ -4,6 +4,8 @@ administrators read their hospital's figures, a department head those of the
 departments he or she heads, a doctor his or her own workload; nurses read
 none of them."""
 
+ROLES = {}
+
 MATRIX = {
     # daily aggregates, built by the analysis engine only: read as scoped
     "ihospital.analysis.day": {

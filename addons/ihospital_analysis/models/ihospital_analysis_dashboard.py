@@ -1,5 +1,6 @@
 import io
 from datetime import date, timedelta
+from decimal import Decimal
 
 import xlsxwriter
 from dateutil.relativedelta import relativedelta
@@ -99,7 +100,7 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
                 raise UserError(_("Choose the department and the doctor from the lists."))
         user, company = self.env.user, self.env.company
         Department, Employee = self.env["hr.department"].sudo(), self.env["hr.employee"].sudo()
-        scope = {"company": company, "department_ids": None, "employee": Employee, "department": False}
+        scope = {"company": company, "department_ids": None, "employee": Employee, "department": Department}
         if any(user.has_group(group) for group in HOSPITAL_WIDE):
             scope["level"] = "hospital"
         else:
@@ -326,7 +327,11 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
             scope=self._ihospital_scope_sql(scope),
         )
         self.env.cr.execute(query)
-        return self.env.cr.dictfetchall()
+        # amounts come as Decimal: the figures are floats (JSON)
+        return [
+            {key: float(value) if isinstance(value, Decimal) else value for key, value in row.items()}
+            for row in self.env.cr.dictfetchall()
+        ]
 
     # ------------------------------------------------------------------ figures
     @api.model
@@ -381,12 +386,8 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
         share = self._share
         return {
             "outpatient": [
-                (
-                    "visits",
-                    _("Outpatient and Emergency Visits"),
-                    "",
-                    lambda t: t["visits_outpatient"] + t["visits_emergency"],
-                ),
+                ("visits", _("Visits"), "", lambda t: t["visits"]),
+                ("visits_outpatient", _("Outpatient Visits"), "", lambda t: t["visits_outpatient"]),
                 ("visits_emergency", _("Emergency Visits"), "", lambda t: t["visits_emergency"]),
                 ("first_visits", _("First Visits"), "", lambda t: t["first_visits"]),
                 ("return_visits", _("Return Visits"), "", lambda t: t["return_visits"]),
@@ -469,7 +470,10 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
             return {"model": model, "domain": domain, "name": name}
 
         return {
-            "visits": drill("ihospital.visit", clinic, _("Visits")),
+            "visits": drill("ihospital.visit", visits, _("Visits")),
+            "visits_outpatient": drill(
+                "ihospital.visit", [*visits, ("visit_type", "=", "outpatient")], _("Outpatient Visits")
+            ),
             "visits_emergency": drill(
                 "ihospital.visit", [*visits, ("visit_type", "=", "emergency")], _("Emergency Visits")
             ),
@@ -575,11 +579,7 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
         if scope["level"] == "doctor":
             return []
         Charge = self.env["ihospital.visit.charge"]
-        labels = (
-            dict(Charge._fields["charge_class"]._description_selection(self.env))
-            if "charge_class" in Charge._fields
-            else {}
-        )
+        labels = dict(Charge._fields["charge_class"]._description_selection(self.env))
         visits = self._ihospital_drills(scope, current)["_charges"]
         return [
             {

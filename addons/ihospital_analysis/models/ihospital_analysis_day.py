@@ -150,8 +150,8 @@ SOURCES = [
         f"""span s JOIN ihospital_admission ad ON ad.company_id = s.company_id AND ad.state <> 'cancelled'
               AND ad.admitted_at < s.utc_to AND (ad.discharged_at IS NULL OR ad.discharged_at >= s.utc_from)
             CROSS JOIN LATERAL generate_series(
-                GREATEST({_local_day("ad.admitted_at", "s.tz")}, s.day_from),
-                LEAST(COALESCE({_local_day("ad.discharged_at", "s.tz")} - 1, s.day_to), s.day_to),
+                GREATEST({_local_day("ad.admitted_at", "s.tz")}, s.day_from)::timestamp,
+                LEAST(COALESCE({_local_day("ad.discharged_at", "s.tz")} - 1, s.day_to), s.day_to)::timestamp,
                 interval '1 day') AS g(d)
             JOIN keys k ON k.company_id = ad.company_id AND k.day = g.d::date""",
         {"census": "1", "bed_days": "1"},
@@ -200,8 +200,10 @@ MARKED_TABLES = {
         JOIN ihospital_visit v ON v.id = t.visit_id JOIN tz c ON c.id = v.company_id""",
     "ihospital_appointment": """SELECT t.company_id, t.date FROM {rows} t""",
     "ihospital_admission": f"""SELECT t.company_id, g.d::date FROM {{rows}} t JOIN tz c ON c.id = t.company_id
-        CROSS JOIN LATERAL generate_series({_local_day("t.admitted_at", "c.tz")},
-            COALESCE({_local_day("t.discharged_at", "c.tz")}, c.today), interval '1 day') AS g(d)""",
+        CROSS JOIN LATERAL generate_series({_local_day("t.admitted_at", "c.tz")}::timestamp,
+            COALESCE({_local_day("t.discharged_at", "c.tz")},
+                     GREATEST(c.today, {_local_day("t.admitted_at", "c.tz")}))::timestamp,
+            interval '1 day') AS g(d)""",
     "ihospital_consultation": f"""SELECT t.company_id, {_local_day("t.answered_date", "c.tz")} FROM {{rows}} t
         JOIN tz c ON c.id = t.company_id
         UNION SELECT t.company_id, {_local_day("t.closed_date", "c.tz")} FROM {{rows}} t
@@ -243,9 +245,9 @@ class IhospitalAnalysisDay(models.Model):
     company_id = fields.Many2one("res.company", string="Hospital", required=True, readonly=True, index=True)
     date = fields.Date(required=True, readonly=True)
     department_id = fields.Many2one("hr.department", readonly=True, index="btree_not_null")
-    doctor_id = fields.Many2one("hr.employee", string="Doctor", readonly=True, index="btree_not_null")
+    doctor_id = fields.Many2one("hr.employee", readonly=True, index="btree_not_null")
     currency_id = fields.Many2one(related="company_id.currency_id")
-    # measures (declared below from MEASURES)
+    # the measures (see MEASURES)
     visits = fields.Integer(readonly=True)
     visits_outpatient = fields.Integer(string="Outpatient Visits", readonly=True)
     visits_emergency = fields.Integer(string="Emergency Visits", readonly=True)
@@ -291,10 +293,13 @@ class IhospitalAnalysisDay(models.Model):
                    ON ihospital_analysis_day (company_id, date, COALESCE(department_id, 0), COALESCE(doctor_id, 0))"""
         )
         self.env.cr.execute(
-            f"""CREATE TABLE IF NOT EXISTS {DIRTY_TABLE} (
+            SQL(
+                """CREATE TABLE IF NOT EXISTS %s (
                     company_id integer NOT NULL REFERENCES res_company (id) ON DELETE CASCADE,
                     date date NOT NULL,
-                    PRIMARY KEY (company_id, date))"""
+                    PRIMARY KEY (company_id, date))""",
+                SQL.identifier(DIRTY_TABLE),
+            )
         )
         for table, columns in SOURCE_INDEXES.items():
             for column in columns:
@@ -319,8 +324,9 @@ class IhospitalAnalysisDay(models.Model):
         cost in queries to the hot paths. A mark of a new day asks the
         refresh cron to run (an ir.cron.trigger, once while one is pending)."""
         cr = self.env.cr
+        # constant text (module constants, no input): SQL() marks it as such
         cr.execute(
-            f"""CREATE OR REPLACE FUNCTION ihospital_analysis_trigger_cron() RETURNS void LANGUAGE plpgsql AS $$
+            SQL(f"""CREATE OR REPLACE FUNCTION ihospital_analysis_trigger_cron() RETURNS void LANGUAGE plpgsql AS $$
                 DECLARE cron integer;
                 BEGIN
                     SELECT res_id INTO cron FROM ir_model_data
@@ -329,7 +335,7 @@ class IhospitalAnalysisDay(models.Model):
                         INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
                         VALUES (cron, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC');
                     END IF;
-                END $$"""
+                END $$""")
         )
         tz_cte = """WITH tz AS (SELECT id, COALESCE(hospital_tz, 'Asia/Shanghai') AS tz,
                         (now() AT TIME ZONE COALESCE(hospital_tz, 'Asia/Shanghai'))::date AS today FROM res_company)"""
@@ -347,20 +353,20 @@ class IhospitalAnalysisDay(models.Model):
                 for rows in ("new_rows", "old_rows")
             }
             cr.execute(
-                f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
-                    DECLARE marked integer := 0; count integer;
+                SQL(f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+                    DECLARE marked integer := 0; n integer;
                     BEGIN
                         IF TG_OP IN ('INSERT', 'UPDATE') THEN
                             {marks["new_rows"]}
-                            GET DIAGNOSTICS count = ROW_COUNT; marked := marked + count;
+                            GET DIAGNOSTICS n = ROW_COUNT; marked := marked + n;
                         END IF;
                         IF TG_OP IN ('UPDATE', 'DELETE') THEN
                             {marks["old_rows"]}
-                            GET DIAGNOSTICS count = ROW_COUNT; marked := marked + count;
+                            GET DIAGNOSTICS n = ROW_COUNT; marked := marked + n;
                         END IF;
                         IF marked > 0 THEN PERFORM ihospital_analysis_trigger_cron(); END IF;
                         RETURN NULL;
-                    END $$"""
+                    END $$""")
             )
             for operation, referencing in (
                 ("INSERT", "NEW TABLE AS new_rows"),
@@ -368,10 +374,15 @@ class IhospitalAnalysisDay(models.Model):
                 ("DELETE", "OLD TABLE AS old_rows"),
             ):
                 trigger = f"{table}_analysis_{operation.lower()}"
-                cr.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+                cr.execute(SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(trigger), SQL.identifier(table)))
                 cr.execute(
-                    f"""CREATE TRIGGER {trigger} AFTER {operation} ON {table}
-                        REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"""
+                    SQL(
+                        f"""CREATE TRIGGER %s AFTER {operation} ON %s
+                            REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION %s()""",
+                        SQL.identifier(trigger),
+                        SQL.identifier(table),
+                        SQL.identifier(function),
+                    )
                 )
 
     @api.model
@@ -382,10 +393,11 @@ class IhospitalAnalysisDay(models.Model):
             cr.execute("SELECT to_regclass(%s)", [table])
             if cr.fetchone()[0]:
                 for operation in ("insert", "update", "delete"):
-                    cr.execute(f"DROP TRIGGER IF EXISTS {table}_analysis_{operation} ON {table}")
-            cr.execute(f"DROP FUNCTION IF EXISTS ihospital_analysis_mark_{table}()")
+                    trigger = f"{table}_analysis_{operation}"
+                    cr.execute(SQL("DROP TRIGGER IF EXISTS %s ON %s", SQL.identifier(trigger), SQL.identifier(table)))
+            cr.execute(SQL("DROP FUNCTION IF EXISTS %s()", SQL.identifier(f"ihospital_analysis_mark_{table}")))
         cr.execute("DROP FUNCTION IF EXISTS ihospital_analysis_trigger_cron()")
-        cr.execute(f"DROP TABLE IF EXISTS {DIRTY_TABLE}")
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(DIRTY_TABLE)))
 
     @api.model
     def _ihospital_mark(self, keys):
@@ -418,10 +430,8 @@ class IhospitalAnalysisDay(models.Model):
         for dims, from_clause, measures in SOURCES:
             columns = [SQL(measures[name]) if name in measures else zero for name in BASE_MEASURES]
             parts.append(SQL("SELECT %s, %s FROM %s", SQL(dims), SQL(", ").join(columns), SQL(from_clause)))
-        has_classes = "charge_class" in self.env["ihospital.visit.charge"]._fields
-        charge_class = SQL("c.charge_class") if has_classes else SQL("'other'")
         charge_sums = SQL(", ").join(
-            SQL("sum(c.amount) FILTER (WHERE %s = %s) AS %s", charge_class, key, SQL.identifier(key))
+            SQL("sum(c.amount) FILTER (WHERE c.charge_class = %s) AS %s", key, SQL.identifier(key))
             for key in CHARGE_CLASS_KEYS
         )
         sums = SQL(", ").join(
@@ -476,8 +486,6 @@ class IhospitalAnalysisDay(models.Model):
         its department's rows (carried by its row without doctor), a
         hospital's (no department) all the rows of its day (carried by the
         row without department)."""
-        if "ihospital.his.daily.summary" not in self.env:
-            return SQL("SELECT * FROM agg")
         replaced = {measure: summary for summary, measure in SUMMARY_MEASURES.items()}
 
         def column(name, expression):

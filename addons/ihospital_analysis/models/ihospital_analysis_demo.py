@@ -48,8 +48,7 @@ class IhospitalAnalysisDemo(models.AbstractModel):
         rng = random.Random(2615)
         main = self.env.ref("base.main_company")
         self._generate_visit_details(rng, main)
-        if "ihospital.his.daily.summary" in self.env:
-            self._generate_summaries(rng, main)
+        self._generate_summaries(rng, main)
         today = main._ihospital_today()
         self.env["ihospital.analysis.day"]._ihospital_rebuild(
             main | self.env.ref("ihospital_base.res_company_nanshan_demo"),
@@ -64,7 +63,6 @@ class IhospitalAnalysisDemo(models.AbstractModel):
             [("company_id", "=", company.id), ("charge_ids", "=", False), ("total_charges", ">", 0)]
         )
         Charge = self.env["ihospital.visit.charge"]
-        classified = "charge_class" in Charge._fields
         lines = []
         kinds = {"first": self.env["ihospital.visit"], "return": self.env["ihospital.visit"]}
         for visit in visits:
@@ -89,8 +87,6 @@ class IhospitalAnalysisDemo(models.AbstractModel):
                     "amount": amount,
                     "insurance_amount": round(amount * visit.insurance_amount / visit.total_charges, 2),
                 }
-                if classified:
-                    vals["charge_class"] = key
                 lines.append(vals)
         Charge.create(lines)
         for kind, records in kinds.items():

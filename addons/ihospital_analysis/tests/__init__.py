@@ -1,1 +1,2 @@
-
+from . import test_analysis_figures
+from . import test_analysis_rpc
