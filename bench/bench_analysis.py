@@ -114,7 +114,7 @@ def main():
     parser.add_argument("--visits", type=int, default=int(os.environ.get("BENCH_VISITS") or 5_000_000))
     parser.add_argument("--admissions", type=int, help="inpatient stays (default: 100,000, at most visits / 50)")
     parser.add_argument("--patients", type=int, help="default: visits / 5")
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--warm", type=int, default=2, help="calls of each kind before the measure")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
