@@ -27,8 +27,11 @@ SHARES = {
         "other": 0.04,
     },
 }
-# outpatient visits a day of a demo department (weekdays), by category
-DAILY_VISITS = {"internal": 60, "surgery": 40, "obstetrics": 30, "pediatrics": 50, "emergency": 45, "tcm": 25}
+# visits a day of a demo department (weekdays), by category: the scale of
+# the detailed demo visits (about 24 a day in the hospital)
+DAILY_VISITS = {"internal": 2.5, "surgery": 2.5, "obstetrics": 2, "pediatrics": 3, "emergency": 3, "tcm": 1.5}
+# the average length of stay of the demo wards (days)
+DEMO_LOS = 8
 SUMMARY_DAYS = 395
 DETAILED_DAYS = 90
 
@@ -108,9 +111,10 @@ class IhospitalAnalysisDemo(models.AbstractModel):
             for department in departments:
                 vals = {"company_id": company.id, "date": day, "department_id": department.id}
                 if department.bed_count:
+                    # about 85 % occupied: admissions of a steady census, a stay of DEMO_LOS days
                     beds = department.bed_count
-                    admissions = max(0, round(rng.gauss(beds / 8, 1.5) * weekday))
-                    discharges = max(0, min(census[department] + admissions, round(rng.gauss(beds / 8, 1.5))))
+                    admissions = max(0, round(rng.gauss(0.85 * beds / DEMO_LOS, 1.2) * (0.7 if weekday < 1 else 1.1)))
+                    discharges = max(0, min(census[department], round(rng.gauss(census[department] / DEMO_LOS, 1))))
                     census[department] = min(beds + 5, census[department] + admissions - discharges)
                     vals.update(
                         admissions=admissions,
@@ -122,10 +126,10 @@ class IhospitalAnalysisDemo(models.AbstractModel):
                 base = DAILY_VISITS.get(department.ihospital_category)
                 if offset > DETAILED_DAYS and base:
                     emergency = department.ihospital_category == "emergency"
-                    visits = max(0, round(rng.gauss(base, base / 8) * (1 if emergency else weekday) * season * trend))
+                    visits = max(0, round(rng.gauss(base, base / 3) * (1 if emergency else weekday) * season * trend))
                     first = round(visits * rng.uniform(0.4, 0.5))
-                    outpatient_amount = visits * rng.uniform(250, 400)
-                    inpatient_amount = (vals.get("discharges") or 0) * rng.uniform(9000, 16000)
+                    outpatient_amount = visits * rng.uniform(350, 600)
+                    inpatient_amount = visits * 0.08 * rng.uniform(20000, 40000)
                     amounts = {
                         key: round(outpatient_amount * SHARES["outpatient"].get(key, 0) + inpatient_amount * share, 2)
                         for key, share in SHARES["inpatient"].items()

@@ -73,15 +73,23 @@ class AnalysisCase(IhospitalCase):
             cls.cardiology, cls.emp_doctor, local(2025, 3, 2, 9, 0), 40
         )
         cls.v_other = visit(cls.general_2, cls.emp_doctor_2, local(2026, 3, 1, 10, 0), 70, company=cls.hospital_2)
-        Charge = cls.env["ihospital.visit.charge"].sudo()
-        lines = [
-            {"visit_id": cls.v_first.id, "name": "阿司匹林", "amount": 120, "charge_class": "drug"},
-            {"visit_id": cls.v_first.id, "name": "血常规", "amount": 80, "charge_class": "lab"},
-            {"visit_id": cls.v_stay.id, "name": "药品", "amount": 1000, "charge_class": "drug"},
-            {"visit_id": cls.v_stay.id, "name": "床位", "amount": 500, "charge_class": "bed"},
-            {"visit_id": cls.v_stay.id, "name": "手术", "amount": 3500, "charge_class": "treatment"},
-        ]
-        Charge.create(lines)
+        # the hospital's map of its HIS's categories, then the lines as the HIS bills them
+        classes = (("西药费", "drug"), ("化验费", "lab"), ("床位费", "bed"), ("手术费", "treatment"))
+        cls.env["ihospital.charge.class.map"].sudo().create(
+            [
+                {"company_id": cls.hospital.id, "his_category": category, "charge_class": charge_class}
+                for category, charge_class in classes
+            ]
+        )
+        cls.env["ihospital.visit.charge"].sudo().create(
+            [
+                {"visit_id": cls.v_first.id, "name": "阿司匹林", "category": "西药费", "amount": 120},
+                {"visit_id": cls.v_first.id, "name": "血常规", "category": "化验费", "amount": 80},
+                {"visit_id": cls.v_stay.id, "name": "药品", "category": "西药费", "amount": 1000},
+                {"visit_id": cls.v_stay.id, "name": "床位", "category": "床位费", "amount": 500},
+                {"visit_id": cls.v_stay.id, "name": "阑尾切除术", "category": "手术费", "amount": 3500},
+            ]
+        )
 
         schedule = (
             cls.env["ihospital.schedule"]

@@ -251,6 +251,9 @@ class TestAnalysisFigures(AnalysisCase):
     def test_query_count(self):
         self._dashboard()
         self._dashboard(date_from="2025-03-01")
+        # 9 for two days or a year: the marked days (none left), the one
+        # aggregate query (stored days, today live), the pickers'
+        # departments and doctors, the workload's doctors and their departments
         for kwargs in ({}, {"date_from": "2025-03-01"}):
             self.env.invalidate_all()
             with self.assertQueryCount(__system__=9):
@@ -286,6 +289,7 @@ class TestAnalysisFigures(AnalysisCase):
         self.assertEqual((by_class["drug"], by_class["other"]), (1130.0, 100.0))
 
     def test_workload_of_consultations_ratings_and_critical_values(self):
+        self.emp_doctor.online_consultation = True
         Consultation = self.env["ihospital.consultation"].sudo()
         questions = Consultation.create(
             [
@@ -333,3 +337,18 @@ class TestAnalysisFigures(AnalysisCase):
         )
         surgeon = self._dashboard(self.user_surgeon)["workload"]
         self.assertEqual([(row["name"], row["consultations_answered"]) for row in surgeon], [("Dr Zhang", 0)])
+
+    def test_yesterday_is_closed_every_night(self):
+        # 00:30 on Mar 3 in Beijing: Mar 2 is over, marked for the refresh
+        with freeze_time("2026-03-02 16:30:00"):
+            self.env["ihospital.analysis.day"]._cron_close_days()
+        self.env.cr.execute(
+            "SELECT date FROM ihospital_analysis_dirty WHERE company_id = %s AND date = %s", [self.hospital.id, D2]
+        )
+        self.assertTrue(self.env.cr.fetchall())
+
+    def test_another_hospitals_doctor_is_unknown(self):
+        with self.assertRaises(UserError):
+            self._dashboard(self.user_director_2, doctor_id=self.emp_doctor.id)
+        with self.assertRaises(UserError):
+            self._dashboard(department_id="cardiology")
