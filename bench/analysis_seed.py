@@ -24,6 +24,8 @@ spread over the hospital's clinical departments and their doctors:
   doctors of the department, a length of stay drawn per department (those
   not over yet are in the beds today), and the departments' staffed beds
   set so that occupancy is about 85%;
+- no daily summary of the HIS (the demo's are removed: their figures would
+  replace those of these records for their days);
 - the visits' charge lines (费用明细) as the HIS bills them: the HIS's own
   categories (西药费, 化验费 ...), their charge class from the hospital's
   map (added for the categories it lacks), the insurance's share for
@@ -390,6 +392,10 @@ def seed(  # noqa: PLR0915 - one pass over the days, its parts share the day's s
     stamp = datetime.datetime.fromtimestamp(now, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     audit = f"1\t1\t{stamp}\t{stamp}"
     classes = _charge_classes(cr, company_id, stamp, log)
+    if _columns_of(cr, "ihospital_his_daily_summary"):
+        # the HIS's daily summaries replace the figures of their days: the demo's would hide these records
+        cr.execute("DELETE FROM ihospital_his_daily_summary WHERE company_id = %s", (company_id,))
+        log(f"  {cr.rowcount} daily summaries of the hospital removed (the records written here are its history)")
     with_unmapped = classes is not None and "charge_class_unmapped" in _columns_of(cr, "ihospital_visit_charge")
     visit_columns_there = _columns_of(cr, "ihospital_visit")
     with_kind = "visit_kind" in visit_columns_there
