@@ -247,8 +247,12 @@ def write_patients(cr, company_id, patients, rng, names, log=print, started=None
     now = datetime.datetime.now().replace(microsecond=0)
     stamp = now.isoformat(sep=" ")
     audit = f"1\t1\t{stamp}\t{stamp}"
-    # drawn first, the pinyin of their distinct names on every core
-    drawn, taken = [], set()
+    # drawn first, the pinyin of their distinct names on every core; the
+    # hospital's resident ID numbers are unique (the demo's patients' too)
+    cr.execute(
+        "SELECT id_number FROM ihospital_patient WHERE company_id = %s AND id_type = 'resident_id'", (company_id,)
+    )
+    drawn, taken = [], {row[0] for row in cr.fetchall()}
     for _n in range(patients):
         male = rng.random() < 0.49
         birth = today - datetime.timedelta(days=rng.randint(0, 95 * 365))
