@@ -192,16 +192,17 @@ def _check_columns(cr, table, columns):
 
 
 class _DeferredIndexes:
-    """The secondary indexes of TABLES dropped, then built again (one CREATE INDEX
-    over the loaded table is much faster than updating it row by row)."""
+    """The secondary indexes of `tables` (TABLES unless told) dropped, then built
+    again (one CREATE INDEX over the loaded table is much faster than updating
+    it row by row)."""
 
-    def __init__(self, cr, log):
+    def __init__(self, cr, log, tables=TABLES):
         self.cr, self.log = cr, log
         cr.execute(
             """SELECT i.indexname, i.indexdef FROM pg_indexes i
                 WHERE i.tablename = ANY(%s) AND NOT EXISTS (
                       SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)""",
-            (list(TABLES),),
+            (list(tables),),
         )
         self.indexes = cr.fetchall()
 
@@ -238,6 +239,58 @@ def _pinyin_keys(name):
 _PINYIN = None
 
 
+def write_patients(cr, company_id, patients, rng, names, log=print, started=None):
+    """COPY `patients` new patients of the hospital `company_id` (names from
+    `names`, a _Names, other values from `rng`); returns (first id, count)."""
+    started = time.perf_counter() if started is None else started
+    today = datetime.date.today()
+    now = datetime.datetime.now().replace(microsecond=0)
+    stamp = now.isoformat(sep=" ")
+    audit = f"1\t1\t{stamp}\t{stamp}"
+    # drawn first, the pinyin of their distinct names on every core; the
+    # hospital's resident ID numbers are unique (the demo's patients' too)
+    cr.execute(
+        "SELECT id_number FROM ihospital_patient WHERE company_id = %s AND id_type = 'resident_id'", (company_id,)
+    )
+    drawn, taken = [], {row[0] for row in cr.fetchall()}
+    for _n in range(patients):
+        male = rng.random() < 0.49
+        birth = today - datetime.timedelta(days=rng.randint(0, 95 * 365))
+        number = resident_id(rng, birth, male)
+        while number in taken:
+            number = resident_id(rng, birth, male)
+        taken.add(number)
+        drawn.append((names.name(male), male, birth, number))
+    taken.clear()
+    keys = _pinyin_of({row[0] for row in drawn})
+    log(f"  {patients} patients drawn, {len(keys)} distinct names, {time.perf_counter() - started:.0f}s")
+    first_patient = _next_id(cr, "ihospital_patient")
+    columns = (
+        "id company_id name active id_type id_number gender birth_date phone phone_source address "
+        "medical_card_number his_patient_id pinyin_full pinyin_initials "
+        "create_uid write_uid create_date write_date"
+    ).split()
+    _check_columns(cr, "ihospital_patient", columns)
+    streets = STREETS
+    prefixes = MOBILE_PREFIXES
+
+    def patient_lines():
+        for n, (name, male, birth, number) in enumerate(drawn):
+            full, initials = keys[name]
+            yield (
+                f"{first_patient + n}\t{company_id}\t{name}\tt\tresident_id\t{number}\t"
+                f"{'male' if male else 'female'}\t{birth.isoformat()}\t"
+                f"+86{rng.choice(prefixes)}{rng.randrange(100000000):08d}\thospital\t"
+                f"广州市{rng.choice(streets)}{rng.randint(1, 300)}号\t"
+                f"YX{company_id:02d}7{n:07d}\tP{company_id:02d}{5_000_000 + n}\t{full}\t{initials}\t{audit}\n"
+            )
+
+    count = _copy(cr, "ihospital_patient", columns, patient_lines())
+    drawn.clear()
+    log(f"  {count} patients in {time.perf_counter() - started:.0f}s")
+    return first_patient, count
+
+
 def seed(conn, company_id, patients=1_000_000, results=20_000_000, seed_value=2031, log=print):
     """Write `patients` patients of the hospital `company_id` with their visits,
     and lab reports with `results` result lines in all; commits. Returns
@@ -270,7 +323,6 @@ def seed(conn, company_id, patients=1_000_000, results=20_000_000, seed_value=20
     epoch = int(now.timestamp())
     stamp = now.isoformat(sep=" ")
     audit = f"1\t1\t{stamp}\t{stamp}"
-    today = now.date()
     names = _Names(rng)
     summary = {}
     started = time.perf_counter()
@@ -279,44 +331,9 @@ def seed(conn, company_id, patients=1_000_000, results=20_000_000, seed_value=20
         return datetime.datetime.fromtimestamp(seconds).isoformat(sep=" ")
 
     with _DeferredIndexes(cr, log):
-        # ---- patients: drawn first, the pinyin of their distinct names on every core
-        drawn, taken = [], set()
-        for _n in range(patients):
-            male = rng.random() < 0.49
-            birth = today - datetime.timedelta(days=rng.randint(0, 95 * 365))
-            number = resident_id(rng, birth, male)
-            while number in taken:
-                number = resident_id(rng, birth, male)
-            taken.add(number)
-            drawn.append((names.name(male), male, birth, number))
-        taken.clear()
-        keys = _pinyin_of({row[0] for row in drawn})
-        log(f"  {patients} patients drawn, {len(keys)} distinct names, {time.perf_counter() - started:.0f}s")
-        first_patient = _next_id(cr, "ihospital_patient")
-        columns = (
-            "id company_id name active id_type id_number gender birth_date phone phone_source address "
-            "medical_card_number his_patient_id pinyin_full pinyin_initials "
-            "create_uid write_uid create_date write_date"
-        ).split()
-        _check_columns(cr, "ihospital_patient", columns)
-        streets = STREETS
-        prefixes = MOBILE_PREFIXES
-
-        def patient_lines():
-            for n, (name, male, birth, number) in enumerate(drawn):
-                full, initials = keys[name]
-                yield (
-                    f"{first_patient + n}\t{company_id}\t{name}\tt\tresident_id\t{number}\t"
-                    f"{'male' if male else 'female'}\t{birth.isoformat()}\t"
-                    f"+86{rng.choice(prefixes)}{rng.randrange(100000000):08d}\thospital\t"
-                    f"广州市{rng.choice(streets)}{rng.randint(1, 300)}号\t"
-                    f"YX{company_id:02d}7{n:07d}\tP{company_id:02d}{5_000_000 + n}\t{full}\t{initials}\t{audit}\n"
-                )
-
-        count = _copy(cr, "ihospital_patient", columns, patient_lines())
+        # ---- patients
+        first_patient, count = write_patients(cr, company_id, patients, rng, names, log, started)
         summary["patients"] = (first_patient, first_patient + count - 1)
-        drawn.clear()
-        log(f"  {count} patients in {time.perf_counter() - started:.0f}s")
 
         # ---- visits: (patient, department, doctor, start) kept for the reports
         first_visit = _next_id(cr, "ihospital_visit")
