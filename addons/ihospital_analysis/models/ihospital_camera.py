@@ -162,6 +162,15 @@ class IhospitalCamera(models.Model):
         for camera in self:
             camera.has_credentials = camera._origin.id in stored
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "company_id" in vals and not self.env.su:
+            # the rules are checked before a write, not on the values
+            # written: a camera moved to a hospital the user does not keep
+            # is refused
+            self.check_access("write")
+        return res
+
     @api.constrains("stream_url", "rtsp_url", "stream_kind")
     def _check_urls(self):
         for camera in self:
@@ -233,6 +242,8 @@ class IhospitalCamera(models.Model):
         and with a row in the access log. For the route only."""
         self.ensure_one()
         self.check_access("read")
+        if not self.active:
+            raise AccessError(_("This camera is archived."))
         self.env["ihospital.access.log"]._log(
             self, "read", detail="camera stream opened", count=1, emergency_access=False
         )

@@ -2,16 +2,14 @@
 classes and daily summaries): attacks over RPC (JSON-RPC call_kw as the web
 client sends it, XML-RPC) and over the HTTP routes, as each role.
 
-Tests named `test_hole_*` show a hole found in the review: they assert the
-SAFE behaviour, so they FAIL BY DESIGN until the product is fixed (see each
-one's comment); they are marked `unittest.expectedFailure` so that the suite
-stays green and a fix shows as an unexpected success: remove the marker with
-the fix. Every other test is an attack that is correctly refused and must
-stay green."""
+Tests named `test_fixed_*` are the holes the review found (a camera, a
+charge class map or a charge line moved to another hospital, an archived
+camera opened, a formula in the XLSX export, dates the calendar cannot hold,
+clinicians rewriting the HIS's first/return mark), fixed since; every other
+test is an attack that was refused from the start."""
 
 import io
 import json
-import unittest
 import xmlrpc.client
 from datetime import date
 from urllib.parse import urlencode
@@ -283,8 +281,7 @@ class TestReviewAnalysisAttacks(AttackMixin, HttpCase, AnalysisCase):
         response = self.url_open(f"/ihospital/analysis/export.xlsx?{urlencode({**PERIOD, 'department_id': 'x'})}")
         self.assertEqual(response.status_code, 400)
 
-    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
-    def test_hole_xlsx_formula_injection(self):
+    def test_fixed_xlsx_formula_injection(self):
         # HOLE (low, formula injection): doctors' and departments' names come
         # from the HIS (master.doctors, master.departments) and the
         # administrators; the spreadsheet writes them with xlsxwriter's
@@ -304,8 +301,7 @@ class TestReviewAnalysisAttacks(AttackMixin, HttpCase, AnalysisCase):
         self.assertTrue(injected, [cell.value for cell in cells])
         self.assertEqual({cell.data_type for cell in injected}, {"s"}, "a doctor's name became a formula")
 
-    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
-    def test_hole_extreme_dates_crash(self):
+    def test_fixed_extreme_dates_crash(self):
         # HOLE (low, robustness): a one-day custom period on 0001-01-01 (or
         # 9999-12-31) passes the checks of _ihospital_custom_period, then
         # the period before / the year before overflow: OverflowError or
@@ -509,8 +505,7 @@ class TestReviewCameraAttacks(AttackMixin, HttpCase, AnalysisCase):
         self.login(self.user_nurse)
         self.refused(CAMERA, "search_read", [[]], {"fields": ["stream_url"]})
 
-    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
-    def test_hole_archived_camera_still_opens(self):
+    def test_fixed_archived_camera_still_opens(self):
         # HOLE (low): an administrator archives a camera to take it off the
         # dashboards, but /ihospital/camera/<id> still serves it (and its
         # credentials) to anyone who kept or guesses the id: the route
@@ -520,8 +515,7 @@ class TestReviewCameraAttacks(AttackMixin, HttpCase, AnalysisCase):
         response = self.page(self.cam_archived)
         self.assertEqual(response.status_code, 404, "an archived camera still opens with its credentials")
 
-    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
-    def test_hole_admin_moves_camera_to_another_hospital(self):
+    def test_fixed_admin_moves_camera_to_another_hospital(self):
         # HOLE (medium, cross-hospital write): the administrator of hospital 1
         # writes company_id = hospital 2 on a camera of his own: Odoo checks
         # record rules before a write, not on the new values, and the model
@@ -631,8 +625,7 @@ class TestReviewHisAttacks(AttackMixin, HttpCase, HisCase):
         )
         self.assertEqual(self.line_2.charge_class, "other")
 
-    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
-    def test_hole_admin_moves_charge_map_to_another_hospital(self):
+    def test_fixed_admin_moves_charge_map_to_another_hospital(self):
         # HOLE (medium, cross-hospital write): the administrator of hospital 1
         # writes company_id = hospital 2 on one of hospital 1's maps. Record
         # rules are checked before the write only and the model checks
@@ -649,8 +642,7 @@ class TestReviewHisAttacks(AttackMixin, HttpCase, HisCase):
         self.assertEqual(self.line_2.charge_class, "other", "hospital 2's line was reclassified by hospital 1")
         self.assertTrue(error, "the write was accepted")
 
-    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
-    def test_hole_admin_moves_charge_line_to_another_hospital(self):
+    def test_fixed_admin_moves_charge_line_to_another_hospital(self):
         # HOLE (medium, cross-hospital write; the model predates issue 15 but
         # its lines now make hospital 2's charges by class and drug share):
         # the administrator of hospital 1 writes visit_id = a visit of
@@ -712,8 +704,7 @@ class TestReviewHisAttacks(AttackMixin, HttpCase, HisCase):
         )
         self.assertFalse(self.visit_cardio.appointment_id)
 
-    @unittest.expectedFailure  # a hole: see the comment; remove once fixed
-    def test_hole_clinicians_rewrite_his_visit_kind(self):
+    def test_fixed_clinicians_rewrite_his_visit_kind(self):
         # HOLE (low, integrity of the figures): visit_kind (初诊/复诊) is "as
         # the HIS reports it" (contract), but it is not an engine field: a
         # nurse or doctor with write access to the department's visits flips

@@ -20,7 +20,7 @@ class IhospitalVisit(models.Model):
     _rec_names_search = ["name", "external_ref"]
     # the appointment a visit completes is linked by the engine only (the
     # consultation's end, the HIS's visit record naming it)
-    _engine_fields = ("appointment_id",)
+    _engine_fields = ("appointment_id", "visit_kind")
 
     name = fields.Char(
         string="Reference",
@@ -63,6 +63,7 @@ class IhospitalVisit(models.Model):
     visit_kind = fields.Selection(
         [("first", "First Visit"), ("return", "Return Visit")],
         string="First / Return",
+        readonly=True,
         tracking=True,
         help="A first or a return visit, as the HIS reports it; empty when it did not say.",
     )

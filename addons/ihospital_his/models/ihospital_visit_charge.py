@@ -74,6 +74,15 @@ class IhospitalVisitCharge(models.Model):
             # a line without a category is other: there is nothing to map
             line.charge_class_unmapped = bool(line.category) and not charge_class
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "visit_id" in vals and not self.env.su:
+            # the rules are checked before a write, not on the values
+            # written: a line moved to a visit of a hospital the user does
+            # not keep is refused
+            self.check_access("write")
+        return res
+
     @api.model
     def _ihospital_charges_reclassified(self, company, his_categories):
         """Called after the lines of `company` (res.company) with these HIS
@@ -149,6 +158,11 @@ class IhospitalChargeClassMap(models.Model):
             vals = dict(vals, his_category=vals["his_category"].strip())
         before = {(m.company_id.id, m.his_category) for m in self}
         result = super().write(vals)
+        if "company_id" in vals and not self.env.su:
+            # the rules are checked before a write, not on the values
+            # written: a map moved to a hospital the user does not keep is
+            # refused (before it reclassifies that hospital's lines)
+            self.check_access("write")
         if {"company_id", "his_category", "charge_class"} & set(vals):
             self.env.registry.clear_cache()  # _class_map
             self._reclassify(before | {(m.company_id.id, m.his_category) for m in self})
