@@ -251,6 +251,8 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
             raise UserError(_("Choose the period with two dates (from and to).")) from error
         if not isinstance(day_from, date) or not isinstance(day_to, date):
             raise UserError(_("Choose the period with two dates (from and to)."))
+        if day_from.year < 1900 or day_to.year > 2100:
+            raise UserError(_("Choose dates between 1900 and 2100."))
         if day_from > day_to:
             raise UserError(_("The period starts after it ends: check the dates."))
         if (day_to - day_from).days >= MAX_DAYS:
@@ -302,8 +304,10 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
             )
         ]
         if any(start <= today <= stop for start, stop in periods.values()):
+            tz = company.hospital_tz
             live = self.env["ihospital.analysis.day"]._ihospital_rows_query(
-                SQL("SELECT %s::int, %s::date", company.id, today)
+                SQL("SELECT %s::int, %s::date", company.id, today),
+                utc_bounds=(local_to_utc(today, 0, tz), local_to_utc(today + timedelta(days=1), 0, tz)),
             )
             sources.append(SQL("SELECT date, department_id, doctor_id, %s FROM (%s) AS live", measures, live))
         columns = []
@@ -642,7 +646,7 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
     @api.model
     def _ihospital_xlsx(self, data):
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
         bold = workbook.add_format({"bold": True})
         percent = workbook.add_format({"num_format": "0.0%"})
         period = data["period"]
