@@ -1,6 +1,7 @@
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -50,8 +51,10 @@ class IhospitalCamera(models.Model):
     URL, for the user it let in, and nowhere else."""
 
     _name = "ihospital.camera"
+    _inherit = ["ihospital.guard.mixin"]
     _description = "Camera Stream"
     _order = "company_id, sequence, id"
+    _action_groups = {"action_forget_credentials": (ADMIN,)}
 
     name = fields.Char(required=True)
     sequence = fields.Integer(default=10)
@@ -204,9 +207,7 @@ class IhospitalCamera(models.Model):
 
     def action_forget_credentials(self):
         """Clear the stored user name and password (administrators)."""
-        self.check_access("write")
-        if not self.env.user.has_group("ihospital_base.group_admin"):
-            raise AccessError(_("Only the hospital's administrators change a camera's credentials."))
+        self._check_action("action_forget_credentials")
         if self.ids:
             self.env.cr.execute(
                 SQL(

@@ -71,6 +71,7 @@ class HrDepartment(models.Model):
             "unique(company_id, his_code)",
             "A department's HIS code must be unique in its hospital.",
         ),
+        ("bed_count_positive", "CHECK(bed_count >= 0)", "The staffed beds of a department cannot be negative."),
     ]
 
     @api.depends("building_id.name", "floor_id.name", "room")
@@ -78,10 +79,6 @@ class HrDepartment(models.Model):
         for department in self:
             parts = [department.building_id.name, department.floor_id.name, department.room]
             department.location_display = " ".join(p for p in parts if p)
-
-    _sql_constraints = [
-        ("bed_count_positive", "CHECK(bed_count >= 0)", "The staffed beds of a department cannot be negative."),
-    ]
 
     @api.constrains("floor_id", "building_id")
     def _check_floor_building(self):

@@ -4,6 +4,7 @@ mapped from the HIS's categories, and the daily summary (stats.daily)."""
 
 from unittest.mock import patch
 
+from ihospital_gateway import schema as gateway_schema
 from psycopg2 import IntegrityError
 
 from odoo import fields
@@ -11,6 +12,7 @@ from odoo.addons.ihospital_base.tests.common import RpcMixin
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from ..handlers.stats import SUMMARY_FIGURES
 from .common import HisCase
 
 VISIT = {
@@ -214,6 +216,14 @@ class TestChargeClasses(HisCase):
 
 @tagged("post_install", "-at_install")
 class TestDailySummary(HisCase):
+    def test_the_figures_are_the_protocols(self):
+        """The gateway's schema declares the figures of stats.daily (the
+        vendors' contract); the handler and the model take the same."""
+        self.assertEqual(SUMMARY_FIGURES, gateway_schema.DAILY_FIGURES)
+        Summary = self.env["ihospital.his.daily.summary"]
+        for name, whole in SUMMARY_FIGURES:
+            self.assertEqual(Summary._fields[name].type, "integer" if whole else "monetary", name)
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

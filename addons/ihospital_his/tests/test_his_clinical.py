@@ -347,10 +347,11 @@ class TestHisVitalSigns(HisCase):
             self.env.invalidate_all()
             with (
                 patch.object(Sign, "_alert_critical", autospec=True) as alert,
-                # 19: critical signs (LL), applied in the critical lane: its search instead of the
+                # 20: critical signs (LL), applied in the critical lane: its search instead of the
                 # ordinary one, the search of the earlier messages they depend on, the count of what is
-                # left; the links' hospital in their INSERT (no UPDATE after it)
-                self.assertQueryCount(__system__=19 if count > 2 else 100),
+                # left; the links' hospital in their INSERT (no UPDATE after it); the escalation and
+                # notices crons woken (ihospital_staff_his)
+                self.assertQueryCount(__system__=20 if count > 2 else 100),
             ):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
