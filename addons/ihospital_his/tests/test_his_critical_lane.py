@@ -11,6 +11,7 @@ from odoo.addons.ihospital_base.tests.common import RpcMixin
 from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, tagged
 
+from ..handlers import REGISTRY
 from ..models.ihospital_his_message import (
     CRITICAL_BATCH,
     CRITICAL_LANES,
@@ -19,7 +20,6 @@ from ..models.ihospital_his_message import (
     PROCESS_BATCH,
     PROCESS_CRONS,
 )
-from ..handlers import REGISTRY
 from .common import HisCase
 from .test_his_clinical import VITALS
 from .test_his_inbound import LAB
@@ -177,7 +177,6 @@ class TestHisCriticalLane(HisCase):
                 self.env.flush_all()
             lane = [("name", "like", f"LC-{first // 1000}"), ("is_critical", "=", True)]
             self.assertEqual(self.env["ihospital.lab.report"].search_count(lane), count)
-
 
     # -------------------------------------------------------------- two workers
     @contextlib.contextmanager
