@@ -11,6 +11,7 @@ from odoo.osv import expression
 from odoo.tools import SQL, mute_logger
 
 from ..handlers import REGISTRY
+from .ihospital_his_message import PROCESS_CRONS
 
 _logger = logging.getLogger(__name__)
 
@@ -235,7 +236,9 @@ class IhospitalHisEndpoint(models.Model):
             raise ValidationError(_("gateway_submit expects a list of messages."))
         results = endpoint_sudo._store_inbound(messages)
         if any(result["state"] == "received" for result in results):
-            self.env.ref("ihospital_his.ir_cron_his_process").sudo()._trigger()
+            # both crons that apply them: whichever is free takes the
+            # ordinary queue, and each a lane of critical results
+            self.env["ir.cron"].sudo()._ihospital_wake(*PROCESS_CRONS)
         return results
 
     @api.model
@@ -376,6 +379,8 @@ class IhospitalHisEndpoint(models.Model):
             error = _("The message's data must be an object.")
         else:
             error = False
+        Message = self.env["ihospital.his.message"]
+        critical = not error and REGISTRY[message_type].is_critical(data)
         return {
             "endpoint_id": self.id,
             "direction": "in",
@@ -389,7 +394,8 @@ class IhospitalHisEndpoint(models.Model):
             "state": "dead" if error else "received",
             "error": error,
             # a critical value goes in the critical lane (_cron_process)
-            "is_critical": not error and REGISTRY[message_type].is_critical(data),
+            "is_critical": critical,
+            "critical_lane": Message._critical_lane_of(message_type, data) if critical else 0,
         }
 
     def _retry_waiting(self, keys):

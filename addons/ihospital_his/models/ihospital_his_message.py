@@ -1,11 +1,13 @@
 import json
 import logging
 import re
+import zlib
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 import pytz
 from psycopg2 import IntegrityError
+from psycopg2.errors import TransactionRollbackError
 
 from odoo import Command, _, api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN
@@ -40,6 +42,16 @@ PROCESS_BATCH = 500
 # critical results (flagged by their source) applied per run, ahead of the
 # others: a small batch, committed (and its clinicians told) at once
 CRITICAL_BATCH = 50
+# The critical lane is split by patient into this many lanes, each applied
+# by one worker at a time: the processing cron and the lane cron work on two
+# at once (Odoo's two cron workers), and either takes any lane free.
+CRITICAL_LANES = 2
+# pg_try_advisory_xact_lock(LANE_LOCK, lane) is held by the worker applying
+# a lane; ORDINARY_QUEUE is the key of the ordinary messages' queue
+LANE_LOCK = 7_311_011
+ORDINARY_QUEUE = -1
+# the crons that apply received messages (_cron_process)
+PROCESS_CRONS = ("ihospital_his.ir_cron_his_process", "ihospital_his.ir_cron_his_process_lane")
 
 
 def provided_keys(env, message_type, data):
@@ -65,6 +77,7 @@ class IhospitalHisMessage(models.Model):
         "endpoint_id", "direction", "message_type", "control_id", "protocol", "raw", "data", "state", "error",
         "attempts", "next_attempt_at", "his_sent_at", "gateway_received_at", "received_at", "sent_at",
         "processed_at", "his_ref", "reply_raw", "patient_id", "appointment_id", "link_ids", "is_critical",
+        "critical_lane",
     )  # fmt: skip
     _rec_name = "control_id"
 
@@ -104,6 +117,11 @@ class IhospitalHisMessage(models.Model):
         help="The source flagged a critical value (HH, LL, AA, a critical finding) in this message: it was applied "
         "ahead of the other messages.",
     )
+    critical_lane = fields.Integer(
+        readonly=True,
+        default=0,
+        help="The lane of the critical lane that applies this critical result, by its patient (critical_lane_of).",
+    )
 
     _sql_constraints = [
         (
@@ -114,11 +132,13 @@ class IhospitalHisMessage(models.Model):
     ]
 
     def init(self):
-        # the critical lane's queue (_cron_process): the few received
-        # critical messages, in id order, without scanning the others
+        # the critical lanes' queues (_cron_process): the few received
+        # critical messages of a lane, in id order, without scanning the others
         self.env.cr.execute(
             """
-            CREATE INDEX IF NOT EXISTS ihospital_his_message_critical_lane_idx ON ihospital_his_message (id)
+            DROP INDEX IF EXISTS ihospital_his_message_critical_lane_idx;
+            CREATE INDEX IF NOT EXISTS ihospital_his_message_critical_lanes_idx
+                ON ihospital_his_message (critical_lane, id)
              WHERE is_critical AND state = 'received' AND direction = 'in'
             """
         )
@@ -217,6 +237,8 @@ class IhospitalHisMessage(models.Model):
             try:
                 with self.env.cr.savepoint():
                     REGISTRY[message.message_type].process(worker, message.sudo().data or {})
+            except TransactionRollbackError:
+                raise  # another worker's transaction got there first: this one is rolled back (_cron_process)
             except (UserError, IntegrityError) as exc:
                 message.write(
                     {"state": "dead", "attempts": attempts, "error": _error_text(exc), "next_attempt_at": False}
@@ -265,6 +287,8 @@ class IhospitalHisMessage(models.Model):
                          "next_attempt_at": False, "waiting_keys": False}
                     )  # fmt: skip
                     self.flush_model()
+            except TransactionRollbackError:
+                raise  # as in _process
             except Exception:  # noqa: BLE001 - applied one by one below, each error on its message
                 _logger.exception("%d %s messages failed as a run; applying them one by one", len(run), message_type)
                 done, rest = self.browse(), enabled
@@ -274,39 +298,122 @@ class IhospitalHisMessage(models.Model):
             rest.sorted("id")._process()
 
     @api.model
-    def _cron_process(self):
+    def _cron_process(self, lane=0):
         """Apply the received inbound messages, a batch per call; what is
         left makes the cron run again at once (Odoo's cron worker commits
-        after each call). The critical lane comes first: received messages
-        flagged critical by their source (is_critical, set when stored)
-        are applied before any other, CRITICAL_BATCH at a time, so that a
-        critical value never waits behind a burst of ordinary results and
-        its clinicians are told at the batch's commit; the messages stored
-        before them that they may depend on go with them (_lane_companions).
-        Then the others, oldest first, PROCESS_BATCH at a time."""
-        received = [("direction", "=", "in"), ("state", "=", "received")]
+        after each call).
+
+        The critical lane comes first: received messages flagged critical
+        by their source (is_critical, set when stored) are applied before
+        any other, CRITICAL_BATCH at a time, so that a critical value never
+        waits behind a burst of ordinary results and its clinicians are
+        told at the batch's commit; the messages stored before them that
+        they may depend on go with them (_lane_companions). The lane is
+        split by patient into CRITICAL_LANES lanes (critical_lane_of), each
+        applied by one worker at a time under an advisory lock: this cron
+        and the lane cron (ir_cron_his_process_lane, `lane` 1) apply two
+        lanes at once, each starting with its own and taking any lane
+        free, so that a burst of critical values uses both of Odoo's cron
+        workers while the versions of a report and a patient's messages
+        keep their order in one lane.
+
+        Then the others, oldest first, PROCESS_BATCH at a time, by one
+        worker at a time, and only when no critical result waits.
+
+        Each batch is locked (FOR UPDATE) when taken. A worker whose
+        snapshot is older than another's commit may take messages that the
+        other has applied or holds: PostgreSQL refuses it at the lock or at
+        the write (a serialization failure) before anything is applied
+        twice; everything of this call is rolled back and the crons are
+        woken to go on at once."""
+        try:
+            self._process_next_batch(lane)
+        except TransactionRollbackError as exc:
+            self.env.cr.rollback()
+            _logger.info("HIS messages taken by another worker meanwhile (%s): going on at once", exc.pgcode)
+            self.env["ir.cron"]._ihospital_wake(*PROCESS_CRONS)
+
+    def _process_next_batch(self, lane):
         # what processing reads, fetched at once (not the raw text)
         fetched = ["endpoint_id", "message_type", "state", "attempts", "data"]
-        Message = self.sudo()
-        critical = Message.search_fetch(
-            received + [("is_critical", "=", True)], fetched, order="id", limit=CRITICAL_BATCH
+        self.flush_model(["direction", "state", "is_critical", "critical_lane"])
+        self.env.cr.execute(
+            """SELECT DISTINCT critical_lane FROM ihospital_his_message
+                WHERE is_critical AND state = 'received' AND direction = 'in'"""
         )
+        waiting = {row[0] for row in self.env.cr.fetchall()}
+        critical = self.browse()
+        for candidate in sorted(waiting, key=lambda n: (n != lane, n)):  # its own lane first
+            if self._try_queue_lock(candidate):
+                critical = self._locked_batch(
+                    SQL("is_critical AND critical_lane = %s", candidate), CRITICAL_BATCH, fetched
+                )
+                break
         if critical:
             batch = (critical | critical._lane_companions(fetched)).with_env(self.env)
+        elif waiting:
+            return  # critical results wait in lanes other workers apply: they go on with the queue then
+        elif self._try_queue_lock(ORDINARY_QUEUE):
+            batch = self._locked_batch(SQL("TRUE"), PROCESS_BATCH, fetched).with_env(self.env)
         else:
-            batch = Message.search_fetch(received, fetched, order="id", limit=PROCESS_BATCH).with_env(self.env)
+            return  # another worker applies the ordinary queue
         batch._process_received()
         batch._retry_what_they_provide()
         if critical:
             self._critical_lane_applied()
+        received = [("direction", "=", "in"), ("state", "=", "received")]
         remaining = self.search_count(received) if critical or len(batch) == PROCESS_BATCH else 0
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+
+    @api.model
+    def _try_queue_lock(self, queue):
+        """Whether this transaction now applies `queue` (a critical lane, or
+        ORDINARY_QUEUE): no other worker does until it ends."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", LANE_LOCK, queue))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _locked_batch(self, condition, limit, fetched):
+        """The first `limit` received inbound messages matching `condition`
+        (SQL), in id order, locked for this transaction, with `fetched`
+        read (sudo). Raw SQL: the ORM cannot lock rows (FOR UPDATE)."""
+        self.flush_model(["direction", "state", "is_critical", "critical_lane"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM ihospital_his_message
+                    WHERE direction = 'in' AND state = 'received' AND %s
+                    ORDER BY id LIMIT %s FOR UPDATE""",
+                condition,
+                limit,
+            )
+        )
+        batch = self.sudo().browse(row[0] for row in self.env.cr.fetchall())
+        batch.fetch(fetched)
+        return batch
 
     @api.model
     def _critical_lane_applied(self):
         """Called after a batch of the critical lane is applied (before its
         commit): what waited for the new critical values may go on (the
         critical-value engine's escalations and notices, ihospital_staff_his)."""
+
+    @api.model
+    def _critical_lane_of(self, message_type, data):
+        """The lane of a critical result (CRITICAL_LANES), by its patient's
+        first identifier (what identifies them when applied), else by its
+        subject (the report or set of signs): a patient's results, and the
+        versions of a report, go through one lane in order. crc32, not
+        hash(): the same on every worker."""
+        patient = data.get("patient")
+        identifiers = self._patient_identifiers(patient) if isinstance(patient, dict) else []
+        handler = REGISTRY.get(message_type)
+        if identifiers:
+            key = repr(identifiers[0])
+        elif handler and handler.subject_field and data.get(handler.subject_field):
+            key = f"{message_type}:{data[handler.subject_field]}"
+        else:
+            return 0
+        return zlib.crc32(key.encode()) % CRITICAL_LANES
 
     def _lane_companions(self, fetched):
         """The received messages stored before these critical ones that they
@@ -318,7 +425,8 @@ class IhospitalHisMessage(models.Model):
         rather than to the hospital's posts until the registration
         arrives). Anything else keeps its place in the queue: a report
         never waits for master data, and a message that does wait is
-        retried by the usual path (waiting keys). Raw SQL: the ORM cannot
+        retried by the usual path (waiting keys). Locked for this
+        transaction, as the lane is (_locked_batch). Raw SQL: the ORM cannot
         search inside the messages' JSON data."""
         subjects = defaultdict(set)  # (message type, field of its data) -> values
         his_ids, cards, numbers = set(), set(), set()
@@ -360,7 +468,8 @@ class IhospitalHisMessage(models.Model):
             SQL(
                 """SELECT id FROM ihospital_his_message
                     WHERE direction = 'in' AND state = 'received' AND NOT COALESCE(is_critical, FALSE)
-                      AND id < %s AND company_id = ANY(%s) AND (%s)""",
+                      AND id < %s AND company_id = ANY(%s) AND (%s)
+                    ORDER BY id FOR UPDATE""",
                 max(self.ids),
                 self.endpoint_id.company_id.ids,  # (cached: the message's own field would read its raw text)
                 SQL(" OR ").join(conditions),

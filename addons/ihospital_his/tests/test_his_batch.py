@@ -65,10 +65,11 @@ class TestHisBatch(HisCase):
             self.send(payloads)
             self.env.flush_all()
             self.env.invalidate_all()
-            # 28: the critical lane's search (empty here) included; the lines' hospital and flags and the
+            # 30: the critical lanes' search (none waiting here), the ordinary queue's lock, its locked
+            # search and fetch included; the lines' hospital and flags and the
             # links' hospital are in their INSERT (no UPDATE after it); the first batch warms the caches
-            # of the patients with a portal account (the second costs 25)
-            with self.assertQueryCount(__system__=28):
+            # of the patients with a portal account (the second costs 27)
+            with self.assertQueryCount(__system__=30):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
             reports = self.env["ihospital.lab.report"].search([("name", "like", f"LB-0{first // 1000}")])

@@ -241,8 +241,9 @@ class TestHisAdmissions(HisCase):
             Endpoint.gateway_submit("t-his", self.payloads(count, first))
             self.env.flush_all()
             self.env.invalidate_all()
-            # 26: the critical lane's search (empty here) included, the links' hospital in their INSERT
-            with self.assertQueryCount(__system__=26):
+            # 28: the critical lanes' search (none waiting here), the ordinary queue's lock, its locked search
+            # and fetch included, the links' hospital in their INSERT
+            with self.assertQueryCount(__system__=28):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
             admissions = self.env["ihospital.admission"].search([("name", "like", f"ZB-0{first // 1000}")])
@@ -312,9 +313,16 @@ class TestHisVitalSigns(HisCase):
         patients = self.env["ihospital.patient"].create(
             [
                 {"name": f"体征{n}", "company_id": self.hospital.id, "medical_card_number": f"TV{n:03d}"}
-                for n in range(40)
+                for n in range(100)
             ]
         )
+        # patients of one lane of the critical lane: a call applies one lane
+        lane_of = self.Message.sudo()._critical_lane_of
+        cards = [
+            card
+            for card in patients.mapped("medical_card_number")
+            if not lane_of("vital.signs", {"patient": {"medical_card_number": card}})
+        ]
         self.env["ihospital.admission"].create(
             [
                 {
@@ -336,7 +344,7 @@ class TestHisVitalSigns(HisCase):
                     "protocol": "json",
                     "raw": "{}",
                     "data": dict(
-                        VITALS, ref=f"VB-{n:05d}", patient={"medical_card_number": f"TV{n - first:03d}"},
+                        VITALS, ref=f"VB-{n:05d}", patient={"medical_card_number": cards[n - first]},
                         department_code=None,
                     ),
                 }
@@ -347,21 +355,23 @@ class TestHisVitalSigns(HisCase):
             self.env.invalidate_all()
             with (
                 patch.object(Sign, "_alert_critical", autospec=True) as alert,
-                # 20: critical signs (LL), applied in the critical lane: its search instead of the
-                # ordinary one, the search of the earlier messages they depend on, the count of what is
+                # 23: critical signs (LL), applied in the critical lane: the lanes' search instead of the
+                # ordinary one, the lane's lock, its locked search and fetch, the search of the earlier
+                # messages they depend on (locked), the count of what is
                 # left; the links' hospital in their INSERT (no UPDATE after it); the escalation and
                 # notices crons woken (ihospital_staff_his)
-                self.assertQueryCount(__system__=20 if count > 2 else 100),
+                self.assertQueryCount(__system__=23 if count > 2 else 100),
             ):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
             self.assertEqual(alert.call_count, 1, "the hook is called once for the whole run")
             signs = self.env["ihospital.vital.sign"].search([("his_ref", "like", f"VB-0{first // 1000}")])
             self.assertEqual(len(signs), 2 * count)
-            self.assertEqual(signs.patient_id, patients[:count])
+            chosen = patients.filtered(lambda p, cards=cards[:count]: p.medical_card_number in cards)
+            self.assertEqual(signs.patient_id, chosen)
             # the inpatients' signs are linked to their stay and its department
             inpatients = signs.filtered("admission_id")
-            self.assertEqual(inpatients.patient_id, patients[:count:2])
+            self.assertEqual(inpatients.patient_id, chosen & patients[::2])
             self.assertEqual(inpatients.department_id, self.cardiology)
         self.assertEqual(set(self.Message.search([("control_id", "like", "V0")]).mapped("state")), {"processed"})
 

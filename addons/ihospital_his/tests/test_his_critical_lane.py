@@ -2,12 +2,24 @@
 when stored and applied ahead of the ordinary messages, a small batch per
 call of the processing cron, with the earlier messages they depend on."""
 
+import contextlib
 from unittest.mock import patch
 
+from psycopg2.errors import SerializationFailure
+
 from odoo.addons.ihospital_base.tests.common import RpcMixin
+from odoo.sql_db import db_connect
 from odoo.tests import HttpCase, tagged
 
-from ..models.ihospital_his_message import CRITICAL_BATCH, PROCESS_BATCH
+from ..handlers import REGISTRY
+from ..models.ihospital_his_message import (
+    CRITICAL_BATCH,
+    CRITICAL_LANES,
+    LANE_LOCK,
+    ORDINARY_QUEUE,
+    PROCESS_BATCH,
+    PROCESS_CRONS,
+)
 from .common import HisCase
 from .test_his_clinical import VITALS
 from .test_his_inbound import LAB
@@ -166,6 +178,91 @@ class TestHisCriticalLane(HisCase):
             lane = [("name", "like", f"LC-{first // 1000}"), ("is_critical", "=", True)]
             self.assertEqual(self.env["ihospital.lab.report"].search_count(lane), count)
 
+    # -------------------------------------------------------------- two workers
+    @contextlib.contextmanager
+    def other_worker(self, *queues):
+        """Another worker (its own connection) applying `queues` meanwhile."""
+        with db_connect(self.env.cr.dbname).cursor() as cr:
+            for queue in queues:
+                cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LANE_LOCK, queue))
+            yield
+            cr.rollback()
+
+    def critical_of(self, control_id, card):
+        lab = dict(LAB, patient={"medical_card_number": card}, results=CRITICAL_LINES, report_no=f"LC-{control_id}")
+        return self.payload(control_id, "lab.result", lab)
+
+    def test_critical_results_are_split_into_lanes_by_patient(self):
+        Message = self.Message.sudo()
+        lane_of = {card: Message._critical_lane_of("lab.result", {"patient": {"medical_card_number": card}})
+                   for card in ("T0002", "T0003", "T0004", "T0005")}  # fmt: skip
+        self.assertEqual(lane_of, {"T0002": 1, "T0003": 0, "T0004": 1, "T0005": 0})
+        # a patient's first identifier decides, whatever else the message says
+        self.assertEqual(
+            Message._critical_lane_of("lab.result", {"patient": {"medical_card_number": "T0002"}, "report_no": "X"}),
+            Message._critical_lane_of("vital.signs", {"patient": {"medical_card_number": "T0002"}, "ref": "Y"}),
+        )
+        # without a patient, the report: its versions go through one lane
+        by_report = {Message._critical_lane_of("lab.result", {"report_no": f"R{n}"}) for n in range(20)}
+        self.assertEqual(by_report, set(range(CRITICAL_LANES)))
+        self.send([self.critical_of("CW1", "T0002"), self.critical_of("CW2", "T0003"), *self.results(1, 70000)])
+        stored = self.Message.search([("control_id", "in", ["CW1", "CW2", "CL70000"])])
+        self.assertEqual(
+            {m.control_id: (m.is_critical, m.critical_lane) for m in stored},
+            {"CW1": (True, 1), "CW2": (True, 0), "CL70000": (False, 0)},
+        )
+
+    def test_a_worker_takes_the_lane_no_other_worker_applies(self):
+        self.send([self.critical_of("CW3", "T0003"), self.critical_of("CW4", "T0004"), *self.results(2, 71000)])
+        with self.other_worker(0):
+            # lane 0 (CW3) is another worker's; this one applies lane 1, and
+            # not the ordinary queue while a critical result still waits
+            self.assertEqual(self.cron(), {"CW4": "processed"})
+            self.assertEqual(self.cron(), {})
+        self.assertEqual(self.cron(), {"CW3": "processed"})
+        self.assertEqual(self.cron(), {"CL71000": "processed", "CL71001": "processed"})
+
+    def test_the_lane_cron_starts_with_its_own_lane(self):
+        self.send([self.critical_of("CW5", "T0005"), self.critical_of("CW6", "T0006")])
+        received = self.Message.search([("control_id", "in", ["CW5", "CW6"])])
+        self.Message.sudo()._cron_process(lane=1)
+        self.assertEqual({m.control_id: m.state for m in received}, {"CW5": "received", "CW6": "processed"})
+
+    def test_the_ordinary_queue_is_applied_by_one_worker_at_a_time(self):
+        self.send(self.results(2, 72000))
+        with self.other_worker(ORDINARY_QUEUE):
+            self.assertEqual(self.cron(), {})
+        self.assertEqual(self.cron(), {"CL72000": "processed", "CL72001": "processed"})
+
+    def test_a_batch_another_worker_got_first_is_rolled_back_and_retried_at_once(self):
+        """The worker's snapshot was older than the other's commit:
+        PostgreSQL refuses the lock or the write; nothing of the call stays
+        and both crons are woken to go on."""
+        self.send(self.results(1, 73000, lines=CRITICAL_LINES))
+        Message = type(self.Message)
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        crons = [self.env.ref(xmlid).id for xmlid in PROCESS_CRONS]
+        before = Trigger.search_count([("cron_id", "in", crons)])
+        with (
+            patch.object(Message, "_process_received", side_effect=SerializationFailure("concurrent update")),
+            patch.object(self.env.cr, "rollback") as rollback,
+        ):
+            self.Message.sudo()._cron_process()
+        rollback.assert_called_once()
+        self.assertEqual(Trigger.search_count([("cron_id", "in", crons)]) - before, 2)
+
+    def test_a_serialization_failure_is_never_taken_for_the_message_s_error(self):
+        """A message is not failed (and set back minutes) for another
+        worker's concurrent update: the failure goes up to the call."""
+        self.send(self.results(1, 74000, lines=CRITICAL_LINES))
+        message = self.message("CL74000")
+        handler = type(REGISTRY["lab.result"])
+        with (
+            patch.object(handler, "process", side_effect=SerializationFailure("concurrent update")),
+            self.assertRaises(SerializationFailure),
+        ):
+            message.sudo()._process()
+
 
 @tagged("post_install", "-at_install")
 class TestHisCriticalLaneRpc(RpcMixin, HttpCase, HisCase):
@@ -187,7 +284,8 @@ class TestHisCriticalLaneRpc(RpcMixin, HttpCase, HisCase):
         self.assertFalse(message.is_critical)
 
 
-# the lane's search and its companions', the ordinary batch's queries with
-# its alerts (raised, routed, told), the escalation and notices crons woken
+# the lanes' locks and searches (the first lane tried is empty), the batch's
+# fields, its companions' search, the ordinary batch's queries with its
+# alerts (raised, routed, told), the escalation and notices crons woken
 # (ihospital_staff_his), and the count of what is left
-QUERIES_PER_LANE_BATCH = 42
+QUERIES_PER_LANE_BATCH = 45

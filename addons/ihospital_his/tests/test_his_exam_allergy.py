@@ -144,8 +144,9 @@ class TestHisExamReports(HisCase):
             Endpoint.gateway_submit("t-his", payloads)
             self.env.flush_all()
             self.env.invalidate_all()
-            # 21: the critical lane's search (empty here) included, the links' hospital in their INSERT
-            with self.assertQueryCount(__system__=21 if count > 2 else 200):
+            # 23: the critical lanes' search (none waiting here), the ordinary queue's lock, its locked search
+            # and fetch included, the links' hospital in their INSERT
+            with self.assertQueryCount(__system__=23 if count > 2 else 200):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
             reports = self.env["ihospital.exam.report"].search([("name", "like", f"TB-0{first // 1000}")])
@@ -302,8 +303,9 @@ class TestHisPatientAllergies(HisCase):
             Endpoint.gateway_submit("t-his", payloads)
             self.env.flush_all()
             self.env.invalidate_all()
-            # 15: the critical lane's search (empty here) included, the links' hospital in their INSERT
-            with self.assertQueryCount(__system__=15 if count > 2 else 200):
+            # 17: the critical lanes' search (none waiting here), the ordinary queue's lock, its locked search
+            # and fetch included, the links' hospital in their INSERT
+            with self.assertQueryCount(__system__=17 if count > 2 else 200):
                 self.Message.sudo()._cron_process()
                 self.env.flush_all()
             refs = [f"{entry['ref']}-{n}" for n in range(first, first + count) for entry in ALLERGY["allergies"]]

@@ -223,8 +223,9 @@ class TestHisOrders(HisCase):
                               admission_no=None)}
                 for n in range(first, first + count)
             ]  # fmt: skip
-            # 26 and 17: the critical lane's search (empty here) included, the links' hospital in their INSERT
-            run("order.new", orders, 100 if count == 2 else 26)
+            # 28 and 19: the critical lanes' search (none waiting here), the ordinary queue's lock, its locked
+            # search and fetch included, the links' hospital in their INSERT
+            run("order.new", orders, 100 if count == 2 else 28)
             created = self.env["ihospital.medical.order"].search([("name", "like", f"YB-{first // 100}")])
             self.assertEqual(len(created), count)
             self.assertEqual(created.patient_id, patients[:count])
@@ -237,7 +238,7 @@ class TestHisOrders(HisCase):
                               patient={"medical_card_number": f"TO{n - first:03d}"})}
                 for n in range(first, first + count)
             ]  # fmt: skip
-            run("order.execution", executions, 100 if count == 2 else 17)
+            run("order.execution", executions, 100 if count == 2 else 19)
             self.assertEqual(len(created.execution_ids), count)
             self.assertEqual(created.execution_ids.executor_id, self.emp_nurse)
         messages = self.Message.search(["|", ("control_id", "like", "O0"), ("control_id", "like", "X0")])
