@@ -87,7 +87,8 @@ class IhospitalPatient(models.Model):
         "mail.activity.mixin",
     ]
     _patient_link_fields = ()
-    _engine_fields = ("phone_source",)
+    # the death is the HIS's to report (PID-30/PID-29, `deceased`)
+    _engine_fields = ("phone_source", "deceased", "deceased_at")
     _action_groups = {"action_view_visits": VIEW_ONLY, "action_view_admissions": VIEW_ONLY}
     _order = "name, id"
     _rec_names_search = ["name", "medical_card_number", "his_patient_id"]
@@ -130,6 +131,14 @@ class IhospitalPatient(models.Model):
     )
     phone_masked = fields.Char(string="Phone (masked)", compute="_compute_masked")
     address = fields.Char()
+    deceased = fields.Boolean(
+        readonly=True,
+        tracking=True,
+        help="The HIS reported the patient's death: the hospital sends the patient no more follow-up messages.",
+    )
+    deceased_at = fields.Datetime(
+        string="Time of Death", readonly=True, tracking=True, help="The time of death, when the HIS gave it."
+    )
     medical_card_number = fields.Char(index=True, copy=False, tracking=True)
     his_patient_id = fields.Char(string="HIS Patient ID", index=True, copy=False)
     guardian_name = fields.Char(string="Guardian")
