@@ -13,6 +13,7 @@ from .test_his_clinical import ADMIT
 
 ACCESS = "odoo.exceptions.AccessError"
 DIED = "2026-01-15T03:40:00+08:00"
+DIED_UTC = fields.Datetime.to_datetime("2026-01-14 19:40:00")
 DISCHARGE = {
     "admission_no": "ZY-001",
     "patient": {"his_patient_id": "P0001"},
@@ -74,7 +75,7 @@ class TestHisDeath(HisCase):
         )
         self.process()
         self.assertEqual(self.message("B-DEAD").state, "processed", self.message("B-DEAD").error)
-        self.assertEqual((self.patient_cardio.deceased, self.patient_cardio.deceased_at), (True, utc(DIED)))
+        self.assertEqual((self.patient_cardio.deceased, self.patient_cardio.deceased_at), (True, DIED_UTC))
 
     def test_a_bad_death_is_parked_with_its_reason_and_nothing_is_lost(self):
         self.update(deceased=True, deceased_at=DIED)
@@ -95,7 +96,7 @@ class TestHisDeath(HisCase):
                 self.assertEqual(self.message(result["control_id"]).data["patient"]["phone"], "13900139000")
                 self.assertEqual(
                     (self.patient_cardio.deceased, self.patient_cardio.deceased_at, self.patient_cardio.phone),
-                    (True, utc(DIED), phone),
+                    (True, DIED_UTC, phone),
                 )
         # a bad time of death in an admission holds that message back, not the stays already known
         self.submit("admission.admit", ADMIT)
