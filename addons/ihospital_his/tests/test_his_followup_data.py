@@ -71,7 +71,8 @@ class TestHisDeath(HisCase):
         later = dict(ADMIT, admission_no="ZY-BATCH", allergies=[], patient=died["patient"])
         Endpoint = self.env["ihospital.his.endpoint"].with_user(self.user_gateway)
         Endpoint.gateway_submit(
-            "t-his", [{"control_id": "B-DEAD", "type": "admission.admit", "protocol": "json", "raw": "{}", "data": later}]
+            "t-his",
+            [{"control_id": "B-DEAD", "type": "admission.admit", "protocol": "json", "raw": "{}", "data": later}],
         )
         self.process()
         self.assertEqual(self.message("B-DEAD").state, "processed", self.message("B-DEAD").error)
@@ -116,7 +117,8 @@ class TestHisSurgeryAndDiagnosis(HisCase):
         self.assertEqual(result["state"], "processed", result["error"])
         admission = self.admission()
         self.assertEqual(
-            (admission.surgery_at, admission.surgery_name), (utc("2026-01-11 01:30:00"), "经皮冠状动脉药物洗脱支架置入术")
+            (admission.surgery_at, admission.surgery_name),
+            (utc("2026-01-11 01:30:00"), "经皮冠状动脉药物洗脱支架置入术"),
         )
         # the discharge lists every operation: the latest one is the stay's
         later = {"code": "37.34", "name": "心脏射频消融术", "at": "2026-01-16T14:00:00+08:00"}
@@ -130,7 +132,9 @@ class TestHisSurgeryAndDiagnosis(HisCase):
         # a discharge that overtakes its admission: the new stay has its operation (a code alone names it)
         coded = dict(DISCHARGE, admission_no="ZY-002", procedures=[{"code": "47.01", "at": "2026-01-18 09:00"}])
         self.assertEqual(self.submit("admission.discharge", coded)["state"], "processed")
-        self.assertEqual((self.admission("ZY-002").surgery_name, self.admission("ZY-002").state), ("47.01", "discharged"))
+        self.assertEqual(
+            (self.admission("ZY-002").surgery_name, self.admission("ZY-002").state), ("47.01", "discharged")
+        )
         # transfers carry no operations (ADT^A02 has no PR1)
         transfer = {
             "admission_no": "ZY-001",
