@@ -3,8 +3,11 @@
 stay's operations (PR1, `procedures`). All three are the HIS's: users read
 them, only the HIS's messages change them."""
 
+from datetime import timedelta
+
 from odoo import fields
 from odoo.addons.ihospital_base.tests.common import RpcMixin
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .common import HisCase
@@ -172,6 +175,43 @@ class TestHisSurgeryAndDiagnosis(HisCase):
         self.assertEqual((visit.diagnosis, visit.diagnosis_code), ("高血压", False))
         self.submit("visit.record", dict(VISIT, diagnosis_code="E11.9"))
         self.assertEqual((visit.diagnosis, visit.diagnosis_code), (False, "E11.9"))
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupFieldsOfTheEngine(HisCase):
+    """What the engine itself may write: an ICD-10 code in form, a time of
+    death that is neither to come nor before the birth."""
+
+    def test_the_engines_values_are_checked_too(self):
+        vals = {
+            "company_id": self.hospital.id,
+            "patient_id": self.patient_cardio.id,
+            "department_id": self.cardiology.id,
+        }
+        Visit = self.env["ihospital.visit"].sudo()
+        with self.assertRaisesRegex(ValidationError, "is not an ICD-10 code"):
+            Visit.create(dict(vals, diagnosis_code="高血压"))
+        visit = Visit.create(dict(vals, diagnosis_code=" e11.9 "))
+        self.assertEqual(visit.diagnosis_code, "E11.9")
+        visit.write({"diagnosis_code": "i10"})
+        self.assertEqual(visit.diagnosis_code, "I10")
+        patient = self.patient_cardio.sudo()
+        with self.assertRaisesRegex(ValidationError, "is in the future"):
+            patient.write({"deceased": True, "deceased_at": fields.Datetime.now() + timedelta(days=2)})
+        with self.assertRaisesRegex(ValidationError, "before the birth date"):
+            patient.write({"deceased": True, "deceased_at": fields.Datetime.to_datetime("1984-12-31 00:00:00")})
+        # died at 00:30 on the day of birth in the hospital's time zone (16:30 UTC the day before): allowed
+        baby = self.env["ihospital.patient"].create(
+            {
+                "name": "新生儿",
+                "company_id": self.hospital.id,
+                "birth_date": "2026-01-10",
+                "guardian_name": "母亲",
+                "guardian_phone": "13800138001",
+            }
+        )
+        baby.sudo().write({"deceased": True, "deceased_at": fields.Datetime.to_datetime("2026-01-09 16:30:00")})
+        self.assertTrue(baby.deceased)
 
 
 @tagged("post_install", "-at_install")
