@@ -55,6 +55,8 @@ class IhospitalAdmission(models.Model):
         "his_department_code",
         "his_doctor_code",
         "his_bed_doctor_code",
+        "surgery_at",
+        "surgery_name",
     )
     _action_groups = {"action_discharge": (ADMIN,), "action_cancel": (ADMIN,)}
     _his_codes = {
@@ -106,6 +108,13 @@ class IhospitalAdmission(models.Model):
     admission_diagnosis_code = fields.Char(string="Diagnosis Code (ICD-10)", tracking=True)
     admitted_at = fields.Datetime(string="Admission Time", required=True, default=fields.Datetime.now, index=True)
     discharged_at = fields.Datetime(string="Discharge Time", readonly=True, tracking=True)
+    surgery_at = fields.Datetime(
+        string="Surgery Time",
+        readonly=True,
+        tracking=True,
+        help="The time of the stay's latest operation, as the HIS reports its procedures.",
+    )
+    surgery_name = fields.Char(readonly=True, tracking=True, help="The stay's latest operation.")
     state = fields.Selection(
         ADMISSION_STATES, string="Status", required=True, default="admitted", readonly=True, index=True, tracking=True
     )

@@ -1,6 +1,7 @@
 import re
 
 import phonenumbers
+import pytz
 from dateutil.relativedelta import relativedelta
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric
@@ -87,7 +88,8 @@ class IhospitalPatient(models.Model):
         "mail.activity.mixin",
     ]
     _patient_link_fields = ()
-    _engine_fields = ("phone_source",)
+    # the death is the HIS's to report (PID-30/PID-29, `deceased`)
+    _engine_fields = ("phone_source", "deceased", "deceased_at")
     _action_groups = {"action_view_visits": VIEW_ONLY, "action_view_admissions": VIEW_ONLY}
     _order = "name, id"
     _rec_names_search = ["name", "medical_card_number", "his_patient_id"]
@@ -130,6 +132,14 @@ class IhospitalPatient(models.Model):
     )
     phone_masked = fields.Char(string="Phone (masked)", compute="_compute_masked")
     address = fields.Char()
+    deceased = fields.Boolean(
+        readonly=True,
+        tracking=True,
+        help="The HIS reported the patient's death: the hospital sends the patient no more follow-up messages.",
+    )
+    deceased_at = fields.Datetime(
+        string="Time of Death", readonly=True, tracking=True, help="The time of death, when the HIS gave it."
+    )
     medical_card_number = fields.Char(index=True, copy=False, tracking=True)
     his_patient_id = fields.Char(string="HIS Patient ID", index=True, copy=False)
     guardian_name = fields.Char(string="Guardian")
@@ -296,6 +306,32 @@ class IhospitalPatient(models.Model):
                 and ric.get_birth_date(patient.id_number) != patient.birth_date
             ):
                 raise ValidationError(_("The birth date of %s does not match the resident ID number.", patient.name))
+
+    @api.constrains("deceased_at", "birth_date")
+    def _check_deceased_at(self):
+        # a day of leeway for the HIS's clock
+        latest = fields.Datetime.now() + relativedelta(days=1)
+        for patient in self:
+            died_at = patient.deceased_at
+            if not died_at:
+                continue
+            if died_at > latest:
+                raise ValidationError(
+                    _(
+                        "The time of death of %(patient)s (%(time)s) is in the future.",
+                        patient=patient.name,
+                        time=fields.Datetime.to_string(died_at),
+                    )
+                )
+            tz = pytz.timezone(patient.company_id.hospital_tz or "Asia/Shanghai")
+            if patient.birth_date and pytz.utc.localize(died_at).astimezone(tz).date() < patient.birth_date:
+                raise ValidationError(
+                    _(
+                        "The time of death of %(patient)s (%(time)s) is before the birth date.",
+                        patient=patient.name,
+                        time=fields.Datetime.to_string(died_at),
+                    )
+                )
 
     @api.constrains("birth_date", "guardian_name", "guardian_phone")
     def _check_guardian(self):

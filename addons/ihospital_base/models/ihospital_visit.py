@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .ihospital_admission import is_icd10, normalize_icd10
+
 
 class IhospitalVisit(models.Model):
     """A visit (就诊记录): an outpatient or emergency encounter, or an
@@ -20,7 +22,7 @@ class IhospitalVisit(models.Model):
     _rec_names_search = ["name", "external_ref"]
     # the appointment a visit completes is linked by the engine only (the
     # consultation's end, the HIS's visit record naming it)
-    _engine_fields = ("appointment_id", "visit_kind")
+    _engine_fields = ("appointment_id", "visit_kind", "diagnosis_code")
 
     name = fields.Char(
         string="Reference",
@@ -50,6 +52,13 @@ class IhospitalVisit(models.Model):
     )
     end = fields.Datetime(string="End / Discharge", tracking=True)
     diagnosis = fields.Text(tracking=True)
+    diagnosis_code = fields.Char(
+        string="Diagnosis Code (ICD-10)",
+        readonly=True,
+        index="btree_not_null",
+        tracking=True,
+        help="The visit's main diagnosis as an ICD-10 code, as the HIS reports it.",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     total_charges = fields.Monetary(tracking=True)
     insurance_amount = fields.Monetary(string="Insurance Covered", tracking=True)
@@ -114,6 +123,19 @@ class IhospitalVisit(models.Model):
                     )
                 )
 
+    @api.constrains("diagnosis_code")
+    def _check_diagnosis_code(self):
+        for visit in self:
+            code = visit.diagnosis_code
+            if code and not is_icd10(code):
+                raise ValidationError(
+                    _(
+                        "%(code)s is not an ICD-10 code (a letter, two digits, then optionally a dot and more "
+                        "characters, e.g. I21.9).",
+                        code=code,
+                    )
+                )
+
     @api.constrains("start", "end")
     def _check_dates(self):
         for visit in self:
@@ -130,7 +152,17 @@ class IhospitalVisit(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._normalize_vals(vals) for vals in vals_list]
         for vals in vals_list:
             if vals.get("name", _("New")) == _("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("ihospital.visit") or _("New")
         return super().create(vals_list)
+
+    def write(self, vals):
+        return super().write(self._normalize_vals(vals))
+
+    @api.model
+    def _normalize_vals(self, vals):
+        if vals.get("diagnosis_code"):
+            vals = dict(vals, diagnosis_code=normalize_icd10(vals["diagnosis_code"]))
+        return vals
