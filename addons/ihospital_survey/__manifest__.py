@@ -8,5 +8,9 @@
     "author": "iHospital developers",
     "license": "LGPL-3",
     "depends": ["ihospital_base", "survey"],
+    "data": [
+        "security/ihospital_survey_security.xml",
+        "security/ir.model.access.csv",
+    ],
     "installable": True,
 }
