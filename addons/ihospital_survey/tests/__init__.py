@@ -1,0 +1,3 @@
+from . import test_followup_trigger
+from . import test_followup_schedule
+from . import test_followup_http
