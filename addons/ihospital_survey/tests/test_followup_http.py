@@ -48,8 +48,12 @@ class TestFollowupHttp(RpcMixin, HttpCase, FollowupCase):
     def _answers(self, scores, complaint=False, comment="Very kind"):
         questions = self.survey.question_ids
         values = {}
-        for question, score in zip(questions.filtered(lambda q: q.ihospital_question_role == "rating"), scores, strict=True):
-            values[str(question.id)] = str(question.suggested_answer_ids.filtered(lambda a, s=score: a.answer_score == s).id)
+        for question, score in zip(
+            questions.filtered(lambda q: q.ihospital_question_role == "rating"), scores, strict=True
+        ):
+            values[str(question.id)] = str(
+                question.suggested_answer_ids.filtered(lambda a, s=score: a.answer_score == s).id
+            )
         values[str(questions.filtered(lambda q: q.ihospital_question_role == "comment").id)] = comment
         yes_no = questions.filtered(lambda q: q.ihospital_question_role == "complaint").suggested_answer_ids
         values[str(yes_no.filtered(lambda a: a.ihospital_complaint == complaint).id)] = ""
@@ -188,7 +192,9 @@ class TestFollowupHttp(RpcMixin, HttpCase, FollowupCase):
             result, error = self._rpc(self.user_admin, model, "search_read", [[]], {"fields": ["company_id"]})
             self.assertFalse(error, error)
             self.assertTrue(result, model)
-            self.assertFalse([row for row in result if row["company_id"] and row["company_id"][0] != self.hospital.id], model)
+            self.assertFalse(
+                [row for row in result if row["company_id"] and row["company_id"][0] != self.hospital.id], model
+            )
             self.assertRefused(self._rpc(self.user_admin, model, "read", [other.ids, ["company_id"]]))
         # the other hospital's doctor sees none of this hospital's follow-ups
         result, error = self._rpc(self.user_doctor_2, "ihospital.followup", "search_read", [[]], {"fields": ["id"]})
@@ -204,13 +210,19 @@ class TestFollowupHttp(RpcMixin, HttpCase, FollowupCase):
         for user in (self.user_quality, self.user_admin):
             result, error = self._rpc(user, "ihospital.followup.plan", "create", [vals])
             self.assertFalse(error, error)
-        result, error = self._rpc(self.user_quality, "survey.survey", "write", [self.survey.ids, {"title": "Satisfaction"}])
+        result, error = self._rpc(
+            self.user_quality, "survey.survey", "write", [self.survey.ids, {"title": "Satisfaction"}]
+        )
         self.assertFalse(error, error)
         # follow-ups are the engine's: nobody writes them, answers are the patients'
         for user in (self.user_admin, self.user_quality):
             self.assertRefused(self._rpc(user, "ihospital.followup", "write", [self.followup.ids, {"state": "done"}]))
-            self.assertRefused(self._rpc(user, "ihospital.followup.message", "write", [self.message.ids, {"state": "sent"}]))
-            self.assertRefused(self._rpc(user, "survey.user_input", "write", [self.answer.ids, {"scoring_percentage": 100}]))
+            self.assertRefused(
+                self._rpc(user, "ihospital.followup.message", "write", [self.message.ids, {"state": "sent"}])
+            )
+            self.assertRefused(
+                self._rpc(user, "survey.user_input", "write", [self.answer.ids, {"scoring_percentage": 100}])
+            )
         # stopping is for the quality office and the administrators
         active = self._finish_visit(self.visit_surgery)
         self.assertRefused(self._rpc(self.user_surgeon, "ihospital.followup", "action_stop", [active.ids]))
