@@ -221,7 +221,9 @@ class IhospitalFollowup(models.Model):
                     }
                 )
         messages = self.env["ihospital.followup.message"].sudo().create(vals_list)
-        if messages:
+        # a step due at once (day 0, its hour passed) wakes the cron; the
+        # others are found by its regular run
+        if any(vals["due_at"] <= fields.Datetime.now() for vals in vals_list):
             self.env["ir.cron"]._ihospital_trigger("ihospital_survey.ir_cron_followup_send")
         return messages
 
