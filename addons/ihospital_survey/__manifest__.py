@@ -8,5 +8,18 @@
     "author": "iHospital developers",
     "license": "LGPL-3",
     "depends": ["ihospital_base", "survey"],
+    "data": [
+        "security/ihospital_survey_security.xml",
+        "security/ir.model.access.csv",
+        "data/ihospital_survey_cron.xml",
+        "data/ihospital_sms_template_data.xml",
+        "data/ihospital_survey_data.xml",
+        "views/ihospital_followup_plan_views.xml",
+        "views/ihospital_followup_views.xml",
+        "views/res_company_views.xml",
+        "views/survey_survey_views.xml",
+        "views/ihospital_survey_menus.xml",
+        "views/ihospital_survey_templates.xml",
+    ],
     "installable": True,
 }
