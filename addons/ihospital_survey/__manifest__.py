@@ -8,5 +8,21 @@
     "author": "iHospital developers",
     "license": "LGPL-3",
     "depends": ["ihospital_base", "survey"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/ihospital_followup_result_security.xml",
+        "views/ihospital_followup_result_views.xml",
+    ],
+    "demo": [
+        "demo/ihospital_survey_demo.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "ihospital_survey/static/src/results/*",
+        ],
+        "web.assets_tests": [
+            "ihospital_survey/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -108,7 +108,7 @@ class TestAnalysisFigures(AnalysisCase):
 
         doctor = self._dashboard(self.user_doctor)
         self.assertEqual(doctor["scope"]["level"], "doctor")
-        self.assertEqual([section["key"] for section in doctor["sections"]], ["workload"])
+        self.assertEqual([section["key"] for section in doctor["sections"]], ["workload", "satisfaction"])
         self.assertEqual(self.values(doctor)["doctor_visits"], 2)
         self.assertEqual([row["name"] for row in doctor["workload"]], ["Dr Li"])
         self.assertEqual(doctor["charges_by_class"], [])

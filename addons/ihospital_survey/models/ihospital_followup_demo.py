@@ -1,0 +1,363 @@
+import random
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+# the satisfaction scale of the demo surveys: (label, points)
+SATISFACTION = [("非常满意", 5), ("满意", 4), ("一般", 3), ("不满意", 2), ("非常不满意", 1)]
+RECOMMEND = [("一定会", 5), ("可能会", 4), ("不确定", 3), ("可能不会", 2), ("不会", 1)]
+# (title, scale) of the scored questions of the demo satisfaction survey
+SATISFACTION_QUESTIONS = [
+    ("您对接诊医生的服务态度是否满意？", SATISFACTION),
+    ("医生是否清楚地向您解释了病情和治疗方案？", SATISFACTION),
+    ("您对候诊或住院期间的等候时间是否满意？", SATISFACTION),
+    ("您对医院的环境和就医流程是否满意？", SATISFACTION),
+    ("您是否愿意向亲友推荐我院？", RECOMMEND),
+]
+COMPLAINT_QUESTION = "您是否需要医院就本次就医经历正式受理您的投诉？"
+COMPLAINT_ANSWERS = [("不需要", False), ("需要，我要投诉", True)]
+COMMENT_QUESTION = "您还有什么意见或建议？"
+GOOD_COMMENTS = [
+    "医生很耐心，把检查结果讲得很清楚，谢谢！",
+    "护士态度很好，抽血一点都不疼。",
+    "挂号到就诊很顺利，手机上就能看报告，很方便。",
+    "王医生非常专业，复诊时还记得我的情况。",
+    "病房干净整洁，出院手续办得很快。",
+    "医生建议很实在，没有开不必要的检查。",
+    "整体体验不错，希望继续保持。",
+    "术后护士每天都来问情况，很贴心。",
+    "回访电话和短信都很及时，感觉被重视。",
+]
+MIXED_COMMENTS = [
+    "候诊时间有点长，希望能按预约时间就诊。",
+    "停车位太少，周末来很难找车位。",
+    "检查排队时间较长，建议增加自助机。",
+    "缴费窗口人多，医保结算有点慢。",
+    "指示牌不太清楚，找了半天才找到检验科。",
+]
+BAD_COMMENTS = [
+    "医生看病太匆忙，没说几句话就开单了。",
+    "等了两个多小时才看上，预约形同虚设。",
+    "护士态度冷淡，问问题也不耐烦。",
+    "病情没有解释清楚，回家后还是很担心。",
+]
+# the demo plans of the main hospital: (kind, name, steps); a step is
+# (day, action, name, portal text)
+MAIN_PLANS = [
+    (
+        "outpatient",
+        "门诊就诊回访",
+        [
+            (1, "message", "第1天：关怀信息", "感谢您昨日来院就诊，请按医嘱用药，如有不适请及时复诊。"),
+            (3, "survey", "第3天：就诊满意度调查", "请花1分钟评价本次就诊的医生和服务。"),
+        ],
+    ),
+    (
+        "discharge",
+        "出院患者回访",
+        [
+            (1, "message", "第1天：出院关怀", "您已顺利出院，请注意休息、按时服药，出院小结可在个人中心查看。"),
+            (3, "survey", "第3天：住院满意度调查", "请评价您住院期间的医生和护理服务。"),
+            (30, "message", "第30天：康复随访", "出院已满一个月，请按出院医嘱按时复查。"),
+        ],
+    ),
+    (
+        "surgery",
+        "手术患者回访",
+        [
+            (1, "message", "第1天：术后关怀", "术后请保持伤口清洁干燥，出现发热、伤口红肿请及时就诊。"),
+            (3, "survey", "第3天：手术满意度调查", "请评价您的主刀医生和围手术期的服务。"),
+            (30, "message", "第30天：术后复查提醒", "术后一个月，请按约到门诊复查。"),
+        ],
+    ),
+    (
+        "chronic",
+        "慢病随访（高血压、糖尿病）",
+        [
+            (3, "survey", "第3天：慢病就诊满意度调查", "请评价本次慢病门诊的医生和服务。"),
+            (30, "message", "第30天：用药与复诊提醒", "请坚持规律服药，每天监测血压血糖，按时复诊。"),
+        ],
+    ),
+]
+NANSHAN_PLAN = (
+    "outpatient",
+    "南山分院门诊回访",
+    [(3, "survey", "第3天：就诊满意度调查", "请评价本次就诊的医生和服务。")],
+)
+# how many survey invitations the demo sends at most, by hospital
+MAIN_SURVEYS = 420
+NANSHAN_SURVEYS = 60
+DEMO_DAYS = 90
+# what became of an invitation: answered, declined, expired, still open
+OUTCOMES = [("answered", 0.68), ("declined", 0.08), ("expired", 0.2), ("sent", 0.04)]
+
+
+class IhospitalFollowupDemo(models.AbstractModel):
+    """Demo follow-ups that make the results mean something: the Chinese
+    satisfaction survey, the plans of the demo hospital (outpatient,
+    discharge, surgery, chronic) and of its branch, and a few hundred
+    invitations of the last three months answered, declined or expired,
+    spread over the doctors and departments of the demo visits. Batch
+    creates only (a fast install)."""
+
+    _name = "ihospital.followup.demo"
+    _description = "iHospital Follow-up Demo Data Generator"
+
+    @api.model
+    def _generate(self):
+        rng = random.Random(1616)
+        main = self.env.ref("base.main_company")
+        nanshan = self.env.ref("ihospital_base.res_company_nanshan_demo")
+        for company, plans, count in ((main, MAIN_PLANS, MAIN_SURVEYS), (nanshan, [NANSHAN_PLAN], NANSHAN_SURVEYS)):
+            survey = self._demo_survey(company)
+            plan_records = self._demo_plans(company, survey, plans)
+            self._demo_answers(rng, company, survey, plan_records, count)
+
+    @api.model
+    def _demo_survey(self, company):
+        questions = []
+        for sequence, (title, scale) in enumerate(SATISFACTION_QUESTIONS, start=1):
+            questions.append(
+                {
+                    "title": title,
+                    "sequence": sequence,
+                    "question_type": "simple_choice",
+                    "constr_mandatory": True,
+                    "suggested_answer_ids": [
+                        (0, 0, {"value": label, "answer_score": points, "sequence": index})
+                        for index, (label, points) in enumerate(scale)
+                    ],
+                }
+            )
+        questions.append(
+            {
+                "title": COMPLAINT_QUESTION,
+                "sequence": 20,
+                "question_type": "simple_choice",
+                "suggested_answer_ids": [
+                    (0, 0, {"value": label, "ihospital_complaint": complaint, "sequence": index})
+                    for index, (label, complaint) in enumerate(COMPLAINT_ANSWERS)
+                ],
+            }
+        )
+        questions.append({"title": COMMENT_QUESTION, "sequence": 30, "question_type": "text_box"})
+        return (
+            self.env["survey.survey"]
+            .sudo()
+            .create(
+                {
+                    "title": "就医满意度调查",
+                    "company_id": company.id,
+                    "ihospital_followup": True,
+                    "access_mode": "token",
+                    "questions_layout": "one_page",
+                    "scoring_type": "scoring_without_answers",
+                    "description": "<p>感谢您选择我院就医。以下问题约需1分钟，您的评价将帮助我们改进服务。</p>",
+                    "question_and_page_ids": [(0, 0, vals) for vals in questions],
+                }
+            )
+        )
+
+    @api.model
+    def _demo_plans(self, company, survey, plans):
+        vals_list = []
+        for sequence, (kind, name, steps) in enumerate(plans, start=1):
+            vals = {
+                "company_id": company.id,
+                "name": name,
+                "kind": kind,
+                "sequence": sequence * 10,
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "sequence": index,
+                            "day_offset": day,
+                            "action": action,
+                            "name": step_name,
+                            "body": text,
+                            "survey_id": survey.id if action == "survey" else False,
+                        },
+                    )
+                    for index, (day, action, step_name, text) in enumerate(steps)
+                ],
+            }
+            if kind == "chronic":
+                vals["diagnosis_prefixes"] = "I10, E11"
+            vals_list.append(vals)
+        return self.env["ihospital.followup.plan"].sudo().create(vals_list)
+
+    @api.model
+    def _demo_answers(self, rng, company, survey, plans, count):
+        """Follow-ups of past visits and discharges, their survey
+        invitations and, for most, the patients' answers."""
+        now = fields.Datetime.now()
+        since = now - timedelta(days=DEMO_DAYS)
+        until = now - timedelta(days=4)
+        Visit, Admission = self.env["ihospital.visit"].sudo(), self.env["ihospital.admission"].sudo()
+        taken = self.env["ihospital.followup"].sudo().search([("company_id", "=", company.id)])
+        visits = Visit.search(
+            [
+                ("company_id", "=", company.id),
+                ("start", ">=", since),
+                ("start", "<", until),
+                ("doctor_id", "!=", False),
+                ("department_id", "!=", False),
+                ("visit_type", "in", ("outpatient", "emergency")),
+                ("id", "not in", taken.visit_id.ids),
+            ],
+            order="id",
+        )
+        admissions = Admission.search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "discharged"),
+                ("discharged_at", ">=", since),
+                ("discharged_at", "<", until),
+                ("attending_doctor_id", "!=", False),
+                ("id", "not in", taken.admission_id.ids),
+            ],
+            order="id",
+        )
+        by_kind = {plan.kind: plan for plan in plans}
+        encounters = []
+        for admission in admissions:
+            kind = "surgery" if admission.surgery_at and "surgery" in by_kind else "discharge"
+            if kind in by_kind:
+                encounters.append(
+                    (by_kind[kind], admission.discharged_at, admission.patient_id, admission.attending_doctor_id,
+                     admission.department_id, {"admission_id": admission.id})
+                )
+        visit_list = list(visits)
+        rng.shuffle(visit_list)
+        for visit in visit_list[: max(0, count - len(encounters))]:
+            plan = by_kind["outpatient"]
+            if "chronic" in by_kind and rng.random() < 0.12:
+                plan = by_kind["chronic"]
+            encounters.append(
+                (plan, visit.end or visit.start, visit.patient_id, visit.doctor_id, visit.department_id,
+                 {"visit_id": visit.id})
+            )
+        if not encounters:
+            return
+        followups = (
+            self.env["ihospital.followup"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "company_id": company.id,
+                        "plan_id": plan.id,
+                        "kind": plan.kind,
+                        "patient_id": patient.id,
+                        "doctor_id": doctor.id,
+                        "department_id": department.id,
+                        "event_at": event_at,
+                        "state": "done",
+                        **link,
+                    }
+                    for plan, event_at, patient, doctor, department, link in encounters
+                ]
+            )
+        )
+        # each doctor his or her own level of satisfaction (mean points)
+        doctors = followups.doctor_id
+        level = {doctor: rng.uniform(3.5, 4.8) for doctor in doctors}
+        message_vals, outcomes = [], []
+        for followup in followups:
+            for step in followup.plan_id.step_ids:
+                due = followup.event_at + timedelta(days=step.day_offset, hours=2)
+                if due > now:
+                    message_vals.append({"followup_id": followup.id, "step_id": step.id, "due_at": due})
+                    outcomes.append(None)
+                    continue
+                if step.action == "survey":
+                    outcome = rng.choices([o for o, _w in OUTCOMES], [w for _o, w in OUTCOMES])[0]
+                else:
+                    outcome = "sent"
+                message_vals.append(
+                    {
+                        "followup_id": followup.id,
+                        "step_id": step.id,
+                        "due_at": due,
+                        "sent_at": due,
+                        "state": outcome,
+                        "recipient": "guardian" if followup.patient_id.is_minor else "patient",
+                        "expires_at": due + timedelta(days=company.ihospital_followup_link_days or 14),
+                    }
+                )
+                outcomes.append(outcome if step.action == "survey" else None)
+        messages = self.env["ihospital.followup.message"].sudo().create(message_vals)
+        questions = survey.question_ids
+        scored = questions.filtered(lambda question: question.title != COMPLAINT_QUESTION and question.question_type == "simple_choice")
+        complaint_question = questions.filtered(lambda question: question.title == COMPLAINT_QUESTION)
+        comment_question = questions.filtered(lambda question: question.question_type == "text_box")
+        input_vals, surveyed = [], []
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if outcome is None:
+                continue
+            followup = message.followup_id
+            vals = {
+                "survey_id": survey.id,
+                "ihospital_followup_message_id": message.id,
+                "ihospital_doctor_id": followup.doctor_id.id,
+                "ihospital_department_id": followup.department_id.id,
+                "ihospital_patient_id": followup.patient_id.id,
+                "ihospital_event_at": followup.event_at,
+                "ihospital_expires_at": message.expires_at,
+                "ihospital_declined": outcome == "declined",
+                "deadline": message.expires_at,
+                "predefined_question_ids": [(6, 0, questions.ids)],
+                "state": "new",
+            }
+            if outcome == "answered":
+                answered_at = message.sent_at + timedelta(hours=rng.uniform(0.2, 40))
+                lines = []
+                mean = level[followup.doctor_id]
+                points_given = []
+                for question in scored:
+                    points = max(1, min(5, round(rng.gauss(mean, 0.8))))
+                    points_given.append(points)
+                    answer = question.suggested_answer_ids.filtered(lambda a, p=points: a.answer_score == p)[:1]
+                    lines.append(
+                        (0, 0, {"question_id": question.id, "answer_type": "suggestion", "suggested_answer_id": answer.id})
+                    )
+                worst = min(points_given)
+                complains = worst <= 2 and rng.random() < 0.3
+                if complaint_question:
+                    answer = complaint_question.suggested_answer_ids.filtered(
+                        lambda a, c=complains: a.ihospital_complaint == c
+                    )[:1]
+                    lines.append(
+                        (0, 0, {"question_id": complaint_question.id, "answer_type": "suggestion",
+                                "suggested_answer_id": answer.id})
+                    )
+                pool = GOOD_COMMENTS if worst >= 4 else MIXED_COMMENTS if worst == 3 else BAD_COMMENTS
+                if comment_question and (worst <= 2 or rng.random() < 0.45):
+                    lines.append(
+                        (0, 0, {"question_id": comment_question.id, "answer_type": "text_box",
+                                "value_text_box": rng.choice(pool)})
+                    )
+                vals.update(
+                    state="done",
+                    start_datetime=answered_at - timedelta(minutes=2),
+                    end_datetime=answered_at,
+                    user_input_line_ids=lines,
+                )
+            input_vals.append(vals)
+            surveyed.append(message)
+        user_inputs = self.env["survey.user_input"].sudo().create(input_vals)
+        # link the invitations to their answers in one statement (raw SQL:
+        # a bulk update of engine-owned links, not one write per message)
+        self.env.flush_all()
+        self.env.cr.execute(
+            """UPDATE ihospital_followup_message m SET user_input_id = v.answer
+                 FROM (SELECT unnest(%s::int[]) AS message, unnest(%s::int[]) AS answer) v
+                WHERE m.id = v.message""",
+            [[message.id for message in surveyed], user_inputs.ids],
+        )
+        self.env["ihospital.followup.message"].invalidate_model(["user_input_id"])
+        # the low scores and complaints of the answers, as the patients'
+        # submissions would have opened them
+        user_inputs.filtered(lambda ui: ui.state == "done")._ihospital_alert_low_scores()
