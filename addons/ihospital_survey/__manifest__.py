@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "depends": ["ihospital_base", "survey"],
     "data": [
+        "security/ihospital_survey_security.xml",
         "security/ir.model.access.csv",
         "security/ihospital_followup_result_security.xml",
         "views/ihospital_followup_result_views.xml",

@@ -1,0 +1,51 @@
+from odoo import api, fields, models
+
+from .survey_survey import check_survey_manager
+
+
+class SurveyQuestion(models.Model):
+    _inherit = "survey.question"
+
+    company_id = fields.Many2one(related="survey_id.company_id", store=True, index=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        questions = super().create(vals_list)
+        check_survey_manager(questions)
+        return questions
+
+    def write(self, vals):
+        check_survey_manager(self)
+        return super().write(vals)
+
+    def unlink(self):
+        check_survey_manager(self)
+        return super().unlink()
+
+
+class SurveyQuestionAnswer(models.Model):
+    _inherit = "survey.question.answer"
+
+    company_id = fields.Many2one(
+        "res.company", compute="_compute_company_id", store=True, index=True, string="Hospital"
+    )
+
+    @api.depends("question_id.survey_id.company_id", "matrix_question_id.survey_id.company_id")
+    def _compute_company_id(self):
+        for answer in self:
+            question = answer.question_id or answer.matrix_question_id
+            answer.company_id = question.survey_id.company_id
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        answers = super().create(vals_list)
+        check_survey_manager(answers)
+        return answers
+
+    def write(self, vals):
+        check_survey_manager(self)
+        return super().write(vals)
+
+    def unlink(self):
+        check_survey_manager(self)
+        return super().unlink()
