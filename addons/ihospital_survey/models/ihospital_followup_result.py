@@ -82,7 +82,7 @@ class IhospitalFollowupResult(models.Model):
               JOIN res_company c ON c.id = m.company_id
          LEFT JOIN survey_user_input ui ON ui.id = m.user_input_id
          LEFT JOIN LATERAL (
-                SELECT round(avg(l.answer_score) FILTER (WHERE l.answer_score > 0))::int AS band,
+                SELECT round(avg(l.answer_score) FILTER (WHERE l.answer_score > 0)::numeric)::int AS band,
                        (min(l.answer_score) FILTER (WHERE l.answer_score > 0) <= 2)::int AS low,
                        bool_or(COALESCE(a.ihospital_complaint, FALSE))::int AS complaint
                   FROM survey_user_input_line l
@@ -379,7 +379,7 @@ class IhospitalFollowupResult(models.Model):
                             {
                                 "question": question.title,
                                 "text": text,
-                                "date": fields.Datetime.to_string(line.create_date),
+                                "date": fields.Datetime.to_string(line.user_input_id.end_datetime or line.create_date),
                                 "doctor": line.user_input_id.ihospital_doctor_id.name or "",
                             }
                         )
