@@ -49,7 +49,9 @@ class IhospitalFollowup(models.Model):
     event_at = fields.Datetime(string="Event", required=True, readonly=True, index=True)
     state = fields.Selection(FOLLOWUP_STATES, required=True, default="active", readonly=True, index=True, tracking=True)
     stop_reason = fields.Selection(STOP_REASONS, readonly=True, tracking=True)
-    message_ids = fields.One2many("ihospital.followup.message", "followup_id", string="Messages", readonly=True)
+    message_ids = fields.One2many(
+        "ihospital.followup.message", "followup_id", string="Messages", readonly=True, domain=[], auto_join=False
+    )
 
     _sql_constraints = [
         ("visit_uniq", "unique(visit_id)", "A visit starts one follow-up."),
