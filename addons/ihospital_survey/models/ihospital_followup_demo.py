@@ -226,8 +226,14 @@ class IhospitalFollowupDemo(models.AbstractModel):
             kind = "surgery" if admission.surgery_at and "surgery" in by_kind else "discharge"
             if kind in by_kind:
                 encounters.append(
-                    (by_kind[kind], admission.discharged_at, admission.patient_id, admission.attending_doctor_id,
-                     admission.department_id, {"admission_id": admission.id})
+                    (
+                        by_kind[kind],
+                        admission.discharged_at,
+                        admission.patient_id,
+                        admission.attending_doctor_id,
+                        admission.department_id,
+                        {"admission_id": admission.id},
+                    )
                 )
         visit_list = list(visits)
         rng.shuffle(visit_list)
@@ -236,8 +242,14 @@ class IhospitalFollowupDemo(models.AbstractModel):
             if "chronic" in by_kind and rng.random() < 0.12:
                 plan = by_kind["chronic"]
             encounters.append(
-                (plan, visit.end or visit.start, visit.patient_id, visit.doctor_id, visit.department_id,
-                 {"visit_id": visit.id})
+                (
+                    plan,
+                    visit.end or visit.start,
+                    visit.patient_id,
+                    visit.doctor_id,
+                    visit.department_id,
+                    {"visit_id": visit.id},
+                )
             )
         if not encounters:
             return
@@ -290,7 +302,9 @@ class IhospitalFollowupDemo(models.AbstractModel):
                 outcomes.append(outcome if step.action == "survey" else None)
         messages = self.env["ihospital.followup.message"].sudo().create(message_vals)
         questions = survey.question_ids
-        scored = questions.filtered(lambda question: question.title != COMPLAINT_QUESTION and question.question_type == "simple_choice")
+        scored = questions.filtered(
+            lambda question: question.title != COMPLAINT_QUESTION and question.question_type == "simple_choice"
+        )
         complaint_question = questions.filtered(lambda question: question.title == COMPLAINT_QUESTION)
         comment_question = questions.filtered(lambda question: question.question_type == "text_box")
         input_vals, surveyed = [], []
@@ -321,7 +335,11 @@ class IhospitalFollowupDemo(models.AbstractModel):
                     points_given.append(points)
                     answer = question.suggested_answer_ids.filtered(lambda a, p=points: a.answer_score == p)[:1]
                     lines.append(
-                        (0, 0, {"question_id": question.id, "answer_type": "suggestion", "suggested_answer_id": answer.id})
+                        (
+                            0,
+                            0,
+                            {"question_id": question.id, "answer_type": "suggestion", "suggested_answer_id": answer.id},
+                        )
                     )
                 worst = min(points_given)
                 complains = worst <= 2 and rng.random() < 0.3
@@ -330,14 +348,28 @@ class IhospitalFollowupDemo(models.AbstractModel):
                         lambda a, c=complains: a.ihospital_complaint == c
                     )[:1]
                     lines.append(
-                        (0, 0, {"question_id": complaint_question.id, "answer_type": "suggestion",
-                                "suggested_answer_id": answer.id})
+                        (
+                            0,
+                            0,
+                            {
+                                "question_id": complaint_question.id,
+                                "answer_type": "suggestion",
+                                "suggested_answer_id": answer.id,
+                            },
+                        )
                     )
                 pool = GOOD_COMMENTS if worst >= 4 else MIXED_COMMENTS if worst == 3 else BAD_COMMENTS
                 if comment_question and (worst <= 2 or rng.random() < 0.45):
                     lines.append(
-                        (0, 0, {"question_id": comment_question.id, "answer_type": "text_box",
-                                "value_text_box": rng.choice(pool)})
+                        (
+                            0,
+                            0,
+                            {
+                                "question_id": comment_question.id,
+                                "answer_type": "text_box",
+                                "value_text_box": rng.choice(pool),
+                            },
+                        )
                     )
                 vals.update(
                     state="done",

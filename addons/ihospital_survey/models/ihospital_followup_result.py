@@ -35,6 +35,25 @@ class IhospitalFollowupResult(models.Model):
     _auto = False
     _order = "day desc, id desc"
     _rec_name = "survey_id"
+    # what the rows are computed from: flushed before they are read
+    _depends = {
+        "ihospital.followup.message": [
+            "followup_id",
+            "step_id",
+            "company_id",
+            "department_id",
+            "doctor_id",
+            "due_at",
+            "sent_at",
+            "state",
+            "user_input_id",
+        ],
+        "ihospital.followup": ["plan_id", "kind"],
+        "ihospital.followup.plan.step": ["action", "survey_id"],
+        "survey.user_input": ["scoring_percentage"],
+        "survey.user_input.line": ["user_input_id", "answer_score", "suggested_answer_id", "skipped"],
+        "survey.question.answer": ["ihospital_complaint"],
+    }
 
     company_id = fields.Many2one("res.company", string="Hospital", readonly=True)
     followup_id = fields.Many2one("ihospital.followup", string="Follow-up", readonly=True)
@@ -347,7 +366,8 @@ class IhospitalFollowupResult(models.Model):
         user_inputs_sudo = rows.filtered(lambda row: row.answered).sudo().user_input_id
         lines_sudo = user_inputs_sudo.user_input_line_ids
         questions, comments = [], []
-        surveys_sudo = user_inputs_sudo.survey_id
+        # the survey's statistics translate their labels: the caller's language
+        surveys_sudo = user_inputs_sudo.survey_id.with_context(lang=self.env.lang or self.env.user.lang or "en_US")
         for question_data in surveys_sudo.question_ids._prepare_statistics(lines_sudo):
             question = question_data["question"]
             if question.is_page:
@@ -359,7 +379,7 @@ class IhospitalFollowupResult(models.Model):
                     {
                         "id": question.id,
                         "title": question.title,
-                        "answered": len(question_data["done_lines"]),
+                        "answered": len(question_data["answer_line_done_ids"]),
                         "answers": [
                             {
                                 "label": item["value"],
@@ -372,7 +392,7 @@ class IhospitalFollowupResult(models.Model):
                     }
                 )
             elif question.question_type in ("text_box", "char_box"):
-                for line in question_data["done_lines"]:
+                for line in question_data["answer_line_done_ids"]:
                     text = (line.value_text_box or line.value_char_box or "").strip()
                     if text:
                         comments.append(

@@ -45,10 +45,11 @@ class SurveyUserInput(models.Model):
         )
         if not inputs_sudo:
             return
+        inputs_sudo.flush_recordset()
         # claim the answers in one statement (a concurrent completion of the
         # same answer claims nothing): raw SQL for the lock-free "not twice"
         self.env.cr.execute(
-            "UPDATE survey_user_input SET ihospital_alerted = TRUE WHERE id IN %s AND NOT ihospital_alerted "
+            "UPDATE survey_user_input SET ihospital_alerted = TRUE WHERE id IN %s AND ihospital_alerted IS NOT TRUE "
             "RETURNING id",
             [tuple(inputs_sudo.ids)],
         )
@@ -124,10 +125,18 @@ class SurveyUserInput(models.Model):
             user = department.manager_id.user_id
             if not user:
                 if company not in fallback:
-                    fallback[company] = self.env["res.users"].sudo().search(
-                        [("groups_id", "in", quality.ids), ("company_ids", "in", company.ids), ("share", "=", False)],
-                        limit=1,
-                        order="id",
+                    fallback[company] = (
+                        self.env["res.users"]
+                        .sudo()
+                        .search(
+                            [
+                                ("groups_id", "in", quality.ids),
+                                ("company_ids", "in", company.ids),
+                                ("share", "=", False),
+                            ],
+                            limit=1,
+                            order="id",
+                        )
                     )
                 user = fallback[company]
             users[user_input] = user
@@ -194,4 +203,3 @@ class IhospitalComplaint(models.Model):
         for complaint, complaint_sudo in zip(self, self.sudo(), strict=True):
             message = complaint_sudo.ihospital_user_input_id.ihospital_followup_message_id
             complaint.ihospital_followup_result_id = self.env["ihospital.followup.result"].browse(message.id)
-

@@ -63,10 +63,26 @@ class ResultCase(IhospitalCase):
                     "access_mode": "token",
                     "scoring_type": "scoring_without_answers",
                     "question_and_page_ids": [
-                        (0, 0, {"title": "Attitude", "sequence": 1, "question_type": "simple_choice",
-                                "suggested_answer_ids": scale}),
-                        (0, 0, {"title": "Explanations", "sequence": 2, "question_type": "simple_choice",
-                                "suggested_answer_ids": scale}),
+                        (
+                            0,
+                            0,
+                            {
+                                "title": "Attitude",
+                                "sequence": 1,
+                                "question_type": "simple_choice",
+                                "suggested_answer_ids": scale,
+                            },
+                        ),
+                        (
+                            0,
+                            0,
+                            {
+                                "title": "Explanations",
+                                "sequence": 2,
+                                "question_type": "simple_choice",
+                                "suggested_answer_ids": scale,
+                            },
+                        ),
                         (
                             0,
                             0,
@@ -93,8 +109,9 @@ class ResultCase(IhospitalCase):
             "name": "Outpatient",
             "kind": "outpatient",
             "low_score_threshold": 60,
-            "step_ids": [(0, 0, {"name": "Day 3: survey", "day_offset": 3, "action": "survey",
-                                 "survey_id": survey.id})],
+            "step_ids": [
+                (0, 0, {"name": "Day 3: survey", "day_offset": 3, "action": "survey", "survey_id": survey.id})
+            ],
         }
 
     @classmethod

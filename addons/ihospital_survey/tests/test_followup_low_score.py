@@ -13,7 +13,9 @@ class TestFollowupLowScore(ResultCase):
 
     def _activities(self, user_input):
         followup = user_input.ihospital_followup_message_id.followup_id
-        return self.env["mail.activity"].search([("res_model", "=", "ihospital.followup"), ("res_id", "=", followup.id)])
+        return self.env["mail.activity"].search(
+            [("res_model", "=", "ihospital.followup"), ("res_id", "=", followup.id)]
+        )
 
     def _complaints(self, user_input):
         return self.env["ihospital.complaint"].sudo().search([("ihospital_user_input_id", "=", user_input.id)])
@@ -33,7 +35,13 @@ class TestFollowupLowScore(ResultCase):
         complaint = self._complaints(answer)
         self.assertEqual(len(complaint), 1)
         self.assertEqual(
-            (complaint.company_id, complaint.department_id, complaint.employee_id, complaint.patient_id, complaint.source),
+            (
+                complaint.company_id,
+                complaint.department_id,
+                complaint.employee_id,
+                complaint.patient_id,
+                complaint.source,
+            ),
             (self.hospital, self.cardiology, self.emp_doctor, self.patient_cardio, "survey"),
         )
         self.assertIn("太匆忙", complaint.content)
@@ -71,7 +79,9 @@ class TestFollowupLowScore(ResultCase):
         """Twenty answers completed together: a fixed number of queries."""
         answers = self.env["survey.user_input"]
         for index in range(20):
-            answers |= self._answer(self.emp_doctor, DAY, "answered", (1 + index % 5, 2), complaint=index % 2, done=False)
+            answers |= self._answer(
+                self.emp_doctor, DAY, "answered", (1 + index % 5, 2), complaint=index % 2, done=False
+            )
         self.env.flush_all()
         self.env.invalidate_all()
         answers = answers.sudo()
@@ -80,4 +90,6 @@ class TestFollowupLowScore(ResultCase):
         with self.assertQueryCount(__system__=60):
             answers._ihospital_alert_low_scores()
             self.env.flush_all()
-        self.assertEqual(len(self.env["ihospital.complaint"].sudo().search([("ihospital_user_input_id", "in", answers.ids)])), 10)
+        self.assertEqual(
+            len(self.env["ihospital.complaint"].sudo().search([("ihospital_user_input_id", "in", answers.ids)])), 10
+        )

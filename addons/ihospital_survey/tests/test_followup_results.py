@@ -34,14 +34,10 @@ class TestFollowupResults(ResultCase):
     def test_doctor_statistics(self):
         data = self._results(self.user_director, doctor_id=self.emp_doctor.id)
         summary = data["summary"]
-        self.assertEqual(
-            (summary["sent"], summary["answered"], summary["declined"], summary["expired"]), (6, 3, 1, 1)
-        )
+        self.assertEqual((summary["sent"], summary["answered"], summary["declined"], summary["expired"]), (6, 3, 1, 1))
         self.assertEqual(summary["response_rate"], 50.0)
         self.assertEqual(summary["score"], 66.7)
-        self.assertEqual(
-            {row["band"]: row["count"] for row in summary["distribution"]}, {1: 0, 2: 1, 3: 0, 4: 1, 5: 1}
-        )
+        self.assertEqual({row["band"]: row["count"] for row in summary["distribution"]}, {1: 0, 2: 1, 3: 0, 4: 1, 5: 1})
         previous = data["previous"]
         self.assertEqual((previous["sent"], previous["answered"], previous["score"]), (1, 1, 40.0))
         # each question's answers, the survey's own statistics on the scope's answers
@@ -62,6 +58,7 @@ class TestFollowupResults(ResultCase):
     def test_consultation_ratings_beside(self):
         """The same doctor's consultation ratings (rated online questions)
         of the period: 5 and 3 stars in March, 1 star in February."""
+        self.emp_doctor.sudo().online_consultation = True
         Consultation = self.env["ihospital.consultation"].sudo()
         questions = Consultation.create(
             [
@@ -88,7 +85,9 @@ class TestFollowupResults(ResultCase):
         ratings = self._results(self.user_doctor)["ratings"]
         self.assertEqual(ratings["count"], 2)
         self.assertEqual(ratings["average"], 4.0)
-        self.assertEqual({row["stars"]: row["count"] for row in ratings["distribution"]}, {1: 0, 2: 0, 3: 1, 4: 0, 5: 1})
+        self.assertEqual(
+            {row["stars"]: row["count"] for row in ratings["distribution"]}, {1: 0, 2: 0, 3: 1, 4: 0, 5: 1}
+        )
         self.assertEqual(self._results(self.user_surgeon)["ratings"]["count"], 0, "another doctor's ratings")
 
     # ------------------------------------------------------------ scopes

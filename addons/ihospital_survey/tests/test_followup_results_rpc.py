@@ -75,7 +75,10 @@ class TestFollowupResultsRpc(RpcMixin, HttpCase, ResultCase):
         self.assertEqual({row["company_id"][0] for row in rows}, {self.hospital_2.id})
         # asking for the first hospital through the context changes nothing
         result, error = self._call(
-            RESULT, "search_read", MARCH_ROWS, {"fields": ["score"], "context": {"allowed_company_ids": [self.hospital.id]}}
+            RESULT,
+            "search_read",
+            MARCH_ROWS,
+            {"fields": ["score"], "context": {"allowed_company_ids": [self.hospital.id]}},
         )
         self.assertFalse(result)
         self.assertTrue(error)
