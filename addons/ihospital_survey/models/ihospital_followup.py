@@ -1,5 +1,4 @@
-from odoo import _, api, fields, models
-
+from odoo import api, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, QUALITY
 
 from .ihospital_followup_plan import FOLLOWUP_KINDS

@@ -57,20 +57,20 @@ class IhospitalFollowupResult(models.Model):
 
     company_id = fields.Many2one("res.company", string="Hospital", readonly=True)
     followup_id = fields.Many2one("ihospital.followup", string="Follow-up", readonly=True)
-    plan_id = fields.Many2one("ihospital.followup.plan", string="Plan", readonly=True)
+    plan_id = fields.Many2one("ihospital.followup.plan", readonly=True)
     kind = fields.Char(readonly=True)
-    department_id = fields.Many2one("hr.department", string="Department", readonly=True)
-    doctor_id = fields.Many2one("hr.employee", string="Doctor", readonly=True)
-    survey_id = fields.Many2one("survey.survey", string="Survey", readonly=True)
+    department_id = fields.Many2one("hr.department", readonly=True)
+    doctor_id = fields.Many2one("hr.employee", readonly=True)
+    survey_id = fields.Many2one("survey.survey", readonly=True)
     user_input_id = fields.Many2one("survey.user_input", string="Answer", readonly=True)
     day = fields.Date(readonly=True)
-    sent = fields.Integer(string="Sent", readonly=True)
-    answered = fields.Integer(string="Answered", readonly=True)
-    declined = fields.Integer(string="Declined", readonly=True)
-    expired = fields.Integer(string="Expired", readonly=True)
+    sent = fields.Integer(readonly=True)
+    answered = fields.Integer(readonly=True)
+    declined = fields.Integer(readonly=True)
+    expired = fields.Integer(readonly=True)
     response_rate = fields.Float(string="Response Rate (%)", readonly=True, aggregator="avg")
     score = fields.Float(string="Score (%)", readonly=True, aggregator="avg")
-    score_band = fields.Integer(string="Score Band", readonly=True, aggregator="avg")
+    score_band = fields.Integer(readonly=True, aggregator="avg")
     low_score = fields.Integer(string="Low Scores", readonly=True)
     complaint = fields.Integer(string="Complaints Asked", readonly=True)
     answer_html = fields.Html(string="Answers", compute="_compute_answer_html", sanitize=False)
@@ -116,6 +116,7 @@ class IhospitalFollowupResult(models.Model):
     def _compute_answer_html(self):
         """The answer's questions and choices: whoever may read the result
         row (its record rules) reads the answer behind it."""
+        self.check_access("read")
         for result, result_sudo in zip(self, self.sudo(), strict=True):
             user_input_sudo = result_sudo.user_input_id
             result.answer_html = (
@@ -332,30 +333,40 @@ class IhospitalFollowupResult(models.Model):
 
     @api.model
     def _ihospital_trend(self, domain, span):
-        """Sent, answered and mean score by week (up to three months) or
-        month, every bucket present."""
+        """Sent, answered and mean score by week (Monday to Sunday, up to
+        three months) or month, every bucket present; one query (by day),
+        bucketed here whatever the language's first day of the week."""
         weekly = (span[1] - span[0]).days <= TREND_WEEKLY_MAX_DAYS
-        granularity = "week" if weekly else "month"
-        groups = self._read_group(domain, [f"day:{granularity}"], ["sent:sum", "answered:sum", "score:avg"])
-        found = {bucket: (sent, answered, score) for bucket, sent, answered, score in groups}
+
+        def bucket_of(day):
+            return day - timedelta(days=day.weekday()) if weekly else day.replace(day=1)
+
+        found = {}
+        for day, sent, answered, score in self._read_group(
+            domain, ["day:day"], ["sent:sum", "answered:sum", "score:sum"]
+        ):
+            bucket = found.setdefault(bucket_of(fields.Date.to_date(day)), [0, 0, 0.0])
+            bucket[0] += sent
+            bucket[1] += answered
+            bucket[2] += score or 0.0
         buckets = []
-        day = span[0] - timedelta(days=span[0].weekday()) if weekly else span[0].replace(day=1)
+        day = bucket_of(span[0])
         while day <= span[1]:
             buckets.append(day)
             day += timedelta(days=7) if weekly else relativedelta(months=1)
         trend = []
         for bucket in buckets:
-            sent, answered, score = found.get(bucket, (0, 0, None))
+            sent, answered, score = found.get(bucket, (0, 0, 0.0))
             trend.append(
                 {
                     "label": bucket.strftime("%m-%d") if weekly else bucket.strftime("%Y-%m"),
                     "sent": sent,
                     "answered": answered,
                     "response_rate": round(100.0 * answered / sent, 1) if sent else None,
-                    "score": round(score, 1) if score is not None else None,
+                    "score": round(score / answered, 1) if answered else None,
                 }
             )
-        return {"granularity": granularity, "points": trend}
+        return {"granularity": "week" if weekly else "month", "points": trend}
 
     @api.model
     def _ihospital_answers(self, rows):

@@ -1,7 +1,6 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
-
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, QUALITY
+from odoo.exceptions import AccessError, ValidationError
 
 # Who keeps a hospital's surveys (and their questions); the others read.
 SURVEY_MANAGERS = (ADMIN, QUALITY)

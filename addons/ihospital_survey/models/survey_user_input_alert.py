@@ -1,4 +1,4 @@
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import _, fields, models
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import QUALITY

@@ -61,6 +61,7 @@ class ResultCase(IhospitalCase):
                     "company_id": company.id,
                     "ihospital_followup": True,
                     "access_mode": "token",
+                    "questions_layout": "one_page",
                     "scoring_type": "scoring_without_answers",
                     "question_and_page_ids": [
                         (

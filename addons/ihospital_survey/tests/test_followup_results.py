@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .results_common import MARCH, ResultCase, local
@@ -117,7 +117,7 @@ class TestFollowupResults(ResultCase):
             with self.subTest(user=user.login, **kwargs), self.assertRaises(AccessError):
                 self._results(user, **kwargs)
         # another hospital's doctor is unknown here
-        with self.assertRaises(Exception):
+        with self.assertRaises(UserError):
             self._results(self.user_director, doctor_id=self.emp_doctor_2.id)
         # an answer's details: read through the row the caller may read only
         row = Result.with_user(self.user_doctor).search([("user_input_id", "=", self.a_low.id)])
