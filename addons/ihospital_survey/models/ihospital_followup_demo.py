@@ -3,20 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-# the satisfaction scale of the demo surveys: (label, points)
-SATISFACTION = [("非常满意", 5), ("满意", 4), ("一般", 3), ("不满意", 2), ("非常不满意", 1)]
-RECOMMEND = [("一定会", 5), ("可能会", 4), ("不确定", 3), ("可能不会", 2), ("不会", 1)]
-# (title, scale) of the scored questions of the demo satisfaction survey
-SATISFACTION_QUESTIONS = [
-    ("您对接诊医生的服务态度是否满意？", SATISFACTION),
-    ("医生是否清楚地向您解释了病情和治疗方案？", SATISFACTION),
-    ("您对候诊或住院期间的等候时间是否满意？", SATISFACTION),
-    ("您对医院的环境和就医流程是否满意？", SATISFACTION),
-    ("您是否愿意向亲友推荐我院？", RECOMMEND),
-]
-COMPLAINT_QUESTION = "您是否需要医院就本次就医经历正式受理您的投诉？"
-COMPLAINT_ANSWERS = [("不需要", False), ("需要，我要投诉", True)]
-COMMENT_QUESTION = "您还有什么意见或建议？"
+# the patients' comments of the demo answers, by how they scored
 GOOD_COMMENTS = [
     "医生很耐心，把检查结果讲得很清楚，谢谢！",
     "护士态度很好，抽血一点都不疼。",
@@ -93,8 +80,8 @@ OUTCOMES = [("answered", 0.68), ("declined", 0.08), ("expired", 0.2), ("sent", 0
 
 
 class IhospitalFollowupDemo(models.AbstractModel):
-    """Demo follow-ups that make the results mean something: the Chinese
-    satisfaction survey, the plans of the demo hospital (outpatient,
+    """Demo follow-ups that make the results mean something: the
+    hospitals' satisfaction surveys (ihospital_survey's own), the plans of the demo hospital (outpatient,
     discharge, surgery, chronic) and of its branch, and a few hundred
     invitations of the last three months answered, declined or expired,
     spread over the doctors and departments of the demo visits. Batch
@@ -109,54 +96,10 @@ class IhospitalFollowupDemo(models.AbstractModel):
         main = self.env.ref("base.main_company")
         nanshan = self.env.ref("ihospital_base.res_company_nanshan_demo")
         for company, plans, count in ((main, MAIN_PLANS, MAIN_SURVEYS), (nanshan, [NANSHAN_PLAN], NANSHAN_SURVEYS)):
-            survey = self._demo_survey(company)
+            # the hospital's satisfaction survey about the treating doctor
+            survey = company._ihospital_satisfaction_survey()
             plan_records = self._demo_plans(company, survey, plans)
             self._demo_answers(rng, company, survey, plan_records, count)
-
-    @api.model
-    def _demo_survey(self, company):
-        questions = []
-        for sequence, (title, scale) in enumerate(SATISFACTION_QUESTIONS, start=1):
-            questions.append(
-                {
-                    "title": title,
-                    "sequence": sequence,
-                    "question_type": "simple_choice",
-                    "constr_mandatory": True,
-                    "suggested_answer_ids": [
-                        (0, 0, {"value": label, "answer_score": points, "sequence": index})
-                        for index, (label, points) in enumerate(scale)
-                    ],
-                }
-            )
-        questions.append(
-            {
-                "title": COMPLAINT_QUESTION,
-                "sequence": 20,
-                "question_type": "simple_choice",
-                "suggested_answer_ids": [
-                    (0, 0, {"value": label, "ihospital_complaint": complaint, "sequence": index})
-                    for index, (label, complaint) in enumerate(COMPLAINT_ANSWERS)
-                ],
-            }
-        )
-        questions.append({"title": COMMENT_QUESTION, "sequence": 30, "question_type": "text_box"})
-        return (
-            self.env["survey.survey"]
-            .sudo()
-            .create(
-                {
-                    "title": "就医满意度调查",
-                    "company_id": company.id,
-                    "ihospital_followup": True,
-                    "access_mode": "token",
-                    "questions_layout": "one_page",
-                    "scoring_type": "scoring_without_answers",
-                    "description": "<p>感谢您选择我院就医。以下问题约需1分钟，您的评价将帮助我们改进服务。</p>",
-                    "question_and_page_ids": [(0, 0, vals) for vals in questions],
-                }
-            )
-        )
 
     @api.model
     def _demo_plans(self, company, survey, plans):
@@ -302,11 +245,9 @@ class IhospitalFollowupDemo(models.AbstractModel):
                 outcomes.append(outcome if step.action == "survey" else None)
         messages = self.env["ihospital.followup.message"].sudo().create(message_vals)
         questions = survey.question_ids
-        scored = questions.filtered(
-            lambda question: question.title != COMPLAINT_QUESTION and question.question_type == "simple_choice"
-        )
-        complaint_question = questions.filtered(lambda question: question.title == COMPLAINT_QUESTION)
-        comment_question = questions.filtered(lambda question: question.question_type == "text_box")
+        scored = questions.filtered(lambda question: question.ihospital_question_role == "rating")
+        complaint_question = questions.filtered(lambda question: question.ihospital_question_role == "complaint")[:1]
+        comment_question = questions.filtered(lambda question: question.ihospital_question_role == "comment")[:1]
         input_vals, surveyed = [], []
         for message, outcome in zip(messages, outcomes, strict=True):
             if outcome is None:

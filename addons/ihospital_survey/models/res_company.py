@@ -37,3 +37,33 @@ class ResCompany(models.Model):
                 raise ValidationError(_("A patient gets at least one follow-up message a week."))
             if company.ihospital_followup_link_days < 1:
                 raise ValidationError(_("A survey link stays open at least one day."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies.filtered("is_hospital")._ihospital_satisfaction_survey()
+        return companies
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("is_hospital"):
+            self._ihospital_satisfaction_survey()
+        return res
+
+    def _ihospital_satisfaction_survey(self):
+        """The satisfaction survey about the treating doctor of each of these
+        hospitals, created when a hospital has none yet (at install, for a
+        new hospital). Returns the surveys (sudo)."""
+        Survey = self.env["survey.survey"].sudo().with_context(active_test=False)
+        surveys = Survey.browse()
+        for company in self.filtered("is_hospital"):
+            survey = Survey.search(
+                [("company_id", "=", company.id), ("ihospital_followup", "=", True)], order="id", limit=1
+            )
+            surveys |= survey or Survey._ihospital_create_satisfaction_survey(company)
+        return surveys
+
+    @api.model
+    def _ihospital_install_followup(self):
+        """At install: every hospital gets its satisfaction survey."""
+        self.sudo().search([("is_hospital", "=", True)])._ihospital_satisfaction_survey()

@@ -1,12 +1,18 @@
 from odoo import api, fields, models
 
-from .survey_survey import check_survey_manager
+from .survey_survey import QUESTION_ROLES, check_survey_manager
 
 
 class SurveyQuestion(models.Model):
     _inherit = "survey.question"
 
     company_id = fields.Many2one(related="survey_id.company_id", store=True, index=True)
+    ihospital_question_role = fields.Selection(
+        QUESTION_ROLES,
+        string="Follow-up Role",
+        help="What the results read in this question: a rating of the doctor, the free comment, or whether the "
+        "patient wants a complaint opened.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -28,6 +34,10 @@ class SurveyQuestionAnswer(models.Model):
 
     company_id = fields.Many2one(
         "res.company", compute="_compute_company_id", store=True, index=True, string="Hospital"
+    )
+
+    ihospital_complaint = fields.Boolean(
+        string="Opens a Complaint", help="Choosing this answer asks the hospital to open a complaint."
     )
 
     @api.depends("question_id.survey_id.company_id", "matrix_question_id.survey_id.company_id")

@@ -49,6 +49,11 @@ class SurveyUserInput(models.Model):
         self._ihospital_check_engine()
         return super().unlink()
 
+    def _mark_done(self):
+        res = super()._mark_done()
+        self.sudo().ihospital_followup_message_id._ihospital_answered()
+        return res
+
     def _ihospital_check_engine(self):
         # a follow-up's answer is the patient's (through the link) and the
         # engine's: staff never change it; the survey routes work in sudo

@@ -7,16 +7,6 @@ from odoo.addons.ihospital_base.models.ihospital_guard_mixin import QUALITY
 LOW_ANSWER_SCORE = 2
 
 
-class SurveyQuestionAnswer(models.Model):
-    _inherit = "survey.question.answer"
-
-    ihospital_complaint = fields.Boolean(
-        string="Asks for a Complaint",
-        help="A patient choosing this answer asks the hospital to open a complaint (投诉): one is recorded "
-        "with the answer attached.",
-    )
-
-
 class SurveyUserInput(models.Model):
     _inherit = "survey.user_input"
 
