@@ -8,6 +8,7 @@ is recorded; bad input gets a NAK and the gateway keeps serving.
 """
 
 import contextlib
+import datetime
 import json
 import random
 import signal
@@ -227,6 +228,10 @@ def test_simulated_hospital_traffic_lands_in_odoo(stack):
     assert rpc.count("ihospital.visit", [("external_ref", "!=", False), ("total_charges", ">", 0)])
     assert rpc.count("ihospital.complaint", [("source", "=", "his")])
     assert rpc.count("ihospital.schedule", [("source", "=", "his")])
+    # what the follow-up reads: a death (ADT^A08, PID-30), a surgical discharge (PR1), visits' ICD-10 codes
+    assert rpc.count("ihospital.patient", [("deceased", "=", True), ("deceased_at", "!=", False)])
+    assert rpc.count("ihospital.admission", [("state", "=", "discharged"), ("surgery_at", "!=", False)])
+    assert rpc.count("ihospital.visit", [("external_ref", "!=", False), ("diagnosis_code", "!=", False)])
 
 
 def test_an_inpatients_stay_and_critical_vital_sign_through_the_gateway(stack):
@@ -403,6 +408,83 @@ def test_an_exam_report_and_allergy_changes_through_the_gateway(stack):
     assert set(by_ref) == {"GM-E2E-1", "GM-E2E-2"}, entries
     assert by_ref["GM-E2E-1"]["active"] and by_ref["GM-E2E-1"]["kind"] == "allergy"
     assert not by_ref["GM-E2E-2"]["active"], "the newer removal stands"
+
+
+def test_a_death_an_operation_and_a_diagnosis_code_through_the_gateway(stack):
+    """What the follow-up (回访) reads from the HIS, through the real gateway
+    in both protocols: a visit's ICD-10 code (DG1-3), a surgical stay whose
+    discharge (ADT^A03) carries the operation (PR1) and the death in hospital
+    (PID-30 Y, PID-29); another patient's death in a JSON update, kept by a
+    later HL7 update that says nothing of it; a bad death indicator refused
+    by the gateway (AE), nothing stored."""
+    rpc = stack.rpc
+    rng = random.Random(970001)
+    patient = simulator.new_patient(rng, 970001)
+    assert "|AA|" in stack.send_hl7(simulator.build_patient_register("E2E-FU-REG", patient))
+    admit = simulator.admission_data(rng, patient, "ZY-E2E-FU", department_code="PWK")
+    assert stack.send_json(json.loads(simulator.build("json", "admission.admit", "E2E-FU-A01", admit)))["status"] == "AA"
+    visit = dict(
+        simulator.visit_data(rng, {"his_patient_id": patient["his_patient_id"]}, "HIS01E2EFU1"),
+        diagnosis="急性阑尾炎",
+        diagnosis_code="k35.8",
+    )
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "visit.record", "E2E-FU-P03", visit))
+    stack.wait_drained()
+    discharge = simulator.discharge_data(rng, admit, died=True)
+    text = simulator.build("hl7", "admission.discharge", "E2E-FU-A03", discharge)
+    assert "\rPR1|1||" in text and "|Y\r" in text, text
+    assert "|AA|" in stack.send_hl7(text)
+    other = simulator.new_patient(rng, 970002)
+    register = json.loads(simulator.build_patient_register("E2E-FU-REG2", other, protocol="json", charset="gbk"))
+    assert stack.send_json(register)["status"] == "AA"
+    stack.wait_drained()
+    died_at = simulator.now_iso(-60)
+    death = {"patient": {"his_patient_id": other["his_patient_id"], "deceased": True, "deceased_at": died_at}}
+    assert stack.send_json(json.loads(simulator.build("json", "patient.update", "E2E-FU-DEATH", death)))["status"] == "AA"
+    stack.wait_drained()
+    moved = {"patient": {"his_patient_id": other["his_patient_id"], "address": "广州市海珠区江南大道中8号"}}
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "patient.update", "E2E-FU-A08", moved))
+    # a death indicator that is neither Y nor N: refused by the gateway, naming PID-30
+    bad = "\r".join(
+        [
+            "MSH|^~\\&|HIS|HOSPITAL|IHOSPITAL|GATEWAY|20261220040500+0800||ADT^A08^ADT_A01|E2E-FU-BAD|P|2.5",
+            "EVN|A08|20261220040500+0800",
+            "PID|1||%s^^^HIS^PI%sD" % (other["his_patient_id"], "|" * 27),  # PID-30 = D
+        ]
+    )
+    reply = stack.send_hl7(bad)
+    assert "MSA|AE|E2E-FU-BAD" in reply and "PID-30" in reply, reply
+    stack.wait_drained()
+    sent = ["E2E-FU-REG", "E2E-FU-A01", "E2E-FU-P03", "E2E-FU-A03", "E2E-FU-REG2", "E2E-FU-DEATH", "E2E-FU-A08"]
+    wait_for(lambda: {m["state"] for m in stack.messages(sent)} == {"processed"}, 30, "the messages processed")
+    assert stack.messages(["E2E-FU-BAD"]) == []
+    stay = rpc(
+        "ihospital.admission",
+        "search_read",
+        [("name", "=", "ZY-E2E-FU")],
+        fields=["state", "surgery_at", "surgery_name", "patient_id"],
+    )[0]
+    operation = discharge["procedures"][0]
+    assert (stay["state"], stay["surgery_name"]) == ("discharged", operation["name"]), stay
+    assert stay["surgery_at"] == utc_text(operation["at"]), stay
+    dead = rpc("ihospital.patient", "read", [stay["patient_id"][0]], ["deceased", "deceased_at"])[0]
+    assert dead["deceased"] and dead["deceased_at"] == utc_text(discharge["patient"]["deceased_at"]), dead
+    visits = rpc("ihospital.visit", "search_read", [("external_ref", "=", "HIS01E2EFU1")], fields=["diagnosis_code"])
+    assert [v["diagnosis_code"] for v in visits] == ["K35.8"], visits
+    second = rpc(
+        "ihospital.patient",
+        "search_read",
+        [("his_patient_id", "=", other["his_patient_id"])],
+        fields=["deceased", "deceased_at", "address"],
+    )[0]
+    assert second["deceased"] and second["deceased_at"] == utc_text(died_at), second
+    assert second["address"] == "广州市海珠区江南大道中8号", "the later update applied, the death kept"
+
+
+def utc_text(iso):
+    """An ISO 8601 time with its offset as Odoo stores it: UTC, to the second."""
+    moment = datetime.datetime.fromisoformat(iso).astimezone(datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def test_a_daily_summary_through_the_gateway(stack):

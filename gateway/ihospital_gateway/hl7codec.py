@@ -91,6 +91,8 @@ VISIT_TYPE_TO_CLASS = {visit_type: code for code, visit_type in VISIT_CLASSES.it
 #: PV1-13 re-admission indicator, a documented local use: R a return visit (复诊), N a first visit (初诊)
 VISIT_KIND_CODES = {"R": "return", "N": "first"}
 VISIT_KIND_TO_CODE = {kind: code for code, kind in VISIT_KIND_CODES.items()}
+#: PID-30 patient death indicator (HL7 table 0136): Y the patient died, N alive (a correction)
+DEATH_INDICATORS = {"Y": True, "N": False}
 CANCELLED_BY_CODES = {"PATIENT": "patient", "HOSPITAL": "hospital"}
 #: MFE-1 record-level event codes (HL7 table 0180) that make a master record inactive.
 INACTIVE_EVENTS = {"MDL", "MDC"}
@@ -268,6 +270,8 @@ _PATIENT_FIELDS = {
     "patient.name": "PID-5",
     "patient.gender": "PID-8",
     "patient.birth_date": "PID-7",
+    "patient.deceased": "PID-30",
+    "patient.deceased_at": "PID-29",
 }
 _ADMISSION_LOCATIONS = {
     "admission_no": "PV1-19",
@@ -280,6 +284,13 @@ _ADMISSION_LOCATIONS = {
     "diagnosis": "DG1-3.2",
     "diagnosis_code": "DG1-3.1",
     **_PATIENT_FIELDS,
+}
+#: the operations (手术) of a stay, in admission and discharge messages
+_PROCEDURE_LOCATIONS = {
+    "procedures": "PR1",
+    "procedures.code": "PR1-3.1",
+    "procedures.name": "PR1-3.2",
+    "procedures.at": "PR1-5",
 }
 _ORDER_LOCATIONS = {
     "order_no": "ORC-2",
@@ -363,6 +374,7 @@ HL7_LOCATIONS = {
         "allergies.type": "AL1-2",
         "allergies.severity": "AL1-4",
         "allergies.identified_at": "AL1-6",
+        **_PROCEDURE_LOCATIONS,
     },
     "admission.transfer": {
         **_ADMISSION_LOCATIONS,
@@ -371,7 +383,7 @@ HL7_LOCATIONS = {
         "from_ward": "PV1-6.2",
         "from_bed": "PV1-6.3",
     },
-    "admission.discharge": {**_ADMISSION_LOCATIONS, "discharged_at": "PV1-45"},
+    "admission.discharge": {**_ADMISSION_LOCATIONS, **_PROCEDURE_LOCATIONS, "discharged_at": "PV1-45"},
     "admission.cancel": {"admission_no": "PV1-19", "cancelled_at": "EVN-6", "reason": "EVN-4", **_PATIENT_FIELDS},
     "vital.signs": {
         "ref": "OBR-3",
@@ -424,6 +436,8 @@ HL7_LOCATIONS = {
         "visit_type": "PV1-2",
         "appointment_ref": "PV1-5",
         "visit_kind": "PV1-13",
+        "diagnosis": "DG1-3.2",
+        "diagnosis_code": "DG1-3.1",
         "start": "PV1-44",
         "end": "PV1-45",
         "charges.name": "FT1-7.2",
@@ -709,6 +723,18 @@ def _patient(pid: _Reader, control_id: str | None) -> dict:
         if phone:
             patient["phone"] = phone
             break
+    _put_converted(
+        patient, "deceased_at", pid.get(29), from_hl7_datetime, "PID-29 (patient death date and time)", control_id
+    )
+    indicator = pid.get(30).upper()
+    if indicator:
+        if indicator not in DEATH_INDICATORS:
+            raise CodecError(
+                "AE", "PID-30 (patient death indicator) must be Y or N, got %r." % indicator, control_id, "103"
+            )
+        patient["deceased"] = DEATH_INDICATORS[indicator]
+    elif "deceased_at" in patient:
+        patient["deceased"] = True  # a death date and time is a death
     return patient
 
 
@@ -863,6 +889,10 @@ def _map_admission(message, type_name, control_id) -> dict:
     if dg1:
         _put(data, "diagnosis_code", dg1.get(3, 1))
         _put(data, "diagnosis", dg1.get(3, 2) or dg1.get(4))
+    if type_name in ("admission.admit", "admission.discharge"):
+        procedures = _procedures(message, control_id)
+        if procedures:
+            data["procedures"] = procedures
     if type_name == "admission.transfer":
         _location(data, pv1, 6, "from_")
         _put_converted(data, "transferred_at", event_time, from_hl7_datetime, "EVN-6 (event occurred)", control_id)
@@ -888,6 +918,26 @@ def _map_admission(message, type_name, control_id) -> dict:
         if allergies:
             data["allergies"] = allergies
     return data
+
+
+def _procedures(message, control_id) -> list[dict]:
+    """The operations of a stay: PR1-3 the procedure (code ^ name), PR1-5 when it was done."""
+    procedures = []
+    for index, pr1 in enumerate(_segments(message, "PR1"), start=1):
+        procedure = {}
+        _put(procedure, "code", pr1.get(3, 1))
+        _put(procedure, "name", pr1.get(3, 2) or pr1.get(4))
+        _put_converted(
+            procedure, "at", pr1.get(5), from_hl7_datetime, "PR1 #%d PR1-5 (procedure date/time)" % index, control_id
+        )
+        procedures.append(procedure)
+    return procedures
+
+
+def _main_diagnosis(message) -> _Reader | None:
+    """The visit's main diagnosis: the DG1 of priority 1 (DG1-15), else the first one."""
+    dg1s = _segments(message, "DG1")
+    return next((dg1 for dg1 in dg1s if dg1.get(15) == "1"), dg1s[0] if dg1s else None)
 
 
 def _map_vital_signs(message, msh: _Reader, control_id) -> dict:
@@ -1192,6 +1242,11 @@ def _map_visit(message, control_id) -> dict:
     _put_converted(data, "end", pv1.get(45), from_hl7_datetime, "PV1-45 (discharge date/time)", control_id)
     diagnoses = [dg1.text_or_code(3) or dg1.get(4) for dg1 in _segments(message, "DG1")]
     _put(data, "diagnosis", "；".join(d for d in diagnoses if d))
+    main = _main_diagnosis(message)
+    code = main.get(3, 1) if main else ""
+    # DG1-3 is code ^ text; a lone component is a code unless it is words (a HIS that sends the text only)
+    if code and (main.get(3, 2) or not _is_cjk(code)):
+        data["diagnosis_code"] = code
     charges = []
     for index, ft1 in enumerate(_segments(message, "FT1"), start=1):
         label = "FT1 #%d" % index
@@ -1534,6 +1589,9 @@ def _pid(patient: dict) -> str:
         escape(patient.get("address")),
         "",
         escape(patient.get("phone")),
+        *[""] * 15,  # PID-14 .. PID-28
+        to_hl7_datetime(patient.get("deceased_at")),
+        {True: "Y", False: "N"}.get(patient.get("deceased"), ""),
     )
 
 
@@ -1757,8 +1815,11 @@ def _encode_body(type_name: str, data: dict) -> tuple[str, str, str, list[str]]:
         pv1 += [""] * 24 + [to_hl7_datetime(data["start"]), to_hl7_datetime(data.get("end")), ""]
         pv1 += [_format_number(data.get("total_charges")), _format_number(data.get("insurance_amount"))]
         segments = [_segment("EVN", "P03", now), _pid(data["patient"]), _segment("PV1", *pv1)]
-        if data.get("diagnosis"):
-            segments.append(_segment("DG1", "1", "", "^%s" % escape(data["diagnosis"])))
+        if data.get("diagnosis") or data.get("diagnosis_code"):
+            diagnosis = "%s^%s" % (escape(data.get("diagnosis_code")), escape(data.get("diagnosis")))
+            if data.get("diagnosis_code"):
+                diagnosis += "^ICD10"
+            segments.append(_segment("DG1", "1", "", diagnosis.rstrip("^"), *[""] * 11, "1"))
         for index, charge in enumerate(data.get("charges") or [], start=1):
             segments.append(
                 _segment(
@@ -1930,6 +1991,9 @@ def _encode_admission(type_name: str, data: dict, now: str) -> tuple[str, str, s
                 to_hl7_datetime(allergy.get("identified_at")),
             )
         )
+    for index, procedure in enumerate(data.get("procedures") or [], start=1):
+        code_name = "%s^%s" % (escape(procedure.get("code")), escape(procedure.get("name")))
+        segments.append(_segment("PR1", str(index), "", code_name.rstrip("^"), "", to_hl7_datetime(procedure["at"])))
     return "ADT", trigger, structure, segments
 
 

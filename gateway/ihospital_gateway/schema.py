@@ -233,6 +233,11 @@ PATIENT_SCHEMA = _object(
         "birth_date": _date(),
         "phone": _string(),
         "address": _string(),
+        "deceased": _boolean(
+            description="the patient died (HL7 PID-30 Y); false (PID-30 N) corrects a death reported by mistake; "
+            "left out: unchanged"
+        ),
+        "deceased_at": _datetime(description="the time of death (HL7 PID-29); implies deceased"),
     },
     any_of_required=["his_patient_id", "medical_card_number", "id_number"],
     description="Identifies a patient; matched by his_patient_id, then medical_card_number, then id_number.",
@@ -330,6 +335,17 @@ EXAM_ITEM = _object(
         "conclusion": _string(description="the examining doctor's conclusion on the item (小结)"),
     },
     required=["section", "name", "value"],
+)
+
+#: an operation (手术) of a stay (HL7 PR1), in admission.admit and admission.discharge
+PROCEDURE_ITEM = _object(
+    {
+        "code": _string(description="the operation's code, e.g. ICD-9-CM-3 36.06 (HL7 PR1-3.1)"),
+        "name": _string(description="e.g. 经皮冠状动脉支架植入术 (HL7 PR1-3.2)"),
+        "at": _datetime(description="when it was done (HL7 PR1-5)"),
+    },
+    required=["at"],
+    any_of_required=["code", "name"],
 )
 
 #: what every admission message may carry: the stay and where the patient lies now.
@@ -485,7 +501,11 @@ DATA_SCHEMAS: dict[str, dict] = {
         required=["report_no", "patient", "modality", "exam_name", "findings", "impression", "reported_at"],
     ),
     "admission.admit": _object(
-        {**ADMISSION_FIELDS, "allergies": _array(ALLERGY_ITEM)},
+        {
+            **ADMISSION_FIELDS,
+            "allergies": _array(ALLERGY_ITEM),
+            "procedures": _array(PROCEDURE_ITEM, description="the stay's operations so far"),
+        },
         required=["admission_no", "patient", "admitted_at"],
     ),
     "admission.transfer": _object(
@@ -500,7 +520,11 @@ DATA_SCHEMAS: dict[str, dict] = {
         any_of_required=["department_code", "ward", "bed"],
     ),
     "admission.discharge": _object(
-        {**ADMISSION_FIELDS, "discharged_at": _datetime()},
+        {
+            **ADMISSION_FIELDS,
+            "discharged_at": _datetime(),
+            "procedures": _array(PROCEDURE_ITEM, description="the stay's operations"),
+        },
         required=["admission_no", "patient", "discharged_at"],
     ),
     "admission.cancel": _object(
@@ -591,6 +615,7 @@ DATA_SCHEMAS: dict[str, dict] = {
             "start": _datetime(),
             "end": _datetime(),
             "diagnosis": _string(),
+            "diagnosis_code": _string(description="the main diagnosis's ICD-10 code, e.g. I10"),
             "total_charges": _number(),
             "insurance_amount": _number(),
             "charges": _array(CHARGE_ITEM),

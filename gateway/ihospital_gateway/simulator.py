@@ -317,6 +317,31 @@ DIAGNOSES = {
     "five_senses": ["年龄相关性白内障", "屈光不正"],
     "tcm": ["失眠（心脾两虚证）", "颈椎病"],
 }
+#: the ICD-10 codes of the visit diagnoses above (visit.record diagnosis_code)
+DIAGNOSIS_CODES = {
+    "高血压病2级": "I10",
+    "冠状动脉粥样硬化性心脏病": "I25.1",
+    "2型糖尿病": "E11.9",
+    "慢性胃炎": "K29.5",
+    "社区获得性肺炎": "J18.9",
+    "急性阑尾炎": "K35.8",
+    "胆囊结石伴慢性胆囊炎": "K80.1",
+    "腰椎间盘突出症": "M51.2",
+    "膝关节骨性关节炎": "M17.9",
+    "早孕": "Z32.1",
+    "妊娠期糖尿病": "O24.4",
+    "子宫肌瘤": "D25.9",
+    "小儿急性支气管炎": "J20.9",
+    "小儿腹泻": "K52.9",
+    "儿童哮喘": "J45.9",
+    "急性胸痛": "R07.4",
+    "急性胃肠炎": "A09.9",
+    "头皮裂伤": "S01.0",
+    "年龄相关性白内障": "H25.9",
+    "屈光不正": "H52.7",
+    "失眠（心脾两虚证）": "G47.0",
+    "颈椎病": "M47.8",
+}
 #: the wards (病区) of the departments that admit adults, and the diagnoses they admit with (ICD-10).
 WARDS = {
     "XNK": ["心内科一病区", "心内科二病区"],
@@ -335,6 +360,15 @@ ADMISSION_DIAGNOSES = {
     "NFM": [("2型糖尿病伴酮症酸中毒", "E11.1"), ("甲状腺危象", "E05.5")],
     "PWK": [("急性阑尾炎", "K35.8"), ("胆囊结石伴急性胆囊炎", "K80.0"), ("粘连性肠梗阻", "K56.5")],
     "GK": [("股骨颈骨折", "S72.0"), ("腰椎间盘突出症", "M51.2")],
+}
+#: the operation (ICD-9-CM-3 code, name) a stay admitted with this diagnosis has (HL7 PR1, procedures)
+OPERATIONS = {
+    "I21.0": ("36.07", "经皮冠状动脉药物洗脱支架置入术"),
+    "K35.8": ("47.01", "腹腔镜下阑尾切除术"),
+    "K80.0": ("51.23", "腹腔镜下胆囊切除术"),
+    "K56.5": ("54.59", "腹腔镜下肠粘连松解术"),
+    "S72.0": ("81.52", "人工股骨头置换术"),
+    "M51.2": ("80.51", "腰椎间盘切除术"),
 }
 #: (code, allergen, type, severity, reaction) of the allergies an admission may report (AL1).
 ALLERGENS = [
@@ -601,6 +635,20 @@ def admission_data(rng: random.Random, patient: dict, admission_no: str, departm
         data["allergies"] = [
             {"allergen": allergen, "code": allergen_code, "type": kind, "severity": severity, "reaction": reaction}
         ]
+    return data
+
+
+def discharge_data(rng: random.Random, admission: dict, died: bool = False) -> dict:
+    """The discharge (ADT^A03) of ``admission`` now, with its operation (PR1) when its diagnosis has one;
+    ``died``: a death in hospital (死亡出院, PID-30 Y and PID-29)."""
+    data = {key: admission[key] for key in ("admission_no", "patient", "department_code", "ward", "bed")}
+    data["discharged_at"] = now_iso()
+    operation = OPERATIONS.get(admission.get("diagnosis_code"))
+    if operation:
+        # operated on between the admission (at least 30 minutes ago) and now
+        data["procedures"] = [{"code": operation[0], "name": operation[1], "at": now_iso(-rng.randint(10, 25))}]
+    if died:
+        data["patient"] = dict(admission["patient"], deceased=True, deceased_at=now_iso(-5))
     return data
 
 
@@ -877,6 +925,7 @@ def visit_data(rng: random.Random, patient: dict, visit_ref: str) -> dict:
             }
         )
     total = round(sum(c["amount"] for c in charges), 2)
+    diagnosis = rng.choice(DIAGNOSES.get(category, DIAGNOSES["internal"]))
     return {
         "visit_ref": visit_ref,
         "patient": patient,
@@ -885,7 +934,8 @@ def visit_data(rng: random.Random, patient: dict, visit_ref: str) -> dict:
         "doctor_code": doctor_code,
         "start": now_iso(start_offset),
         "end": now_iso(start_offset + rng.randint(10, 40)),
-        "diagnosis": rng.choice(DIAGNOSES.get(category, DIAGNOSES["internal"])),
+        "diagnosis": diagnosis,
+        "diagnosis_code": DIAGNOSIS_CODES[diagnosis],
         "total_charges": total,
         "insurance_amount": round(sum(c["insurance_amount"] for c in charges), 2),
         "charges": charges,
@@ -1400,13 +1450,13 @@ class Simulator:
         admissions = []
         for index, patient in enumerate(self.patients_for_results(self.count + 2)):
             admission_no = "ZY%s%04d" % (self.run_id, next(self.serial) % 10000)
-            data = admission_data(self.rng, patient, admission_no)
+            # the stay discharged below is a surgical one: its discharge carries the operation (PR1)
+            data = admission_data(self.rng, patient, admission_no, "PWK" if index == 1 else None)
             self.send("hl7" if index % 3 else "json", "admission.admit", data, "ADT")
             admissions.append(data)
         transferred, discharged, cancelled = admissions[:3]
         self.send(self.pick_protocol(), "admission.transfer", transfer_data(self.rng, transferred), "ADT")
-        data = {key: discharged[key] for key in ("admission_no", "patient", "department_code", "ward", "bed")}
-        self.send(self.pick_protocol(), "admission.discharge", dict(data, discharged_at=now_iso()), "ADT")
+        self.send(self.pick_protocol(), "admission.discharge", discharge_data(self.rng, discharged), "ADT")
         data = {"admission_no": cancelled["admission_no"], "patient": cancelled["patient"], "reason": "误办入院"}
         self.send("hl7", "admission.cancel", dict(data, cancelled_at=now_iso()), "ADT")
         return [transferred, *admissions[3:]]
@@ -1537,7 +1587,17 @@ class Simulator:
         self.send_visits()
         self.send_daily_summaries()
         self.send_queue_and_complaints()
+        self.send_death()
         return self.stats
+
+    def send_death(self) -> None:
+        """The death of a patient registered this round, as the HIS reports it: an ADT^A08 update with
+        PID-30 Y and PID-29 the time of death (the platform stops its follow-up messages)."""
+        if not self.new_patients:
+            return
+        patient = self.new_patients[-1]
+        update = {"his_patient_id": patient["his_patient_id"], "deceased": True, "deceased_at": now_iso(-30)}
+        self.send("hl7", "patient.update", {"patient": update}, "ADT")
 
     def follow_up(self, state: HisState) -> int:
         """Report what happened to the bookings the HIS received: attended, no-show or cancelled."""
@@ -1793,6 +1853,7 @@ EXAMPLES = {
             "start": "2026-11-26T08:40:00+08:00",
             "end": "2026-11-26T09:05:00+08:00",
             "diagnosis": "高血压病2级",
+            "diagnosis_code": "I10",
             "total_charges": 100.2,
             "insurance_amount": 52.16,
             "charges": [
@@ -1901,6 +1962,9 @@ EXAMPLES = {
             "bed": "12",
             "admitted_at": "2026-11-26T10:20:00+08:00",
             "discharged_at": "2026-12-03T09:30:00+08:00",
+            "procedures": [
+                {"code": "36.07", "name": "经皮冠状动脉药物洗脱支架置入术", "at": "2026-11-26T11:45:00+08:00"},
+            ],
         },
     ),
     "admission.cancel": (
@@ -2183,3 +2247,8 @@ EXAMPLES = {
     ),
 }
 EXAMPLE_SENT_AT = "2026-11-26T09:30:00+08:00"
+#: The HIS reports a death (docs/his-protocol.md, "A patient's death"): an update with PID-30 Y and PID-29.
+DEATH_EXAMPLE = (
+    "ADT20261220000004",
+    {"patient": {"his_patient_id": "P01100024", "deceased": True, "deceased_at": "2026-12-20T03:40:00+08:00"}},
+)

@@ -104,6 +104,11 @@ def test_one_round_reaches_the_gateway_and_is_accepted(gateway):
     assert {d["code"] for d in departments} >= {"XNK", "HXK", "JZK", "EK"}
     visit = next(m for m in messages if m.type == "visit.record").data
     assert visit["insurance_amount"] == round(sum(c.get("insurance_amount", 0) for c in visit["charges"]), 2)
+    deaths = [m for m in messages if m.type == "patient.update" and m.data["patient"].get("deceased")]
+    assert deaths and deaths[0].protocol == "hl7" and deaths[0].data["patient"]["deceased_at"], "a death (PID-30)"
+    discharges = [m.data for m in messages if m.type == "admission.discharge"]
+    assert any(d.get("procedures") for d in discharges), "a surgical discharge carries its operation (PR1)"
+    assert all(m.data.get("diagnosis_code") for m in messages if m.type == "visit.record"), "visits' ICD-10 codes"
     assert len({m.control_id for m in messages}) == len(messages)
 
 

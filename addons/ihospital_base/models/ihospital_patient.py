@@ -1,6 +1,7 @@
 import re
 
 import phonenumbers
+import pytz
 from dateutil.relativedelta import relativedelta
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.cn import ric
@@ -305,6 +306,32 @@ class IhospitalPatient(models.Model):
                 and ric.get_birth_date(patient.id_number) != patient.birth_date
             ):
                 raise ValidationError(_("The birth date of %s does not match the resident ID number.", patient.name))
+
+    @api.constrains("deceased_at", "birth_date")
+    def _check_deceased_at(self):
+        # a day of leeway for the HIS's clock
+        latest = fields.Datetime.now() + relativedelta(days=1)
+        for patient in self:
+            died_at = patient.deceased_at
+            if not died_at:
+                continue
+            if died_at > latest:
+                raise ValidationError(
+                    _(
+                        "The time of death of %(patient)s (%(time)s) is in the future.",
+                        patient=patient.name,
+                        time=fields.Datetime.to_string(died_at),
+                    )
+                )
+            tz = pytz.timezone(patient.company_id.hospital_tz or "Asia/Shanghai")
+            if patient.birth_date and pytz.utc.localize(died_at).astimezone(tz).date() < patient.birth_date:
+                raise ValidationError(
+                    _(
+                        "The time of death of %(patient)s (%(time)s) is before the birth date.",
+                        patient=patient.name,
+                        time=fields.Datetime.to_string(died_at),
+                    )
+                )
 
     @api.constrains("birth_date", "guardian_name", "guardian_phone")
     def _check_guardian(self):

@@ -41,6 +41,7 @@ class AdmissionEvent(Handler):
     batched = True
     brings_patient = True
     event_field = None  # the data key of the event's time
+    carries_procedures = False  # the stay's operations (PR1, `procedures`): admissions and discharges
 
     def provided_keys(self, env, data):
         """An ADT message registers its patient: what waits for the patient may go on."""
@@ -74,8 +75,39 @@ class AdmissionEvent(Handler):
             stay["admission_diagnosis"] = diagnosis
         if code:
             stay["admission_diagnosis_code"] = normalize_icd10(code)
+        if self.carries_procedures:
+            stay.update(self.surgery_vals(message, data.get("procedures")))
         event_at = message._datetime(data.get(self.event_field), self.event_field) if self.event_field else False
         return str(data["admission_no"]).strip(), location, stay, event_at or stay.get("admitted_at")
+
+    @staticmethod
+    def surgery_vals(message, procedures):
+        """The stay's latest operation among `procedures` (HL7 PR1): its
+        time and name; nothing when none is sent (what is known stays)."""
+        if procedures in (None, "", []):
+            return {}
+        if not isinstance(procedures, list):
+            raise ValidationError(_("The field procedures must be a list."))
+        latest = None
+        for procedure in procedures:
+            if not isinstance(procedure, dict):
+                raise ValidationError(_("Each procedure must be an object."))
+            message._require(procedure, "at")
+            name = str(procedure.get("name") or procedure.get("code") or "").strip()
+            if not name:
+                raise ValidationError(_("Each procedure needs its name or its code."))
+            at = message._datetime(procedure["at"], "procedures.at")
+            if latest is None or at >= latest[0]:
+                latest = (at, name)
+        return {"surgery_at": latest[0], "surgery_name": latest[1]}
+
+    @staticmethod
+    def newer_surgery(admission, stay):
+        """`stay` without an operation older than the one the stay already
+        has (a late message never replaces the latest operation)."""
+        if stay.get("surgery_at") and admission.surgery_at and stay["surgery_at"] < admission.surgery_at:
+            return {key: value for key, value in stay.items() if key not in ("surgery_at", "surgery_name")}
+        return stay
 
     @staticmethod
     def resolved(location, departments, doctors):
@@ -120,7 +152,7 @@ class AdmissionEvent(Handler):
                 )
             )
         if admission:
-            self.apply(message, admission, location, stay, event_at, data)
+            self.apply(message, admission, location, self.newer_surgery(admission, stay), event_at, data)
             message._link(admission, "updated")
         else:
             admission = Admission.create(
@@ -305,6 +337,7 @@ class AdmissionAdmit(AdmissionEvent):
 
     message_type = "admission.admit"
     event_field = "admitted_at"
+    carries_procedures = True
 
     def allergy_vals(self, message, data):
         allergies = []
@@ -379,6 +412,7 @@ class AdmissionDischarge(AdmissionEvent):
 
     message_type = "admission.discharge"
     event_field = "discharged_at"
+    carries_procedures = True
 
     def new_vals(self, number, patient, location, stay, event_at):
         vals = super().new_vals(number, patient, location, stay, event_at)

@@ -6,6 +6,7 @@ created, or the one the consultation's end will reuse. One encounter is one
 visit, whichever comes first."""
 
 from odoo import Command, _
+from odoo.addons.ihospital_base.models.ihospital_admission import is_icd10, normalize_icd10
 from odoo.exceptions import ValidationError
 
 from .common import Handler, register
@@ -38,6 +39,7 @@ class VisitRecord(Handler):
                 }
             )
         total = data.get("total_charges")
+        diagnosis, code = self._diagnosis(data)
         vals = {
             "patient_id": patient.id,
             "department_id": department.id,
@@ -48,7 +50,8 @@ class VisitRecord(Handler):
             "start": message._datetime(data["start"], "start"),
             "end": message._datetime(data.get("end"), "end"),
             "visit_kind": self._visit_kind(message, data.get("visit_kind")),
-            "diagnosis": data.get("diagnosis") or False,
+            "diagnosis": diagnosis or False,
+            "diagnosis_code": code or False,
             "total_charges": (
                 message._number(total, "total_charges")
                 if total not in (None, "")
@@ -75,6 +78,19 @@ class VisitRecord(Handler):
             message._link(visit, "created")
         if appointment.visit_id != visit:
             appointment.visit_id = visit
+
+    @staticmethod
+    def _diagnosis(data):
+        """(diagnosis text, ICD-10 code) of the visit: a code that is not
+        ICD-10 is kept readable in the text, as an admission's is, and never
+        holds the visit back."""
+        diagnosis = str(data.get("diagnosis") or "").strip()
+        code = str(data.get("diagnosis_code") or "").strip()
+        if code and not is_icd10(code):
+            if code not in diagnosis:
+                diagnosis = f"{diagnosis} ({code})".strip()
+            code = ""
+        return diagnosis, normalize_icd10(code) if code else ""
 
     @staticmethod
     def _visit_kind(message, kind):

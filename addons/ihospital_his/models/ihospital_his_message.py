@@ -632,7 +632,26 @@ class IhospitalHisMessage(models.Model):
                 vals["gender"] = gender
         if patient_data.get("birth_date"):
             vals["birth_date"] = self._date(patient_data["birth_date"], "birth_date")
+        vals.update(self._death_vals(patient_data))
         return vals
+
+    def _death_vals(self, patient_data):
+        """The patient's death as the HIS reports it (PID-30 / PID-29,
+        `deceased` / `deceased_at`): a death, with its time when given; an
+        explicit `deceased: false` withdraws one reported by mistake; a
+        message that says nothing of it changes nothing (a death is never
+        undone by omission)."""
+        deceased = patient_data.get("deceased")
+        if deceased not in (None, "", True, False):
+            raise ValidationError(_("deceased must be true or false, not %s.", deceased))
+        died_at = self._datetime(patient_data.get("deceased_at"), "deceased_at")
+        if deceased is False:
+            if died_at:
+                raise ValidationError(_("deceased is false but deceased_at gives a time of death."))
+            return {"deceased": False, "deceased_at": False}
+        if deceased or died_at:
+            return {"deceased": True, **({"deceased_at": died_at} if died_at else {})}
+        return {}
 
     @api.model
     def _patients_of(self, hospital, patient_datas):

@@ -7,3 +7,4 @@ from . import test_his_registry
 from . import test_his_exam_allergy
 from . import test_his_critical_lane
 from . import test_his_analysis_data
+from . import test_his_followup_data
