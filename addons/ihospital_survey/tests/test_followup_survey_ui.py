@@ -31,3 +31,18 @@ class TestFollowupSurveyUi(HttpCase, ResultCase):
             [("res_model", "=", "ihospital.followup"), ("res_id", "=", message.followup_id.id)]
         )
         self.assertEqual(activity.user_id, self.user_head)
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupResultsUi(HttpCase):
+    """The demo director on a phone reads the satisfaction by doctor (demo
+    data: ihospital.followup.demo)."""
+
+    browser_size = "375x667"
+
+    def test_the_director_on_a_phone(self):
+        self.start_tour(
+            "/odoo/action-ihospital_survey.ihospital_followup_results_screen_action",
+            "ihospital_followup_results",
+            login="director",
+        )
