@@ -41,8 +41,11 @@ registry.category("web_tour.tours").add("ihospital_followup_results", {
         },
         {
             content: "The doctor's figures and consultation ratings",
-            trigger: ".o_ihospital_followup_results:has(select.o_ihospital_fr_doctor option:selected:not([value=''])) .o_ihospital_fr_ratings",
+            trigger: ".o_ihospital_followup_results:not(:has(.fa-spinner)) .o_ihospital_fr_ratings",
             run() {
+                if (!document.querySelector("select.o_ihospital_fr_doctor").value) {
+                    throw new Error("No doctor chosen");
+                }
                 checkFits();
             },
         },
