@@ -124,7 +124,7 @@ class SurveySurvey(models.Model):
                 "access_mode": "token",
                 "questions_layout": "one_page",
                 "scoring_type": "scoring_without_answers",
-                "question_ids": [
+                "question_and_page_ids": [
                     *(rating(title, (index + 1) * 10) for index, title in enumerate(RATING_QUESTIONS)),
                     Command.create(
                         {
