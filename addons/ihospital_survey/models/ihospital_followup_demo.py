@@ -282,7 +282,7 @@ class IhospitalFollowupDemo(models.AbstractModel):
                             {"question_id": question.id, "answer_type": "suggestion", "suggested_answer_id": answer.id},
                         )
                     )
-                worst = min(points_given)
+                worst = min(points_given, default=5)
                 complains = worst <= 2 and rng.random() < 0.3
                 if complaint_question:
                     answer = complaint_question.suggested_answer_ids.filtered(
