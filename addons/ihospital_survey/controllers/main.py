@@ -14,7 +14,7 @@ class IhospitalSurvey(Survey):
     def _check_validity(self, survey_token, answer_token, ensure_token=True, check_partner=True):
         survey_sudo, answer_sudo = self._fetch_from_access_token(survey_token, answer_token)
         if survey_sudo.ihospital_followup:
-            refusal = self._ihospital_refusal(survey_sudo, answer_sudo)
+            refusal = self._ihospital_refusal(survey_sudo, answer_sudo, answer_token)
             if refusal:
                 return refusal
             # the personal link is the credential: the answer has no partner,
@@ -24,11 +24,14 @@ class IhospitalSurvey(Survey):
             survey_token, answer_token, ensure_token=ensure_token, check_partner=check_partner
         )
 
-    def _ihospital_refusal(self, survey_sudo, answer_sudo):
+    def _ihospital_refusal(self, survey_sudo, answer_sudo, answer_token=True):
         """Why a follow-up survey cannot be taken through this token (a
         validity code of the survey controller), or False."""
-        if not answer_sudo or answer_sudo.test_entry:
-            return "token_required" if not answer_sudo else False
+        if not answer_sudo:
+            # no personal link: never a new answer; a wrong one: the survey's own refusal
+            return False if answer_token else "token_required"
+        if answer_sudo.test_entry:
+            return False
         message = answer_sudo.ihospital_followup_message_id
         if not message or answer_sudo.company_id != survey_sudo.company_id:
             return "token_wrong"
@@ -37,7 +40,7 @@ class IhospitalSurvey(Survey):
         if (
             answer_sudo.ihospital_declined
             or message.state in ("declined", "cancelled", "skipped", "failed")
-            or message.followup_id.stop_reason == "deceased"
+            or message.patient_id.deceased
         ):
             return "survey_closed"
         if message.state == "expired" or (

@@ -14,7 +14,7 @@ SHOWN_DAYS = 90
 
 
 class IhospitalFollowupPortal(CustomerPortal):
-    def _ihospital_managed_patients(self):
+    def _ihospital_followup_patients(self):
         """The patients the signed-in account manages (links the hospital
         confirmed), sudo."""
         links = (
@@ -24,7 +24,7 @@ class IhospitalFollowupPortal(CustomerPortal):
         )
         return links.patient_id
 
-    def _ihospital_followup_domain(self, patients):
+    def _ihospital_followup_list_domain(self, patients):
         since = fields.Datetime.subtract(fields.Datetime.now(), days=SHOWN_DAYS)
         return [
             ("patient_id", "in", patients.ids),
@@ -32,7 +32,7 @@ class IhospitalFollowupPortal(CustomerPortal):
             ("sent_at", ">=", since),
         ]
 
-    def _ihospital_pending_domain(self, patients):
+    def _ihospital_followup_pending_domain(self, patients):
         return [
             ("patient_id", "in", patients.ids),
             ("state", "=", "sent"),
@@ -43,9 +43,9 @@ class IhospitalFollowupPortal(CustomerPortal):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "ihospital_followup_count" in counters:
-            patients = self._ihospital_managed_patients()
+            patients = self._ihospital_followup_patients()
             values["ihospital_followup_count"] = (
-                request.env["ihospital.followup.message"].sudo().search_count(self._ihospital_pending_domain(patients))
+                request.env["ihospital.followup.message"].sudo().search_count(self._ihospital_followup_pending_domain(patients))
                 if patients
                 else 0
             )
@@ -53,16 +53,16 @@ class IhospitalFollowupPortal(CustomerPortal):
 
     @http.route("/my/followups", type="http", auth="user", website=True)
     def portal_my_followups(self, **kwargs):
-        patients = self._ihospital_managed_patients()
+        patients = self._ihospital_followup_patients()
         Message = request.env["ihospital.followup.message"].sudo()
-        messages = Message.search(self._ihospital_followup_domain(patients), order="sent_at desc, id desc", limit=100)
+        messages = Message.search(self._ihospital_followup_list_domain(patients), order="sent_at desc, id desc", limit=100)
         values = self._prepare_portal_layout_values()
         values.update(
             {
                 "page_name": "ihospital_followups",
                 "patients": patients,
                 "followup_messages": messages,
-                "pending": messages.filtered_domain(self._ihospital_pending_domain(patients)),
+                "pending": messages.filtered_domain(self._ihospital_followup_pending_domain(patients)),
                 "saved": kwargs.get("saved"),
             }
         )
@@ -75,7 +75,7 @@ class IhospitalFollowupPortal(CustomerPortal):
             patient_id = int(patient_id or 0)
         except ValueError:
             patient_id = 0
-        patient_sudo = self._ihospital_managed_patients().filtered(lambda patient: patient.id == patient_id)
+        patient_sudo = self._ihospital_followup_patients().filtered(lambda patient: patient.id == patient_id)
         if not patient_sudo:
             return request.render(
                 "http_routing.http_error",

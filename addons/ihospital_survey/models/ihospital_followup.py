@@ -5,6 +5,7 @@ import psycopg2
 import pytz
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, QUALITY
 
@@ -87,7 +88,11 @@ class IhospitalFollowup(models.Model):
     def action_stop(self):
         """Stop the follow-up: its planned messages are cancelled."""
         self._check_action("action_stop")
+        for followup in self:
+            if followup.state != "active":
+                raise UserError(_("The follow-up of %s is over already.", followup.patient_id.name))
         self.sudo()._ihospital_stop("manual")
+        self.sudo().message_post(body=_("Follow-up stopped by %s.", self.env.user.name))
         return True
 
     # ------------------------------------------------------------------ engine

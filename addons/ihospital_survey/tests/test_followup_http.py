@@ -4,6 +4,7 @@ decline route, the portal switch, each hospital's surveys and follow-ups
 kept apart, and the roles refused."""
 
 import json
+import re
 from datetime import timedelta
 
 from odoo import fields
@@ -28,6 +29,10 @@ class TestFollowupHttp(RpcMixin, HttpCase, FollowupCase):
         cls.env["ihospital.followup.message"]._cron_send_due()
         cls.answer = cls.message.user_input_id
         cls.answer_2 = cls.followup_2.followup_message_ids.user_input_id
+
+    def _csrf(self, url):
+        page = self.url_open(url)
+        return re.search(r'csrf_token: "([^"]+)"', page.text).group(1)
 
     def _link(self, answer, survey=None):
         return f"/survey/start/{(survey or answer.survey_id).access_token}?answer_token={answer.access_token}"
@@ -112,17 +117,15 @@ class TestFollowupHttp(RpcMixin, HttpCase, FollowupCase):
         self.assertIn("Start Survey", response.text, "the link is the credential, whoever is logged in")
 
     def test_decline(self):
-        page = self.url_open(f"/ihospital/followup/decline/{self.answer.access_token}")
-        self.assertIn("Decline the survey", page.text)
-        response = self.url_open(
-            f"/ihospital/followup/decline/{self.answer.access_token}", data={"csrf_token": self.csrf_token()}
-        )
+        url = f"/ihospital/followup/decline/{self.answer.access_token}"
+        self.assertIn("Decline the survey", self.url_open(url).text)
+        response = self.url_open(url, data={"csrf_token": self._csrf(url)})
         self.assertIn("You declined this survey", response.text)
         self.assertEqual((self.message.state, self.answer.ihospital_declined), ("declined", True))
         result = self._submit(self.answer, self._answers([5, 5, 5]))
         self.assertEqual(result[1], {"error": "survey_closed"})
         # without the CSRF token nothing happens
-        response = self.url_open(f"/ihospital/followup/decline/{self.answer_2.access_token}", data={})
+        response = self.url_open(f"/ihospital/followup/decline/{self.answer_2.access_token}", data={"x": "1"})
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.followup_2.followup_message_ids.state, "sent")
         # a bad token
@@ -134,28 +137,35 @@ class TestFollowupHttp(RpcMixin, HttpCase, FollowupCase):
         self.authenticate(self.user_portal.login, self.user_portal.login)
         page = self.url_open("/my/followups")
         self.assertIn(self.answer.access_token, page.text)
+        csrf = self._csrf("/my/followups")
         self.assertNotIn(self.answer_2.access_token, page.text)
         response = self.url_open(
             "/my/followups/opt_out",
-            data={"csrf_token": self.csrf_token(), "patient_id": self.patient_cardio.id, "opt_out": "1"},
+            data={"csrf_token": csrf, "patient_id": self.patient_cardio.id, "opt_out": "1"},
         )
         self.assertEqual(response.status_code, 200)
         self.assertTrue(self.patient_cardio.followup_opt_out)
         # a patient the account does not manage: refused, unchanged
         response = self.url_open(
             "/my/followups/opt_out",
-            data={"csrf_token": self.csrf_token(), "patient_id": self.patient_surgery.id, "opt_out": "1"},
+            data={"csrf_token": csrf, "patient_id": self.patient_surgery.id, "opt_out": "1"},
         )
         self.assertEqual(response.status_code, 404)
         self.assertFalse(self.patient_surgery.followup_opt_out)
         # an unconfirmed account manages nothing
         self.authenticate(self.user_portal_other.login, self.user_portal_other.login)
-        self.env["ihospital.patient.account"].sudo().create(
-            {"patient_id": self.patient_surgery.id, "user_id": self.user_portal_other.id, "relation": "self"}
+        csrf = self._csrf("/my/followups")
+        # (made by the portal routes, as the account: unconfirmed)
+        link = (
+            self.env["ihospital.patient.account"]
+            .with_user(self.user_portal_other)
+            .sudo()
+            .create({"patient_id": self.patient_surgery.id, "user_id": self.user_portal_other.id, "relation": "self"})
         )
+        self.assertEqual(link.state, "unconfirmed")
         response = self.url_open(
             "/my/followups/opt_out",
-            data={"csrf_token": self.csrf_token(), "patient_id": self.patient_surgery.id, "opt_out": "1"},
+            data={"csrf_token": csrf, "patient_id": self.patient_surgery.id, "opt_out": "1"},
         )
         self.assertEqual(response.status_code, 404)
         self.assertFalse(self.patient_surgery.followup_opt_out)
@@ -214,10 +224,14 @@ class TestFollowupHttp(RpcMixin, HttpCase, FollowupCase):
                 self._rpc(user, "survey.user_input", "write", [self.answer.ids, {"scoring_percentage": 100}])
             )
         # stopping is for the quality office and the administrators
-        self.assertRefused(self._rpc(self.user_doctor, "ihospital.followup", "action_stop", [self.followup.ids]))
-        result, error = self._rpc(self.user_quality, "ihospital.followup", "action_stop", [self.followup.ids])
+        active = self._finish_visit(self.visit_surgery)
+        self.assertRefused(self._rpc(self.user_surgeon, "ihospital.followup", "action_stop", [active.ids]))
+        result, error = self._rpc(self.user_quality, "ihospital.followup", "action_stop", [active.ids])
         self.assertFalse(error, error)
-        self.assertEqual((self.followup.state, self.followup.stop_reason), ("stopped", "manual"))
+        self.assertEqual((active.state, active.stop_reason), ("stopped", "manual"))
+        self.assertEqual(set(active.followup_message_ids.mapped("state")), {"cancelled"})
+        _result, error = self._rpc(self.user_quality, "ihospital.followup", "action_stop", [active.ids])
+        self.assertEqual(error.get("name"), "odoo.exceptions.UserError", error)
         # a doctor reads his own follow-ups, not another department's
         result, error = self._rpc(self.user_surgeon, "ihospital.followup", "search_read", [[]], {"fields": ["id"]})
         self.assertFalse(error, error)
