@@ -100,6 +100,68 @@ class IhospitalFollowupDemo(models.AbstractModel):
             survey = company._ihospital_satisfaction_survey()
             plan_records = self._demo_plans(company, survey, plans)
             self._demo_answers(rng, company, survey, plan_records, count)
+        self._demo_ratings(rng, main)
+
+    @api.model
+    def _demo_ratings(self, rng, company, count=80):
+        """Rated online questions (the consultation ratings shown beside the
+        survey scores) of the doctors taking questions, over the last three
+        months, asked by the patients' own portal accounts."""
+        doctors = (
+            self.env["hr.employee"].sudo().search([("company_id", "=", company.id), ("online_consultation", "=", True)])
+        )
+        accounts = self.env["ihospital.patient.account"].sudo().search([("patient_id.company_id", "=", company.id)])
+        if not doctors or not accounts:
+            return
+        now = fields.Datetime.now()
+        subjects = ["血压控制不好怎么办", "复查结果怎么看", "药吃完了能否续方", "术后伤口有点痒", "孩子咳嗽一周了"]
+        picks = [(rng.choice(doctors), rng.choice(accounts)) for _index in range(count)]
+        consultations = (
+            self.env["ihospital.consultation"]
+            .sudo()
+            .with_context(mail_create_nosubscribe=True, tracking_disable=True)
+            .create(
+                [
+                    {
+                        "company_id": company.id,
+                        "doctor_id": doctor.id,
+                        "patient_id": account.patient_id.id,
+                        "user_id": account.user_id.id,
+                        "subject": rng.choice(subjects),
+                        "question": "请问医生，需要注意什么？",
+                    }
+                    for doctor, account in picks
+                ]
+            )
+        )
+        level = {doctor: rng.uniform(3.6, 4.9) for doctor in doctors}
+        stars = [max(1, min(5, round(rng.gauss(level[consultation.doctor_id], 0.7)))) for consultation in consultations]
+        self.env["rating.rating"].sudo().create(
+            [
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("ihospital.consultation"),
+                    "res_id": consultation.id,
+                    "partner_id": consultation.user_id.partner_id.id,
+                    "rated_partner_id": consultation.doctor_id.user_id.partner_id.id,
+                    "rating": value,
+                    "consumed": True,
+                }
+                for consultation, value in zip(consultations, stars, strict=True)
+            ]
+        )
+        # answered, then rated and closed on a past day (raw SQL: the engine's
+        # own fields, dated in the past, in one statement)
+        self.env.flush_all()
+        days = [now - timedelta(days=rng.uniform(1, DEMO_DAYS)) for _consultation in consultations]
+        self.env.cr.execute(
+            """UPDATE ihospital_consultation c
+                  SET state = 'closed', close_reason = 'rated', rating_last_value = v.stars,
+                      answered_date = v.day - interval '3 hours', closed_date = v.day
+                 FROM (SELECT unnest(%s::int[]) AS id, unnest(%s::timestamp[]) AS day, unnest(%s::int[]) AS stars) v
+                WHERE c.id = v.id""",
+            [consultations.ids, days, stars],
+        )
+        consultations.invalidate_recordset()
 
     @api.model
     def _demo_plans(self, company, survey, plans):

@@ -135,7 +135,8 @@ export class FollowupResults extends Component {
         if (value === null || value === undefined || value === false) {
             return "–";
         }
-        return `${formatFloat(value, { digits: [false, 1] })}${unit}`;
+        const digits = !unit && Number.isInteger(value) ? 0 : 1;
+        return `${formatFloat(value, { digits: [false, digits] })}${unit}`;
     }
 
     change(current, previous) {
@@ -143,8 +144,9 @@ export class FollowupResults extends Component {
             return { text: "–", color: "text-muted" };
         }
         const delta = current - previous;
+        const digits = Number.isInteger(delta) ? 0 : 1;
         return {
-            text: `${delta > 0 ? "+" : ""}${formatFloat(delta, { digits: [false, 1] })}`,
+            text: `${delta > 0 ? "+" : ""}${formatFloat(delta, { digits: [false, digits] })}`,
             color: delta > 0 ? "text-success" : delta < 0 ? "text-danger" : "text-muted",
         };
     }
