@@ -422,7 +422,9 @@ def test_a_death_an_operation_and_a_diagnosis_code_through_the_gateway(stack):
     patient = simulator.new_patient(rng, 970001)
     assert "|AA|" in stack.send_hl7(simulator.build_patient_register("E2E-FU-REG", patient))
     admit = simulator.admission_data(rng, patient, "ZY-E2E-FU", department_code="PWK")
-    assert stack.send_json(json.loads(simulator.build("json", "admission.admit", "E2E-FU-A01", admit)))["status"] == "AA"
+    assert (
+        stack.send_json(json.loads(simulator.build("json", "admission.admit", "E2E-FU-A01", admit)))["status"] == "AA"
+    )
     visit = dict(
         simulator.visit_data(rng, {"his_patient_id": patient["his_patient_id"]}, "HIS01E2EFU1"),
         diagnosis="急性阑尾炎",
@@ -440,7 +442,9 @@ def test_a_death_an_operation_and_a_diagnosis_code_through_the_gateway(stack):
     stack.wait_drained()
     died_at = simulator.now_iso(-60)
     death = {"patient": {"his_patient_id": other["his_patient_id"], "deceased": True, "deceased_at": died_at}}
-    assert stack.send_json(json.loads(simulator.build("json", "patient.update", "E2E-FU-DEATH", death)))["status"] == "AA"
+    assert (
+        stack.send_json(json.loads(simulator.build("json", "patient.update", "E2E-FU-DEATH", death)))["status"] == "AA"
+    )
     stack.wait_drained()
     moved = {"patient": {"his_patient_id": other["his_patient_id"], "address": "广州市海珠区江南大道中8号"}}
     assert "|AA|" in stack.send_hl7(simulator.build("hl7", "patient.update", "E2E-FU-A08", moved))

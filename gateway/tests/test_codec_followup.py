@@ -154,7 +154,11 @@ def test_the_visits_diagnosis_code():
     head = [MSH % ("DFT^P03", "C5"), "EVN|P03", "PID|1||P01100023^^^HIS^PI", pv1]
     cases = [
         # the main diagnosis is the one of priority 1, the others are only text
-        (["DG1|1||E11.9^2型糖尿病^ICD10", "DG1|2||I10^高血压病2级^ICD10||||||||||||1"], "I10", "2型糖尿病；高血压病2级"),
+        (
+            ["DG1|1||E11.9^2型糖尿病^ICD10", "DG1|2||I10^高血压病2级^ICD10||||||||||||1"],
+            "I10",
+            "2型糖尿病；高血压病2级",
+        ),
         # the first one, without priorities
         (["DG1|1||e11.9^2型糖尿病", "DG1|2||I10^高血压病2级"], "e11.9", "2型糖尿病；高血压病2级"),
         # a lone code is the code and the text

@@ -114,7 +114,7 @@ class IhospitalAdmission(models.Model):
         tracking=True,
         help="The time of the stay's latest operation, as the HIS reports its procedures.",
     )
-    surgery_name = fields.Char(string="Surgery Name", readonly=True, tracking=True, help="The stay's latest operation.")
+    surgery_name = fields.Char(readonly=True, tracking=True, help="The stay's latest operation.")
     state = fields.Selection(
         ADMISSION_STATES, string="Status", required=True, default="admitted", readonly=True, index=True, tracking=True
     )

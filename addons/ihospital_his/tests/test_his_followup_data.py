@@ -3,8 +3,11 @@
 stay's operations (PR1, `procedures`). All three are the HIS's: users read
 them, only the HIS's messages change them."""
 
+from datetime import timedelta
+
 from odoo import fields
 from odoo.addons.ihospital_base.tests.common import RpcMixin
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .common import HisCase
@@ -71,7 +74,8 @@ class TestHisDeath(HisCase):
         later = dict(ADMIT, admission_no="ZY-BATCH", allergies=[], patient=died["patient"])
         Endpoint = self.env["ihospital.his.endpoint"].with_user(self.user_gateway)
         Endpoint.gateway_submit(
-            "t-his", [{"control_id": "B-DEAD", "type": "admission.admit", "protocol": "json", "raw": "{}", "data": later}]
+            "t-his",
+            [{"control_id": "B-DEAD", "type": "admission.admit", "protocol": "json", "raw": "{}", "data": later}],
         )
         self.process()
         self.assertEqual(self.message("B-DEAD").state, "processed", self.message("B-DEAD").error)
@@ -116,7 +120,8 @@ class TestHisSurgeryAndDiagnosis(HisCase):
         self.assertEqual(result["state"], "processed", result["error"])
         admission = self.admission()
         self.assertEqual(
-            (admission.surgery_at, admission.surgery_name), (utc("2026-01-11 01:30:00"), "经皮冠状动脉药物洗脱支架置入术")
+            (admission.surgery_at, admission.surgery_name),
+            (utc("2026-01-11 01:30:00"), "经皮冠状动脉药物洗脱支架置入术"),
         )
         # the discharge lists every operation: the latest one is the stay's
         later = {"code": "37.34", "name": "心脏射频消融术", "at": "2026-01-16T14:00:00+08:00"}
@@ -130,7 +135,9 @@ class TestHisSurgeryAndDiagnosis(HisCase):
         # a discharge that overtakes its admission: the new stay has its operation (a code alone names it)
         coded = dict(DISCHARGE, admission_no="ZY-002", procedures=[{"code": "47.01", "at": "2026-01-18 09:00"}])
         self.assertEqual(self.submit("admission.discharge", coded)["state"], "processed")
-        self.assertEqual((self.admission("ZY-002").surgery_name, self.admission("ZY-002").state), ("47.01", "discharged"))
+        self.assertEqual(
+            (self.admission("ZY-002").surgery_name, self.admission("ZY-002").state), ("47.01", "discharged")
+        )
         # transfers carry no operations (ADT^A02 has no PR1)
         transfer = {
             "admission_no": "ZY-001",
@@ -168,6 +175,43 @@ class TestHisSurgeryAndDiagnosis(HisCase):
         self.assertEqual((visit.diagnosis, visit.diagnosis_code), ("高血压", False))
         self.submit("visit.record", dict(VISIT, diagnosis_code="E11.9"))
         self.assertEqual((visit.diagnosis, visit.diagnosis_code), (False, "E11.9"))
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupFieldsOfTheEngine(HisCase):
+    """What the engine itself may write: an ICD-10 code in form, a time of
+    death that is neither to come nor before the birth."""
+
+    def test_the_engines_values_are_checked_too(self):
+        vals = {
+            "company_id": self.hospital.id,
+            "patient_id": self.patient_cardio.id,
+            "department_id": self.cardiology.id,
+        }
+        Visit = self.env["ihospital.visit"].sudo()
+        with self.assertRaisesRegex(ValidationError, "is not an ICD-10 code"):
+            Visit.create(dict(vals, diagnosis_code="高血压"))
+        visit = Visit.create(dict(vals, diagnosis_code=" e11.9 "))
+        self.assertEqual(visit.diagnosis_code, "E11.9")
+        visit.write({"diagnosis_code": "i10"})
+        self.assertEqual(visit.diagnosis_code, "I10")
+        patient = self.patient_cardio.sudo()
+        with self.assertRaisesRegex(ValidationError, "is in the future"):
+            patient.write({"deceased": True, "deceased_at": fields.Datetime.now() + timedelta(days=2)})
+        with self.assertRaisesRegex(ValidationError, "before the birth date"):
+            patient.write({"deceased": True, "deceased_at": fields.Datetime.to_datetime("1984-12-31 00:00:00")})
+        # died at 00:30 on the day of birth in the hospital's time zone (16:30 UTC the day before): allowed
+        baby = self.env["ihospital.patient"].create(
+            {
+                "name": "新生儿",
+                "company_id": self.hospital.id,
+                "birth_date": "2026-01-10",
+                "guardian_name": "母亲",
+                "guardian_phone": "13800138001",
+            }
+        )
+        baby.sudo().write({"deceased": True, "deceased_at": fields.Datetime.to_datetime("2026-01-09 16:30:00")})
+        self.assertTrue(baby.deceased)
 
 
 @tagged("post_install", "-at_install")

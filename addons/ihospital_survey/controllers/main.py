@@ -5,9 +5,8 @@ an expired link, another hospital's, a stopped follow-up and a second
 answer."""
 
 from odoo import _, fields, http
-from odoo.http import request
-
 from odoo.addons.survey.controllers.main import Survey
+from odoo.http import request
 
 
 class IhospitalSurvey(Survey):
@@ -64,7 +63,9 @@ class IhospitalSurvey(Survey):
         answer_sudo = (
             request.env["survey.user_input"]
             .sudo()
-            .search([("access_token", "=", answer_token or ""), ("ihospital_followup_message_id", "!=", False)], limit=1)
+            .search(
+                [("access_token", "=", answer_token or ""), ("ihospital_followup_message_id", "!=", False)], limit=1
+            )
         )
         if not answer_sudo:
             return answer_sudo, _("This link is not valid.")

@@ -5,9 +5,8 @@ explicit domain: the patients whose link the hospital confirmed for this
 account, and only those."""
 
 from odoo import _, fields, http
-from odoo.http import request
-
 from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.http import request
 
 # how long a care message stays in the portal list
 SHOWN_DAYS = 90
@@ -45,7 +44,9 @@ class IhospitalFollowupPortal(CustomerPortal):
         if "ihospital_followup_count" in counters:
             patients = self._ihospital_followup_patients()
             values["ihospital_followup_count"] = (
-                request.env["ihospital.followup.message"].sudo().search_count(self._ihospital_followup_pending_domain(patients))
+                request.env["ihospital.followup.message"]
+                .sudo()
+                .search_count(self._ihospital_followup_pending_domain(patients))
                 if patients
                 else 0
             )
@@ -55,7 +56,9 @@ class IhospitalFollowupPortal(CustomerPortal):
     def portal_my_followups(self, **kwargs):
         patients = self._ihospital_followup_patients()
         Message = request.env["ihospital.followup.message"].sudo()
-        messages = Message.search(self._ihospital_followup_list_domain(patients), order="sent_at desc, id desc", limit=100)
+        messages = Message.search(
+            self._ihospital_followup_list_domain(patients), order="sent_at desc, id desc", limit=100
+        )
         values = self._prepare_portal_layout_values()
         values.update(
             {

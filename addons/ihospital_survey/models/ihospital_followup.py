@@ -5,9 +5,8 @@ import psycopg2
 import pytz
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
-
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, QUALITY
+from odoo.exceptions import UserError
 
 from .ihospital_followup_plan import ADMISSION_KINDS, FOLLOWUP_KINDS, VISIT_KINDS
 
@@ -59,12 +58,14 @@ class IhospitalFollowup(models.Model):
     patient_id = fields.Many2one("ihospital.patient", required=True, index=True, readonly=True, ondelete="cascade")
     visit_id = fields.Many2one("ihospital.visit", readonly=True, ondelete="cascade")
     admission_id = fields.Many2one("ihospital.admission", readonly=True, ondelete="cascade")
-    doctor_id = fields.Many2one("hr.employee", string="Doctor", index=True, readonly=True)
-    department_id = fields.Many2one("hr.department", string="Department", index=True, readonly=True)
+    doctor_id = fields.Many2one("hr.employee", index=True, readonly=True)
+    department_id = fields.Many2one("hr.department", index=True, readonly=True)
     event_at = fields.Datetime(string="Event", required=True, readonly=True, index=True)
     state = fields.Selection(FOLLOWUP_STATES, required=True, default="active", readonly=True, index=True, tracking=True)
     stop_reason = fields.Selection(STOP_REASONS, readonly=True, tracking=True)
-    followup_message_ids = fields.One2many("ihospital.followup.message", "followup_id", string="Messages", readonly=True)
+    followup_message_ids = fields.One2many(
+        "ihospital.followup.message", "followup_id", string="Messages", readonly=True
+    )
 
     _sql_constraints = [
         ("visit_uniq", "unique(visit_id)", "A visit starts one follow-up."),
@@ -196,7 +197,7 @@ class IhospitalFollowup(models.Model):
             # a concurrent transaction may start the same encounter (the
             # console and the HIS at once): the unique index decides
             with self.env.cr.savepoint():
-                followups = self.with_context(ENGINE_CONTEXT).create(vals_list)
+                followups = self.with_context(**ENGINE_CONTEXT).create(vals_list)
         except psycopg2.IntegrityError:
             _logger.info("Follow-ups of %s already started by a concurrent transaction", link)
             return self.browse()
@@ -220,7 +221,9 @@ class IhospitalFollowup(models.Model):
                     }
                 )
         messages = self.env["ihospital.followup.message"].sudo().create(vals_list)
-        if messages:
+        # a step due at once (day 0, its hour passed) wakes the cron; the
+        # others are found by its regular run
+        if any(vals["due_at"] <= fields.Datetime.now() for vals in vals_list):
             self.env["ir.cron"]._ihospital_trigger("ihospital_survey.ir_cron_followup_send")
         return messages
 
@@ -229,9 +232,11 @@ class IhospitalFollowup(models.Model):
         active = self.sudo().filtered(lambda followup: followup.state == "active")
         if not active:
             return
-        active.with_context(ENGINE_CONTEXT).write({"state": "stopped", "stop_reason": reason})
-        planned = self.env["ihospital.followup.message"].sudo().search(
-            [("followup_id", "in", active.ids), ("state", "=", "planned")]
+        active.with_context(**ENGINE_CONTEXT).write({"state": "stopped", "stop_reason": reason})
+        planned = (
+            self.env["ihospital.followup.message"]
+            .sudo()
+            .search([("followup_id", "in", active.ids), ("state", "=", "planned")])
         )
         labels = dict(self._fields["stop_reason"]._description_selection(self.env))
         planned.write({"state": "cancelled", "skip_reason": labels[reason]})
@@ -246,7 +251,7 @@ class IhospitalFollowup(models.Model):
             lambda followup: followup.state == "active"
             and not any(message.state == "planned" for message in followup.followup_message_ids)
         )
-        done.sudo().with_context(ENGINE_CONTEXT).write({"state": "done"})
+        done.sudo().with_context(**ENGINE_CONTEXT).write({"state": "done"})
 
 
 def due_at(tz, day, day_offset, hour):

@@ -6,11 +6,10 @@ import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
-
 from odoo.addons.ihospital_base.models.ihospital_patient import ADULT_AGE
 from odoo.addons.ihospital_base.models.ihospital_sms import sms_number
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -41,7 +40,9 @@ class IhospitalFollowupMessage(models.Model):
     _description = "Follow-up Message"
     _order = "due_at, id"
 
-    followup_id = fields.Many2one("ihospital.followup", required=True, index=True, readonly=True, ondelete="cascade")
+    followup_id = fields.Many2one(
+        "ihospital.followup", string="Follow-up", required=True, index=True, readonly=True, ondelete="cascade"
+    )
     step_id = fields.Many2one("ihospital.followup.plan.step", required=True, readonly=True, ondelete="restrict")
     name = fields.Char(related="step_id.name")
     action = fields.Selection(related="step_id.action")
@@ -90,7 +91,9 @@ class IhospitalFollowupMessage(models.Model):
         batch wakes the cron again), and close the links that expired."""
         now = fields.Datetime.now()
         self._ihospital_expire(now)
-        messages = self.sudo().search([("state", "=", "planned"), ("due_at", "<=", now)], order="due_at, id", limit=BATCH)
+        messages = self.sudo().search(
+            [("state", "=", "planned"), ("due_at", "<=", now)], order="due_at, id", limit=BATCH
+        )
         messages._ihospital_send(now)
         if len(messages) == BATCH:
             self.env["ir.cron"]._ihospital_trigger("ihospital_survey.ir_cron_followup_send")
@@ -222,8 +225,9 @@ class IhospitalFollowupMessage(models.Model):
         groups = {}
         for entry in to_send:
             message = entry[0]
-            template = message.step_id.sms_template_id or (
-                DEFAULT_TEMPLATES["survey" if message.step_id.action == "survey" else "message"]
+            template = (
+                message.step_id.sms_template_id
+                or (DEFAULT_TEMPLATES["survey" if message.step_id.action == "survey" else "message"])
             )
             key = (message.company_id, template if isinstance(template, str) else template.id)
             groups.setdefault(key, []).append(entry)
@@ -290,7 +294,16 @@ class IhospitalFollowupMessage(models.Model):
             )
         )
         self.invalidate_model(
-            ["state", "sent_at", "recipient", "sms_message_id", "user_input_id", "expires_at", "portal_text", "skip_reason"]
+            [
+                "state",
+                "sent_at",
+                "recipient",
+                "sms_message_id",
+                "user_input_id",
+                "expires_at",
+                "portal_text",
+                "skip_reason",
+            ]
         )
         stopped = self.browse([row[0] for row in rows if row[1] == "skipped"]).followup_id
         stopped._ihospital_stop("opt_out")

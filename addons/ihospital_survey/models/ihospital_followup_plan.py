@@ -1,9 +1,8 @@
 import re
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
-
 from odoo.addons.ihospital_base.models.ihospital_admission import normalize_icd10
+from odoo.exceptions import ValidationError
 
 # The kinds of follow-up plans, declared once. The event that starts each:
 # outpatient and chronic, a visit finished (the consultation's end at the

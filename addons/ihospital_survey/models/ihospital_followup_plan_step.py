@@ -33,7 +33,6 @@ class IhospitalFollowupPlanStep(models.Model):
     )
     survey_id = fields.Many2one(
         "survey.survey",
-        string="Survey",
         domain="[('ihospital_followup', '=', True), ('company_id', '=', company_id)]",
     )
 
@@ -50,7 +49,9 @@ class IhospitalFollowupPlanStep(models.Model):
         for step in self:
             if step.action == "survey" and not step.survey_id:
                 raise ValidationError(_("Survey step %s needs its survey.", step.name))
-            if step.survey_id and (step.survey_id.company_id != step.company_id or not step.survey_id.ihospital_followup):
+            if step.survey_id and (
+                step.survey_id.company_id != step.company_id or not step.survey_id.ihospital_followup
+            ):
                 raise ValidationError(
                     _("The survey of step %s is a follow-up survey of the plan's hospital.", step.name)
                 )

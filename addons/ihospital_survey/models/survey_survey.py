@@ -1,8 +1,7 @@
 from odoo import Command, _, api, fields, models
-from odoo.tools.translate import LazyTranslate
-from odoo.exceptions import AccessError, ValidationError
-
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import ADMIN, QUALITY
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools.translate import LazyTranslate
 
 _lt = LazyTranslate(__name__)
 
