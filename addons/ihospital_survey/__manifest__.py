@@ -17,6 +17,7 @@
         "views/ihospital_followup_plan_views.xml",
         "views/ihospital_followup_views.xml",
         "views/res_company_views.xml",
+        "views/survey_survey_views.xml",
         "views/ihospital_survey_menus.xml",
         "views/ihospital_survey_templates.xml",
         "security/ihospital_followup_result_security.xml",

@@ -6,3 +6,5 @@ from . import test_followup_results
 from . import test_followup_results_rpc
 from . import test_followup_low_score
 from . import test_followup_survey_ui
+from . import test_followup_survey
+from . import test_followup_concurrency

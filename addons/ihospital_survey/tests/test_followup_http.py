@@ -135,6 +135,9 @@ class TestFollowupHttp(RpcMixin, HttpCase, FollowupCase):
     def test_portal_lists_pending_surveys_and_switches_off(self):
         self.env["ihospital.patient.account"].sudo().search([("user_id", "=", self.user_portal.id)])._confirm("desk")
         self.authenticate(self.user_portal.login, self.user_portal.login)
+        home = self.url_open("/my/home")
+        self.assertEqual(home.status_code, 200)
+        self.assertIn("/my/followups", home.text)
         page = self.url_open("/my/followups")
         self.assertIn(self.answer.access_token, page.text)
         csrf = self._csrf("/my/followups")
