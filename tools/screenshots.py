@@ -65,7 +65,11 @@ STAFF_PAGES = [
     ("27-drug-check", None, "doctor"),  # ceftriaxone and calcium gluconate in lactated Ringer's
     ("28-analysis", "/odoo/action-ihospital_analysis.ihospital_analysis_dashboard_action", "director"),
     ("29-analysis-desktop", "/odoo/action-ihospital_analysis.ihospital_analysis_dashboard_action", "director"),
+    ("30-followup-results", "/odoo/action-ihospital_survey.ihospital_followup_results_screen_action", "director"),
 ]
+# the follow-up survey a patient opens from the personal link of a text
+# message (no login): an open invitation of the demo
+SURVEY_PAGE = "31-followup-survey"
 # pages taken at a desktop's width (a phone's otherwise)
 DESKTOP_PAGES = ("29-analysis-desktop",)
 # chips clicked before a page's screenshot: selector
@@ -284,6 +288,30 @@ def knowledge_path(base, session, name):
     return f"/odoo/action-ihospital_knowledge.ihospital_drug_check_action/{check}"
 
 
+def followup_survey_path(base, session):
+    """The personal link of an open follow-up survey invitation of the demo,
+    as the quality officer (a survey administrator) finds it."""
+    now = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+    answers = call_kw(
+        base,
+        session,
+        "survey.user_input",
+        "search_read",
+        [
+            [
+                ("ihospital_followup_message_id.state", "=", "sent"),
+                ("state", "=", "new"),
+                ("ihospital_expires_at", ">", now),
+            ],
+            ["access_token", "survey_id"],
+        ],
+    )
+    if not answers:
+        return None
+    survey = call_kw(base, session, "survey.survey", "read", [[answers[0]["survey_id"][0]], ["access_token"]])[0]
+    return f"/survey/start/{survey['access_token']}?answer_token={answers[0]['access_token']}"
+
+
 def first_link(html, pattern):
     match = re.search(pattern, html)
     return match.group(0) if match else None
@@ -374,6 +402,20 @@ def main():
             target = os.path.join(args.out, f"{name}.png")
             browser.screenshot(target)
             saved.append(target)
+        # The follow-up survey through its personal link, as the patient (no session).
+        path = followup_survey_path(base, login(base, args.db, args.staff_login, args.staff_password))
+        if path:
+            browser.close()
+            browser = Browser(find_chromium())
+            browser.set_cookie(base, "frontend_lang", "zh_CN")
+            browser.open(base + path, settle=2.5)
+            # past the start page: the questions
+            browser.click("button.btn-primary[type=submit], .o_survey_start button", settle=2.5)
+            target = os.path.join(args.out, f"{SURVEY_PAGE}.png")
+            browser.screenshot(target)
+            saved.append(target)
+        else:
+            print(f"skipped {SURVEY_PAGE}: no open follow-up survey in the demo")
     finally:
         browser.close()
     for target in saved:

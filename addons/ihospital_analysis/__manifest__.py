@@ -7,7 +7,7 @@
     "website": "https://github.com/ihospital/ihospital",
     "author": "iHospital developers",
     "license": "LGPL-3",
-    "depends": ["ihospital_base", "ihospital_staff", "ihospital_his"],
+    "depends": ["ihospital_base", "ihospital_staff", "ihospital_his", "ihospital_survey"],
     "data": [
         "security/ihospital_analysis_security.xml",
         "security/ir.model.access.csv",

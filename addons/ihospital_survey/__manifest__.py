@@ -20,6 +20,19 @@
         "views/survey_survey_views.xml",
         "views/ihospital_survey_menus.xml",
         "views/ihospital_survey_templates.xml",
+        "security/ihospital_followup_result_security.xml",
+        "views/ihospital_followup_result_views.xml",
     ],
+    "demo": [
+        "demo/ihospital_survey_demo.xml",
+    ],
+    "assets": {
+        "web.assets_backend": [
+            "ihospital_survey/static/src/results/*",
+        ],
+        "web.assets_tests": [
+            "ihospital_survey/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

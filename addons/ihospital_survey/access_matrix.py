@@ -33,3 +33,14 @@ MATRIX = {
 }
 
 IDENTITY_FIELDS = {}
+
+# Follow-up survey results (a read-only view of the answers): a doctor his or
+# her own scores, a department head the departments headed, the quality
+# office, the director and the administrators the hospital; nurses none.
+MATRIX["ihospital.followup.result"] = {
+    "doctor": ("r", "own"),
+    "head": ("r", "department"),
+    "quality": ("r", "hospital"),
+    "director": ("r", "hospital"),
+    "admin": ("r", "hospital"),
+}

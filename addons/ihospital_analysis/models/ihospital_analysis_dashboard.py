@@ -384,7 +384,73 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
                     }
                 )
             sections.append({"key": section, "label": keys[section], "figures": figures})
+        sections.append(self._ihospital_satisfaction_section(scope, periods))
         return sections
+
+    @api.model
+    def _ihospital_satisfaction_section(self, scope, periods):
+        """The follow-up surveys' satisfaction (回访满意度) of the scope:
+        the mean score (%) of the answers and the response rate (% of the
+        surveys sent answered), on the day each survey was sent; one query
+        for the three compared periods, read as the caller (the results'
+        record rules apply too)."""
+        Result = self.env["ihospital.followup.result"]
+        first = min(start for start, _stop in periods.values())
+        last = max(stop for _start, stop in periods.values())
+        domain = [
+            *self._ihospital_scope_domain(scope),
+            ("day", ">=", fields.Date.to_string(first)),
+            ("day", "<=", fields.Date.to_string(last)),
+        ]
+        totals = {key: {"sent": 0, "answered": 0, "score": 0.0} for key in COMPARED}
+        for day, sent, answered, score in Result._read_group(
+            domain, ["day:day"], ["sent:sum", "answered:sum", "score:sum"]
+        ):
+            day = fields.Date.to_date(day)
+            for key in COMPARED:
+                start, stop = periods[key]
+                if start <= day <= stop:
+                    totals[key]["sent"] += sent
+                    totals[key]["answered"] += answered
+                    totals[key]["score"] += score or 0.0
+        share = self._share
+        current = periods["current"]
+        drill_domain = [
+            *self._ihospital_scope_domain(scope),
+            ("day", ">=", fields.Date.to_string(current[0])),
+            ("day", "<=", fields.Date.to_string(current[1])),
+        ]
+        definitions = [
+            (
+                "satisfaction_score",
+                _("Satisfaction Score"),
+                lambda t: share(t["score"], t["answered"]),
+                {"model": "ihospital.followup.result", "domain": [*drill_domain, ("answered", "=", 1)]},
+            ),
+            (
+                "response_rate",
+                _("Survey Response Rate"),
+                lambda t: share(t["answered"], t["sent"], 100.0),
+                {"model": "ihospital.followup.result", "domain": drill_domain},
+            ),
+        ]
+        figures = []
+        for key, label, compute, drill in definitions:
+            values = {period: compute(totals[period]) for period in COMPARED}
+            figures.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "value": values["current"],
+                    "unit": "%",
+                    "previous": values["previous"],
+                    "last_year": values["last_year"],
+                    "mom": self._ratio(values["current"], values["previous"]),
+                    "yoy": self._ratio(values["current"], values["last_year"]),
+                    "drill": {**drill, "name": _("Follow-up Survey Results")},
+                }
+            )
+        return {"key": "satisfaction", "label": _("Patient Satisfaction"), "figures": figures}
 
     @staticmethod
     def _ratio(value, before):

@@ -108,7 +108,7 @@ class TestAnalysisFigures(AnalysisCase):
 
         doctor = self._dashboard(self.user_doctor)
         self.assertEqual(doctor["scope"]["level"], "doctor")
-        self.assertEqual([section["key"] for section in doctor["sections"]], ["workload"])
+        self.assertEqual([section["key"] for section in doctor["sections"]], ["workload", "satisfaction"])
         self.assertEqual(self.values(doctor)["doctor_visits"], 2)
         self.assertEqual([row["name"] for row in doctor["workload"]], ["Dr Li"])
         self.assertEqual(doctor["charges_by_class"], [])
@@ -256,13 +256,14 @@ class TestAnalysisFigures(AnalysisCase):
     def test_query_count(self):
         self._dashboard()
         self._dashboard(date_from="2025-03-01")
-        # 11 for two days or a year: the marked days (none left), the one
+        # 12 for two days or a year: the marked days (none left), the one
         # aggregate query (stored days, today live) after the JIT is set off,
         # the pickers' departments and doctors, the workload's doctors and
-        # their departments, the cameras the user may open
+        # their departments, the cameras the user may open, the follow-up
+        # surveys' satisfaction (one grouped query)
         for kwargs in ({}, {"date_from": "2025-03-01"}):
             self.env.invalidate_all()
-            with self.assertQueryCount(__system__=11):
+            with self.assertQueryCount(__system__=12):
                 self._dashboard(**kwargs)
 
     def test_xlsx(self):

@@ -53,7 +53,7 @@ class TestAnalysisRpc(RpcMixin, HttpCase, AnalysisCase):
     def test_doctor_sees_own_workload_only(self):
         data, error = self._get(self.user_doctor)
         self.assertFalse(error, error)
-        self.assertEqual([section["key"] for section in data["sections"]], ["workload"])
+        self.assertEqual([section["key"] for section in data["sections"]], ["workload", "satisfaction"])
         self.assertEqual([(row["name"], row["visits"]) for row in data["workload"]], [("Dr Li", 2)])
         self._refused(self.user_doctor, doctor_id=self.emp_surgeon.id)
         # a context key does not widen the scope

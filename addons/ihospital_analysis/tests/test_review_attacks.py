@@ -175,7 +175,7 @@ class TestReviewAnalysisAttacks(AttackMixin, HttpCase, AnalysisCase):
         # those visits, so no other department's or doctor's figure.)
         self.login(self.user_doctor)
         data = self.ok(DASH, "get_dashboard", [], PERIOD)
-        self.assertEqual([section["key"] for section in data["sections"]], ["workload"])
+        self.assertEqual([section["key"] for section in data["sections"]], ["workload", "satisfaction"])
         self.assertEqual(data["charges_by_class"], [])
         self.assertFalse({"charges_total", "insurance_amount"} & {s["key"] for s in data["trend"]["series"]})
         rows = self.ok(DAY, "search_read", [[]], {"fields": ["doctor_id", "charges_total"]})

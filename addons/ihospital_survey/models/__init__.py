@@ -10,3 +10,6 @@ from . import ihospital_patient
 from . import ihospital_visit
 from . import ihospital_admission
 from . import ihospital_appointment
+from . import ihospital_followup_result
+from . import survey_user_input_alert
+from . import ihospital_followup_demo
