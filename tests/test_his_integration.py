@@ -485,6 +485,64 @@ def test_a_death_an_operation_and_a_diagnosis_code_through_the_gateway(stack):
     assert second["address"] == "广州市海珠区江南大道中8号", "the later update applied, the death kept"
 
 
+def test_a_visit_and_a_discharge_through_the_gateway_start_one_follow_up_each(stack):
+    """The follow-up (回访) starts from what the HIS says happened, once per
+    encounter: an outpatient visit sent twice (its record, then a
+    correction) starts one follow-up with the visit's doctor and
+    department; a chronic disease's ICD-10 code takes the chronic plan; a
+    discharge after an operation (PR1) the surgery plan. The demo hospital's
+    plans apply."""
+    rpc = stack.rpc
+    rng = random.Random(970101)
+    patient = simulator.new_patient(rng, 970101)
+    assert "|AA|" in stack.send_hl7(simulator.build_patient_register("E2E-FW-REG", patient))
+    stack.wait_drained()
+    who = {"his_patient_id": patient["his_patient_id"]}
+    visit = dict(simulator.visit_data(rng, who, "HIS01E2EFW1"), visit_type="outpatient", diagnosis_code="J06.9")
+    chronic = dict(simulator.visit_data(rng, who, "HIS01E2EFW2"), visit_type="outpatient", diagnosis_code="I10")
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "visit.record", "E2E-FW-V1", visit))
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "visit.record", "E2E-FW-V1B", dict(visit, diagnosis="复诊")))
+    message = json.loads(simulator.build("json", "visit.record", "E2E-FW-V2", chronic))
+    assert stack.send_json(message)["status"] == "AA"
+    admit = simulator.admission_data(rng, patient, "ZY-E2E-FW", department_code="PWK")
+    assert (
+        stack.send_json(json.loads(simulator.build("json", "admission.admit", "E2E-FW-A01", admit)))["status"] == "AA"
+    )
+    stack.wait_drained()
+    discharge = simulator.discharge_data(rng, admit)
+    assert discharge.get("procedures"), "an operated stay"
+    assert "|AA|" in stack.send_hl7(simulator.build("hl7", "admission.discharge", "E2E-FW-A03", discharge))
+    stack.wait_drained()
+    sent = ["E2E-FW-REG", "E2E-FW-V1", "E2E-FW-V1B", "E2E-FW-V2", "E2E-FW-A01", "E2E-FW-A03"]
+    wait_for(lambda: {m["state"] for m in stack.messages(sent)} == {"processed"}, 30, "the messages processed")
+    visits = rpc(
+        "ihospital.visit",
+        "search_read",
+        [("external_ref", "in", ["HIS01E2EFW1", "HIS01E2EFW2"])],
+        fields=["external_ref", "doctor_id", "department_id"],
+    )
+    assert len(visits) == 2, visits
+    stay = rpc("ihospital.admission", "search_read", [("name", "=", "ZY-E2E-FW")], fields=["id"])[0]
+    followups = rpc(
+        "ihospital.followup",
+        "search_read",
+        ["|", ("visit_id", "in", [v["id"] for v in visits]), ("admission_id", "=", stay["id"])],
+        fields=["kind", "visit_id", "admission_id", "doctor_id", "department_id", "followup_message_ids"],
+    )
+    by_visit = {f["visit_id"][0]: f for f in followups if f["visit_id"]}
+    first = next(v for v in visits if v["external_ref"] == "HIS01E2EFW1")
+    second = next(v for v in visits if v["external_ref"] == "HIS01E2EFW2")
+    assert len(followups) == 3, followups
+    assert by_visit[first["id"]]["kind"] == "outpatient"
+    assert (by_visit[first["id"]]["doctor_id"], by_visit[first["id"]]["department_id"]) == (
+        first["doctor_id"],
+        first["department_id"],
+    )
+    assert by_visit[second["id"]]["kind"] == "chronic"
+    [operated] = [f for f in followups if f["admission_id"]]
+    assert operated["kind"] == "surgery" and operated["followup_message_ids"], operated
+
+
 def utc_text(iso):
     """An ISO 8601 time with its offset as Odoo stores it: UTC, to the second."""
     moment = datetime.datetime.fromisoformat(iso).astimezone(datetime.timezone.utc)

@@ -64,7 +64,7 @@ class IhospitalFollowup(models.Model):
     state = fields.Selection(FOLLOWUP_STATES, required=True, default="active", readonly=True, index=True, tracking=True)
     stop_reason = fields.Selection(STOP_REASONS, readonly=True, tracking=True)
     followup_message_ids = fields.One2many(
-        "ihospital.followup.message", "followup_id", string="Messages", readonly=True
+        "ihospital.followup.message", "followup_id", string="Scheduled Messages", readonly=True
     )
 
     _sql_constraints = [
