@@ -328,6 +328,22 @@ class TestFollowupReviewAttacks(RpcMixin, HttpCase, FollowupCase):
         )
         self.assertFalse(result and result["scope"]["company"]["id"] == self.hospital_2.id, error)
 
+    def test_dashboard_satisfaction_by_role(self):
+        self._submit(self.answer, self._answers([5, 5, 5]))
+        dashboard = "ihospital.analysis.dashboard"
+        self.assertRefused(self._rpc(self.user_nurse, dashboard, "get_dashboard", [], {"period": "today"}))
+
+        def score(user):
+            result, error = self._rpc(user, dashboard, "get_dashboard", [], {"period": "today"})
+            self.assertFalse(error, error)
+            section = next(section for section in result["sections"] if section["key"] == "satisfaction")
+            return {figure["key"]: figure["value"] for figure in section["figures"]}["satisfaction_score"]
+
+        self.assertEqual(score(self.user_doctor), 100.0, "his own answer")
+        self.assertIsNone(score(self.user_surgeon), "no answer about him")
+        self.assertIsNone(score(self.user_doctor_2), "the other hospital's")
+        self.assertEqual(score(self.user_director), 100.0)
+
     # ------------------------------------------------------------------ hospitals kept apart
     def test_fixed_quality_officer_moves_survey_or_plan_to_another_hospital(self):
         """The record rules are checked before a write, not on the values
