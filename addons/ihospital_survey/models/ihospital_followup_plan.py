@@ -54,6 +54,15 @@ class IhospitalFollowupPlan(models.Model):
     )
     followup_count = fields.Integer(string="Follow-ups", compute="_compute_followup_count")
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "company_id" in vals and not self.env.su:
+            # the rules are checked before a write, not on the values
+            # written: a plan moved to a hospital the user does not keep is
+            # refused
+            self.check_access("write")
+        return res
+
     def _compute_followup_count(self):
         counts = dict(
             self.env["ihospital.followup"]._read_group([("plan_id", "in", self.ids)], ["plan_id"], ["__count"])

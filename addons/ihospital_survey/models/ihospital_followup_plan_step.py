@@ -36,6 +36,14 @@ class IhospitalFollowupPlanStep(models.Model):
         domain="[('ihospital_followup', '=', True), ('company_id', '=', company_id)]",
     )
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "plan_id" in vals and not self.env.su:
+            # the rules are checked before a write, not on the values
+            # written: a step moved into another hospital's plan is refused
+            self.check_access("write")
+        return res
+
     @api.constrains("day_offset", "hour")
     def _check_timing(self):
         for step in self:

@@ -22,7 +22,13 @@ class SurveyQuestion(models.Model):
 
     def write(self, vals):
         check_survey_manager(self)
-        return super().write(vals)
+        res = super().write(vals)
+        if "survey_id" in vals and not self.env.su:
+            # the rules are checked before a write, not on the values
+            # written: a question moved into another hospital's survey is
+            # refused
+            self.check_access("write")
+        return res
 
     def unlink(self):
         check_survey_manager(self)
@@ -54,7 +60,11 @@ class SurveyQuestionAnswer(models.Model):
 
     def write(self, vals):
         check_survey_manager(self)
-        return super().write(vals)
+        res = super().write(vals)
+        if {"question_id", "matrix_question_id"} & set(vals) and not self.env.su:
+            # a choice moved into another hospital's question is refused
+            self.check_access("write")
+        return res
 
     def unlink(self):
         check_survey_manager(self)

@@ -79,9 +79,18 @@ class SurveySurvey(models.Model):
 
     def write(self, vals):
         check_survey_manager(self)
+        if "company_id" in vals and not self.env.su and not vals["company_id"] and self.sudo().filtered("company_id"):
+            # a hospital's survey (and its answers, whose hospital is the
+            # survey's) never becomes one every hospital reads
+            raise AccessError(_("A hospital's survey stays in a hospital."))
         res = super().write(vals)
         if "company_id" in vals:
             check_survey_manager(self)
+            if not self.env.su:
+                # the rules are checked before a write, not on the values
+                # written: a survey (with its answers) moved to a hospital
+                # the user does not keep is refused
+                self.check_access("write")
         return res
 
     def unlink(self):
