@@ -18,7 +18,7 @@ class IhospitalPatient(models.Model):
     asks for one. Kept apart from ihospital_patient.py: the grants are
     their own feature."""
 
-    _inherit = "ihospital.patient"
+    _inherit = "ihospital.patient"  # pylint: disable=consider-merging-classes-inherited
 
     # Searched by the `*_rule_emergency` record rules. Odoo caches each
     # user's rule domains (ir.rule._compute_domain is ormcached), so a

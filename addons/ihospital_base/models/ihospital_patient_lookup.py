@@ -40,7 +40,7 @@ class IhospitalPatient(models.Model):
     ihospital_patient.py): the lookup by number or name, and the medical
     orders in force with today's executions."""
 
-    _inherit = "ihospital.patient"
+    _inherit = "ihospital.patient"  # pylint: disable=consider-merging-classes-inherited
 
     def init(self):
         res = super().init()
