@@ -6,9 +6,8 @@ import xlsxwriter
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.addons.ihospital_base.models.ihospital_guard_mixin import DOCTOR, HEAD, HOSPITAL_WIDE
 from odoo.addons.ihospital_base.models.ihospital_schedule import local_to_utc
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .ihospital_analysis_day import CHARGE_CLASS_KEYS, MEASURE_NAMES, MEASURES
@@ -36,7 +35,9 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
     number of queries whatever the period or the size of the hospital."""
 
     _name = "ihospital.analysis.dashboard"
+    _inherit = "ihospital.figures.scope"
     _description = "Operations Dashboard"
+    _ihospital_scope_clinical_only = True
 
     # ------------------------------------------------------------------ API
     @api.model
@@ -96,60 +97,11 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
 
     # ------------------------------------------------------------------ scope
     @api.model
-    def _ihospital_scope(self, department_id, doctor_id):
-        """Who the caller is here, from his or her groups and staff records
-        (never from the context): the hospital, the departments headed, or
-        the doctor's own staff record; the filters checked against it."""
-        for value in (department_id, doctor_id):
-            if value and (not isinstance(value, int) or isinstance(value, bool)):
-                raise UserError(_("Choose the department and the doctor from the lists."))
-        user, company = self.env.user, self.env.company
-        Department, Employee = self.env["hr.department"].sudo(), self.env["hr.employee"].sudo()
-        scope = {"company": company, "department_ids": None, "employee": Employee, "department": Department}
-        if any(user.has_group(group) for group in HOSPITAL_WIDE):
-            scope["level"] = "hospital"
-        else:
-            headed = (
-                Department.search([("company_id", "=", company.id), ("manager_id.user_id", "=", user.id)])
-                if user.has_group(HEAD)
-                else Department
-            )
-            if headed:
-                scope.update(level="department", department_ids=headed.ids)
-            elif user.has_group(DOCTOR):
-                employee = Employee.search([("company_id", "=", company.id), ("user_id", "=", user.id)], limit=1)
-                if not employee:
-                    raise AccessError(_("You have no staff record at %s: ask the administrator.", company.name))
-                scope.update(level="doctor", employee=employee)
-            else:
-                raise AccessError(
-                    _(
-                        "The operations figures are for the hospital's director, quality officers, department "
-                        "heads and doctors (their own workload)."
-                    )
-                )
-        if department_id:
-            department = Department.browse(department_id).exists()
-            if not department or department.company_id != company:
-                raise UserError(_("Unknown department."))
-            if scope["level"] == "doctor" or (
-                scope["level"] == "department" and department.id not in scope["department_ids"]
-            ):
-                raise AccessError(_("You may not see the figures of %s.", department.name))
-            scope["department"] = department
-        if doctor_id:
-            doctor = Employee.browse(doctor_id).exists()
-            if not doctor or doctor.company_id != company:
-                raise UserError(_("Unknown doctor."))
-            allowed = (
-                scope["level"] == "hospital"
-                or (scope["level"] == "department" and doctor.department_id.id in scope["department_ids"])
-                or doctor == scope["employee"]
-            )
-            if not allowed:
-                raise AccessError(_("You may not see the workload of %s.", doctor.name))
-            scope["employee"] = doctor
-        return scope
+    def _ihospital_scope_refusal(self):
+        return _(
+            "The operations figures are for the hospital's director, quality officers, department "
+            "heads and doctors (their own workload)."
+        )
 
     @api.model
     def _ihospital_scope_sql(self, scope):
@@ -162,47 +114,6 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
         if scope["employee"]:
             conditions.append(SQL("d.doctor_id = %s", scope["employee"].id))
         return SQL(" AND ").join(conditions) if conditions else SQL("TRUE")
-
-    @api.model
-    def _ihospital_scope_domain(self, scope, department="department_id", doctor="doctor_id"):
-        """The same scope as a domain on a source model (its records'
-        own rules then apply); `doctor` False: the model has no doctor."""
-        domain = [("company_id", "=", scope["company"].id)]
-        if scope["department_ids"] is not None:
-            domain.append((department, "in", scope["department_ids"]))
-        if scope["department"]:
-            domain.append((department, "=", scope["department"].id))
-        if scope["employee"] and doctor:
-            domain.append((doctor, "=", scope["employee"].id))
-        return domain
-
-    @api.model
-    def _ihospital_scope_json(self, scope):
-        """The scope and the pickers the caller may use."""
-        company = scope["company"]
-        Department, Employee = self.env["hr.department"].sudo(), self.env["hr.employee"].sudo()
-        if scope["level"] == "doctor":
-            departments, doctors = Department, scope["employee"]
-        else:
-            domain = [("company_id", "=", company.id), ("is_clinical", "=", True)]
-            if scope["department_ids"] is not None:
-                domain = [("id", "in", scope["department_ids"])]
-            departments = Department.search(domain)
-            doctors = Employee.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("ihospital_role", "=", "doctor"),
-                    ("department_id", "in", departments.ids),
-                ]
-            )
-        return {
-            "level": scope["level"],
-            "company": {"id": company.id, "name": company.name},
-            "departments": [{"id": department.id, "name": department.name} for department in departments],
-            "doctors": [{"id": doctor.id, "name": doctor.name} for doctor in doctors],
-            "department_id": scope["department"].id or False,
-            "doctor_id": scope["employee"].id or False,
-        }
 
     # ------------------------------------------------------------------ periods
     @api.model

@@ -1,4 +1,5 @@
 from . import ihospital_guard_mixin
+from . import ihospital_figures_scope
 from . import ihospital_hospital_mixin
 from . import ihospital_pinyin_mixin
 from . import ihospital_access_log

@@ -3,9 +3,8 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.addons.ihospital_base.models.ihospital_guard_mixin import DOCTOR, HEAD, HOSPITAL_WIDE
 from odoo.addons.ihospital_base.models.ihospital_schedule import local_to_utc
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 # the follow-up message states of a survey that reached the patient
@@ -31,6 +30,7 @@ class IhospitalFollowupResult(models.Model):
     officers, the director and administrators the hospital; nurses none)."""
 
     _name = "ihospital.followup.result"
+    _inherit = "ihospital.figures.scope"
     _description = "Follow-up Survey Result"
     _auto = False
     _order = "day desc, id desc"
@@ -125,72 +125,11 @@ class IhospitalFollowupResult(models.Model):
 
     # ------------------------------------------------------------------ scope
     @api.model
-    def _ihospital_results_scope(self, department_id=None, doctor_id=None):
-        """Who the caller is for the results, from his or her groups and
-        staff records (never from the context): the hospital, the
-        departments headed, or his or her own staff record; the filters
-        checked against it (AccessError outside)."""
-        for value in (department_id, doctor_id):
-            if value and (not isinstance(value, int) or isinstance(value, bool)):
-                raise UserError(_("Choose the department and the doctor from the lists."))
-        user, company = self.env.user, self.env.company
-        Department, Employee = self.env["hr.department"].sudo(), self.env["hr.employee"].sudo()
-        scope = {"company": company, "department_ids": None, "doctor": Employee, "department": Department}
-        own = Employee.search([("company_id", "=", company.id), ("user_id", "=", user.id)], limit=1)
-        if any(user.has_group(group) for group in HOSPITAL_WIDE):
-            scope["level"] = "hospital"
-        else:
-            headed = (
-                Department.search([("company_id", "=", company.id), ("manager_id.user_id", "=", user.id)])
-                if user.has_group(HEAD)
-                else Department
-            )
-            if headed:
-                scope.update(level="department", department_ids=headed.ids)
-            elif user.has_group(DOCTOR) and own:
-                scope.update(level="doctor", doctor=own)
-            else:
-                raise AccessError(
-                    _(
-                        "The follow-up results are for the hospital's director, quality officers, department "
-                        "heads and doctors (their own)."
-                    )
-                )
-        if department_id:
-            department = Department.browse(department_id).exists()
-            if not department or department.company_id != company:
-                raise UserError(_("Unknown department."))
-            if scope["level"] == "doctor" or (
-                scope["level"] == "department" and department.id not in scope["department_ids"]
-            ):
-                raise AccessError(_("You may not see the follow-up results of %s.", department.name))
-            scope["department"] = department
-        if doctor_id:
-            doctor = Employee.browse(doctor_id).exists()
-            if not doctor or doctor.company_id != company:
-                raise UserError(_("Unknown doctor."))
-            allowed = (
-                scope["level"] == "hospital"
-                or (scope["level"] == "department" and doctor.department_id.id in scope["department_ids"])
-                or doctor == own
-            )
-            if not allowed:
-                raise AccessError(_("You may not see the follow-up results of %s.", doctor.name))
-            scope["doctor"] = doctor
-        elif scope["level"] == "doctor":
-            scope["doctor"] = own
-        return scope
-
-    @api.model
-    def _ihospital_scope_domain(self, scope, department="department_id", doctor="doctor_id"):
-        domain = [("company_id", "=", scope["company"].id)]
-        if scope["department_ids"] is not None:
-            domain.append((department, "in", scope["department_ids"]))
-        if scope["department"]:
-            domain.append((department, "=", scope["department"].id))
-        if scope["doctor"]:
-            domain.append((doctor, "=", scope["doctor"].id))
-        return domain
+    def _ihospital_scope_refusal(self):
+        return _(
+            "The follow-up results are for the hospital's director, quality officers, department "
+            "heads and doctors (their own)."
+        )
 
     # ------------------------------------------------------------------ periods
     @api.model
@@ -279,7 +218,7 @@ class IhospitalFollowupResult(models.Model):
         survey's own statistics on the answers of the scope), `comments`
         (free texts, newest first), `ratings` (the consultation ratings of
         the same doctors: count, average, distribution)."""
-        scope = self._ihospital_results_scope(department_id, doctor_id)
+        scope = self._ihospital_scope(department_id, doctor_id)
         company = scope["company"]
         periods = self._ihospital_result_periods(company, period, date_from, date_to)
         base = self._ihospital_scope_domain(scope)
@@ -301,34 +240,6 @@ class IhospitalFollowupResult(models.Model):
             "trend": self._ihospital_trend(current, periods["current"]),
             **self._ihospital_answers(rows),
             "ratings": self._ihospital_ratings(scope, periods["current"]),
-        }
-
-    @api.model
-    def _ihospital_scope_json(self, scope):
-        company = scope["company"]
-        Department, Employee = self.env["hr.department"].sudo(), self.env["hr.employee"].sudo()
-        if scope["level"] == "doctor":
-            departments, doctors = Department, scope["doctor"]
-        else:
-            domain = [("company_id", "=", company.id)]
-            if scope["department_ids"] is not None:
-                domain = [("id", "in", scope["department_ids"])]
-            departments = Department.search(domain)
-            doctors = Employee.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("ihospital_role", "=", "doctor"),
-                    ("department_id", "in", departments.ids),
-                ]
-            )
-        return {
-            "level": scope["level"],
-            "company": {"id": company.id, "name": company.name},
-            "departments": [{"id": department.id, "name": department.name} for department in departments],
-            "doctors": [{"id": doctor.id, "name": doctor.name} for doctor in doctors],
-            "department_id": scope["department"].id or False,
-            "doctor_id": scope["doctor"].id or False,
-            "doctor_name": scope["doctor"].name or "",
         }
 
     @api.model
