@@ -1,11 +1,12 @@
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import xlsxwriter
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_figures_scope import custom_period
 from odoo.addons.ihospital_base.models.ihospital_schedule import local_to_utc
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -155,20 +156,7 @@ class IhospitalAnalysisDashboard(models.AbstractModel):
 
     @api.model
     def _ihospital_custom_period(self, date_from, date_to):
-        try:
-            day_from = fields.Date.to_date(date_from) if date_from else None
-            day_to = fields.Date.to_date(date_to) if date_to else None
-        except (TypeError, ValueError) as error:
-            raise UserError(_("Choose the period with two dates (from and to).")) from error
-        if not isinstance(day_from, date) or not isinstance(day_to, date):
-            raise UserError(_("Choose the period with two dates (from and to)."))
-        if day_from.year < 1900 or day_to.year > 2100:
-            raise UserError(_("Choose dates between 1900 and 2100."))
-        if day_from > day_to:
-            raise UserError(_("The period starts after it ends: check the dates."))
-        if (day_to - day_from).days >= MAX_DAYS:
-            raise UserError(_("Choose a period of at most two years."))
-        return day_from, day_to
+        return custom_period(self.env, date_from, date_to, MAX_DAYS)
 
     @api.model
     def _ihospital_period_json(self, period, periods):

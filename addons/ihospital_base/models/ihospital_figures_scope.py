@@ -1,7 +1,29 @@
-from odoo import _, api, models
+from datetime import date
+
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .ihospital_guard_mixin import DOCTOR, HEAD, HOSPITAL_WIDE
+
+
+def custom_period(env, date_from, date_to, max_days):
+    """(first day, last day) of a period a user chose with two dates (the
+    figures' screens): dates or ISO strings, in order, between 1900 and
+    2100, at most `max_days` days; a clear UserError otherwise."""
+    try:
+        day_from = fields.Date.to_date(date_from) if date_from else None
+        day_to = fields.Date.to_date(date_to) if date_to else None
+    except (TypeError, ValueError) as error:
+        raise UserError(env._("Choose the period with two dates (from and to).")) from error
+    if not isinstance(day_from, date) or not isinstance(day_to, date):
+        raise UserError(env._("Choose the period with two dates (from and to)."))
+    if day_from.year < 1900 or day_to.year > 2100:
+        raise UserError(env._("Choose dates between 1900 and 2100."))
+    if day_from > day_to:
+        raise UserError(env._("The period starts after it ends: check the dates."))
+    if (day_to - day_from).days >= max_days:
+        raise UserError(env._("Choose a period of at most %s days.", max_days))
+    return day_from, day_to
 
 
 class IhospitalFiguresScope(models.AbstractModel):

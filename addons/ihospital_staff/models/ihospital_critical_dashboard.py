@@ -1,9 +1,10 @@
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import xlsxwriter
 
 from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_figures_scope import custom_period
 from odoo.addons.ihospital_base.models.ihospital_guard_mixin import HEAD, HOSPITAL_WIDE
 from odoo.addons.ihospital_base.models.ihospital_schedule import local_to_utc
 from odoo.exceptions import AccessError, UserError
@@ -163,18 +164,7 @@ class IhospitalCriticalDashboard(models.AbstractModel):
         if not date_from and not date_to:
             today = company._ihospital_today()
             return today - timedelta(days=DEFAULT_DAYS - 1), today
-        try:
-            day_from = fields.Date.to_date(date_from) if date_from else None
-            day_to = fields.Date.to_date(date_to) if date_to else None
-        except (TypeError, ValueError) as error:
-            raise UserError(_("Choose the period with two dates (from and to).")) from error
-        if not isinstance(day_from, date) or not isinstance(day_to, date):
-            raise UserError(_("Choose the period with two dates (from and to)."))
-        if day_from > day_to:
-            raise UserError(_("The period starts after it ends: check the dates."))
-        if (day_to - day_from).days >= MAX_DAYS:
-            raise UserError(_("Choose a period of at most a year."))
-        return day_from, day_to
+        return custom_period(self.env, date_from, date_to, MAX_DAYS)
 
     @api.model
     def _check_filters(self, department_id, source):

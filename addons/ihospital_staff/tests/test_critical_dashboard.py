@@ -295,7 +295,7 @@ class TestCriticalDashboard(DashboardCase):
             (("2030-03-10", "2030-03-04"), {}, "starts after it ends"),
             (("yesterday", "2030-03-04"), {}, "two dates"),
             (("2030-03-04", False), {}, "two dates"),
-            (("2029-01-01", "2030-03-04"), {}, "at most a year"),
+            (("2029-01-01", "2030-03-04"), {}, "at most 366 days"),
             ((*self.period,), {"source": "gossip"}, "Unknown source"),
             ((*self.period,), {"department_id": "cardiology"}, "Unknown department"),
         ]

@@ -1,8 +1,9 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
+from odoo.addons.ihospital_base.models.ihospital_figures_scope import custom_period
 from odoo.addons.ihospital_base.models.ihospital_schedule import local_to_utc
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -160,17 +161,7 @@ class IhospitalFollowupResult(models.Model):
             current = (start, today.replace(day=1) - timedelta(days=1))
             previous = (start - relativedelta(months=1), start - timedelta(days=1))
         else:
-            try:
-                day_from = fields.Date.to_date(date_from) if date_from else None
-                day_to = fields.Date.to_date(date_to) if date_to else None
-            except (TypeError, ValueError) as error:
-                raise UserError(_("Choose the period with two dates (from and to).")) from error
-            if not isinstance(day_from, date) or not isinstance(day_to, date):
-                raise UserError(_("Choose the period with two dates (from and to)."))
-            if day_from > day_to:
-                raise UserError(_("The period starts after it ends: check the dates."))
-            if (day_to - day_from).days >= MAX_DAYS or day_from.year < 1900 or day_to.year > 2100:
-                raise UserError(_("Choose a period of at most two years."))
+            day_from, day_to = custom_period(self.env, date_from, date_to, MAX_DAYS)
             current = (day_from, day_to)
             previous = (day_from - (day_to - day_from) - timedelta(days=1), day_from - timedelta(days=1))
         return {"current": current, "previous": previous}
