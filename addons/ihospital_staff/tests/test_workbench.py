@@ -4,6 +4,8 @@ with the user's rights; refused to portal users; a phone-size tour."""
 
 from datetime import timedelta
 
+import pytz
+
 from odoo import Command, fields
 from odoo.addons.ihospital_base.tests.common import RpcMixin
 from odoo.exceptions import AccessError
@@ -25,10 +27,14 @@ class WorkbenchCase(CriticalCase):
         super().setUpClass()
         cls.Workbench = cls.env["ihospital.staff.workbench"]
         now = fields.Datetime.now()
+        # the shift's date is the hospital's day when it starts, whatever the hour in UTC
+        local_start = pytz.utc.localize(now - timedelta(hours=1)).astimezone(
+            pytz.timezone(cls.hospital.hospital_tz or "Asia/Shanghai")
+        )
         cls.env["ihospital.duty.shift"].create(
             {
                 "company_id": cls.hospital.id,
-                "date": fields.Date.context_today(cls.env.user),
+                "date": local_start.date(),
                 "kind": "day",
                 "post": "nurse",
                 "employee_id": cls.emp_nurse.id,
