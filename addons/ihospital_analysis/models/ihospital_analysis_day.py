@@ -30,6 +30,7 @@ MEASURES = [
     ("bed_count", "Staffed Beds", "int"),
     ("bed_days", "Occupied Bed-days", "int"),
     ("los_days_sum", "Days of Stay of the Discharged (Sum)", "int"),
+    # the discharges whose stay is known (a daily summary's discharges have none)
     ("los_count", "Stays Measured", "int"),
     ("charges_total", "Charges", "money"),
     ("charge_drug", "Drug Charges", "money"),
@@ -43,6 +44,7 @@ MEASURES = [
     ("self_paid_amount", "Self-paid", "money"),
     ("inpatient_charges", "Inpatient Charges", "money"),
     ("outpatient_charges", "Outpatient Charges", "money"),
+    # the visits whose charges are known (a daily summary's visits have none)
     ("outpatient_charged", "Outpatient Visits Charged", "int"),
     ("prescriptions", "Prescriptions", "int"),
     ("consultations_answered", "Consultations Answered", "int"),
@@ -259,47 +261,10 @@ class IhospitalAnalysisDay(models.Model):
     department_id = fields.Many2one("hr.department", readonly=True, index="btree_not_null")
     doctor_id = fields.Many2one("hr.employee", readonly=True, index="btree_not_null")
     currency_id = fields.Many2one(related="company_id.currency_id")
-    # the measures (see MEASURES)
-    visits = fields.Integer(readonly=True)
-    visits_outpatient = fields.Integer(string="Outpatient Visits", readonly=True)
-    visits_emergency = fields.Integer(string="Emergency Visits", readonly=True)
-    visits_inpatient = fields.Integer(string="Inpatient Stays", readonly=True)
-    doctor_visits = fields.Integer(string="Visits Seen by the Doctor", readonly=True)
-    first_visits = fields.Integer(readonly=True)
-    return_visits = fields.Integer(readonly=True)
-    bookings_online = fields.Integer(string="Online Bookings", readonly=True)
-    bookings_phone = fields.Integer(string="Phone Bookings", readonly=True)
-    bookings_window = fields.Integer(string="Window Bookings", readonly=True)
-    no_shows = fields.Integer(string="No-shows", readonly=True)
-    wait_minutes_sum = fields.Integer(string="Minutes Waited (Sum)", readonly=True)
-    wait_count = fields.Integer(string="Waits Measured", readonly=True)
-    admissions = fields.Integer(readonly=True)
-    discharges = fields.Integer(readonly=True)
-    census = fields.Integer(string="Inpatients at Midnight", readonly=True)
-    bed_count = fields.Integer(string="Staffed Beds", readonly=True)
-    bed_days = fields.Integer(string="Occupied Bed-days", readonly=True)
-    los_days_sum = fields.Integer(string="Days of Stay of the Discharged (Sum)", readonly=True)
-    # the discharges whose stay is known (a daily summary's discharges have none)
-    los_count = fields.Integer(string="Stays Measured", readonly=True)
-    charges_total = fields.Monetary(string="Charges", readonly=True)
-    charge_drug = fields.Monetary(string="Drug Charges", readonly=True)
-    charge_lab = fields.Monetary(string="Laboratory Charges", readonly=True)
-    charge_exam = fields.Monetary(string="Examination Charges", readonly=True)
-    charge_treatment = fields.Monetary(string="Treatment Charges", readonly=True)
-    charge_material = fields.Monetary(string="Material Charges", readonly=True)
-    charge_bed = fields.Monetary(string="Bed Charges", readonly=True)
-    charge_other = fields.Monetary(string="Other Charges", readonly=True)
-    insurance_amount = fields.Monetary(string="Insurance Covered", readonly=True)
-    self_paid_amount = fields.Monetary(string="Self-paid", readonly=True)
-    inpatient_charges = fields.Monetary(readonly=True)
-    outpatient_charges = fields.Monetary(readonly=True)
-    # the visits whose charges are known (a daily summary's visits have none)
-    outpatient_charged = fields.Integer(string="Outpatient Visits Charged", readonly=True)
-    prescriptions = fields.Integer(readonly=True)
-    consultations_answered = fields.Integer(readonly=True)
-    rating_sum = fields.Integer(string="Ratings (Sum of Stars)", readonly=True)
-    rating_count = fields.Integer(string="Ratings", readonly=True)
-    critical_handled = fields.Integer(string="Critical Values Handled", readonly=True)
+    # the measures: one read-only field each, declared once in MEASURES
+    for _measure, _label, _kind in MEASURES:
+        vars()[_measure] = (fields.Monetary if _kind == "money" else fields.Integer)(string=_label, readonly=True)
+    del _measure, _label, _kind
 
     def init(self):
         # one row per hospital, day, department and doctor (a refresh
