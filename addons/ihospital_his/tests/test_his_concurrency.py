@@ -1,20 +1,17 @@
-from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
+from odoo import api
+from odoo.addons.ihospital_base.tests.common import CommittedCase
 from odoo.tests import tagged
-from odoo.tests.common import BaseCase, get_db_name
 
 
 @tagged("post_install", "-at_install")
-class TestPullConcurrency(BaseCase):
+class TestPullConcurrency(CommittedCase):
     """Two overlapping gateway_pull calls on separate database connections,
     as two Odoo workers would run them: a message is handed out once."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with cls.committed_env() as env:
             user = env["res.users"].create(
                 {
                     "name": "Pull Race Gateway",

@@ -6,19 +6,16 @@ import threading
 import time
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
+from odoo.addons.ihospital_base.tests.common import CommittedCase
 from odoo.tests import tagged
-from odoo.tests.common import BaseCase, get_db_name
 
 
 @tagged("post_install", "-at_install")
-class TestFollowupConcurrency(BaseCase):
+class TestFollowupConcurrency(CommittedCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.registry = Registry(get_db_name())
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with cls.committed_env() as env:
             patient = env["ihospital.patient"].search([("company_id.is_hospital", "=", True)], limit=1)
             department = env["hr.department"].search(
                 [("company_id", "=", patient.company_id.id), ("is_clinical", "=", True)], limit=1
@@ -42,7 +39,7 @@ class TestFollowupConcurrency(BaseCase):
                 }
             )
             # ended, as the HIS's record says; the follow-up is started by the two workers below
-            cr.execute('UPDATE ihospital_visit SET "end" = start WHERE id = %s', (visit.id,))
+            env.cr.execute('UPDATE ihospital_visit SET "end" = start WHERE id = %s', (visit.id,))
             cls.ids = {"plan": plan.id, "visit": visit.id}
 
     @classmethod
