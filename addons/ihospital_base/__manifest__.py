@@ -67,6 +67,9 @@
         "demo/ihospital_emergency_access_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "ihospital_base/static/src/period/*",
+        ],
         "web.assets_frontend": [
             "ihospital_base/static/src/js/queue_display.js",
             "ihospital_base/static/src/scss/queue_display.scss",

@@ -14,6 +14,7 @@ import { registry } from "@web/core/registry";
 import { KeepLast } from "@web/core/utils/concurrency";
 import { useService } from "@web/core/utils/hooks";
 import { formatFloat } from "@web/core/utils/numbers";
+import { PeriodPicker } from "@ihospital_base/period/period_picker";
 import { Layout } from "@web/search/layout";
 
 const DASHBOARD_MODEL = "ihospital.analysis.dashboard";
@@ -24,7 +25,7 @@ const LOWER_IS_BETTER = new Set(["no_shows", "wait_avg", "los_avg", "drug_share"
 
 export class AnalysisDashboard extends Component {
     static template = "ihospital_analysis.AnalysisDashboard";
-    static components = { Layout };
+    static components = { Layout, PeriodPicker };
     static props = ["*"];
 
     setup() {
@@ -110,25 +111,8 @@ export class AnalysisDashboard extends Component {
         ];
     }
 
-    setPeriod(key) {
-        if (key === this.state.period && key !== "custom") {
-            return;
-        }
-        this.state.period = key;
-        if (key !== "custom") {
-            this.load();
-        }
-    }
-
     setTrend(key) {
         this.state.trendKey = key;
-    }
-
-    onDateChange(which, ev) {
-        this.state[which] = ev.target.value;
-        if (this.state.dateFrom && this.state.dateTo) {
-            this.load();
-        }
     }
 
     onDepartmentChange(ev) {

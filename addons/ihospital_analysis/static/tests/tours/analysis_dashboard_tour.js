@@ -18,20 +18,20 @@ registry.category("web_tour.tours").add("ihospital_analysis_dashboard", {
     steps: () => [
         {
             content: "The dashboard opens on today, for the whole hospital",
-            trigger: ".o_ihospital_ad_period.active[data-period=today]",
+            trigger: ".o_ihospital_period.active[data-period=today]",
         },
         {
             trigger: ".o_ihospital_ad_section[data-section=outpatient] .o_ihospital_ad_figure[data-figure=visits]",
         },
         {
             content: "Switch to this month",
-            trigger: ".o_ihospital_ad_period[data-period=month]",
+            trigger: ".o_ihospital_period[data-period=month]",
             run: "click",
         },
         {
             content: "This month's visits are counted",
             trigger:
-                ".o_ihospital_analysis_dashboard:has(.o_ihospital_ad_period.active[data-period=month]):not(:has(.o_ihospital_ad_loading)) .o_ihospital_ad_figure[data-figure=visits] .o_ihospital_ad_value",
+                ".o_ihospital_analysis_dashboard:has(.o_ihospital_period.active[data-period=month]):not(:has(.o_ihospital_ad_loading)) .o_ihospital_ad_figure[data-figure=visits] .o_ihospital_ad_value",
             run() {
                 const value = this.anchor.textContent;
                 if (!(parseInt(value.replace(/\D/g, "")) > 0)) {

@@ -11,13 +11,14 @@ import { registry } from "@web/core/registry";
 import { KeepLast } from "@web/core/utils/concurrency";
 import { useService } from "@web/core/utils/hooks";
 import { formatFloat } from "@web/core/utils/numbers";
+import { PeriodPicker } from "@ihospital_base/period/period_picker";
 import { Layout } from "@web/search/layout";
 
 const RESULT_MODEL = "ihospital.followup.result";
 
 export class FollowupResults extends Component {
     static template = "ihospital_survey.FollowupResults";
-    static components = { Layout };
+    static components = { Layout, PeriodPicker };
     static props = ["*"];
 
     setup() {
@@ -75,23 +76,6 @@ export class FollowupResults extends Component {
             this.state.error = error.data?.message || error.message || String(error);
         } finally {
             this.state.loading = false;
-        }
-    }
-
-    setPeriod(key) {
-        if (key === this.state.period && key !== "custom") {
-            return;
-        }
-        this.state.period = key;
-        if (key !== "custom") {
-            this.load();
-        }
-    }
-
-    onDateChange(which, ev) {
-        this.state[which] = ev.target.value;
-        if (this.state.dateFrom && this.state.dateTo) {
-            this.load();
         }
     }
 

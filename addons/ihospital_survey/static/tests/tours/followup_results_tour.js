@@ -16,7 +16,7 @@ registry.category("web_tour.tours").add("ihospital_followup_results", {
     steps: () => [
         {
             content: "The last three months' satisfaction of the hospital",
-            trigger: ".o_ihospital_fr_period.active[data-period=quarter]",
+            trigger: ".o_ihospital_period.active[data-period=quarter]",
         },
         {
             trigger: ".o_ihospital_fr_figure[data-figure=score] .o_ihospital_fr_value",
@@ -45,6 +45,20 @@ registry.category("web_tour.tours").add("ihospital_followup_results", {
             run() {
                 if (!document.querySelector("select.o_ihospital_fr_doctor").value) {
                     throw new Error("No doctor chosen");
+                }
+                checkFits();
+            },
+        },
+        {
+            content: "Chosen dates start from the period shown",
+            trigger: ".o_ihospital_period[data-period=custom]",
+            run: "click",
+        },
+        {
+            trigger: "input.o_ihospital_period_from",
+            run() {
+                if (!/^\d{4}-\d{2}-\d{2}$/.test(this.anchor.value)) {
+                    throw new Error(`The custom period does not start from the dates shown: ${this.anchor.value}`);
                 }
                 checkFits();
             },
