@@ -233,6 +233,21 @@ SOURCE_INDEXES = {
     "ihospital_critical_alert": ("handled_at",),
 }
 DIRTY_TABLE = "ihospital_analysis_dirty"
+
+
+def insert_marks(select):
+    """SQL that marks the (company_id, date) pairs of `select` not marked
+    yet. The marks have no unique index, on purpose: under REPEATABLE READ an
+    ON CONFLICT against a mark that a concurrent transaction committed is a
+    serialization failure, so two cancellations of the same day would have
+    failed one of them. A rare second mark of a day is harmless: the day is
+    refreshed once and both marks are deleted."""
+    return f"""INSERT INTO {DIRTY_TABLE} (company_id, date)
+        SELECT DISTINCT m.company_id, m.date FROM ({select}) AS m(company_id, date)
+         WHERE m.date IS NOT NULL AND m.company_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM {DIRTY_TABLE} d WHERE d.company_id = m.company_id AND d.date = m.date)"""
+
+
 CRON_XMLID = ("ihospital_analysis", "ir_cron_analysis_refresh")
 
 
@@ -277,8 +292,22 @@ class IhospitalAnalysisDay(models.Model):
             SQL(
                 """CREATE TABLE IF NOT EXISTS %s (
                     company_id integer NOT NULL REFERENCES res_company (id) ON DELETE CASCADE,
-                    date date NOT NULL,
-                    PRIMARY KEY (company_id, date))""",
+                    date date NOT NULL)""",
+                SQL.identifier(DIRTY_TABLE),
+            )
+        )
+        # no unique key (see insert_marks); databases made before had one
+        self.env.cr.execute(
+            SQL(
+                "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
+                SQL.identifier(DIRTY_TABLE),
+                SQL.identifier(f"{DIRTY_TABLE}_pkey"),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS %s ON %s (company_id, date)",
+                SQL.identifier(f"{DIRTY_TABLE}_key_idx"),
                 SQL.identifier(DIRTY_TABLE),
             )
         )
@@ -327,10 +356,7 @@ class IhospitalAnalysisDay(models.Model):
             function = f"ihospital_analysis_mark_{table}"
             marks = {
                 rows: f"""{tz_cte}
-                    INSERT INTO {DIRTY_TABLE} (company_id, date)
-                    SELECT DISTINCT company_id, date FROM ({select.format(rows=rows)}) AS m(company_id, date)
-                     WHERE date IS NOT NULL AND company_id IS NOT NULL
-                    ON CONFLICT DO NOTHING;"""
+                    {insert_marks(select.format(rows=rows))};"""
                 for rows in ("new_rows", "old_rows")
             }
             cr.execute(
@@ -389,8 +415,7 @@ class IhospitalAnalysisDay(models.Model):
             return
         self.env.cr.execute(
             SQL(
-                """INSERT INTO ihospital_analysis_dirty (company_id, date)
-                   SELECT DISTINCT * FROM unnest(%s::int[], %s::date[]) ON CONFLICT DO NOTHING""",
+                insert_marks("SELECT * FROM unnest(%s::int[], %s::date[])"),
                 [company_id for company_id, _day in keys],
                 [day for _company_id, day in keys],
             )
@@ -638,7 +663,8 @@ class IhospitalAnalysisDay(models.Model):
                 SQL("LIMIT %s", limit) if limit else SQL(),
             )
         )
-        keys = self.env.cr.fetchall()
+        # a day marked twice (see insert_marks) is refreshed once
+        keys = list(dict.fromkeys(self.env.cr.fetchall()))
         if keys:
             self._ihospital_refresh(keys)
         return len(keys)

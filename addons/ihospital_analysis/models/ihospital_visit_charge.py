@@ -1,6 +1,8 @@
 from odoo import models
 from odoo.tools import SQL
 
+from .ihospital_analysis_day import insert_marks
+
 
 class IhospitalVisitCharge(models.Model):
     _inherit = "ihospital.visit.charge"
@@ -12,14 +14,14 @@ class IhospitalVisitCharge(models.Model):
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                """INSERT INTO ihospital_analysis_dirty (company_id, date)
-                   SELECT DISTINCT v.company_id,
-                          ((v.start AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(c.hospital_tz, 'Asia/Shanghai'))::date
-                     FROM ihospital_visit_charge l
-                     JOIN ihospital_visit v ON v.id = l.visit_id
-                     JOIN res_company c ON c.id = v.company_id
-                    WHERE l.company_id = %s AND l.category = ANY(%s)
-                   ON CONFLICT DO NOTHING""",
+                insert_marks(
+                    """SELECT v.company_id,
+                              ((v.start AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(c.hospital_tz, 'Asia/Shanghai'))::date
+                         FROM ihospital_visit_charge l
+                         JOIN ihospital_visit v ON v.id = l.visit_id
+                         JOIN res_company c ON c.id = v.company_id
+                        WHERE l.company_id = %s AND l.category = ANY(%s)"""
+                ),
                 company.id,
                 list(his_categories),
             )
