@@ -227,18 +227,23 @@ async def _close_all(watchers):
     await asyncio.sleep(0.5)
 
 
-async def _measure(url, ws_url, db, department, watchers, seconds, connect_rate, settle, deadline, login, password, schedule):
+async def _measure(url, ws_url, db, department, watchers, seconds, connect_rate, settle, deadline, login, password,
+                   schedule, before_events, after_events):  # fmt: skip
     loop = asyncio.get_running_loop()
     nurse = await loop.run_in_executor(None, Nurse, url, db, login, password, department, schedule)
     opened = await _open_all(ws_url, nurse.channel, watchers, watchers / connect_rate)
     await asyncio.sleep(settle)  # subscriptions reach the server asynchronously
     live = [w for w in opened if not w.refused]
+    if before_events:
+        await loop.run_in_executor(None, before_events)
     events = []  # (notification id, sent)
     started = time.monotonic()
     for n in range(seconds):
         await asyncio.sleep(max(0.0, started + n - time.monotonic()))
         events.append(await loop.run_in_executor(None, nurse.event))
     await asyncio.sleep(deadline)
+    if after_events:
+        await loop.run_in_executor(None, after_events)
     latencies, delivered = [], 0
     for watcher in live:
         for notification_id, sent in events:
@@ -272,13 +277,15 @@ async def _burst(url, department, count, spread, hold):
 
 
 def measure(url, db, department, watchers=2000, seconds=30, connect_rate=200.0, settle=5.0, deadline=6.0,
-            login="nurse", password="nurse", schedule=None, ws_url=None):  # fmt: skip
-    """`ws_url`: where /websocket is served when not at `url` (Odoo's gevent port, without a proxy)."""
+            login="nurse", password="nurse", schedule=None, ws_url=None, before_events=None, after_events=None):  # fmt: skip
+    """`ws_url`: where /websocket is served when not at `url` (Odoo's gevent port, without a proxy);
+    `before_events` / `after_events`: called (in a thread) before the first event and after the
+    last one's deadline, e.g. to count the database's transactions."""
     raise_open_files(watchers + 256)
     url = url.rstrip("/")
     return asyncio.run(
         _measure(url, (ws_url or url).rstrip("/"), db, department, watchers, seconds, connect_rate, settle, deadline,
-                 login, password, schedule)
+                 login, password, schedule, before_events, after_events)
     )  # fmt: skip
 
 
