@@ -150,9 +150,10 @@ class SharedFeed:
     def announce(self):
         self.announced += 1
 
-    def refresh(self, channels):
+    def refresh(self, channels=()):
         """Make the rows fresh for every NOTIFY announced so far: the first
-        caller fetches, the ones waiting on the lock meanwhile reuse its rows."""
+        caller fetches (the shared channels subscribed in this process, plus
+        `channels`), the ones waiting on the lock meanwhile reuse its rows."""
         wanted = self.announced
         if self.fetched >= wanted:
             return
@@ -160,7 +161,7 @@ class SharedFeed:
             if self.fetched >= wanted:
                 return
             start = self.announced
-            self._fetch(channels)
+            self._fetch([*bus_models.dispatch._channels_to_ws, *channels])
             self.fetched = start
 
     def _fetch(self, channels):
@@ -207,7 +208,7 @@ class SharedFeed:
         mine = [c for c in websocket._channels if is_shared(c)]
         if not mine:
             return []
-        self.refresh(list(bus_models.dispatch._channels_to_ws) + mine)
+        self.refresh(mine)
         rows = self.rows
         last = websocket._last_notif_sent_id
         sent = {notif_id for notif_id, _sent_at in websocket._notif_history}
