@@ -26,12 +26,15 @@ drops it afterwards). Steps:
       the last one's deadline (PostgreSQL flushes a backend's counters within
       10 s): per event, the nurse's request and its read-back through
       /websocket/peek_notifications included.
+   d. the same with SMALL (50) watchers and 10 events, for the transactions
+      per event that do not depend on the watchers.
    The watchers are bench/queue_watchers.py (asyncio, no extra package); the
    open-files limit is raised to the hard limit (tools/bench-queue.sh).
 
 The last line printed is the result:
 queue watchers=.. events=.. delivered=.. p95_ms=.. xacts_per_event=.. baseline_delivered=..
 baseline_p95_ms=.. baseline_xacts_per_event=.. burst=.. burst_refused=.. baseline_burst_refused=..
+small_watchers=.. small_xacts_per_event=.. baseline_small_xacts_per_event=..
 (delivered = % of the pairs watcher x event received within 6 s; p95_ms over
 those pairs). Exits 1 unless the override delivers every event to every
 watcher, with p95 <= 1 s, and refuses no websocket of the burst.
@@ -87,6 +90,7 @@ def parse_args():
     parser.add_argument("--connect-rate", type=float, default=200.0, help="watchers connected per second")
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--burst-seconds", type=float, default=2.0)
+    parser.add_argument("--small", type=int, default=50, help="watchers of the second, small measure (xacts per event)")
     parser.add_argument("--only", choices=["baseline", "override"], help="run one side only")
     return parser.parse_args()
 
@@ -157,7 +161,9 @@ def run_side(args, tmp, seeded, name, options):
         # the websocket process loads the registry on its first websocket: not part of the burst
         queue_watchers.burst(ws_url, seeded["department"], count=1, spread=0, hold=3)
         burst = queue_watchers.burst(ws_url, seeded["department"], args.burst, args.burst_seconds)
-        print(f"{name}: {args.burst} websockets within {args.burst_seconds}s: refused {burst['refused'] or 0}", flush=True)
+        print(
+            f"{name}: {args.burst} websockets within {args.burst_seconds}s: refused {burst['refused'] or 0}", flush=True
+        )
         time.sleep(5)
         counted = {}
 
@@ -182,6 +188,22 @@ def run_side(args, tmp, seeded, name, options):
             after_events=after_events,
         )
         result["xacts_per_event"] = round((counted["after"] - counted["before"]) / max(1, result["events"]), 1)
+        # the same with a few watchers: what does not grow with them
+        small = queue_watchers.measure(
+            url,
+            args.db,
+            seeded["department"],
+            watchers=args.small,
+            seconds=10,
+            connect_rate=args.connect_rate,
+            settle=12,
+            schedule=seeded["schedule"],
+            ws_url=ws_url,
+            before_events=before_events,
+            after_events=after_events,
+        )
+        result["small_watchers"] = small["queue_watchers"]
+        result["small_xacts_per_event"] = round((counted["after"] - counted["before"]) / max(1, small["events"]), 1)
         result["burst_refused"] = burst["burst_refused"]
         result["burst_refusals"] = burst["refused"]
         print(f"{name}: {json.dumps(result, sort_keys=True)}", flush=True)
@@ -204,14 +226,24 @@ def main():
             if args.only in (None, name):
                 results[name] = run_side(args, tmp, seeded, name, options)
     after, before = results.get("override"), results.get("baseline")
-    empty = {"queue_watchers": 0, "events": 0, "delivered_pct": 0, "p95_ms": 0, "xacts_per_event": 0, "burst_refused": 0}
+    empty = {
+        "queue_watchers": 0,
+        "events": 0,
+        "delivered_pct": 0,
+        "p95_ms": 0,
+        "xacts_per_event": 0,
+        "burst_refused": 0,
+    }
     after, before = after or empty, before or empty
     print(
-        f"queue watchers={after['queue_watchers'] or before['queue_watchers']} events={after['events'] or before['events']}"
+        f"queue watchers={after['queue_watchers'] or before['queue_watchers']}"
+        f" events={after['events'] or before['events']}"
         f" delivered={after['delivered_pct']} p95_ms={after['p95_ms']} xacts_per_event={after['xacts_per_event']}"
         f" baseline_delivered={before['delivered_pct']} baseline_p95_ms={before['p95_ms']}"
         f" baseline_xacts_per_event={before['xacts_per_event']} burst={args.burst}"
         f" burst_refused={after['burst_refused']} baseline_burst_refused={before['burst_refused']}"
+        f" small_watchers={args.small} small_xacts_per_event={after.get('small_xacts_per_event', 0)}"
+        f" baseline_small_xacts_per_event={before.get('small_xacts_per_event', 0)}"
     )
     if args.only == "baseline":
         return 0

@@ -175,7 +175,11 @@ class Nurse:
     def _peek(self, last, first=False):
         answer = self.peeker.post(
             f"{self.url}/websocket/peek_notifications",
-            json={"jsonrpc": "2.0", "method": "call", "params": {"channels": [self.channel], "last": last, "is_first_poll": first}},
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {"channels": [self.channel], "last": last, "is_first_poll": first},
+            },
             timeout=60,
         ).json()
         if "error" in answer:
@@ -227,8 +231,22 @@ async def _close_all(watchers):
     await asyncio.sleep(0.5)
 
 
-async def _measure(url, ws_url, db, department, watchers, seconds, connect_rate, settle, deadline, login, password,
-                   schedule, before_events, after_events):  # fmt: skip
+async def _measure(
+    url,
+    ws_url,
+    db,
+    department,
+    watchers,
+    seconds,
+    connect_rate,
+    settle,
+    deadline,
+    login,
+    password,
+    schedule,
+    before_events,
+    after_events,
+):
     loop = asyncio.get_running_loop()
     nurse = await loop.run_in_executor(None, Nurse, url, db, login, password, department, schedule)
     opened = await _open_all(ws_url, nurse.channel, watchers, watchers / connect_rate)
@@ -276,17 +294,45 @@ async def _burst(url, department, count, spread, hold):
     return result
 
 
-def measure(url, db, department, watchers=2000, seconds=30, connect_rate=200.0, settle=5.0, deadline=6.0,
-            login="nurse", password="nurse", schedule=None, ws_url=None, before_events=None, after_events=None):  # fmt: skip
+def measure(
+    url,
+    db,
+    department,
+    watchers=2000,
+    seconds=30,
+    connect_rate=200.0,
+    settle=5.0,
+    deadline=6.0,
+    login="nurse",
+    password="nurse",
+    schedule=None,
+    ws_url=None,
+    before_events=None,
+    after_events=None,
+):
     """`ws_url`: where /websocket is served when not at `url` (Odoo's gevent port, without a proxy);
     `before_events` / `after_events`: called (in a thread) before the first event and after the
     last one's deadline, e.g. to count the database's transactions."""
     raise_open_files(watchers + 256)
     url = url.rstrip("/")
     return asyncio.run(
-        _measure(url, (ws_url or url).rstrip("/"), db, department, watchers, seconds, connect_rate, settle, deadline,
-                 login, password, schedule, before_events, after_events)
-    )  # fmt: skip
+        _measure(
+            url,
+            (ws_url or url).rstrip("/"),
+            db,
+            department,
+            watchers,
+            seconds,
+            connect_rate,
+            settle,
+            deadline,
+            login,
+            password,
+            schedule,
+            before_events,
+            after_events,
+        )
+    )
 
 
 def burst(url, department, count=500, spread=2.0, hold=3.0):
@@ -315,9 +361,19 @@ def main(argv=None):
         result = burst(args.ws_url or args.url, args.department, args.burst, args.burst_seconds)
     else:
         result = measure(
-            args.url, args.db, args.department, args.watchers, args.seconds, args.connect_rate, args.settle,
-            args.deadline, args.login, args.password, args.schedule, args.ws_url,
-        )  # fmt: skip
+            args.url,
+            args.db,
+            args.department,
+            args.watchers,
+            args.seconds,
+            args.connect_rate,
+            args.settle,
+            args.deadline,
+            args.login,
+            args.password,
+            args.schedule,
+            args.ws_url,
+        )
     print(json.dumps(result, sort_keys=True))
     return 0
 

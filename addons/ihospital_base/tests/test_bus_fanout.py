@@ -7,10 +7,9 @@ from odoo import fields
 from odoo.addons.bus.models.bus import ImDispatch, channel_with_db, dispatch, hashable
 from odoo.addons.bus.tests.common import WebsocketCase
 from odoo.addons.bus.websocket import Websocket
+from odoo.addons.ihospital_base import bus_fanout
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import config
-
-from odoo.addons.ihospital_base import bus_fanout
 
 
 class RecordingWebsocket(Websocket):
@@ -26,7 +25,12 @@ class RecordingWebsocket(Websocket):
 
     def close_sockets(self):
         self._Websocket__selector.close()
-        for sock in (self._client, self._Websocket__socket, self._Websocket__notif_sock_r, self._Websocket__notif_sock_w):
+        for sock in (
+            self._client,
+            self._Websocket__socket,
+            self._Websocket__notif_sock_r,
+            self._Websocket__notif_sock_w,
+        ):
             sock.close()
 
 
@@ -199,7 +203,9 @@ class TestBusFanout(TransactionCase):
     def test_patches_applied_once(self):
         bus_fanout.install()
         self.assertIs(Websocket._dispatch_bus_notifications, bus_fanout._dispatch_bus_notifications)
-        self.assertIsNot(bus_fanout._odoo["Websocket._dispatch_bus_notifications"], Websocket._dispatch_bus_notifications)
+        self.assertIsNot(
+            bus_fanout._odoo["Websocket._dispatch_bus_notifications"], Websocket._dispatch_bus_notifications
+        )
         self.assertTrue(bus_fanout.is_shared((self.cr.dbname, self.queue)))
         self.assertFalse(bus_fanout.is_shared((self.cr.dbname, "broadcast")))
         self.assertFalse(bus_fanout.is_shared((self.cr.dbname, "res.partner", 3)))
@@ -257,7 +263,9 @@ class TestBusFanoutWebsocket(WebsocketCase):
         self.schedule.with_user(self.env.ref("ihospital_base.user_nurse_demo")).action_call_next()
         self.env.cr.precommit.run()
         fetches = bus_fanout.feed(self.env.cr.dbname).fetches
-        bus_fanout.relay(dispatch, [list(channel_with_db(self.env.cr.dbname, c)) for c in (screen_channel, my_queue_channel)])
+        bus_fanout.relay(
+            dispatch, [list(channel_with_db(self.env.cr.dbname, c)) for c in (screen_channel, my_queue_channel)]
+        )
         for websocket in (screen, my_queue):
             (update,) = self._updates(websocket)
             self.assertEqual(update["payload"]["schedule_id"], self.schedule.id)
