@@ -26,6 +26,7 @@ import asyncio
 import base64
 import json
 import os
+import random
 import resource
 import struct
 import sys
@@ -64,7 +65,11 @@ class Watcher:
         self.channel = channel
         self.received = {}  # notification id -> time.time() of the first receipt
         self.dup = 0
-        self.refused = None  # why the server refused or closed us
+        self.refused = None  # why the server refused or closed us, last time
+        self.refusals = []  # every refusal or close by the server, in order
+        self.reconnects = 0
+        self.open_now = False
+        self.gave_up = False
         self.reader = self.writer = None
 
     async def open(self, last=0, timeout=60):
@@ -90,7 +95,24 @@ class Watcher:
             return False
         message = {"event_name": "subscribe", "data": {"channels": [self.channel], "last": last}}
         self._send(0x1, json.dumps(message).encode())
+        self.refused = None
+        self.open_now = True
         return True
+
+    async def keep(self, last, retries):
+        """Open and listen; refused or closed by the server (e.g. "try later", 1013), reconnect
+        after 1 to 4 s, as Odoo's bus client does (with a growing delay), `retries` times at most."""
+        for attempt in range(retries + 1):
+            if attempt:
+                self.reconnects += 1
+                await asyncio.sleep(random.uniform(1, 4))
+            if await self.open(last):
+                await self.listen()
+                self.open_now = False
+            if not self.refused:  # cancelled: the measure is over
+                return
+            self.refusals.append(self.refused)
+        self.gave_up = True
 
     def _send(self, opcode, payload):
         mask = os.urandom(4)
@@ -200,25 +222,30 @@ class Nurse:
         raise SystemExit("queue_watchers: the recall's notification never showed in the bus")
 
 
-async def _open_all(url, channel, count, spread, last=0):
-    """`count` watchers opened evenly over `spread` seconds; returns them (listening)."""
+async def _open_all(url, channel, count, spread, last=0, retries=0, timeout=120):
+    """`count` watchers opened evenly over `spread` seconds, each reconnecting `retries` times
+    at most; returns them once each is open or gave up (listening in their tasks)."""
     watchers = [Watcher(url, channel) for _n in range(count)]
     started = time.monotonic()
 
     async def one(n, watcher):
         await asyncio.sleep(max(0.0, started + spread * n / max(count, 1) - time.monotonic()))
-        if await watcher.open(last):
-            watcher.task = asyncio.ensure_future(watcher.listen())
+        await watcher.keep(last, retries)
 
-    await asyncio.gather(*(one(n, w) for n, w in enumerate(watchers)))
+    for n, watcher in enumerate(watchers):
+        watcher.task = asyncio.ensure_future(one(n, watcher))
+    deadline = started + spread + timeout
+    await asyncio.sleep(spread)
+    while time.monotonic() < deadline and not all(w.open_now or w.gave_up for w in watchers):
+        await asyncio.sleep(0.2)
     return watchers
 
 
 def _refusals(watchers):
     reasons = {}
     for watcher in watchers:
-        if watcher.refused:
-            reasons[watcher.refused] = reasons.get(watcher.refused, 0) + 1
+        for reason in watcher.refusals:
+            reasons[reason] = reasons.get(reason, 0) + 1
     return reasons
 
 
@@ -246,12 +273,13 @@ async def _measure(
     schedule,
     before_events,
     after_events,
+    retries,
 ):
     loop = asyncio.get_running_loop()
     nurse = await loop.run_in_executor(None, Nurse, url, db, login, password, department, schedule)
-    opened = await _open_all(ws_url, nurse.channel, watchers, watchers / connect_rate)
+    opened = await _open_all(ws_url, nurse.channel, watchers, watchers / connect_rate, retries=retries)
     await asyncio.sleep(settle)  # subscriptions reach the server asynchronously
-    live = [w for w in opened if not w.refused]
+    live = [w for w in opened if w.open_now]
     if before_events:
         await loop.run_in_executor(None, before_events)
     events = []  # (notification id, sent)
@@ -278,7 +306,9 @@ async def _measure(
         "max_ms": round(max(latencies, default=0.0), 1),
         "dup": sum(w.dup for w in live),
         "refused": _refusals(opened),
-        "closed_during_run": sum(1 for w in live if w.refused),
+        "reconnects": sum(w.reconnects for w in opened),
+        "gave_up": sum(1 for w in opened if w.gave_up),
+        "closed_during_run": sum(1 for w in live if not w.open_now),
         "schedule": nurse.schedule,
     }
     await _close_all(opened)
@@ -289,7 +319,7 @@ async def _burst(url, department, count, spread, hold):
     opened = await _open_all(url, f"ihospital_queue_department_{department}", count, spread)
     await asyncio.sleep(hold)  # a subscription refused for want of a cursor closes the websocket
     result = {"burst": count, "burst_seconds": spread, "refused": _refusals(opened)}
-    result["burst_refused"] = sum(result["refused"].values())
+    result["burst_refused"] = sum(1 for w in opened if w.refusals)
     await _close_all(opened)
     return result
 
@@ -300,7 +330,7 @@ def measure(
     department,
     watchers=2000,
     seconds=30,
-    connect_rate=200.0,
+    connect_rate=100.0,
     settle=5.0,
     deadline=6.0,
     login="nurse",
@@ -309,10 +339,12 @@ def measure(
     ws_url=None,
     before_events=None,
     after_events=None,
+    retries=5,
 ):
     """`ws_url`: where /websocket is served when not at `url` (Odoo's gevent port, without a proxy);
     `before_events` / `after_events`: called (in a thread) before the first event and after the
-    last one's deadline, e.g. to count the database's transactions."""
+    last one's deadline, e.g. to count the database's transactions; `retries`: reconnections
+    of a watcher refused or closed by the server while connecting."""
     raise_open_files(watchers + 256)
     url = url.rstrip("/")
     return asyncio.run(
@@ -331,6 +363,7 @@ def measure(
             schedule,
             before_events,
             after_events,
+            retries,
         )
     )
 
@@ -349,7 +382,8 @@ def main(argv=None):
     parser.add_argument("--schedule", type=int, help="the ihospital.schedule to recall on (default: found)")
     parser.add_argument("--watchers", type=int, default=2000)
     parser.add_argument("--seconds", type=int, default=30, help="events: one a second")
-    parser.add_argument("--connect-rate", type=float, default=200.0, help="watchers opened per second")
+    parser.add_argument("--connect-rate", type=float, default=100.0, help="watchers opened per second")
+    parser.add_argument("--retries", type=int, default=5, help="reconnections of a refused watcher (1-4 s apart)")
     parser.add_argument("--settle", type=float, default=5.0)
     parser.add_argument("--deadline", type=float, default=6.0, help="a receipt later than this is not delivered")
     parser.add_argument("--login", default="nurse")
@@ -373,6 +407,7 @@ def main(argv=None):
             args.password,
             args.schedule,
             args.ws_url,
+            retries=args.retries,
         )
     print(json.dumps(result, sort_keys=True))
     return 0
