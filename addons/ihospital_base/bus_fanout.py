@@ -255,7 +255,8 @@ def _loop(self):
     _logger.info("Bus.loop listen imbus on db postgres (iHospital: queue channels fetched once per event)")
     with odoo.sql_db.db_connect("postgres").cursor() as cr, selectors.DefaultSelector() as selector:
         cr.execute("listen imbus")
-        cr.commit()  # pylint: disable=invalid-commit - LISTEN takes effect once committed
+        # LISTEN takes effect once committed (its own connection, to the "postgres" database)
+        cr.commit()  # pylint: disable=invalid-commit
         connection = cr._cnx
         selector.register(connection, selectors.EVENT_READ)
         while not bus_models.stop_event.is_set():
