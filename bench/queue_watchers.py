@@ -106,7 +106,8 @@ class Watcher:
             if attempt:
                 self.reconnects += 1
                 await asyncio.sleep(random.uniform(1, 4))
-            if await self.open(last):
+            # as Odoo's client does, a reconnection asks for what follows the last notification it got
+            if await self.open(max(self.received, default=last)):
                 await self.listen()
                 self.open_now = False
             if not self.refused:  # cancelled: the measure is over
