@@ -23,7 +23,8 @@ response:
   language. The proxy serves a copy of `/page` only to requests that Odoo
   would answer in the default language (deploy/haproxy/cache.cfg).
 
-Every other response of a declared route is `Cache-Control: no-store`.
+Every other response of a declared route is `Cache-Control: no-store`, and
+so is every response of the portal's `/my` pages ("my queue" included).
 Routes that are not website routes must not translate what they return (the
 queue state is numbers and names).
 
@@ -101,6 +102,11 @@ def shared_response(response):
     for value in kept:
         headers.add("Set-Cookie", value)
     return max_age
+
+
+def is_personal_path(path):
+    """The portal's own pages (/my, /my/...): never stored by anyone."""
+    return path == "/my" or path.startswith("/my/")
 
 
 def set_cache_control(response, max_age):

@@ -5,7 +5,7 @@ from werkzeug.wrappers import Response
 from odoo import api, models
 from odoo.http import get_session_max_inactivity, request
 
-from ..http_cache import SIGNED_IN_COOKIE, set_cache_control, shared_response
+from ..http_cache import SIGNED_IN_COOKIE, is_personal_path, set_cache_control, shared_response
 
 # The last request time is written into the session at most this often:
 # every request would rewrite the session file.
@@ -53,6 +53,8 @@ class IrHttp(models.AbstractModel):
         super()._post_dispatch(response)
         if max_age is not None:
             set_cache_control(response, max_age)
+        elif is_personal_path(request.httprequest.path):
+            response.headers["Cache-Control"] = "no-store"
 
     @classmethod
     def _ihospital_signed_in_marker(cls):

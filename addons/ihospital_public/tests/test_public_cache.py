@@ -11,7 +11,6 @@ from odoo.addons.ihospital_base.http_cache import SIGNED_IN_COOKIE
 from odoo.addons.ihospital_base.models import ir_http as ihospital_ir_http
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, Opener
-from odoo.tools import config
 
 # a CSRF token as Odoo renders it: hmac-sha1 hex, "o", expiry timestamp
 CSRF_TOKEN = re.compile(r"[0-9a-f]{40}o[0-9]{9,}")
@@ -123,10 +122,13 @@ class TestPublicCacheHeaders(PublicCacheCase):
         for url in self.public_urls():
             # a first visit (no session yet), then a visitor with an anonymous session
             self.assertShared(self.get(self.visitor(), url), url)
+        self.authenticate(None, None)
+        self.opener.cookies["frontend_lang"] = "zh_CN"
+        for url in self.public_urls():
             self.assertShared(self.get(self.opener, url, headers=BROWSER), url)
         page = self.get(self.visitor(), "/departments").text
         self.assertIn('csrf_token: ""', page)
-        self.assertIn("Sign in", page)
+        self.assertIn('href="/web/login"', page)  # the header of nobody
 
     def test_what_differs_between_visitors_is_never_shared(self):
         visitor = self.visitor()
@@ -170,6 +172,7 @@ class TestPublicCacheHeaders(PublicCacheCase):
 
     def _check_signed_in(self, login):
         self.authenticate(login, login)
+        self.opener.cookies["frontend_lang"] = "zh_CN"
         first = self.get(self.opener, "/departments")
         self.assertIn(f"{SIGNED_IN_COOKIE}=1", first.headers.get("Set-Cookie", ""))
         self.assertEqual(self.opener.cookies.get(SIGNED_IN_COOKIE), "1")
@@ -183,6 +186,7 @@ class TestPublicCacheHeaders(PublicCacheCase):
         logout = self.get(self.opener, "/web/session/logout")
         self.assertRegex(logout.headers.get("Set-Cookie", ""), rf"{SIGNED_IN_COOKIE}=;.*(Max-Age=0|1970)")
         self.assertNotIn(SIGNED_IN_COOKIE, self.opener.cookies)
+        self.opener.cookies["frontend_lang"] = "zh_CN"
         self.assertShared(self.get(self.opener, "/departments", headers=BROWSER), "after logout")
 
     def test_signed_in_portal_user_is_never_shared(self):
@@ -242,7 +246,7 @@ class TestHaproxyCache(PublicCacheCase):
         self.addCleanup(shutil.rmtree, tmp, True)
         self.port = free_port()
         cfg = tmp / "haproxy.cfg"
-        cfg.write_text(haproxy_config(self.port, config["http_port"]))
+        cfg.write_text(haproxy_config(self.port, self.http_port()))
         haproxy = Path(HAPROXY) if Path(HAPROXY).exists() else shutil.which("haproxy")
         check = subprocess.run([haproxy, "-c", "-q", "-f", cfg], capture_output=True, text=True, check=False)
         self.assertEqual(check.returncode, 0, f"HAProxy refuses {CACHE_CFG}: {check.stdout}{check.stderr}")
@@ -271,7 +275,8 @@ class TestHaproxyCache(PublicCacheCase):
         self.assertEqual(second.text, first.text)
         # the signed-in marker: past the cache, to the personal page
         self.authenticate("patient", "patient")
-        self.get(self.opener, "/departments")  # Odoo sets the marker on the signed-in session
+        self.opener.cookies["frontend_lang"] = "zh_CN"
+        self.get(self.opener, f"/ihospital/queue/{self.department.id}/state")  # Odoo sets the marker
         self.assertEqual(self.opener.cookies.get(SIGNED_IN_COOKIE), "1")
         mine = self.via_proxy(self.opener, url, headers=BROWSER)
         self.assertEqual((mine.status_code, mine.headers["X-Cache-Status"]), (200, "MISS"))
