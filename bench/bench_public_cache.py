@@ -91,6 +91,13 @@ backend odoo
 """
 
 
+def proxy_up(proxy):
+    try:
+        return requests.get(f"{proxy}/web/health", timeout=5).ok
+    except requests.ConnectionError:
+        return False
+
+
 def find_routes(base):
     """The benchmarked routes, found on the pages as a visitor would."""
     session = requests.Session()
@@ -174,7 +181,7 @@ def main():
         subprocess.run([haproxy_bin, "-c", "-q", "-f", cfg], check=True)
         proxy_process = subprocess.Popen([haproxy_bin, "-db", "-f", cfg], stdin=subprocess.DEVNULL)
         node, proxy = odoo.url, f"http://127.0.0.1:{PROXY_PORT}"
-        wait_for(lambda: requests.get(f"{proxy}/web/health", timeout=5).ok, 30, "HAProxy on 8480")
+        wait_for(lambda: proxy_up(proxy), 30, f"HAProxy on {PROXY_PORT}")
         script = tmp / "bench.lua"
         script.write_text(WRK_SCRIPT)
         routes = find_routes(node)
