@@ -63,8 +63,9 @@ function done(summary, latency, requests)
     local h, a = 0, 0
     for _, t in ipairs(threads) do h = h + t:get("hits"); a = a + t:get("answers") end
     io.write(string.format("P95_US %d\\nHITS %d\\nANSWERS %d\\n", latency:percentile(95.0), h, a))
-    io.write(string.format("ERRORS %d\\n", summary.errors.connect + summary.errors.read + summary.errors.write
-        + summary.errors.status + summary.errors.timeout))
+    local e = summary.errors
+    io.write(string.format("ERRORS connect=%d read=%d write=%d status=%d timeout=%d\\n",
+        e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
 
@@ -152,8 +153,8 @@ def wrk(url, connections, seconds, script):
         "p95_ms": int(re.search(r"P95_US (\d+)", out).group(1)) / 1000,
         "hits": int(re.search(r"HITS (\d+)", out).group(1)),
         "answers": int(re.search(r"ANSWERS (\d+)", out).group(1)),
-        # socket errors and answers >= 400
-        "errors": int(re.search(r"ERRORS (\d+)", out).group(1)),
+        # socket errors and answers >= 400, by kind
+        "errors": {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", re.search(r"ERRORS (.*)", out).group(1))},
     }
 
 
@@ -196,7 +197,8 @@ def main():
             f"{'route':<12} {'node_rps':>9} {'node_p95_ms':>12} {'proxy_rps':>10} {'proxy_p95_ms':>13} "
             f"{'speedup':>8} {'hits':>6}  path"
         )
-        results, hits, answers, errors = {}, 0, 0, health["errors"]
+        results, hits, answers, errors = {}, 0, 0, sum(health["errors"].values())
+        error_lines = [f"/web/health node {health['errors']}"] if any(health["errors"].values()) else []
         for name, path in routes:
             direct = wrk(node + path, args.connections, args.seconds, script)
             time.sleep(1)
@@ -204,13 +206,18 @@ def main():
             speedup = cached["rps"] / direct["rps"] if direct["rps"] else 0.0
             results[name] = (direct, cached, speedup)
             hits, answers = hits + cached["hits"], answers + cached["answers"]
-            errors += direct["errors"] + cached["errors"]
+            for where, measure in (("node", direct), ("proxy", cached)):
+                errors += sum(measure["errors"].values())
+                if any(measure["errors"].values()):
+                    error_lines.append(f"{name} {where} {measure['errors']}")
             hit_share = cached["hits"] / cached["answers"] if cached["answers"] else 0.0
             print(
                 f"{name:<12} {direct['rps']:>9.0f} {direct['p95_ms']:>12.1f} {cached['rps']:>10.0f} "
                 f"{cached['p95_ms']:>13.1f} {speedup:>7.1f}x {hit_share:>6.1%}  {path}"
             )
         print(f"{'/web/health':<12} {health['rps']:>9.0f} {health['p95_ms']:>12.1f}")
+        for line in error_lines:
+            print(f"errors: {line}")
         state_direct, state_cached, _speedup = results["state"]
         print(
             f"cache routes={len(routes)} min_speedup={min(r[2] for r in results.values()):.1f} "
