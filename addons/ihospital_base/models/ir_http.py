@@ -1,5 +1,6 @@
 import time
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from odoo import api, models
@@ -73,6 +74,9 @@ class IrHttp(models.AbstractModel):
     def _handle_error(cls, exception):
         response = super()._handle_error(exception)
         # an error page of a shareable route (404, 403...) is never shared
-        if getattr(request, "ihospital_shared_max_age", None) is not None and isinstance(response, Response):
-            response.headers["Cache-Control"] = "no-store"
+        if getattr(request, "ihospital_shared_max_age", None) is not None:
+            if isinstance(response, HTTPException):
+                response = response.get_response(request.httprequest.environ)
+            if isinstance(response, Response):
+                response.headers["Cache-Control"] = "no-store"
         return response
