@@ -51,11 +51,12 @@ class IrHttp(models.AbstractModel):
     def _post_dispatch(cls, response):
         max_age = shared_response(response)
         cls._ihospital_signed_in_marker()
-        super()._post_dispatch(response)
+        result = super()._post_dispatch(response)
         if max_age is not None:
             set_cache_control(response, max_age)
         elif is_personal_path(request.httprequest.path):
             response.headers["Cache-Control"] = "no-store"
+        return result
 
     @classmethod
     def _ihospital_signed_in_marker(cls):
