@@ -3,6 +3,8 @@ from werkzeug.exceptions import NotFound
 from odoo import http
 from odoo.http import request
 
+from ..http_cache import shared_cache
+
 
 class QueueDisplay(http.Controller):
     """The public waiting-room screen (候诊显示屏) of a department, meant for
@@ -24,6 +26,7 @@ class QueueDisplay(http.Controller):
         sitemap=False,
         readonly=True,
     )
+    @shared_cache(max_age=1)
     def queue_display(self, department_id, room=None, **kwargs):
         department = self._department(department_id)
         return request.render(
@@ -44,6 +47,8 @@ class QueueDisplay(http.Controller):
         sitemap=False,
         readonly=True,
     )
+    # what 20,000 screens poll: a proxy answers them from one copy a second
+    @shared_cache(max_age=1)
     def queue_state(self, department_id, room=None, **kwargs):
         department = self._department(department_id)
         return request.make_json_response(department._queue_display_state(room))

@@ -24,3 +24,4 @@ from . import test_consultation_rpc
 from . import test_emergency_access
 from . import test_patient_care
 from . import test_bus_fanout
+from . import test_http_cache

@@ -1,6 +1,7 @@
 from werkzeug.exceptions import NotFound
 
 from odoo import http
+from odoo.addons.ihospital_base.http_cache import shared_cache
 from odoo.addons.ihospital_base.models.hr_department import DEPARTMENT_CATEGORIES
 from odoo.http import request
 
@@ -68,6 +69,7 @@ class IhospitalWebsite(http.Controller):
 
     # ------------------------------------------------------------------ home
     @http.route("/hospital", type="http", auth="public", website=True, readonly=True, sitemap=True)
+    @shared_cache(max_age=2)
     def hospital_home(self, **kwargs):
         website = request.website
         return request.render(
@@ -106,10 +108,12 @@ class IhospitalWebsite(http.Controller):
         )
 
     @http.route("/departments", type="http", auth="public", website=True, readonly=True, sitemap=True)
+    @shared_cache(max_age=2)
     def departments(self, search=None, category=None, **kwargs):
         return self._departments_page("ihospital_public.departments", search, category)
 
     @http.route("/booking", type="http", auth="public", website=True, readonly=True, sitemap=True)
+    @shared_cache(max_age=1)
     def booking(self, search=None, category=None, **kwargs):
         """Where booking starts: choose a department, then a doctor and a
         clinic on the department's page."""
@@ -123,6 +127,7 @@ class IhospitalWebsite(http.Controller):
         readonly=True,
         sitemap=sitemap_departments,
     )
+    @shared_cache(max_age=1)
     def department(self, slug, **kwargs):
         website = request.website
         department, canonical = self._record_from_slug(slug, website._ihospital_department)
@@ -139,6 +144,7 @@ class IhospitalWebsite(http.Controller):
 
     # --------------------------------------------------------------- doctors
     @http.route("/doctors", type="http", auth="public", website=True, readonly=True, sitemap=True)
+    @shared_cache(max_age=2)
     def doctors(self, search=None, experts=None, **kwargs):
         search = self._clean_search(search)
         experts = bool(experts)
@@ -154,6 +160,7 @@ class IhospitalWebsite(http.Controller):
     @http.route(
         "/doctors/<string:slug>", type="http", auth="public", website=True, readonly=True, sitemap=sitemap_doctors
     )
+    @shared_cache(max_age=1)
     def doctor(self, slug, **kwargs):
         website = request.website
         doctor, canonical = self._record_from_slug(slug, website._ihospital_doctor)
@@ -171,6 +178,7 @@ class IhospitalWebsite(http.Controller):
     @http.route(
         "/doctors/<int:doctor_id>/avatar", type="http", auth="public", website=True, readonly=True, sitemap=False
     )
+    @shared_cache(max_age=2)
     def doctor_avatar(self, doctor_id, **kwargs):
         doctor = request.website._ihospital_doctor(doctor_id)
         if not doctor:
@@ -180,11 +188,13 @@ class IhospitalWebsite(http.Controller):
 
     # ------------------------------------------------- guide, phones, places
     @http.route("/guide", type="http", auth="public", website=True, readonly=True, sitemap=True)
+    @shared_cache(max_age=2)
     def guide(self, **kwargs):
         steps, faqs = request.website._ihospital_guide()
         return request.render("ihospital_public.guide", self._values(steps=steps, faqs=faqs))
 
     @http.route("/phones", type="http", auth="public", website=True, readonly=True, sitemap=True)
+    @shared_cache(max_age=2)
     def phones(self, **kwargs):
         website = request.website
         return request.render(
@@ -197,6 +207,7 @@ class IhospitalWebsite(http.Controller):
         )
 
     @http.route("/navigation", type="http", auth="public", website=True, readonly=True, sitemap=True)
+    @shared_cache(max_age=2)
     def navigation(self, **kwargs):
         website = request.website
         hospital = website._ihospital_hospital()

@@ -11,3 +11,4 @@ from . import test_portal_security
 from . import test_portal_identity
 from . import test_attachment_access
 from . import test_routes
+from . import test_public_cache
