@@ -13,6 +13,7 @@
 #   tools/cluster.sh start-node N      start Odoo node N again
 #   tools/cluster.sh failover-node N   the drill: kill node N, time until HAProxy takes it out,
 #                                      restart it, time until HAProxy takes it back
+#   tools/cluster.sh kill-primary      the drill: stop the primary hard (immediate, as a crash)
 #   tools/cluster.sh promote-replica   the primary is lost: fence it (immediate stop if it still
 #                                      runs), promote the replica, restart the nodes on it
 #   tools/cluster.sh rebuild-replica   after a promotion: a new replica of the new primary
@@ -315,6 +316,7 @@ if Path(cache).exists():
     rules, _sep, section = text.partition("# --- section ---")
 text = Path(template).read_text()
 values = {
+    "MAXCONN": str(max(256, ($(ulimit -n) - 200) // 2)),
     "FRONT_PORT": "$C_FRONT", "STATS_PORT": "$C_STATS", "RUN": "$RUNDIR",
     "NODE1_HTTP": "$C_N1_HTTP", "NODE1_GEVENT": "$C_N1_GEVENT",
     "NODE2_HTTP": "$C_N2_HTTP", "NODE2_GEVENT": "$C_N2_GEVENT",
@@ -547,6 +549,7 @@ case "$CMD" in
     kill-node) stop_service "node${NODE:?give the node: 1 or 2}" KILL ;;
     start-node) start_node "${NODE:?give the node: 1 or 2}"; wait_node "$NODE" ;;
     failover-node) cmd_failover_node ;;
+    kill-primary) pg_stop "$C_PRIMARY_DIR" immediate ;;
     promote-replica) cmd_promote_replica ;;
     rebuild-replica) cmd_rebuild_replica ;;
     env) cat "$STATE" ;;
