@@ -37,7 +37,8 @@ def run(cmd, timeout=900):
     """Run a command; fail with its output; return its stdout."""
     result = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout)
     if result.returncode:
-        raise AssertionError(f"{' '.join(map(str, cmd))} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        command = " ".join(map(str, cmd))
+        raise AssertionError(f"{command} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return result.stdout
 
 

@@ -7,6 +7,10 @@
 #       hard-linked to the previous snapshot) and a manifest (times, WAL
 #       positions) in DIR/backups/<UTC time>/. Schedule it, e.g. nightly from
 #       cron: 0 2 * * * /path/tools/backup.sh base --dir /path/.local/cluster
+#   tools/backup.sh filestore [--dir DIR]
+#       a filestore snapshot alone (cheap: unchanged files are hard links);
+#       run it often (e.g. every 5 minutes): files written after the last
+#       snapshot exist only in the live filestore
 #   tools/backup.sh list [--dir DIR]
 #   tools/backup.sh restore --to 'TIMESTAMP' --into NEWDIR [--dir DIR] [--port P]
 #       point-in-time recovery into NEWDIR: the newest base backup finished
@@ -15,6 +19,8 @@
 #       PostgreSQL is left running on a unix socket in NEWDIR/run (port P,
 #       default 5449) with the filestore in NEWDIR/odoo-data/filestore/<db>.
 #       TIMESTAMP: e.g. '2026-12-05 18:30:00+00' (give the time zone).
+#       The filestore is the union of the snapshots and the live filestore
+#       (--no-live-filestore: the snapshots only, when the live one is lost).
 #   tools/backup.sh stop-restored --into NEWDIR
 # The WAL archive itself is filled continuously by the primary (archive_command,
 # archive_timeout = 60 s): see tools/cluster.sh.
@@ -26,13 +32,14 @@ die() { echo "backup: $*" >&2; exit 1; }
 CMD="${1:-}"
 [ -n "$CMD" ] || { usage >&2; exit 2; }
 shift
-DIR="" TO="" INTO="" PORT=5449
+DIR="" TO="" INTO="" PORT=5449 NO_LIVE=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --dir) DIR=$2; shift 2 ;;
         --to) TO=$2; shift 2 ;;
         --into) INTO=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
+        --no-live-filestore) NO_LIVE=1; shift ;;
         -h | --help) usage; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
@@ -57,6 +64,26 @@ fi
 as_pg() { "${RUN_AS[@]}" "$@"; }
 primary_sql() { "$BIN/psql" -X -q -h "$RUNDIR" -p "$C_PRIMARY_PORT" -U ihospital -d postgres -tAc "$1"; }
 
+# A snapshot of the filestore into DEST: rsync, files unchanged since the
+# previous snapshot hard-linked to it (a snapshot costs only the new files).
+snapshot_filestore() {
+    local dest=$1 previous
+    previous=$(find "$BACKUPS" -mindepth 2 -maxdepth 2 -name filestore -type d | sort | grep -v "^$dest\$" | tail -1 || true)
+    mkdir -p "$dest"
+    if [ -d "$DIR/odoo-data/filestore/$C_DB" ]; then
+        rsync -a ${previous:+--link-dest="$previous"} "$DIR/odoo-data/filestore/$C_DB/" "$dest/"
+    fi
+    sync -f "$dest"
+}
+
+cmd_filestore() {
+    local stamp
+    stamp=$(date -u +%Y%m%dT%H%M%SZ)
+    mkdir -p "$BACKUPS/filestore-$stamp"
+    snapshot_filestore "$BACKUPS/filestore-$stamp/filestore"
+    echo "filestore snapshot $BACKUPS/filestore-$stamp: $(find "$BACKUPS/filestore-$stamp" -type f | wc -l) files"
+}
+
 cmd_base() {
     local stamp dest previous t0=$SECONDS start_lsn end_lsn started
     stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -70,11 +97,7 @@ cmd_base() {
     # the filestore after the database: every file the backed-up rows refer to is there
     # (Odoo's filestore only adds files, named by their content; its garbage collector
     # deletes files no row refers to any more)
-    previous=$(find "$BACKUPS" -mindepth 2 -maxdepth 2 -name filestore -type d | sort | grep -v "/$stamp/" | tail -1 || true)
-    mkdir -p "$dest/filestore"
-    if [ -d "$DIR/odoo-data/filestore/$C_DB" ]; then
-        rsync -a ${previous:+--link-dest="$previous"} "$DIR/odoo-data/filestore/$C_DB/" "$dest/filestore/"
-    fi
+    snapshot_filestore "$dest/filestore"
     cat > "$dest/manifest" <<MANIFEST
 backup=$stamp
 db=$C_DB
@@ -104,7 +127,7 @@ cmd_restore() {
     [ -n "$INTO" ] || die "give the folder to restore into: --into DIR"
     local target backup="" m finished t0=$SECONDS data db
     target=$(date -u -d "$TO" +%s) || die "cannot read the time $TO"
-    for m in $(find "$BACKUPS" -mindepth 2 -maxdepth 2 -name manifest | sort); do
+    for m in $(find "$BACKUPS" -mindepth 2 -maxdepth 2 -name manifest -path "$BACKUPS/2*" | sort); do
         finished=$(sed -n 's/^finished=//p' "$m")
         if [ "$(date -u -d "$finished" +%s)" -lt "$target" ]; then backup=$(dirname "$m"); fi
     done
@@ -153,7 +176,10 @@ CONF
     # the filestore: the union of the snapshots and the live filestore (files are named by
     # their content, so a union is safe; files no restored row refers to are harmless)
     mkdir -p "$INTO/odoo-data/filestore/$db"
-    for m in $(find "$BACKUPS" -mindepth 2 -maxdepth 2 -name filestore -type d | sort) "$DIR/odoo-data/filestore/$db"; do
+    local sources
+    sources=$(find "$BACKUPS" -mindepth 2 -maxdepth 2 -name filestore -type d | sort)
+    [ -n "$NO_LIVE" ] || sources+=$'\n'"$DIR/odoo-data/filestore/$db"
+    for m in $sources; do
         [ -d "$m" ] && rsync -a --ignore-existing "$m/" "$INTO/odoo-data/filestore/$db/"
     done
     echo "restored backup=$(basename "$backup") to='$TO' into=$INTO socket=$INTO/run port=$PORT db=$db seconds=$((SECONDS - t0))"
@@ -168,6 +194,7 @@ cmd_stop_restored() {
 
 case "$CMD" in
     base) cmd_base ;;
+    filestore) cmd_filestore ;;
     list) cmd_list ;;
     restore) cmd_restore ;;
     stop-restored) cmd_stop_restored ;;
