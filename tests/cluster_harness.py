@@ -149,6 +149,17 @@ class Cluster:
         finally:
             connection.close()
 
+    def get(self, path):
+        """GET following the website's redirects (its language prefix)."""
+        status, body, headers = self.request("GET", path)
+        for _redirect in range(3):
+            if status not in (301, 302, 303):
+                break
+            location = [value for key, value in headers if key.lower() == "location"][-1]
+            path = location.replace(f"http://127.0.0.1:{self.front}", "")
+            status, body, headers = self.request("GET", path)
+        return status, body, path
+
     def json_rpc(self, path, params, session_id=None, timeout=60):
         headers = {"Content-Type": "application/json"}
         if session_id:
@@ -266,7 +277,13 @@ class BookingLoad:
     def wait_count(self, count, timeout=120):
         wait_for(lambda: len(self.results) >= count, timeout, f"{count} booking answers")
 
+    def join(self):
+        """Wait until every client has had its answer."""
+        for worker in self.workers:
+            worker.join(300)
+
     def stop(self):
+        """Stop the clients after their current request."""
         self.stopping.set()
         for worker in self.workers:
             worker.join(120)
