@@ -5,6 +5,7 @@ checked directly in PostgreSQL."""
 import http.client
 import json
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -45,7 +46,7 @@ def run(cmd, timeout=900):
 def last_line_fields(output, prefix):
     """`prefix a=1 b=2` among the output's lines -> {"a": "1", "b": "2"}."""
     line = [line for line in output.splitlines() if line.startswith(prefix + " ")][-1]
-    return dict(part.split("=", 1) for part in line.split()[1:])
+    return dict(part.split("=", 1) for part in shlex.split(line)[1:])
 
 
 class Cluster:
