@@ -9,11 +9,13 @@ point-in-time restore, and last the promotion of the replica (it changes the
 topology)."""
 
 import datetime
+import json
 import random
 import time
 from pathlib import Path
 
 import pytest
+import websocket
 from cluster_harness import BACKUP, BookingLoad, Cluster, cleanup, last_line_fields, prepare_booking, run
 from his_harness import ROOT, wait_for
 from ihospital_gateway import simulator
@@ -82,6 +84,16 @@ def test_mixed_load_is_served_by_both_nodes(cluster):
     served = {node: after[node][1] - before[node][1] for node in after}
     assert all(count > 3 for count in served.values()), f"both nodes serve: {served}"
     print(f"requests per node: {served}")
+    # a websocket goes through HAProxy to a node's gevent port
+    socket = websocket.create_connection(
+        f"ws://127.0.0.1:{cluster.front}/websocket?version=18.0-3",
+        timeout=10,
+        header=[f"Origin: http://127.0.0.1:{cluster.front}"],
+    )
+    socket.send(json.dumps({"event_name": "subscribe", "data": {"channels": [], "last": 0}}))
+    assert socket.connected
+    socket.close()
+    assert sum(total for _status, total in cluster.haproxy_servers("odoo_websocket").values()) >= 1
     # the crons run on node 1 only
     for node, crons in ((1, "--max-cron-threads=2"), (2, "--max-cron-threads=0")):
         pid = (cluster.dir / "run" / f"node{node}.pid").read_text().strip()

@@ -171,7 +171,7 @@ init_primary() {
 listen_addresses = ''
 unix_socket_directories = '$RUNDIR'
 port = $C_PRIMARY_PORT
-max_connections = 300
+max_connections = 400
 shared_buffers = 256MB
 # Durability: every commit is flushed to disk before Odoo hears "done"
 # (never turn these off here; only the throw-away test database does).
@@ -290,7 +290,7 @@ start_node() {
         "--addons-path=$ROOT/addons" "--data-dir=$ODOO_DATA" \
         "--db_host=$RUNDIR" "--db_port=$C_PRIMARY_PORT" "${replica_args[@]}" \
         -d "$C_DB" "--db-filter=^${C_DB}\$" --no-database-list \
-        --workers=2 "--max-cron-threads=$crons" --db_maxconn=16 \
+        --workers=2 "--max-cron-threads=$crons" \
         --http-interface=127.0.0.1 "--http-port=$http" "--gevent-port=$gevent" --proxy-mode
 }
 wait_node() {
