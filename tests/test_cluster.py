@@ -11,6 +11,7 @@ topology)."""
 import datetime
 import json
 import random
+import os
 import time
 from pathlib import Path
 
@@ -37,7 +38,8 @@ def cluster():
         yield cluster
     finally:
         cluster.stop()
-        cleanup(folder)
+        if not os.environ.get("IHOSPITAL_KEEP_CLUSTER"):  # keep its logs to look into a failure
+            cleanup(folder)
 
 
 def header(headers, name, containing=""):

@@ -64,3 +64,27 @@ def test_zh_cn_translation_is_complete(addon):
     translated = {(e.msgctxt, e.msgid) for e in po if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
     missing = [e.msgid for e in pot if (e.msgctxt, e.msgid) not in translated]
     assert not missing, f"{addon.name}: {len(missing)} terms lack a zh_CN translation, e.g. {missing[:5]}"
+
+
+def test_docker_haproxy_cfg_is_generated_from_deploy():
+    """docker/haproxy.cfg is deploy/haproxy/ rendered for the compose file's
+    services (tools/render_haproxy.py --docker), and HAProxy accepts it."""
+    import importlib.util
+    import shutil
+    import subprocess
+
+    spec = importlib.util.spec_from_file_location("render_haproxy", ROOT / "tools" / "render_haproxy.py")
+    render_haproxy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render_haproxy)
+    expected = render_haproxy.HEADER + render_haproxy.render(
+        render_haproxy.DOCKER_VALUES, render_haproxy.DOCKER_RESOLVERS
+    )
+    assert (
+        ROOT / "docker" / "haproxy.cfg"
+    ).read_text() == expected, "docker/haproxy.cfg is stale: run .venv/bin/python tools/render_haproxy.py --docker"
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    assert Path(haproxy).exists(), "HAProxy is missing (Debian: apt-get install haproxy)"
+    checked = subprocess.run(
+        [haproxy, "-c", "-f", str(ROOT / "docker" / "haproxy.cfg")], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -304,29 +304,11 @@ wait_node() {
 }
 
 write_haproxy_cfg() {
-    local cache="$ROOT/deploy/haproxy/cache.cfg"
-    "$VENV/bin/python" - "$ROOT/deploy/haproxy/haproxy.cfg.in" "$cache" "$DIR/haproxy.cfg" <<PY
-import sys
-from pathlib import Path
-template, cache, out = sys.argv[1:]
-rules, section = "", ""
-if Path(cache).exists():
-    # cache.cfg: the frontend lines, a line "# --- section ---", the cache section
-    text = Path(cache).read_text()
-    rules, _sep, section = text.partition("# --- section ---")
-text = Path(template).read_text()
-values = {
-    "MAXCONN": str(max(256, ($(ulimit -n) - 200) // 2)),
-    "FRONT_PORT": "$C_FRONT", "STATS_PORT": "$C_STATS", "RUN": "$RUNDIR",
-    "NODE1_HTTP": "$C_N1_HTTP", "NODE1_GEVENT": "$C_N1_GEVENT",
-    "NODE2_HTTP": "$C_N2_HTTP", "NODE2_GEVENT": "$C_N2_GEVENT",
-}
-for key, value in values.items():
-    text = text.replace(f"@{key}@", value)
-text = text.replace("# @CACHE_RULES@", rules.strip() or "# (no cache rules: deploy/haproxy/cache.cfg is absent)")
-text = text.replace("# @CACHE_SECTION@", section.strip() or "# (no cache section)")
-Path(out).write_text(text)
-PY
+    "$VENV/bin/python" "$ROOT/tools/render_haproxy.py" "$DIR/haproxy.cfg" \
+        "MAXCONN=$(( $(ulimit -n) > 712 ? ($(ulimit -n) - 200) / 2 : 256 ))" RUN="$RUNDIR" \
+        BIND=127.0.0.1 FRONT_PORT="$C_FRONT" STATS_BIND=127.0.0.1 STATS_PORT="$C_STATS" \
+        NODE1_HOST=127.0.0.1 NODE1_HTTP="$C_N1_HTTP" NODE1_GEVENT="$C_N1_GEVENT" \
+        NODE2_HOST=127.0.0.1 NODE2_HTTP="$C_N2_HTTP" NODE2_GEVENT="$C_N2_GEVENT" SERVER_OPTIONS=""
 }
 start_haproxy() {
     alive haproxy && return 0
