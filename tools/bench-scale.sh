@@ -103,7 +103,7 @@ fresh_db_from_template ihospital_test_template "$DB" "$MODULES"
 psql_cmd -d "$DB" -qc "VACUUM ANALYZE" >/dev/null
 
 # the baseline: one node as an operator starts it (two HTTP workers and the gevent worker)
-odoo_cmd -d "$DB" --db-filter="^$DB\$" --workers=2 --http-port=8569 --gevent-port=8572 \
+"$VENV/bin/odoo" "${ODOO_ARGS[@]}" -d "$DB" --db-filter="^$DB\$" --workers=2 --http-port=8569 --gevent-port=8572 \
     --http-interface=127.0.0.1 --max-cron-threads=1 --log-level=warn > "$WORK/odoo-baseline.log" 2>&1 &
 ODOO_PID=$!
 for _i in $(seq 120); do

@@ -41,8 +41,8 @@ PLAN = {}
 _lock = threading.Lock()
 _counter = itertools.count()
 CSRF = re.compile(r"""csrf_token["']?\s*(?:value=|:)\s*["']([0-9a-f]+o\d+)["']""")
-DEPARTMENT_LINK = re.compile(r'href="(?:/[a-z_A-Z]+)?/departments/([a-z0-9-]+-\d+)"')
-DOCTOR_LINK = re.compile(r'href="(?:/[a-z_A-Z]+)?/doctors/([a-z0-9-]+-\d+)"')
+DEPARTMENT_LINK = re.compile(r'href="(?:/[a-z_A-Z]+)?/departments/([a-z0-9-]*\d+)"')
+DOCTOR_LINK = re.compile(r'href="(?:/[a-z_A-Z]+)?/doctors/([a-z0-9-]*\d+)"')
 LINKS = {"departments": [], "doctors": []}
 BOOKINGS = {"booked": 0, "refused": 0, "cancelled": 0}
 

@@ -37,7 +37,7 @@ import requests
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 CSRF = re.compile(r"""csrf_token["']?\s*(?:value=|:)\s*["']([0-9a-f]+o\d+)["']""")
-LINK = re.compile(r'href="(?:/[a-z_A-Z]+)?/(departments|doctors)/([a-z0-9-]+-\d+)"')
+LINK = re.compile(r'href="(?:/[a-z_A-Z]+)?/(departments|doctors)/([a-z0-9-]*\d+)"')
 
 # the terminals' pace in the locustfile: tasks a second of one simulated
 # user (1 / the mean wait) and their weights (a booking task makes three
@@ -119,7 +119,16 @@ class NodeMeter:
                 cmd = " ".join(process.cmdline())
             except psutil.NoSuchProcess:
                 continue
-            kind = "master" if process.pid == root.pid else ("gevent" if "gevent" in cmd else "worker")
+            if "odoo" not in cmd:
+                continue  # a shell that started Odoo
+            # Odoo starts its gevent worker as `odoo gevent ...`; the HTTP
+            # and cron workers are forks of the master
+            if " gevent " in f" {cmd} ":
+                kind = "gevent"
+            elif "odoo" not in " ".join(process.parent().cmdline()):
+                kind = "master"
+            else:
+                kind = "worker"
             rows.append((kind, process.pid, info.rss / 2**20, info.uss / 2**20))
         return rows
 
@@ -314,6 +323,10 @@ def run_locust(args, url, plan_path, users, duration, label):
         "--csv",
         str(prefix),
         "--only-summary",
+        # the figures of the steady load: the spawning (and the logins of
+        # the portal patients and staff, 0.6 s of CPU each) left out; the
+        # cost probe gives what a login costs
+        "--reset-stats",
         "--stop-timeout",
         "10",
         "--loglevel",
