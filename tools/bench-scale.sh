@@ -124,6 +124,21 @@ case "$MODE" in
         URL=$(sed -E 's/.*url=([^ ]+).*/\1/' <<< "$line")
         DB_MULTI=$(sed -E 's/.*db=([^ ]+).*/\1/' <<< "$line")
         MULTI_ARGS=(--url "$URL" --db "$DB_MULTI")
+        # a called patient for bench/queue_watchers.py's recalls, written
+        # straight into the set-up's primary (as the live queue's benchmark does)
+        if [ -f "$ROOT/bench/queue_watchers.py" ]; then
+            eval "$("$ROOT/tools/cluster.sh" env)"
+            CDIR="$ROOT/.local/cluster"
+            seed=$("$VENV/bin/odoo" shell -c "$ROOT/odoo.conf" "--addons-path=$ROOT/addons" \
+                "--data-dir=$CDIR/odoo-data" "--db_host=$CDIR/run" "--db_port=$C_PRIMARY_PORT" \
+                -d "$DB_MULTI" --no-http --log-level=warn < "$ROOT/bench/scale/seed_queue.py" | grep '^SEED ' || true)
+            if [ -n "$seed" ]; then
+                MULTI_ARGS+=(--queue-department "$(sed -E 's/.*"department": ([0-9]+).*/\1/' <<< "$seed")"
+                    --queue-schedule "$(sed -E 's/.*"schedule": ([0-9]+).*/\1/' <<< "$seed")")
+            else
+                echo "Could not seed a called patient in $DB_MULTI: the queue watchers use bench/scale/watchers.py." >&2
+            fi
+        fi
         ;;
     url) MULTI_ARGS=(--url "$URL" --db "$DB_MULTI") ;;
     single) ;;

@@ -370,12 +370,33 @@ def print_run(label, run):
 
 
 # ---------------------------------------------------------------- queue watchers
-def queue_watchers(args, url, plan_path, out):
-    """bench/queue_watchers.py (the fanout branch's) when it exists, else
-    our own small client (bench/scale/watchers.py): JSON into `out`."""
+def queue_watchers(args, url, db, plan_path, out):
+    """bench/queue_watchers.py (the live queue's client, from the fanout
+    work) when it is there and a called patient was seeded
+    (bench/scale/seed_queue.py: --queue-department/--queue-schedule), else
+    our own small client (bench/scale/watchers.py, HTTP only). Both print a
+    line of JSON, into `out`. The events last while the load runs."""
     theirs = ROOT / "bench" / "queue_watchers.py"
-    if theirs.exists():
-        cmd = [sys.executable, str(theirs), "--url", url, "--watchers", str(args.watchers)]
+    seconds = str(max(20, args.duration - 40))  # connecting 2,000 takes 10-20 s
+    if theirs.exists() and args.queue_department:
+        cmd = [
+            sys.executable,
+            str(theirs),
+            "--url",
+            url,
+            "--db",
+            db,
+            "--department",
+            str(args.queue_department),
+            "--schedule",
+            str(args.queue_schedule),
+            "--watchers",
+            str(args.watchers),
+            "--seconds",
+            seconds,
+            "--connect-rate",
+            "100",
+        ]
     else:
         cmd = [
             sys.executable,
@@ -387,8 +408,9 @@ def queue_watchers(args, url, plan_path, out):
             "--watchers",
             str(args.watchers),
             "--seconds",
-            str(max(20, args.duration - 40)),  # connecting 2,000 takes 20 s: the events within the load
+            seconds,
         ]
+    print(f"queue watchers: {' '.join(cmd[1:])}", flush=True)
     with open(out, "w") as f:
         return subprocess.Popen(cmd, stdout=f, stderr=subprocess.PIPE, text=True)
 
@@ -402,6 +424,10 @@ def read_watchers(process, out):
         print(f"queue watchers gave no JSON (exit {process.returncode}): {text[-300:]} {stderr[-500:]}")
         return None
     print(f"queue watchers: {json.dumps(result)}")
+    # the same names for both clients
+    result.setdefault("queue_watchers", result.get("watchers", 0))
+    if "delivered" in result:
+        result.setdefault("delivered_pct", round(100 * result["delivered"], 2))
     return result
 
 
@@ -463,6 +489,8 @@ def main():
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--duration", type=int, default=180, help="seconds of each run")
     parser.add_argument("--watchers", type=int, default=2000)
+    parser.add_argument("--queue-department", type=int, help="the seeded queue's department (multi-node)")
+    parser.add_argument("--queue-schedule", type=int, help="the seeded queue's clinic with a called patient")
     parser.add_argument("--probe", type=int, default=40, help="requests of each kind in the cost probe")
     parser.add_argument("--step", help="comma-separated users: step the load on the single node instead")
     parser.add_argument("--work", required=True, help="folder for the plans, locust's CSV files and logs")
@@ -505,7 +533,7 @@ def main():
     if args.url:
         multi_plan_path, multi_plan = prepare(args, args.url, args.db or args.baseline_db, "multi")
         out = Path(args.work) / "watchers.json"
-        watchers = queue_watchers(args, args.url, multi_plan_path, out)
+        watchers = queue_watchers(args, args.url, multi_plan["db"], multi_plan_path, out)
         multi = run_locust(args, args.url, multi_plan_path, args.users, args.duration, "multi")
         queue = read_watchers(watchers, out)
         print_run("multi", multi)
@@ -516,7 +544,7 @@ def main():
     queue = queue or {}
     print(
         f"scale users={args.users} rps={agg['rps']:.1f} p95_ms={agg['p95']:.0f} errors={agg['failures']} "
-        f"queue_watchers={queue.get('watchers', 0)} queue_p95_ms={queue.get('p95_ms', 0)} "
+        f"queue_watchers={queue.get('queue_watchers', 0)} queue_p95_ms={queue.get('p95_ms', 0)} "
         f"baseline_rps={b_agg['rps']:.1f}"
     )
 
