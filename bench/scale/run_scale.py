@@ -58,6 +58,26 @@ class NodeMeter:
     def __init__(self, odoo_pid, pg_pid, db, psql):
         self.odoo_pid, self.pg_pid, self.db, self.psql = odoo_pid, pg_pid, db, psql
         self.seen = {}  # pid -> last cpu seconds, so that exited backends still count
+        self.idle = None  # what the idle node spends a second (cron worker, bus)
+
+    def measure_idle(self, seconds=10):
+        before = self.sample()
+        time.sleep(seconds)
+        d = self.delta(before, self.sample())
+        self.idle = {key: d[key] / d["t"] for key in ("odoo_cpu", "pg_cpu", "xacts")}
+        print(
+            f"idle node: odoo_cpu_ms_per_s={1000 * self.idle['odoo_cpu']:.1f} "
+            f"pg_cpu_ms_per_s={1000 * self.idle['pg_cpu']:.1f} xacts_per_s={self.idle['xacts']:.2f}",
+            flush=True,
+        )
+
+    def work(self, before, after):
+        """What the node spent between two samples, less its idle spending."""
+        d = self.delta(before, after)
+        if self.idle:
+            for key, rate in self.idle.items():
+                d[key] = max(0, d[key] - rate * d["t"])
+        return d
 
     def _tree_cpu(self, pid):
         total = 0.0
@@ -134,11 +154,11 @@ class NodeMeter:
 
 
 # ---------------------------------------------------------------- cost probe
-def session_for(url, plan, kind):
+def session_for(url, plan, kind, account=0):
     """A requests session: anonymous, a signed-in portal patient or staff."""
     s = requests.Session()
     if kind == "portal":
-        account = plan["portal"][0]
+        account = plan["portal"][account]
         page = s.get(f"{url}/web/login", timeout=60)
         token = CSRF.search(page.text)
         s.post(
@@ -201,20 +221,6 @@ def probe_requests(url, plan):
     def login(_s):
         session_for(url, plan, "portal")
 
-    def book_and_cancel(s):
-        schedule = plan["schedules"][0]
-        result = rpc(s, url, "/my/ihospital/book", {"schedule_id": schedule, "patient_id": s.account["patient_id"]})
-        if not result.get("ok"):
-            raise RuntimeError(f"booking refused: {result.get('error')}")
-        page = s.get(f"{url}/my/appointments/{result['appointment_id']}", timeout=120)
-        token = CSRF.search(page.text)
-        r = s.post(
-            f"{url}/my/appointments/{result['appointment_id']}/cancel",
-            data={"csrf_token": token.group(1) if token else ""},
-            timeout=120,
-        )
-        r.raise_for_status()
-
     return {
         "/hospital": ("anon", get("/hospital")),
         "/departments": ("anon", get("/departments")),
@@ -226,7 +232,6 @@ def probe_requests(url, plan):
         "portal login (password)": ("anon", login),
         "/my/appointments": ("portal", get("/my/appointments")),
         "/my/reports": ("portal", get("/my/reports")),
-        "book + page + cancel": ("portal1", book_and_cancel),
         "rpc workbench get_data": (
             "staff",
             lambda s: call_kw(s, url, "ihospital.staff.workbench", "get_data", [], {}),
@@ -267,17 +272,71 @@ def probe_requests(url, plan):
     }
 
 
+def booking_probe(url, plan, meter, count, results):
+    """Booking and cancelling, one at a time, each by an account of its own
+    (the per-patient limits): `count` bookings, then, once the crons that a
+    booking wakes are done with them, their pages and cancellations."""
+    sessions = [session_for(url, plan, "portal", i) for i in range(1, count + 1)]
+    booked = []
+
+    def book(s):
+        result = rpc(
+            s, url, "/my/ihospital/book", {"schedule_id": plan["schedules"][-1], "patient_id": s.account["patient_id"]}
+        )
+        if not result.get("ok"):
+            raise RuntimeError(f"booking refused: {result.get('error')}")
+        booked.append((s, result["appointment_id"]))
+
+    def cancel(item):
+        s, appointment = item
+        page = s.get(f"{url}/my/appointments/{appointment}", timeout=120)
+        token = CSRF.search(page.text)
+        r = s.post(
+            f"{url}/my/appointments/{appointment}/cancel",
+            data={"csrf_token": token.group(1) if token else ""},
+            timeout=120,
+        )
+        r.raise_for_status()
+
+    for name, run, items in (
+        ("/my/ihospital/book", book, sessions),
+        ("/my/appointments/[id] + cancel", cancel, booked),
+    ):
+        items = list(items)
+        before = meter.sample()
+        started = time.monotonic()
+        for item in items:
+            run(item)
+        wall = time.monotonic() - started
+        d = meter.work(before, meter.sample())
+        report(results, name, len(items), d, wall, 1)
+        time.sleep(5)  # the notice and HIS crons that a booking wakes
+
+
+def report(results, name, n, d, wall, parallel):
+    results[name] = {
+        "n": n,
+        "odoo_cpu_ms": 1000 * d["odoo_cpu"] / n,
+        "pg_cpu_ms": 1000 * d["pg_cpu"] / n,
+        "xacts": d["xacts"] / n,
+        "ms": 1000 * wall * parallel / n,
+    }
+    r = results[name]
+    print(
+        f"cost {name}: n={n} odoo_cpu_ms={r['odoo_cpu_ms']:.1f} pg_cpu_ms={r['pg_cpu_ms']:.1f} "
+        f"xacts={r['xacts']:.2f} latency_ms={r['ms']:.0f}",
+        flush=True,
+    )
+
+
 def cost_probe(url, plan, meter, count):
     """Per kind of request: Odoo CPU ms, PostgreSQL CPU ms and transactions
     per request, from `count` requests two at a time (one per worker)."""
     results = {}
     for name, (kind, run) in probe_requests(url, plan).items():
-        n = count if kind != "portal1" and "login" not in name else max(4, count // 8)
-        if kind == "portal1":  # one account books and cancels: one at a time
-            sessions, parallel = [session_for(url, plan, "portal")], 1
-        else:
-            sessions = [session_for(url, plan, kind) for _i in range(2)]
-            parallel = 2
+        n = count if "login" not in name else max(4, count // 8)
+        sessions = [session_for(url, plan, kind) for _i in range(2)]
+        parallel = 2
         for s in sessions:  # warm: caches, the session's first request
             run(s)
         before = meter.sample()
@@ -285,20 +344,9 @@ def cost_probe(url, plan, meter, count):
         with ThreadPoolExecutor(parallel) as pool:
             list(pool.map(run, [sessions[i % parallel] for i in range(n)]))
         wall = time.monotonic() - started
-        d = NodeMeter.delta(before, meter.sample())
-        results[name] = {
-            "n": n,
-            "odoo_cpu_ms": 1000 * d["odoo_cpu"] / n,
-            "pg_cpu_ms": 1000 * d["pg_cpu"] / n,
-            "xacts": d["xacts"] / n,
-            "ms": 1000 * wall * parallel / n,
-        }
-        r = results[name]
-        print(
-            f"cost {name}: n={n} odoo_cpu_ms={r['odoo_cpu_ms']:.1f} pg_cpu_ms={r['pg_cpu_ms']:.1f} "
-            f"xacts={r['xacts']:.2f} latency_ms={r['ms']:.0f}",
-            flush=True,
-        )
+        d = meter.work(before, meter.sample())
+        report(results, name, n, d, wall, parallel)
+    booking_probe(url, plan, meter, max(4, count // 5), results)
     return results
 
 
@@ -454,20 +502,24 @@ def per_terminal(costs):
             "/booking": 2,
         },
         "QueueScreen": {"/ihospital/queue/[id]/state": 1},
-        "PortalPatient": {"/my/appointments": 4, "/my/reports": 3, "book + page + cancel": 1},
+        "PortalPatient": {"/my/appointments": 4, "/my/reports": 3, "/my/ihospital/book": 1},
         "StaffDesk": {
             "rpc workbench get_data": 2,
             "rpc critical_alert search_count": 3,
             "rpc appointment web_search_read": 3,
         },
     }
+    # a booking task: the booking, then (later) its page and cancellation
+    costs = dict(costs)
+    book, cancel = costs["/my/ihospital/book"], costs["/my/appointments/[id] + cancel"]
+    costs["/my/ihospital/book"] = {key: book[key] + cancel[key] for key in ("odoo_cpu_ms", "pg_cpu_ms", "xacts")}
     for kind, tasks in mix.items():
         total = sum(tasks.values())
         tasks_per_s = TERMINALS[kind]["tasks_per_s"]
         cpu = sum(w / total * (costs[n]["odoo_cpu_ms"] + costs[n]["pg_cpu_ms"]) for n, w in tasks.items())
         odoo = sum(w / total * costs[n]["odoo_cpu_ms"] for n, w in tasks.items())
         xacts = sum(w / total * costs[n]["xacts"] for n, w in tasks.items())
-        requests_per_task = sum(w / total * (3 if n == "book + page + cancel" else 1) for n, w in tasks.items())
+        requests_per_task = sum(w / total * (3 if n == "/my/ihospital/book" else 1) for n, w in tasks.items())
         print(
             f"terminal {kind}: weight={TERMINALS[kind]['weight']}% "
             f"requests_per_s={tasks_per_s * requests_per_task:.3f} "
@@ -512,6 +564,7 @@ def main():
             )
         return
 
+    meter.measure_idle()
     costs = cost_probe(args.baseline_url, plan, meter, args.probe)
     before = meter.sample()
     baseline = run_locust(args, args.baseline_url, plan_path, args.users, args.duration, "baseline")
