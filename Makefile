@@ -11,7 +11,7 @@ MODULES := ihospital_base,ihospital_staff,ihospital_public,ihospital_his,ihospit
 PGSOCK = $(shell tools/pg.sh socket)
 ODOO_ARGS = -c $(ROOT)/odoo.conf --addons-path=$(ROOT)/addons --db_host=$(PGSOCK) --data-dir=$(ROOT)/.local/odoo-data
 
-.PHONY: help setup venv pg run test lint stop clean i18n bench-booking gateway his-sim bench-his bench-critical bench-lookup bench-regulation bench-analysis bench-scale screenshots
+.PHONY: help setup venv pg run test lint stop clean i18n bench-booking gateway his-sim bench-his bench-critical bench-lookup bench-regulation bench-analysis bench-scale screenshots cluster cluster-stop cluster-status backup
 
 help:
 	@echo "make run    - set up everything and serve Odoo with the suite and demo data at http://127.0.0.1:$(HTTP_PORT) (admin / admin)"
@@ -28,6 +28,8 @@ help:
 	@echo "make bench-scale - a hospital's terminals (locust: patients, waiting-room screens, portal, staff) on one node, then on the multi-node set-up with 2,000 queue watchers"
 	@echo "make screenshots - phone-width (375x812) screenshots of the main pages in Chinese into screenshots/ (needs make run's Odoo)"
 	@echo "make i18n   - export the .pot files and merge them into zh_CN.po"
+	@echo "make cluster - the multi-node set-up: PostgreSQL primary + replica, 2 Odoo nodes, HAProxy on http://127.0.0.1:8080, the HIS gateway (tools/cluster.sh)"
+	@echo "make cluster-stop - stop it (make cluster-status: each part; make backup: a base backup, tools/backup.sh)"
 	@echo "make stop   - stop the private PostgreSQL cluster"
 	@echo "make clean  - stop it and remove everything generated (.venv, .local)"
 
@@ -87,8 +89,21 @@ i18n: setup
 screenshots: venv
 	$(PY) tools/screenshots.py --url http://127.0.0.1:$(HTTP_PORT) --db $(DB) --out $(ROOT)/screenshots
 
+cluster: setup
+	@tools/cluster.sh start $(CLUSTER_ARGS)
+
+cluster-stop:
+	@tools/cluster.sh stop $(CLUSTER_ARGS)
+
+cluster-status:
+	@tools/cluster.sh status $(CLUSTER_ARGS)
+
+backup:
+	@tools/backup.sh base $(CLUSTER_ARGS)
+
 stop:
 	@tools/pg.sh stop
 
 clean: stop
+	@[ ! -f .local/cluster/cluster.env ] || tools/cluster.sh stop
 	rm -rf $(VENV) .local .pytest_cache .ruff_cache

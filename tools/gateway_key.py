@@ -23,6 +23,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
     parser.add_argument("--db-host", required=True)
+    parser.add_argument("--db-port", help="PostgreSQL port (default: odoo.conf's); tools/cluster.sh uses its own")
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--login", default="his-gateway")
     parser.add_argument("--out", required=True, type=Path)
@@ -38,6 +39,7 @@ def main(argv=None):
             f"--addons-path={ROOT / 'addons'}",
             f"--db_host={args.db_host}",
             f"--data-dir={args.data_dir}",
+            *([f"--db_port={args.db_port}"] if args.db_port else []),
             "--log-level=warn",
         ]
     )
