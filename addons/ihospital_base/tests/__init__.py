@@ -23,3 +23,4 @@ from . import test_exam_report
 from . import test_consultation_rpc
 from . import test_emergency_access
 from . import test_patient_care
+from . import test_bus_fanout
