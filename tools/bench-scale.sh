@@ -114,6 +114,18 @@ done
 curl -sf -o /dev/null http://127.0.0.1:8569/web/health || { echo "Odoo did not answer on 8569: see $WORK/odoo-baseline.log" >&2; exit 1; }
 PG_PID=$(head -1 "$ROOT/.local/pgdata/postmaster.pid")
 
+RUN=("$LVENV/bin/python" "$ROOT/bench/scale/run_scale.py")
+"${RUN[@]}" baseline --baseline-url http://127.0.0.1:8569 --baseline-db "$DB" \
+    --odoo-pid "$ODOO_PID" --pg-pid "$PG_PID" --psql "$ROOT/tools/pg.sh psql" \
+    --work "$WORK" "${DRIVER_ARGS[@]}"
+for arg in "${DRIVER_ARGS[@]}"; do [ "$arg" = --step ] && exit 0; done
+
+# the single node makes way for the multi-node set-up
+kill "$ODOO_PID"
+wait "$ODOO_PID" 2>/dev/null || true
+ODOO_PID=""
+psql_cmd -d postgres -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)"
+
 MULTI_ARGS=()
 case "$MODE" in
     cluster)
@@ -143,8 +155,4 @@ case "$MODE" in
     url) MULTI_ARGS=(--url "$URL" --db "$DB_MULTI") ;;
     single) ;;
 esac
-
-"$LVENV/bin/python" "$ROOT/bench/scale/run_scale.py" \
-    --baseline-url http://127.0.0.1:8569 --baseline-db "$DB" \
-    --odoo-pid "$ODOO_PID" --pg-pid "$PG_PID" --psql "$ROOT/tools/pg.sh psql" \
-    --work "$WORK" "${MULTI_ARGS[@]}" "${DRIVER_ARGS[@]}"
+"${RUN[@]}" multi --work "$WORK" "${MULTI_ARGS[@]}" "${DRIVER_ARGS[@]}"

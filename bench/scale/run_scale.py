@@ -14,9 +14,11 @@ python of .local/bench-scale-venv, never Odoo's).
    per terminal, then the last line:
    scale users=<n> rps=<x> p95_ms=<x> errors=<n> queue_watchers=<n> queue_p95_ms=<x> baseline_rps=<x>
 
-`--step 50,100,200` instead runs the load on the single node for each
-number of users (shorter runs) and prints the p95 of each: how the number
-of users a node sustains (p95 < 2 s) was found.
+Two phases (tools/bench-scale.sh stops the single node before it starts
+the multi-node set-up): `baseline` (1-3, 5 for the node) and `multi` (4, 5
+and the last line). `--step 50,100,200` in the baseline phase instead runs
+the load on the single node for each number of users (shorter runs) and
+prints the p95 of each: how the users a node sustains (p95 < 2 s) were found.
 """
 
 import argparse
@@ -528,31 +530,11 @@ def per_terminal(costs):
         )
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline-url", required=True)
-    parser.add_argument("--baseline-db", required=True)
-    parser.add_argument("--odoo-pid", type=int, required=True, help="the baseline node's Odoo master")
-    parser.add_argument("--pg-pid", type=int, required=True, help="the baseline's PostgreSQL postmaster")
-    parser.add_argument("--psql", required=True, help="command line of psql for the baseline's cluster")
-    parser.add_argument("--url", help="the multi-node set-up's front (none: the single node only)")
-    parser.add_argument("--db", help="the multi-node set-up's database")
-    parser.add_argument("--users", type=int, default=300)
-    parser.add_argument("--spawn-rate", type=float, default=10)
-    parser.add_argument("--duration", type=int, default=180, help="seconds of each run")
-    parser.add_argument("--watchers", type=int, default=2000)
-    parser.add_argument("--queue-department", type=int, help="the seeded queue's department (multi-node)")
-    parser.add_argument("--queue-schedule", type=int, help="the seeded queue's clinic with a called patient")
-    parser.add_argument("--probe", type=int, default=40, help="requests of each kind in the cost probe")
-    parser.add_argument("--step", help="comma-separated users: step the load on the single node instead")
-    parser.add_argument("--work", required=True, help="folder for the plans, locust's CSV files and logs")
-    args = parser.parse_args()
-    Path(args.work).mkdir(parents=True, exist_ok=True)
-    psql = args.psql.split()
-
+def baseline_phase(args):
+    """Prepare, probe and load the single node; keep its summary for the
+    multi-node phase."""
     plan_path, plan = prepare(args, args.baseline_url, args.baseline_db, "baseline")
-    meter = NodeMeter(args.odoo_pid, args.pg_pid, args.baseline_db, psql)
-
+    meter = NodeMeter(args.odoo_pid, args.pg_pid, args.baseline_db, args.psql.split())
     if args.step:
         for users in [int(u) for u in args.step.split(",")]:
             run = run_locust(args, args.baseline_url, plan_path, users, args.duration, f"step-{users}")
@@ -563,9 +545,9 @@ def main():
                 flush=True,
             )
         return
-
     meter.measure_idle()
     costs = cost_probe(args.baseline_url, plan, meter, args.probe)
+    per_terminal(costs)
     before = meter.sample()
     baseline = run_locust(args, args.baseline_url, plan_path, args.users, args.duration, "baseline")
     spent = NodeMeter.delta(before, meter.sample())
@@ -581,25 +563,58 @@ def main():
     )
     for kind, pid, rss, uss in memory:
         print(f"baseline memory {kind} pid={pid}: rss_mib={rss:.0f} uss_mib={uss:.0f}")
-    per_terminal(costs)
+    summary = {"users": args.users, "rps": b_agg["rps"], "p95": b_agg["p95"], "errors": b_agg["failures"]}
+    (Path(args.work) / "baseline.json").write_text(json.dumps(summary))
 
+
+def multi_phase(args):
+    """The same load on the multi-node set-up, the queue watchers beside it;
+    prints the last line."""
+    baseline = json.loads((Path(args.work) / "baseline.json").read_text())
     if args.url:
-        multi_plan_path, multi_plan = prepare(args, args.url, args.db or args.baseline_db, "multi")
+        plan_path, plan = prepare(args, args.url, args.db, "multi")
         out = Path(args.work) / "watchers.json"
-        watchers = queue_watchers(args, args.url, multi_plan["db"], multi_plan_path, out)
-        multi = run_locust(args, args.url, multi_plan_path, args.users, args.duration, "multi")
-        queue = read_watchers(watchers, out)
+        watchers = queue_watchers(args, args.url, plan["db"], plan_path, out)
+        multi = run_locust(args, args.url, plan_path, args.users, args.duration, "multi")
+        queue = read_watchers(watchers, out) or {}
         print_run("multi", multi)
+        agg = multi["rows"]["Aggregated"]
+        rps, p95, errors = agg["rps"], agg["p95"], agg["failures"]
     else:
-        print("No multi-node set-up (--url or --cluster): the last line gives the single node's run twice.")
-        multi, queue = baseline, None
-    agg = multi["rows"]["Aggregated"]
-    queue = queue or {}
+        print("No multi-node set-up (--cluster or --url): the last line gives the single node's run twice.")
+        rps, p95, errors, queue = baseline["rps"], baseline["p95"], baseline["errors"], {}
     print(
-        f"scale users={args.users} rps={agg['rps']:.1f} p95_ms={agg['p95']:.0f} errors={agg['failures']} "
+        f"scale users={args.users} rps={rps:.1f} p95_ms={p95:.0f} errors={errors} "
         f"queue_watchers={queue.get('queue_watchers', 0)} queue_p95_ms={queue.get('p95_ms', 0)} "
-        f"baseline_rps={b_agg['rps']:.1f}"
+        f"baseline_rps={baseline['rps']:.1f}"
     )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("phase", choices=["baseline", "multi"])
+    parser.add_argument("--baseline-url", help="the single node (phase baseline)")
+    parser.add_argument("--baseline-db")
+    parser.add_argument("--odoo-pid", type=int, help="the baseline node's Odoo master")
+    parser.add_argument("--pg-pid", type=int, help="the baseline's PostgreSQL postmaster")
+    parser.add_argument("--psql", help="command line of psql for the baseline's cluster")
+    parser.add_argument("--url", help="the multi-node set-up's front (phase multi; none: the single node only)")
+    parser.add_argument("--db", help="the multi-node set-up's database")
+    parser.add_argument("--users", type=int, default=150)
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--duration", type=int, default=180, help="seconds of each run")
+    parser.add_argument("--watchers", type=int, default=2000)
+    parser.add_argument("--queue-department", type=int, help="the seeded queue's department (multi-node)")
+    parser.add_argument("--queue-schedule", type=int, help="the seeded queue's clinic with a called patient")
+    parser.add_argument("--probe", type=int, default=40, help="requests of each kind in the cost probe")
+    parser.add_argument("--step", help="comma-separated users: step the load on the single node instead")
+    parser.add_argument("--work", required=True, help="folder for the plans, locust's CSV files and logs")
+    args = parser.parse_args()
+    Path(args.work).mkdir(parents=True, exist_ok=True)
+    if args.phase == "baseline":
+        baseline_phase(args)
+    else:
+        multi_phase(args)
 
 
 if __name__ == "__main__":
