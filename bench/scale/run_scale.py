@@ -116,7 +116,10 @@ class NodeMeter:
 
     def sample(self):
         time.sleep(1.2)  # PostgreSQL publishes a backend's counters within a second
+        machine = psutil.cpu_times()
         return {
+            # the whole machine's busy CPU: the node, locust, and anything else running
+            "machine_cpu": sum(machine) - machine.idle - getattr(machine, "iowait", 0),
             "odoo_cpu": self._tree_cpu(self.odoo_pid),
             "pg_cpu": self._tree_cpu(self.pg_pid),
             "xacts": self.xacts(),
@@ -559,7 +562,8 @@ def baseline_phase(args):
         f"baseline node: requests={b_agg['n']} odoo_cpu_s={spent['odoo_cpu']:.1f} pg_cpu_s={spent['pg_cpu']:.1f} "
         f"xacts={spent['xacts']} per_request: odoo_cpu_ms={1000 * spent['odoo_cpu'] / n:.1f} "
         f"pg_cpu_ms={1000 * spent['pg_cpu'] / n:.1f} xacts={spent['xacts'] / n:.2f} "
-        f"cpu_cores_busy={(spent['odoo_cpu'] + spent['pg_cpu']) / spent['t']:.2f}"
+        f"cpu_cores_busy={(spent['odoo_cpu'] + spent['pg_cpu']) / spent['t']:.2f} "
+        f"machine_cores_busy={spent['machine_cpu'] / spent['t']:.2f}"
     )
     for kind, pid, rss, uss in memory:
         print(f"baseline memory {kind} pid={pid}: rss_mib={rss:.0f} uss_mib={uss:.0f}")
@@ -575,7 +579,12 @@ def multi_phase(args):
         plan_path, plan = prepare(args, args.url, args.db, "multi")
         out = Path(args.work) / "watchers.json"
         watchers = queue_watchers(args, args.url, plan["db"], plan_path, out)
+        before = psutil.cpu_times()
+        started = time.monotonic()
         multi = run_locust(args, args.url, plan_path, args.users, args.duration, "multi")
+        after = psutil.cpu_times()
+        busy = (sum(after) - after.idle - after.iowait) - (sum(before) - before.idle - before.iowait)
+        print(f"multi machine_cores_busy={busy / (time.monotonic() - started):.2f} (the set-up, locust, the watchers)")
         queue = read_watchers(watchers, out) or {}
         print_run("multi", multi)
         agg = multi["rows"]["Aggregated"]
