@@ -392,13 +392,20 @@ def run_locust(args, url, plan_path, users, duration, label):
     rows = {}
     with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
+
+            def number(value):
+                try:
+                    return float(value)
+                except (TypeError, ValueError):  # "N/A": no request of this kind in the window
+                    return 0.0
+
             rows[row["Name"]] = {
                 "type": row["Type"],
                 "n": int(row["Request Count"]),
                 "failures": int(row["Failure Count"]),
-                "rps": float(row["Requests/s"]),
-                "p50": float(row["50%"] or 0),
-                "p95": float(row["95%"] or 0),
+                "rps": number(row["Requests/s"]),
+                "p50": number(row["50%"]),
+                "p95": number(row["95%"]),
             }
     failures = []
     with open(f"{prefix}_failures.csv", encoding="utf-8") as f:
