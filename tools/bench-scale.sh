@@ -22,11 +22,12 @@ Options:
                      (the default when tools/cluster.sh exists)
   --url URL --db DB  a multi-node set-up already running (its front, e.g. http://127.0.0.1:8080)
   --single           the single node only (the last line then gives its run twice)
-  --users N          simulated terminals (default 150)
-  --spawn-rate R     new users a second (default 10)
+  --users N          simulated terminals (default 300: what one node sustained with p95 < 2 s)
+  --spawn-rate R     new users a second (default 5; each portal or staff user signs in once)
   --duration S       seconds of each run (default 180)
   --watchers N       queue watchers during the multi-node run (default 2000)
   --step U1,U2,...   instead: step the users on the single node (runs of --duration)
+  --probe N          requests of each kind in the cost probe (default 40)
   --help             this text
 
 Locust lives in its own virtual environment, .local/bench-scale-venv, made
