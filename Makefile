@@ -11,7 +11,7 @@ MODULES := ihospital_base,ihospital_staff,ihospital_public,ihospital_his,ihospit
 PGSOCK = $(shell tools/pg.sh socket)
 ODOO_ARGS = -c $(ROOT)/odoo.conf --addons-path=$(ROOT)/addons --db_host=$(PGSOCK) --data-dir=$(ROOT)/.local/odoo-data
 
-.PHONY: help setup venv pg run test lint stop clean i18n bench-booking gateway his-sim bench-his bench-critical bench-lookup bench-regulation bench-analysis bench-queue bench-cache screenshots cluster cluster-stop cluster-status backup
+.PHONY: help setup venv pg run test lint stop clean i18n bench-booking gateway his-sim bench-his bench-critical bench-lookup bench-regulation bench-analysis bench-scale bench-queue bench-cache screenshots cluster cluster-stop cluster-status backup
 
 help:
 	@echo "make run    - set up everything and serve Odoo with the suite and demo data at http://127.0.0.1:$(HTTP_PORT) (admin / admin)"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench-lookup - a doctor's lab lookups over JSON-RPC among 1,000,000 patients and 20,000,000 lab result lines"
 	@echo "make bench-regulation - the regulations' Chinese search among 10,000 regulations over JSON-RPC, with a title lookup as baseline"
 	@echo "make bench-analysis - the director's dashboard over 3 years of a large hospital (5,000,000 visits; BENCH_VISITS=200000 for a small run)"
+	@echo "make bench-scale - a hospital's terminals (locust: patients, waiting-room screens, portal, staff) on one node, then on the multi-node set-up with 2,000 queue watchers"
 	@echo "make bench-queue - 2,000 websocket watchers of one department's queue, an event a second: Odoo's bus against the shared fetch, and 500 connects in 2 s"
 	@echo "make bench-cache - the public reads (queue state, department and doctor pages) at one node, uncached and behind HAProxy's cache"
 	@echo "make screenshots - phone-width (375x812) screenshots of the main pages in Chinese into screenshots/ (needs make run's Odoo)"
@@ -76,6 +77,9 @@ bench-regulation: setup
 
 bench-analysis: setup
 	@tools/bench-analysis.sh "$(MODULES)" $(BENCH_ARGS)
+
+bench-scale: setup
+	@tools/bench-scale.sh "$(MODULES)" $(BENCH_ARGS)
 
 bench-queue: setup
 	@tools/bench-queue.sh "$(MODULES)" $(BENCH_ARGS)
