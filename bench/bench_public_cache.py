@@ -44,11 +44,12 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tools"))
 
+import render_haproxy  # noqa: E402 - tools/ is put on the path just above
 from his_harness import OdooServer, wait_for  # noqa: E402 - tests/ is put on the path just above
 
 HTTP_PORT, GEVENT_PORT, PROXY_PORT = 8469, 8472, 8480
-CACHE_CFG = ROOT / "deploy" / "haproxy" / "cache.cfg"
 BROWSER = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
 
 # wrk: the 95th percentile (wrk prints 50/75/90/99 only) and how many answers came from the cache
@@ -74,24 +75,7 @@ end
 
 def haproxy_config(listen_port, odoo_port):
     """cache.cfg's rules in the frontend, its cache section after the backend."""
-    rules, sep, section = CACHE_CFG.read_text().partition("# --- section ---")
-    if not sep:
-        raise SystemExit(f"{CACHE_CFG} has no '# --- section ---' line")
-    return f"""global
-    maxconn 4096
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-frontend public
-    bind 127.0.0.1:{listen_port}
-{rules}
-    default_backend odoo
-backend odoo
-    server odoo 127.0.0.1:{odoo_port} maxconn 64
-{section}
-"""
+    return render_haproxy.single_node(listen_port, odoo_port, maxconn=4096, server_options="maxconn 64")
 
 
 def proxy_up(proxy):

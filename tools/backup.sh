@@ -51,17 +51,8 @@ DIR=$(cd "${DIR:-$ROOT/.local/cluster}" 2>/dev/null && pwd) || die "no cluster f
 source "$DIR/cluster.env"
 RUNDIR="$DIR/run" ARCHIVE="$DIR/wal-archive" BACKUPS="$DIR/backups"
 
-BIN=$(pg_config --bindir 2>/dev/null) || BIN=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -1)
-RUN_AS=()
-PGOS_USER=$(id -un)
-if [ "$(id -u)" = 0 ]; then
-    PGOS_USER="${IHOSPITAL_PG_OSUSER:-}"
-    if [ -z "$PGOS_USER" ]; then
-        if id postgres >/dev/null 2>&1; then PGOS_USER=postgres; else PGOS_USER=ihospital-pg; fi
-    fi
-    RUN_AS=(runuser -u "$PGOS_USER" --)
-fi
-as_pg() { "${RUN_AS[@]}" "$@"; }
+# shellcheck source=tools/pg-lib.sh
+source "$ROOT/tools/pg-lib.sh"
 primary_sql() { "$BIN/psql" -X -q -h "$RUNDIR" -p "$C_PRIMARY_PORT" -U ihospital -d postgres -tAc "$1"; }
 
 # A snapshot of the filestore into DEST: rsync, files unchanged since the

@@ -93,28 +93,8 @@ save_state() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-find_bindir() {
-    if command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/postgres" ]; then
-        pg_config --bindir; return
-    fi
-    local d
-    d=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -1)
-    if [ -n "$d" ] && [ -x "$d/postgres" ]; then echo "$d"; return; fi
-    die "PostgreSQL server binaries are missing (Debian: apt-get install postgresql)"
-}
-BIN=$(find_bindir)
-# PostgreSQL refuses to run as root: as tools/pg.sh, run it as an unprivileged user
-RUN_AS=()
-PGOS_USER=$(id -un)
-if [ "$(id -u)" = 0 ]; then
-    PGOS_USER="${IHOSPITAL_PG_OSUSER:-}"
-    if [ -z "$PGOS_USER" ]; then
-        if id postgres >/dev/null 2>&1; then PGOS_USER=postgres; else PGOS_USER=ihospital-pg; fi
-    fi
-    id "$PGOS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PGOS_USER"
-    RUN_AS=(runuser -u "$PGOS_USER" --)
-fi
-as_pg() { "${RUN_AS[@]}" "$@"; }
+# shellcheck source=tools/pg-lib.sh
+source "$ROOT/tools/pg-lib.sh"
 psql_at() { # PORT psql-args...: on the cluster's socket, as the superuser
     local port=$1
     shift

@@ -46,6 +46,27 @@ def cache_parts():
     return rules.strip(), section.strip()
 
 
+def single_node(listen_port, odoo_port, maxconn=256, server_options=""):
+    """The cache of cache.cfg in front of one Odoo (the cache's tests and
+    `make bench-cache`), the way the cluster's configuration includes it."""
+    rules, section = cache_parts()
+    return f"""global
+    maxconn {maxconn}
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend public
+    bind 127.0.0.1:{listen_port}
+{rules}
+    default_backend odoo
+backend odoo
+    server odoo 127.0.0.1:{odoo_port} {server_options}
+{section}
+"""
+
+
 def render(values, resolvers=""):
     text = (DEPLOY / "haproxy.cfg.in").read_text()
     text = text.replace("# @RESOLVERS@", resolvers or "# (no resolvers: the nodes are addresses)")

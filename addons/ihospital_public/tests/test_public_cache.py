@@ -1,3 +1,4 @@
+import importlib.util
 import re
 import shutil
 import socket
@@ -15,6 +16,7 @@ from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, Opener
 # a CSRF token as Odoo renders it: hmac-sha1 hex, "o", expiry timestamp
 CSRF_TOKEN = re.compile(r"[0-9a-f]{40}o[0-9]{9,}")
 CACHE_CFG = Path(__file__).resolve().parents[3] / "deploy" / "haproxy" / "cache.cfg"
+RENDER_HAPROXY = Path(__file__).resolve().parents[3] / "tools" / "render_haproxy.py"
 HAPROXY = "/usr/sbin/haproxy"
 # a browser of the demo website's default language (zh_CN)
 BROWSER = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
@@ -214,24 +216,11 @@ def free_port():
 
 
 def haproxy_config(listen_port, odoo_port):
-    """deploy/haproxy/cache.cfg in front of one Odoo, the way tools/cluster.sh
-    includes it (rules in the frontend, then the cache section)."""
-    rules, _sep, section = CACHE_CFG.read_text().partition("# --- section ---")
-    return f"""global
-    maxconn 256
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-frontend public
-    bind 127.0.0.1:{listen_port}
-{rules}
-    default_backend odoo
-backend odoo
-    server odoo 127.0.0.1:{odoo_port}
-{section}
-"""
+    """deploy/haproxy/cache.cfg in front of one Odoo (tools/render_haproxy.py)."""
+    spec = importlib.util.spec_from_file_location("render_haproxy", RENDER_HAPROXY)
+    render_haproxy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(render_haproxy)
+    return render_haproxy.single_node(listen_port, odoo_port)
 
 
 @tagged("post_install", "-at_install")
