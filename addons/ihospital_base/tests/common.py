@@ -16,6 +16,43 @@ ID_WOMAN_1990 = "440104199007082621"  # female, born 1990-07-08, Yuexiu
 ID_CHILD_2018 = "440105201805200043"  # female, born 2018-05-20, Haizhu
 
 
+def queue_today(env, room, patients, capacity=5):
+    """The live queue's fixture: a published evening clinic today in the demo
+    hospital's cardiology (its third doctor), with `patients` checked in and
+    waiting, numbered from 1 at the window."""
+    department = env.ref("ihospital_base.hr_department_cardiology_demo")
+    hospital = department.company_id
+    today = fields.Date.context_today(env["res.company"].with_context(tz=hospital.hospital_tz))
+    schedule = env["ihospital.schedule"].create(
+        {
+            "company_id": hospital.id,
+            "department_id": department.id,
+            "doctor_id": env.ref("ihospital_base.hr_employee_cardiology_3_demo").id,
+            "date": today,
+            "session": "evening",
+            "capacity": capacity,
+            "room": room,
+        }
+    )
+    schedule.action_publish()
+    env["ihospital.appointment"].create(
+        [
+            {
+                "company_id": hospital.id,
+                "patient_id": patient.id,
+                "schedule_id": schedule.id,
+                "slot_id": slot.id,
+                "state": "checked_in",
+                "queue_state": "waiting",
+                "queue_number": number,
+                "channel": "window",
+            }
+            for number, (patient, slot) in enumerate(zip(patients, schedule.slot_ids, strict=False), start=1)
+        ]
+    )
+    return schedule
+
+
 class IhospitalCase(TransactionCase):
     """Two hospitals with departments, staff of every role and patients,
     built in the test so that tests do not depend on demo data."""

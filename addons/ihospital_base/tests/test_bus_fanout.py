@@ -3,13 +3,14 @@ import socket
 from types import SimpleNamespace
 from unittest.mock import patch
 
-from odoo import fields
 from odoo.addons.bus.models.bus import ImDispatch, channel_with_db, dispatch, hashable
 from odoo.addons.bus.tests.common import WebsocketCase
 from odoo.addons.bus.websocket import Websocket
 from odoo.addons.ihospital_base import bus_fanout
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import config
+
+from .common import queue_today
 
 
 class RecordingWebsocket(Websocket):
@@ -220,33 +221,8 @@ class TestBusFanoutWebsocket(WebsocketCase):
         super().setUp()
         bus_fanout._feeds.pop(self.env.cr.dbname, None)
         self.department = self.env.ref("ihospital_base.hr_department_cardiology_demo")
-        hospital = self.department.company_id
-        today = fields.Date.context_today(self.env["res.company"].with_context(tz=hospital.hospital_tz))
-        self.schedule = self.env["ihospital.schedule"].create(
-            {
-                "company_id": hospital.id,
-                "department_id": self.department.id,
-                "doctor_id": self.env.ref("ihospital_base.hr_employee_cardiology_3_demo").id,
-                "date": today,
-                "session": "evening",
-                "capacity": 5,
-                "room": "FAN-1",
-            }
-        )
-        self.schedule.action_publish()
-        patient = self.env["ihospital.patient"].search([("company_id", "=", hospital.id)], limit=1)
-        self.env["ihospital.appointment"].create(
-            {
-                "company_id": hospital.id,
-                "patient_id": patient.id,
-                "schedule_id": self.schedule.id,
-                "slot_id": self.schedule.slot_ids[0].id,
-                "state": "checked_in",
-                "queue_state": "waiting",
-                "queue_number": 1,
-                "channel": "window",
-            }
-        )
+        patient = self.env["ihospital.patient"].search([("company_id", "=", self.department.company_id.id)], limit=1)
+        self.schedule = queue_today(self.env, "FAN-1", patient)
 
     def _updates(self, websocket):
         return [n["message"] for n in json.loads(websocket.recv()) if n["message"]["type"] == "ihospital_queue/update"]

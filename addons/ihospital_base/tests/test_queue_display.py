@@ -1,6 +1,8 @@
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
+from .common import queue_today
+
 
 @tagged("post_install", "-at_install")
 class TestQueueDisplay(HttpCase):
@@ -15,33 +17,8 @@ class TestQueueDisplay(HttpCase):
         cls.env["ihospital.schedule"].search([("department_id", "=", cls.department.id), ("date", "=", today)]).write(
             {"state": "cancelled"}
         )
-        cls.schedule = cls.env["ihospital.schedule"].create(
-            {
-                "company_id": hospital.id,
-                "department_id": cls.department.id,
-                "doctor_id": cls.env.ref("ihospital_base.hr_employee_cardiology_3_demo").id,
-                "date": today,
-                "session": "evening",
-                "capacity": 5,
-                "room": "3A-1",
-            }
-        )
-        cls.schedule.action_publish()
-        patients = cls.env["ihospital.patient"].search([("company_id", "=", hospital.id)], limit=2)
-        cls.patients = patients
-        for number, (patient, slot) in enumerate(zip(patients, cls.schedule.slot_ids, strict=False), start=1):
-            cls.env["ihospital.appointment"].create(
-                {
-                    "company_id": hospital.id,
-                    "patient_id": patient.id,
-                    "schedule_id": cls.schedule.id,
-                    "slot_id": slot.id,
-                    "state": "checked_in",
-                    "queue_state": "waiting",
-                    "queue_number": number,
-                    "channel": "window",
-                }
-            )
+        cls.patients = cls.env["ihospital.patient"].search([("company_id", "=", hospital.id)], limit=2)
+        cls.schedule = queue_today(cls.env, "3A-1", cls.patients)
 
     def test_screen_shows_numbers_and_masked_names_only(self):
         self.schedule.action_call_next()

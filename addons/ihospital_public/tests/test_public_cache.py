@@ -7,9 +7,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from odoo import fields
 from odoo.addons.ihospital_base.http_cache import SIGNED_IN_COOKIE
 from odoo.addons.ihospital_base.models import ir_http as ihospital_ir_http
+from odoo.addons.ihospital_base.tests.common import queue_today
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, Opener
 
@@ -31,43 +31,17 @@ class PublicCacheCase(HttpCase):
         cls.department = cls.env.ref("ihospital_base.hr_department_cardiology_demo")
         cls.doctor = cls.env.ref("ihospital_base.hr_employee_cardiology_3_demo")
         hospital = cls.department.company_id
-        today = fields.Date.context_today(cls.env["res.company"].with_context(tz=hospital.hospital_tz))
-        cls.schedule = cls.env["ihospital.schedule"].create(
-            {
-                "company_id": hospital.id,
-                "department_id": cls.department.id,
-                "doctor_id": cls.doctor.id,
-                "date": today,
-                "session": "evening",
-                "capacity": 5,
-                "room": "C-1",
-            }
-        )
-        cls.schedule.action_publish()
         patients = cls.env["ihospital.patient"].search(
             [("company_id", "=", hospital.id), ("account_ids", "=", False)], limit=2
         )
-        Appointment = cls.env["ihospital.appointment"]
-        for number, (patient, slot) in enumerate(zip(patients, cls.schedule.slot_ids, strict=False), start=1):
-            Appointment.create(
-                {
-                    "company_id": hospital.id,
-                    "patient_id": patient.id,
-                    "schedule_id": cls.schedule.id,
-                    "slot_id": slot.id,
-                    "state": "checked_in",
-                    "queue_state": "waiting",
-                    "queue_number": number,
-                    "channel": "window",
-                }
-            )
+        cls.schedule = queue_today(cls.env, "C-1", patients)
         cls.portal_user = cls.env.ref("ihospital_base.user_patient_demo")
         my_patient = (
             cls.env["ihospital.patient.account"]
             .search([("user_id", "=", cls.portal_user.id), ("relation", "=", "self")])
             .patient_id
         )
-        cls.my_appointment = Appointment.create(
+        cls.my_appointment = cls.env["ihospital.appointment"].create(
             {
                 "company_id": hospital.id,
                 "patient_id": my_patient.id,
