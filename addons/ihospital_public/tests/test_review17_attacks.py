@@ -1,0 +1,81 @@
+"""Review of issue 17: attacks on the shared cache of public reads and on the
+bus fan-out, each as the attacker's role over HTTP or a real websocket."""
+
+from odoo import fields
+from odoo.addons.bus.models.bus import dispatch
+from odoo.addons.bus.tests.common import WebsocketCase
+from odoo.addons.ihospital_base import bus_fanout
+from odoo.addons.ihospital_base.models import ir_websocket
+from odoo.tests import tagged
+
+
+@tagged("post_install", "-at_install")
+class TestQueueChannelAttacks(WebsocketCase):
+    """An anonymous websocket names queue channels of its own making."""
+
+    def setUp(self):
+        super().setUp()
+        bus_fanout._feeds.pop(self.env.cr.dbname, None)
+        self.department = self.env.ref("ihospital_base.hr_department_cardiology_demo")
+        hospital = self.department.company_id
+        today = fields.Date.context_today(self.env["res.company"].with_context(tz=hospital.hospital_tz))
+        self.schedule = self.env["ihospital.schedule"].create(
+            {
+                "company_id": hospital.id,
+                "department_id": self.department.id,
+                "doctor_id": self.env.ref("ihospital_base.hr_employee_cardiology_3_demo").id,
+                "date": today,
+                "session": "evening",
+                "capacity": 5,
+                "room": "ATK-1",
+            }
+        )
+        self.schedule.action_publish()
+
+    def _subscribed(self):
+        """The queue channels of this database the dispatcher holds."""
+        db = self.env.cr.dbname
+        return {c[1] for c in dispatch._channels_to_ws if c[0] == db and bus_fanout.is_shared(c)}
+
+    def test_aliases_of_a_queue_channel_are_refused(self):
+        """`ihospital_queue_department_05`, `_005`, ... name the same department:
+        each would be one more distinct channel (unbounded) that the shared
+        feed's fetch carries in its query on every queue event."""
+        before = self._subscribed()
+        screen = self.websocket_connect()  # anonymous
+        canonical = f"ihospital_queue_department_{self.department.id}"
+        aliases = [f"ihospital_queue_department_{'0' * n}{self.department.id}" for n in range(1, 30)]
+        aliases += [f"ihospital_queue_schedule_{'0' * n}{self.schedule.id}" for n in range(1, 30)]
+        aliases += [
+            "ihospital_queue_department_٣",  # an Arabic-Indic 3, int() reads it
+            f"ihospital_queue_department_{self.department.id}\n",
+            "ihospital_queue_department_99999999999",  # beyond PostgreSQL's integers: the check would fail
+        ]
+        self.subscribe(screen, [canonical, *aliases], self.env["bus.bus"]._bus_last_id())
+        self.assertEqual(self._subscribed() - before, {canonical})
+
+    def test_one_subscription_cannot_name_every_clinic(self):
+        """A subscription is checked channel by channel (queries) and each
+        kept channel weighs on every shared fetch: a screen or "my queue"
+        needs a few, an attacker would name thousands."""
+        hospital = self.department.company_id
+        schedules = self.env["ihospital.schedule"].search(
+            [("company_id", "=", hospital.id), ("state", "=", "published")]
+        )
+        names = [f"ihospital_queue_schedule_{s.id}" for s in schedules]
+        names += [f"ihospital_queue_department_{d}" for d in range(1, 400)]
+        self.assertGreater(len(names), ir_websocket.MAX_QUEUE_CHANNELS)
+        before = self._subscribed()
+        screen = self.websocket_connect()
+        websocket_model = self.env["ir.websocket"].with_user(self.env.ref("base.public_user"))
+        self.env.invalidate_all()
+        with self.assertQueryCount(4):  # set-based: not one query per channel
+            allowed = websocket_model._ihospital_allowed_queue_channels(names)
+        self.assertLessEqual(len(allowed), ir_websocket.MAX_QUEUE_CHANNELS)
+        self.subscribe(screen, names, self.env["bus.bus"]._bus_last_id())
+        self.assertLessEqual(len(self._subscribed() - before), ir_websocket.MAX_QUEUE_CHANNELS)
+        # the screen's own channel still works
+        mine = f"ihospital_queue_department_{self.department.id}"
+        other = self.websocket_connect()
+        self.subscribe(other, [mine], self.env["bus.bus"]._bus_last_id())
+        self.assertIn(mine, self._subscribed())
