@@ -1,12 +1,18 @@
 """Review of issue 17: attacks on the shared cache of public reads and on the
 bus fan-out, each as the attacker's role over HTTP or a real websocket."""
 
+import time
+
 from odoo import fields
 from odoo.addons.bus.models.bus import dispatch
 from odoo.addons.bus.tests.common import WebsocketCase
 from odoo.addons.ihospital_base import bus_fanout
+from odoo.addons.ihospital_base.http_cache import SIGNED_IN_COOKIE
 from odoo.addons.ihospital_base.models import ir_websocket
+from odoo.http import root
 from odoo.tests import tagged
+
+from .test_public_cache import PublicCacheCase
 
 
 @tagged("post_install", "-at_install")
@@ -79,3 +85,22 @@ class TestQueueChannelAttacks(WebsocketCase):
         other = self.websocket_connect()
         self.subscribe(other, [mine], self.env["bus.bus"]._bus_last_id())
         self.assertIn(mine, self._subscribed())
+
+
+@tagged("post_install", "-at_install")
+class TestSignedInMarkerAttacks(PublicCacheCase):
+    def test_marker_lives_as_long_as_the_session_cookie(self):
+        """Odoo sends the session cookie again (a new expiry) whenever the
+        session changes; the marker set once at sign-in would expire first
+        and the proxy would then answer the signed-in visitor from its cache."""
+        session = self.authenticate("nurse", "nurse")
+        self.opener.cookies["frontend_lang"] = "zh_CN"
+        self.get(self.opener, "/departments")
+        self.assertEqual(self.opener.cookies.get(SIGNED_IN_COOKIE), "1")
+        # a request that changes the session: the idle timer is written again after a minute
+        sess = root.session_store.get(session.sid)
+        sess["ihospital_last_seen"] = time.time() - 120
+        root.session_store.save(sess)
+        cookies = self.get(self.opener, "/departments").headers.get("Set-Cookie", "")
+        self.assertIn("session_id=", cookies)
+        self.assertIn(f"{SIGNED_IN_COOKIE}=1", cookies, "the session cookie was renewed, not the marker")
