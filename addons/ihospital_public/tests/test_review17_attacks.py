@@ -12,7 +12,7 @@ from odoo.addons.ihospital_base.models import ir_websocket
 from odoo.http import root
 from odoo.tests import tagged
 
-from .test_public_cache import PublicCacheCase
+from .test_public_cache import BROWSER, HaproxyCase, PublicCacheCase
 
 
 @tagged("post_install", "-at_install")
@@ -104,3 +104,46 @@ class TestSignedInMarkerAttacks(PublicCacheCase):
         cookies = self.get(self.opener, "/departments").headers.get("Set-Cookie", "")
         self.assertIn("session_id=", cookies)
         self.assertIn(f"{SIGNED_IN_COOKIE}=1", cookies, "the session cookie was renewed, not the marker")
+
+
+@tagged("post_install", "-at_install")
+class TestProxyCacheAttacks(HaproxyCase):
+    """Requests crafted to make the proxy store a copy that differs from what
+    every anonymous visitor gets."""
+
+    def test_a_head_request_does_not_store_an_empty_page(self):
+        url = "/departments?review=head"
+        head = self.visitor().head(f"http://127.0.0.1:{self.port}{url}", allow_redirects=False, timeout=60)
+        self.assertEqual(head.status_code, 200)
+        page = self.via_proxy(self.visitor(), url)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn('lang="zh-CN"', page.text)
+
+    def test_what_the_proxy_and_odoo_read_differently_is_not_stored(self):
+        """HAProxy reads the last frontend_lang cookie and the first language
+        of Accept-Language, Odoo the first cookie and the best language: the
+        attacker's page is redirected or not shared, never stored."""
+        url = f"/ihospital/queue/{self.department.id}?review=lang"
+        crafted = [
+            {"Cookie": "frontend_lang=en_US; frontend_lang=zh_CN", "Accept-Language": "zh-CN"},
+            {"Accept-Language": "zh-CN;q=0.1, en-US;q=0.9"},
+        ]
+        for headers in crafted:
+            for path in (url, "/departments?review=lang"):
+                self.via_proxy(self.visitor(), path, headers=headers)
+                honest = self.via_proxy(self.visitor(), path)
+                self.assertEqual(honest.status_code, 200, (headers, path))
+                self.assertIn('lang="zh-CN"', honest.text, (headers, path))
+
+    def test_a_signed_in_session_never_stores_its_page(self):
+        """The patient drops the marker: Odoo answers no-store and sets the
+        marker again, the page is not stored for the next visitor."""
+        self.authenticate("patient", "patient")
+        self.opener.cookies["frontend_lang"] = "zh_CN"
+        url = "/departments?review=signed-in"
+        mine = self.via_proxy(self.opener, url, headers=BROWSER)
+        self.assertIn(self.portal_user.name, mine.text)
+        self.assertIn(f"{SIGNED_IN_COOKIE}=1", mine.headers.get("Set-Cookie", ""))
+        self.assertEqual(mine.headers["Cache-Control"], "no-store")
+        anonymous = self.via_proxy(self.visitor(), url)
+        self.assertNotIn(self.portal_user.name, anonymous.text)
