@@ -12,7 +12,7 @@ from odoo.addons.ihospital_base.models import ir_websocket
 from odoo.http import root
 from odoo.tests import tagged
 
-from .test_public_cache import BROWSER, HaproxyCase, PublicCacheCase
+from .test_public_cache import BROWSER, CSRF_TOKEN, HaproxyCase, PublicCacheCase
 
 
 @tagged("post_install", "-at_install")
@@ -147,3 +147,30 @@ class TestProxyCacheAttacks(HaproxyCase):
         self.assertEqual(mine.headers["Cache-Control"], "no-store")
         anonymous = self.via_proxy(self.visitor(), url)
         self.assertNotIn(self.portal_user.name, anonymous.text)
+
+
+@tagged("post_install", "-at_install")
+class TestSharedPageThenCsrf(PublicCacheCase):
+    def test_sign_in_after_a_shared_page(self):
+        """A shared page holds no CSRF token and sets no session: the login
+        page it links to renders the visitor's own token, which is accepted."""
+        visitor = self.visitor()
+        shared = self.get(visitor, "/departments")
+        self.assertShared(shared, "/departments")
+        self.assertIn('href="/web/login"', shared.text)
+        login_page = self.get(visitor, "/web/login")
+        self.assertEqual(login_page.status_code, 200)
+        self.assertNotIn("public", login_page.headers.get("Cache-Control", ""))
+        token = CSRF_TOKEN.search(login_page.text).group(0)
+        signed_in = visitor.post(
+            self.base_url() + "/web/login",
+            data={"login": "patient", "password": "patient", "csrf_token": token},
+            allow_redirects=False,
+            timeout=60,
+        )
+        self.assertIn(signed_in.status_code, (302, 303), signed_in.text[:500])
+        self.assertEqual(visitor.cookies.get(SIGNED_IN_COOKIE), "1")
+        # now signed in: the same page is personal
+        mine = self.get(visitor, "/departments")
+        self.assertEqual(mine.headers["Cache-Control"], "no-store")
+        self.assertIn(self.portal_user.name, mine.text)
