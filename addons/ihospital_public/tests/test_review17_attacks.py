@@ -1,11 +1,13 @@
 """Review of issue 17: attacks on the shared cache of public reads and on the
 bus fan-out, each as the attacker's role over HTTP or a real websocket."""
 
+import struct
 import time
 
 from odoo import fields
-from odoo.addons.bus.models.bus import dispatch
+from odoo.addons.bus.models.bus import channel_with_db, dispatch
 from odoo.addons.bus.tests.common import WebsocketCase
+from odoo.addons.bus.websocket import CloseCode
 from odoo.addons.ihospital_base import bus_fanout
 from odoo.addons.ihospital_base.http_cache import SIGNED_IN_COOKIE
 from odoo.addons.ihospital_base.models import ir_websocket
@@ -85,6 +87,28 @@ class TestQueueChannelAttacks(WebsocketCase):
         other = self.websocket_connect()
         self.subscribe(other, [mine], self.env["bus.bus"]._bus_last_id())
         self.assertIn(mine, self._subscribed())
+
+    def test_a_signed_out_websocket_gets_no_private_row(self):
+        """The patient signs out in another tab: a queue event and a private
+        notification wake the websocket together; the private rows are not
+        sent, the websocket is closed as Odoo closes it."""
+        db = self.env.cr.dbname
+        queue = f"ihospital_queue_department_{self.department.id}"
+        session = self.authenticate("patient", "patient")
+        websocket = self.websocket_connect(cookie=f"session_id={session.sid}")
+        self.subscribe(websocket, [queue], self.env["bus.bus"]._bus_last_id())
+        partner = self.env.ref("ihospital_base.user_patient_demo").partner_id
+        self.assertEqual(self.url_open("/web/session/logout", allow_redirects=False).status_code, 303)
+        self.env["bus.bus"]._sendone(partner, "review17/secret", {"secret": "private"})
+        self.schedule.with_user(self.env.ref("ihospital_base.user_nurse_demo")).sudo()._notify_queue()
+        self.env.cr.precommit.run()
+        bus_fanout.relay(dispatch, [list(channel_with_db(db, c)) for c in (queue, partner)])
+        while True:
+            opcode, payload = websocket.recv_data()
+            if opcode == 8:  # close
+                self.assertEqual(struct.unpack("!H", payload[:2])[0], CloseCode.SESSION_EXPIRED)
+                break
+            self.assertNotIn(b"review17/secret", payload)
 
 
 @tagged("post_install", "-at_install")
