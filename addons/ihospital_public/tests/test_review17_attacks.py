@@ -10,6 +10,7 @@ from odoo.addons.bus.tests.common import WebsocketCase
 from odoo.addons.bus.websocket import CloseCode
 from odoo.addons.ihospital_base import bus_fanout
 from odoo.addons.ihospital_base.http_cache import SIGNED_IN_COOKIE
+from odoo.addons.ihospital_base.models import ir_http as ihospital_ir_http
 from odoo.addons.ihospital_base.models import ir_websocket
 from odoo.http import root
 from odoo.tests import tagged
@@ -158,6 +159,31 @@ class TestProxyCacheAttacks(HaproxyCase):
                 honest = self.via_proxy(self.visitor(), path)
                 self.assertEqual(honest.status_code, 200, (headers, path))
                 self.assertIn('lang="zh-CN"', honest.text, (headers, path))
+
+    def test_a_get_with_a_body_does_not_poison_the_page(self):
+        """Odoo reads a GET's form body as parameters (search=...), the proxy
+        keys its copies on the URL: the attacker's page must not become the
+        page of /departments for everyone."""
+        url = "/departments?review=body"
+        for body in ({"search": "ZZPOISONZZ"}, {"category": "surgical", "search": "ZZPOISONZZ"}):
+            poisoned = self.via_proxy(self.visitor(), url, data=body)
+            self.assertIn("ZZPOISONZZ", poisoned.text)  # Odoo did read it
+            self.assertNotIn("public", poisoned.headers.get("Cache-Control", ""))
+            honest = self.via_proxy(self.visitor(), url)
+            self.assertEqual(honest.status_code, 200)
+            self.assertNotIn("ZZPOISONZZ", honest.text)
+        # the proxy keeps it out too, even if Odoo said public
+        self.patch(
+            ihospital_ir_http,
+            "set_cache_control",
+            lambda response, max_age: response.headers.__setitem__("Cache-Control", "public, max-age=2"),
+        )
+        url = "/departments?review=body-proxy"
+        poisoned = self.via_proxy(self.visitor(), url, data={"search": "ZZPOISONZZ"})
+        self.assertEqual(poisoned.headers["Cache-Control"], "public, max-age=2")
+        self.assertNotIn("ZZPOISONZZ", self.via_proxy(self.visitor(), url).text)
+        # and a request with a body is not answered from the cache
+        self.assertEqual(self.via_proxy(self.visitor(), url, data={"x": "1"}).headers["X-Cache-Status"], "MISS")
 
     def test_a_signed_in_session_never_stores_its_page(self):
         """The patient drops the marker: Odoo answers no-store and sets the
