@@ -6,7 +6,9 @@ visitor. `ir.http._post_dispatch` (models/ir_http.py) then gives the response
 `Cache-Control: public, max-age=<max_age>` only when that holds for this very
 response:
 
-- a GET or HEAD, from a session with nobody signed in and no debug mode;
+- a GET or HEAD without a body (Odoo would read a form body as parameters
+  that the proxy's key, the URL, does not hold), from a session with nobody
+  signed in and no debug mode;
 - status 200, and nothing set on the visitor: Odoo's `session_id` cookie of a
   new visitor is not sent (the session is not saved: it holds nothing), nor
   website's `frontend_lang` cookie (the language comes from the URL, see
@@ -68,10 +70,24 @@ def _may_share():
     session = request.session
     if request.httprequest.method not in ("GET", "HEAD") or session.uid or session.debug:
         return False
+    if _has_body(request.httprequest):
+        # Odoo reads a form body as parameters, the proxy keys on the URL only
+        return False
     if getattr(request, "is_frontend", False) and not request.is_frontend_multilang:
         # the language comes from the visitor, not the URL: share the default one only
         return request.lang == request.env["ir.http"]._get_default_lang()
     return True
+
+
+def _has_body(httprequest):
+    headers = httprequest.headers
+    return bool(
+        httprequest.content_length
+        or "Transfer-Encoding" in headers
+        or "Content-Type" in headers
+        or httprequest.form
+        or httprequest.files
+    )
 
 
 def _no_csrf_token(time_limit=None):

@@ -116,10 +116,13 @@ class HrDepartment(models.Model):
         """The department whose waiting-room screen anyone may see: a
         published clinical one. Sudo because the screen is public; it shows
         queue numbers and masked names only."""
-        department_sudo = self.sudo().browse(department_id).exists()
-        if not department_sudo or not (department_sudo.is_clinical and department_sudo.is_published):
-            return self.browse()
-        return department_sudo
+        return self._queue_display_departments([department_id])
+
+    @api.model
+    def _queue_display_departments(self, department_ids):
+        """The departments of `department_ids` whose screen anyone may see (sudo, see above)."""
+        departments_sudo = self.sudo().browse(list(department_ids)).exists()
+        return departments_sudo.filtered(lambda d: d.is_clinical and d.is_published)
 
     def _queue_display_state(self, room=None):
         """Today's published clinics of this department (optionally one room)

@@ -65,10 +65,13 @@ class IrHttp(models.AbstractModel):
         it only tells the proxy not to answer from its cache. HttpOnly, like
         the session cookie: no script needs it."""
         has_marker = bool(request.httprequest.cookies.get(SIGNED_IN_COOKIE))
-        if request.session.uid and not has_marker:
+        session = request.session
+        # renewed with the session cookie (Odoo sends it again, with a new
+        # expiry, whenever the session changed): it never expires first
+        if session.uid and (not has_marker or session.is_dirty or session.should_rotate):
             max_age = get_session_max_inactivity(request.env)
             request.future_response.set_cookie(SIGNED_IN_COOKIE, "1", max_age=max_age, httponly=True)
-        elif not request.session.uid and has_marker:
+        elif not session.uid and has_marker:
             request.future_response.set_cookie(SIGNED_IN_COOKIE, "", max_age=0, expires=0, httponly=True)
 
     @classmethod

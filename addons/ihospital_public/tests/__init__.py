@@ -12,3 +12,4 @@ from . import test_portal_identity
 from . import test_attachment_access
 from . import test_routes
 from . import test_public_cache
+from . import test_review17_attacks

@@ -197,8 +197,7 @@ def haproxy_config(listen_port, odoo_port):
     return render_haproxy.single_node(listen_port, odoo_port)
 
 
-@tagged("post_install", "-at_install")
-class TestHaproxyCache(PublicCacheCase):
+class HaproxyCase(PublicCacheCase):
     """deploy/haproxy/cache.cfg really run in front of the test server."""
 
     def setUp(self):
@@ -229,6 +228,9 @@ class TestHaproxyCache(PublicCacheCase):
     def via_proxy(self, opener, url, **kwargs):
         return opener.get(f"http://127.0.0.1:{self.port}{url}", allow_redirects=False, timeout=60, **kwargs)
 
+
+@tagged("post_install", "-at_install")
+class TestHaproxyCache(HaproxyCase):
     def test_anonymous_hit_signed_in_miss(self):
         url = "/departments"  # shared 2 s: the second request comes well within that
         first = self.via_proxy(self.visitor(), url)
