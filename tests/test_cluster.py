@@ -10,8 +10,8 @@ topology)."""
 
 import datetime
 import json
-import random
 import os
+import random
 import time
 from pathlib import Path
 
