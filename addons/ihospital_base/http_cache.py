@@ -111,8 +111,14 @@ def shared_response(response):
     session = request.session
     if not max_age or response.status_code not in (200, 304) or session.is_dirty or session.should_rotate:
         return 0
-    session.can_save = False
     headers = request.future_response.headers
+    if request.httprequest.cookies.get("frontend_lang") and any(
+        value.startswith("frontend_lang=") for value in headers.getlist("Set-Cookie")
+    ):
+        # the visitor's language cookie names another language than the URL's: the answer
+        # corrects it, so it is this visitor's (a redirect may have left the default there)
+        return 0
+    session.can_save = False
     kept = [value for value in headers.getlist("Set-Cookie") if not value.startswith("frontend_lang=")]
     headers.remove("Set-Cookie")
     for value in kept:

@@ -141,6 +141,14 @@ class TestPublicCacheHeaders(PublicCacheCase):
         english_browser = self.get(self.visitor(), "/departments", headers={"Accept-Language": "en-US"})
         self.assertIn(english_browser.status_code, (302, 303))
         self.assertNotShared(english_browser, "redirect")
+        # a visitor whose language cookie names another language than the URL's (a redirect
+        # may have left the default there) has it corrected: that answer is not shared
+        chinese_visitor = self.visitor()
+        chinese_visitor.cookies["frontend_lang"] = "zh_CN"
+        corrected = self.get(chinese_visitor, "/en/departments")
+        self.assertEqual(corrected.status_code, 200)
+        self.assertEqual(corrected.headers["Cache-Control"], "no-store")
+        self.assertIn("frontend_lang=en_US", corrected.headers.get("Set-Cookie", ""))
         # the screen is not multilingual: in English it is this visitor's page only
         screen = self.get(visitor, f"/ihospital/queue/{self.department.id}")
         self.assertEqual(screen.status_code, 200)
