@@ -254,19 +254,23 @@ def _loop(self):
     """ImDispatch.loop: LISTEN imbus, then relay() each batch of NOTIFYs."""
     _logger.info("Bus.loop listen imbus on db postgres (iHospital: queue channels fetched once per event)")
     with odoo.sql_db.db_connect("postgres").cursor() as cr, selectors.DefaultSelector() as selector:
-        cr.execute("listen imbus")
-        # LISTEN takes effect once committed (its own connection, to the "postgres" database)
-        cr.commit()  # pylint: disable=invalid-commit
         connection = cr._cnx
-        selector.register(connection, selectors.EVENT_READ)
-        while not bus_models.stop_event.is_set():
-            if not selector.select(bus_models.TIMEOUT):
-                continue
-            connection.poll()
-            notified = []
-            while connection.notifies:
-                notified.extend(json.loads(connection.notifies.pop().payload))
-            relay(self, notified)
+        # LISTEN takes effect at once in autocommit (no transaction to commit on this
+        # connection of its own); the pool gets the connection back as it lent it
+        connection.autocommit = True
+        try:
+            cr.execute("listen imbus")
+            selector.register(connection, selectors.EVENT_READ)
+            while not bus_models.stop_event.is_set():
+                if not selector.select(bus_models.TIMEOUT):
+                    continue
+                connection.poll()
+                notified = []
+                while connection.notifies:
+                    notified.extend(json.loads(connection.notifies.pop().payload))
+                relay(self, notified)
+        finally:
+            connection.autocommit = False
 
 
 # ------------------------------------------------------------ the websocket
